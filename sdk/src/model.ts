@@ -1,0 +1,144 @@
+/**
+ * The Flowport model: the records every view shows and the four contracts that produce them.
+ *
+ * Everything a user sees in the tree, the board, CodeLens or the CLI comes from {@link FlowDetails}
+ * and {@link DeploymentDetails}. Implementations of the contracts may add their own data under
+ * `attributes`; the UI shows it but never interprets it.
+ *
+ * @packageDocumentation
+ */
+
+/** A JSON value: what `attributes` and `outputs` may hold so that records survive a round trip. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A unit of work that is deployed on its own, as found in the source by a {@link FlowFinder}. */
+export interface FlowDetails {
+  /** Stable across runs: `<sourceRelative>#<name>`. */
+  id: string;
+  /** The flow's name; unique within a project (duplicates are reported with a diagnostic). */
+  name: string;
+  /** Human text: the `description` of `defineFlow` or the JSDoc text of a tagged function. */
+  description: string;
+  /** Absolute path of the file that defines the flow. */
+  sourcePath: string;
+  /** Path relative to the project root, with POSIX separators. */
+  sourceRelative: string;
+  /** 1-based line where the marker (call or declaration) starts. */
+  line: number;
+  /** Folder parts of `sourceRelative` (`src/billing/x.ts` → `['src', 'billing']`), or the flow's `group`. */
+  grouping: string[];
+  /** Implementation extras, e.g. `{ marker: 'defineFlow', exportName: 'nightly' }`. */
+  attributes: Record<string, JsonValue>;
+}
+
+/** Lifecycle of one deployment. `interrupted` means its runner died while it was `running`. */
+export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Statuses after which a deployment never changes again. */
+export const FINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/** One flow's version in one environment. */
+export interface DeploymentDetails {
+  /** Unique, sortable by creation time. */
+  id: string;
+  flowName: string;
+  env: string;
+  /** Full commit SHA that was deployed. */
+  commit: string;
+  /** The ref the user asked for (`HEAD`, `main`, `v1.2.0`, a SHA). */
+  ref: string;
+  /** The package version at that commit, when the deployer knows it. */
+  packageVersion?: string;
+  status: DeploymentStatus;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; the time of the latest status change. */
+  updatedAt: string;
+  /** Who started it (`user@host` for the local backend). */
+  initiator: string;
+  /** Where the deployed thing can be seen, when the deployer knows it. */
+  url?: string;
+  /** Set by a promote: the environment (and its deployment) this version was taken from. */
+  promotedFrom?: { env: string; deploymentId: string };
+  /** Where the full log is: a file path for the local backend, a URL for remote ones. */
+  logLocation?: string;
+  /** `name=value` pairs a deploy reported (`::flowport-output name=value`). */
+  outputs: Record<string, string>;
+  /** Implementation extras: exit code, dirty tree, failure reason … */
+  attributes: Record<string, JsonValue>;
+}
+
+/** Narrows a flow search. Every filter is optional; an empty query means everything. */
+export interface FlowQuery {
+  /** Flow names to refetch. */
+  flows?: string[];
+  /** Groups to refetch: a flow matches when any of its `grouping` elements is listed. */
+  groups?: string[];
+  signal?: AbortSignal;
+}
+
+/** Finds flows in the source. */
+export interface FlowFinder {
+  findFlows(query?: FlowQuery): Promise<FlowDetails[]>;
+}
+
+/** Narrows a deployment search. */
+export interface DeploymentQuery {
+  flows?: string[];
+  envs?: string[];
+  /** When true, every recorded deployment, not only the current one per flow × environment. */
+  history?: boolean;
+}
+
+/** Finds deployments: by default the current one (latest succeeded) per flow × environment. */
+export interface DeploymentFinder {
+  findDeployments(query?: DeploymentQuery): Promise<DeploymentDetails[]>;
+}
+
+/** What a deploy or promote run gets from its caller: a live log and a way to be cancelled. */
+export interface RunContext {
+  /** Called once per output line, as it happens. */
+  log(line: string): void;
+  /** Aborted when the user cancels; the run must stop and report `cancelled`. */
+  signal: AbortSignal;
+}
+
+/** Put a chosen version of one flow into one environment. */
+export interface DeployRequest {
+  flow: FlowDetails;
+  env: string;
+  /** Branch, tag or commit; `HEAD` when omitted. */
+  ref?: string;
+  /** Set by promoters: what this deploy takes its version from. */
+  promotedFrom?: { env: string; deploymentId: string };
+}
+
+export interface Deployer {
+  deploy(request: DeployRequest, run: RunContext): Promise<DeploymentDetails>;
+}
+
+/** Take the exact version `from` runs and deploy it to `to`. */
+export interface PromoteRequest {
+  flow: FlowDetails;
+  from: string;
+  to: string;
+}
+
+export interface Promoter {
+  promote(request: PromoteRequest, run: RunContext): Promise<DeploymentDetails>;
+}
+
+/** A problem found while scanning that does not stop the scan. */
+export interface Diagnostic {
+  /** Absolute path. */
+  file: string;
+  /** 1-based; 0 when the problem is about the whole file. */
+  line: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** `file:line: message`, the form editors and terminals turn into links. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return d.line > 0 ? `${d.file}:${d.line}: ${d.message}` : `${d.file}: ${d.message}`;
+}
