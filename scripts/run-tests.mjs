@@ -22,8 +22,12 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const only = process.argv.slice(2);
 const files = only.length ? only : findTests(join(root, 'test', 'unit'));
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

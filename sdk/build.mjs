@@ -22,10 +22,19 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['@typescript-eslint/typescript-estree', 'typescript', 'esbuild', 'execa', 'v8-compile-cache', 'vscode-jsonrpc'],
+  external: [
+    '@typescript-eslint/typescript-estree',
+    'typescript',
+    'esbuild',
+    'execa',
+    'v8-compile-cache',
+    'vscode-jsonrpc',
+  ],
   define: { __FLOWPORT_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require() for Node built-ins.
-  banner: { js: "import { createRequire as __flowportCreateRequire } from 'node:module'; const require = __flowportCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __flowportCreateRequire } from 'node:module'; const require = __flowportCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 if (!process.argv.includes('--no-types')) {

@@ -14,7 +14,13 @@ export {
   type FlowSourceOptions,
 } from './config/define.js';
 export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadedConfig } from './config/load.js';
-export { typescriptFlows, FlowIndex, type TypeScriptFlowsOptions, type ScanStats, type IndexUpdate } from './finder/typescript-flows.js';
+export {
+  typescriptFlows,
+  FlowIndex,
+  type TypeScriptFlowsOptions,
+  type ScanStats,
+  type IndexUpdate,
+} from './finder/typescript-flows.js';
 export type { CallMarker } from './finder/markers.js';
 export { openProject, type Project, type ProjectOptions } from './project.js';
 export { SDK_VERSION } from './version.js';

@@ -21,9 +21,16 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.json) {
     io.out(JSON.stringify(flows, null, 2));
   } else if (flows.length === 0) {
-    io.out(`No flows found under ${project.root}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag.`);
+    io.out(
+      `No flows found under ${project.root}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag.`,
+    );
   } else {
-    const rows = flows.map((f) => [f.name, f.grouping.join('/') || '.', `${f.sourceRelative}:${f.line}`, f.description]);
+    const rows = flows.map((f) => [
+      f.name,
+      f.grouping.join('/') || '.',
+      `${f.sourceRelative}:${f.line}`,
+      f.description,
+    ]);
     io.out(formatTable(['FLOW', 'GROUP', 'SOURCE', 'DESCRIPTION'], rows));
   }
   return 0;

@@ -13,7 +13,10 @@ export interface CommandIO {
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  flows: { run: flowsCommand, summary: 'flowport flows [--root DIR] [--json] [--no-cache]   list the flows found in the source' },
+  flows: {
+    run: flowsCommand,
+    summary: 'flowport flows [--root DIR] [--json] [--no-cache]   list the flows found in the source',
+  },
 };
 
 const USAGE = `Usage: flowport <command> [options]
@@ -63,7 +66,9 @@ function reportError(err: unknown, io: CommandIO): number {
     io.err(`flowport: ${(err as Error).message}\nRun "flowport --help" for usage.`);
     return 2;
   }
-  io.err(`flowport: unexpected error: ${err instanceof Error ? (process.env.FLOWPORT_DEBUG ? err.stack : err.message) : String(err)}`);
+  io.err(
+    `flowport: unexpected error: ${err instanceof Error ? (process.env.FLOWPORT_DEBUG ? err.stack : err.message) : String(err)}`,
+  );
   return 1;
 }
 

@@ -13,7 +13,12 @@ import { ensureStateDir } from '../finder/scan-cache.js';
 import type { EnvironmentConfig, FlowportConfig } from './define.js';
 import { environmentsOf, validateConfig } from './validate.js';
 
-export const CONFIG_FILE_NAMES = ['flowport.config.ts', 'flowport.config.mts', 'flowport.config.js', 'flowport.config.mjs'];
+export const CONFIG_FILE_NAMES = [
+  'flowport.config.ts',
+  'flowport.config.mts',
+  'flowport.config.js',
+  'flowport.config.mjs',
+];
 
 /** Used when a project has no config file: flows are found under the root. */
 export const DEFAULT_ENVIRONMENTS = ['dev', 'uat', 'prod'];
@@ -108,10 +113,15 @@ async function compile(root: string, file: string): Promise<string> {
       logLevel: 'silent',
     });
   } catch (err) {
-    const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors?.[0];
+    const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> })
+      .errors?.[0];
     if (first) {
       const where = first.location ? resolve(root, first.location.file) : file;
-      throw new ConfigError(`${first.text} — fix this and save; Flowport reloads the config`, where, first.location?.line ?? 0);
+      throw new ConfigError(
+        `${first.text} — fix this and save; Flowport reloads the config`,
+        where,
+        first.location?.line ?? 0,
+      );
     }
     throw new ConfigError(`could not compile: ${String(err)}`, file, 0, { cause: err });
   }
@@ -138,7 +148,11 @@ async function importConfig(compiled: string, file: string): Promise<unknown> {
     throw thrownWhileLoading(err, file);
   }
   if (mod.default === undefined) {
-    throw new ConfigError('has no default export: add `export default defineConfig({ environments: ["dev", "uat", "prod"] })`', file, 0);
+    throw new ConfigError(
+      'has no default export: add `export default defineConfig({ environments: ["dev", "uat", "prod"] })`',
+      file,
+      0,
+    );
   }
   return mod.default;
 }

@@ -58,7 +58,8 @@ const schema = v.strictObject(
     promote: v.optional(implementing('promote', 'promote')),
     allowSkippingEnvironments: v.optional(v.boolean('allowSkippingEnvironments must be true or false')),
   },
-  (issue) => `unknown setting ${JSON.stringify(issue.input)}: expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments`,
+  (issue) =>
+    `unknown setting ${JSON.stringify(issue.input)}: expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments`,
 );
 
 /** Normalized environments, in promotion order. */
@@ -72,14 +73,18 @@ export function validateConfig(value: unknown, file: string, source: string): Fl
     const issue = result.issues[0];
     const path = v.getDotPath(issue) ?? '';
     const input = issue.input;
-    const line = lineOf(source, typeof input === 'string' ? input : path.split('.')[0] ?? '');
+    const line = lineOf(source, typeof input === 'string' ? input : (path.split('.')[0] ?? ''));
     throw new ConfigError(`${path ? `${path}: ` : ''}${issue.message}`, file, line);
   }
   const config = result.output as FlowportConfig;
   const seen = new Set<string>();
   for (const env of environmentsOf(config)) {
     if (seen.has(env.name)) {
-      throw new ConfigError(`environment "${env.name}" is listed twice: each name must be unique`, file, lineOf(source, env.name, 2));
+      throw new ConfigError(
+        `environment "${env.name}" is listed twice: each name must be unique`,
+        file,
+        lineOf(source, env.name, 2),
+      );
     }
     seen.add(env.name);
   }

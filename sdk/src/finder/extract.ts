@@ -161,7 +161,10 @@ function exportedFunctionName(decl: TSESTree.NamedExportDeclarations): string | 
   if (decl.type === 'VariableDeclaration' && decl.kind === 'const' && decl.declarations.length === 1) {
     const d = decl.declarations[0]!;
     const init = d.init;
-    if (d.id.type === 'Identifier' && (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression')) {
+    if (
+      d.id.type === 'Identifier' &&
+      (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression')
+    ) {
       return d.id.name;
     }
   }
@@ -195,7 +198,8 @@ function exportNameOf(ancestors: Node[]): string | undefined {
 
 function literalString(node: Node | undefined): string | undefined {
   if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
-  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value.cooked ?? undefined;
+  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0)
+    return node.quasis[0]?.value.cooked ?? undefined;
   return undefined;
 }
 

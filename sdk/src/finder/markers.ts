@@ -35,9 +35,13 @@ export const FLOW_TAG = '@flow';
  * costs a parse.
  */
 export function mayContainFlow(text: string, markers: readonly CallMarker[]): boolean {
-  if (text.includes(FLOW_TAG)) return true;
+  if (text.includes(FLOW_TAG) && JSDOC_FLOW_TAG.test(text)) return true;
   for (const m of markers) {
-    if (text.includes(m.callee) && (m.module === undefined || text.includes(m.module))) return true;
+    if (!text.includes(m.callee)) continue;
+    if (m.module === undefined || text.includes(`'${m.module}'`) || text.includes(`"${m.module}"`)) return true;
   }
   return false;
 }
+
+/** `@flow` inside a `/** … *\/` block: plain `/* @flow *\/` and `// @flow` comments are not JSDoc. */
+const JSDOC_FLOW_TAG = /\/\*\*(?:[^*]|\*(?!\/))*@flow(?![\w-])/;

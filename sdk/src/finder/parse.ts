@@ -45,7 +45,13 @@ export function scanSource(text: string, ext: string, markers: readonly CallMark
     const e = err as { lineNumber?: number; message?: string };
     return {
       flows: [],
-      problems: [{ line: e.lineNumber ?? 0, severity: 'error', message: `syntax error, file skipped: ${e.message ?? String(err)}` }],
+      problems: [
+        {
+          line: e.lineNumber ?? 0,
+          severity: 'error',
+          message: `syntax error, file skipped: ${e.message ?? String(err)}`,
+        },
+      ],
     };
   }
 }

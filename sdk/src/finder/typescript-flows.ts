@@ -11,9 +11,9 @@ import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Diagnostic, FlowDetails, FlowFinder, FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
 import type { FileScan } from './extract.js';
-import { IgnoreRules, listSourceFiles, PathFilter, type FileSelection, type ListedFile } from './files.js';
+import { IgnoreRules, listSourceFiles, PathFilter, type FileSelection } from './files.js';
 import { DEFINE_FLOW, mayContainFlow, type CallMarker } from './markers.js';
-import { scanSource } from './parse.js';
+import { preloadParser, scanSource } from './parse.js';
 import { defaultCachePath, readScanCache, writeScanCache, type CacheEntry, type CachedScan } from './scan-cache.js';
 
 export interface TypeScriptFlowsOptions extends FileSelection {
@@ -66,7 +66,17 @@ export class FlowIndex implements FlowFinder {
     this.rules = new IgnoreRules(this.root);
     const cache = options.cache ?? true;
     this.cachePath = cache === false ? undefined : cache === true ? defaultCachePath(this.root) : cache.path;
-    this.cacheKey = hashKey({ v: SDK_VERSION, markers: this.markers, include: options.include, exclude: options.exclude });
+    this.cacheKey = hashKey({
+      v: SDK_VERSION,
+      markers: this.markers,
+      include: options.include,
+      exclude: options.exclude,
+    });
+  }
+
+  /** Loads the parser now, so the first incremental update of a long-lived index is fast too. */
+  warmUp(): void {
+    preloadParser();
   }
 
   /** Problems from the last scan: syntax errors, non-literal names, duplicate names. */
@@ -82,13 +92,13 @@ export class FlowIndex implements FlowFinder {
       const files = new Set(this.flowsCache.filter((f) => matches(f, query)).map((f) => f.sourceRelative));
       await this.update([...files].map((rel) => join(this.root, rel)));
     } else {
-      this.scanAll();
+      await this.scanAll();
     }
     return subset ? this.flowsCache.filter((f) => matches(f, query)) : this.flowsCache;
   }
 
   /** Full scan, reusing unchanged files' results from memory or the persisted cache. */
-  scanAll(): FlowDetails[] {
+  async scanAll(): Promise<FlowDetails[]> {
     const started = performance.now();
     if (!this.scanned && this.cachePath) this.entries = readScanCache(this.cachePath, this.cacheKey);
     const listed = listSourceFiles(this.root, this.filter, this.rules);
@@ -103,7 +113,11 @@ export class FlowIndex implements FlowFinder {
         continue;
       }
       changed = true;
-      next.set(file.rel, this.scanFile(file, stats));
+      const entry: CacheEntry = { size: file.size, mtimeMs: file.mtimeMs, scan: 0 };
+      next.set(file.rel, entry);
+      const text = this.readCandidate(file.rel, stats);
+      if (text === undefined) continue;
+      entry.scan = meaningful(scanSource(text, extname(file.rel), this.markers));
     }
     this.entries = next;
     this.scanned = true;
@@ -120,13 +134,13 @@ export class FlowIndex implements FlowFinder {
    */
   async update(paths: string[]): Promise<IndexUpdate> {
     if (!this.scanned) {
-      this.scanAll();
+      await this.scanAll();
       return { flows: this.flowsCache, rescanned: [] };
     }
     const rels = paths.map((p) => (isAbsolute(p) ? relative(this.root, p) : p).split(sep).join('/'));
     if (rels.some((r) => r === '.gitignore' || r.endsWith('/.gitignore') || r === '.git/info/exclude')) {
       this.rules.forget();
-      this.scanAll();
+      await this.scanAll();
       return { flows: this.flowsCache, rescanned: rels };
     }
     const stats: ScanStats = { files: this.entries.size, cacheHits: 0, read: 0, parsed: 0, ms: 0 };
@@ -141,7 +155,9 @@ export class FlowIndex implements FlowFinder {
       }
       const old = this.entries.get(rel);
       if (old && old.size === st.size && old.mtimeMs === st.mtimeMs) continue;
-      this.entries.set(rel, this.scanFile({ rel, size: st.size, mtimeMs: st.mtimeMs }, stats));
+      const text = this.readCandidate(rel, stats);
+      const scan = text === undefined ? 0 : meaningful(scanSource(text, extname(rel), this.markers));
+      this.entries.set(rel, { size: st.size, mtimeMs: st.mtimeMs, scan });
       rescanned.push(rel);
     }
     if (rescanned.length > 0) {
@@ -151,21 +167,18 @@ export class FlowIndex implements FlowFinder {
     return { flows: this.flowsCache, rescanned };
   }
 
-  private scanFile(file: ListedFile, stats: ScanStats): CacheEntry {
+  /** Reads a changed file; undefined when it is gone or cannot hold a flow (no parse needed). */
+  private readCandidate(rel: string, stats: ScanStats): string | undefined {
     let text: string;
     try {
-      text = readFileSync(join(this.root, file.rel), 'utf8');
+      text = readFileSync(join(this.root, rel), 'utf8');
     } catch {
-      return { size: file.size, mtimeMs: file.mtimeMs, scan: 0 };
+      return undefined;
     }
     stats.read++;
-    let scan: CachedScan = 0;
-    if (mayContainFlow(text, this.markers)) {
-      stats.parsed++;
-      const result = scanSource(text, extname(file.rel), this.markers);
-      scan = result.flows.length || result.problems.length ? result : 0;
-    }
-    return { size: file.size, mtimeMs: file.mtimeMs, scan };
+    if (!mayContainFlow(text, this.markers)) return undefined;
+    stats.parsed++;
+    return text;
   }
 
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */
@@ -197,6 +210,11 @@ export class FlowIndex implements FlowFinder {
     this.flowsCache = flows;
     this.diagnosticsCache = diagnostics;
   }
+}
+
+/** Files without flows or problems are cached as `0`, which keeps the cache small. */
+function meaningful(scan: FileScan): CachedScan {
+  return scan.flows.length || scan.problems.length ? scan : 0;
 }
 
 function toDetails(f: FileScan['flows'][number], rel: string, sourcePath: string): FlowDetails {

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Generates a deterministic TypeScript monorepo for the finder's tests and benchmarks, and the
+// exact list of flows a correct finder reports (`expected-flows.json`: { name, file, line }).
+//
+//   node scripts/corpus/make-corpus.mjs --out <dir> [--files 5000] [--flow-every 50] [--seed 1]
+//
+// Every marker form appears (defineFlow, aliased, namespace, require, JSDoc with and without a
+// name, exported arrow), and so does every decoy: markers in comments and strings, a defineFlow
+// from another module, node_modules/, a gitignored dist/ and a nested .gitignore'd folder.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const AREAS = ['billing', 'ingest', 'reports', 'sync', 'ml', 'notify', 'search', 'auth', 'etl', 'ops'];
+const NOUNS = ['invoice', 'customer', 'order', 'event', 'metric', 'user', 'batch', 'ledger'];
+const VERBS = ['load', 'sync', 'compute', 'export', 'refresh', 'reconcile', 'archive', 'score'];
+
+/** Flow forms in rotation; each returns the lines to append and the offset of the marker line. */
+const FORMS = [
+  (name) => ({
+    header: [`import { defineFlow } from 'flowport';`],
+    body: [
+      `export const run = defineFlow(`,
+      `  { name: '${name}', description: 'Generated ${name}' },`,
+      `  async () => 1,`,
+      `);`,
+    ],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import { defineFlow as df } from 'flowport';`],
+    body: [`export default df({ name: \`${name}\` }, async () => 2);`],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import * as fp from 'flowport';`],
+    body: [`export const job = fp.defineFlow({ name: "${name}", group: ['batch'] }, async () => 3);`],
+    at: 0,
+  }),
+  (name) => ({
+    header: [],
+    body: [
+      `/**`,
+      ` * Generated ${name}.`,
+      ` * @flow ${name}`,
+      ` */`,
+      `export async function handler(): Promise<number> {`,
+      `  return 4;`,
+      `}`,
+    ],
+    at: 4,
+  }),
+  (name) => ({
+    header: [],
+    body: [`/** @flow ${name} */`, `export const arrow = async (): Promise<number> => 5;`],
+    at: 1,
+  }),
+];
+
+function makeRandom(seed) {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
+  const rand = makeRandom(seed);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const cap = (s) => s[0].toUpperCase() + s.slice(1);
+  rmSync(out, { recursive: true, force: true });
+  const write = (rel, text) => {
+    mkdirSync(dirname(join(out, rel)), { recursive: true });
+    writeFileSync(join(out, rel), text);
+  };
+  const expected = [];
+  for (let i = 0; i < files; i++) {
+    const area = AREAS[Math.floor(i / 7) % AREAS.length];
+    const noun = pick(NOUNS);
+    const rel = `packages/pkg${Math.floor(i / 500)}/src/${area}/${noun}_${i}.ts`;
+    const header = [`import { readFile } from 'node:fs/promises';`];
+    const body = [
+      ``,
+      `export interface ${cap(noun)}Options${i} { limit: number; tags: readonly string[] }`,
+      ``,
+      `// defineFlow({ name: 'commented-out-${i}' }) is a decoy in a comment`,
+      // One file in a hundred pays a parse for its decoy: the text looks like a flow until parsed.
+      i % 100 === 3
+        ? `const decoy${i} = "import { defineFlow } from 'flowport'; defineFlow({ name: 'in-a-string-${i}' })";`
+        : `const decoy${i} = "defineFlow({ name: 'in-a-string-${i}' })";`,
+      `/* @flow in-a-block-comment-${i} */`,
+      ``,
+    ];
+    const fns = 4 + Math.floor(rand() * 8);
+    for (let f = 0; f < fns; f++) {
+      body.push(
+        `export async function ${pick(VERBS)}${cap(noun)}${i}_${f}(opts: ${cap(noun)}Options${i}): Promise<string[]> {`,
+        `  const raw = await readFile(\`/data/${noun}/\${opts.limit}.json\`, 'utf8');`,
+        `  return (JSON.parse(raw) as string[]).filter((r) => opts.tags.includes(r)).slice(0, opts.limit);`,
+        `}`,
+        ``,
+      );
+    }
+    body.push(`void decoy${i};`);
+    if (i % flowEvery === 0) {
+      const name = `${area}-${pick(VERBS)}-${i}`;
+      const form = FORMS[(i / flowEvery) % FORMS.length](name);
+      header.push(...form.header);
+      const markerLine = header.length + body.length + 2 + form.at; // after one blank line
+      body.push(``, ...form.body);
+      expected.push({ name, file: rel, line: markerLine });
+    } else if (i % flowEvery === 7) {
+      // defineFlow from somewhere else is not a flow.
+      header.push(`import { defineFlow } from './local-helpers';`);
+      body.push(`export const notAFlow = defineFlow({ name: 'not-from-flowport-${i}' }, async () => 0);`);
+    }
+    write(rel, [...header, ...body].join('\n') + '\n');
+  }
+  const decoy = `import { defineFlow } from 'flowport';\nexport const x = defineFlow({ name: 'must-not-appear' }, async () => 1);\n`;
+  for (let d = 0; d < 20; d++) {
+    write(`node_modules/dep${d}/index.ts`, decoy);
+    write(`dist/bundle${d}.js`, decoy);
+    write(`packages/pkg0/generated/out${d}.ts`, decoy);
+  }
+  write('.gitignore', 'dist/\n');
+  write('packages/pkg0/.gitignore', 'generated/\n');
+  expected.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  write('expected-flows.json', JSON.stringify(expected, null, 2) + '\n');
+  return expected;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = Object.fromEntries(
+    process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
+  );
+  if (!args.out) {
+    console.error('usage: make-corpus.mjs --out <dir> [--files N] [--flow-every N] [--seed N]');
+    process.exit(2);
+  }
+  const expected = makeCorpus({
+    out: args.out,
+    files: Number(args.files ?? 5000),
+    flowEvery: Number(args['flow-every'] ?? 50),
+    seed: Number(args.seed ?? 1),
+  });
+  console.log(`${args.files ?? 5000} files, ${expected.length} flows -> ${args.out}`);
+}
