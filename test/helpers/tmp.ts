@@ -1,5 +1,5 @@
 /** Real files in real temp folders: every test gets its own, removed afterwards. */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
@@ -19,3 +19,14 @@ export function writeTree(root: string, files: Record<string, string>): void {
     writeFileSync(path, text);
   }
 }
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+/** Makes `import … from 'flowport'` resolve to this repo's SDK inside a temp project. */
+export function linkSdk(root: string): void {
+  mkdirSync(join(root, 'node_modules'), { recursive: true });
+  symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', 'flowport'), 'dir');
+}
+
+/** The built CLI entry (npm test builds it first). */
+export const cliPath = join(repoRoot, 'sdk', 'bin', 'flowport.js');

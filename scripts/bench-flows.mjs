@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Flow discovery benchmark: cold, warm and incremental, medians of several runs, against the
+// issue's targets. Every timed run is a real `flowport flows --json` process (wall clock).
+//
+//   npm run bench:flows -- [--files 5000] [--runs 7] [--corpus DIR] [--check]
+//
+// --corpus DIR uses an existing corpus (it must hold expected-flows.json) instead of generating
+// one with scripts/corpus/make-corpus.mjs. --check exits 1 when a target is missed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeCorpus } from './corpus/make-corpus.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'sdk/bin/flowport.js');
+const { values } = parseArgs({
+  options: {
+    files: { type: 'string', default: '5000' },
+    runs: { type: 'string', default: '7' },
+    corpus: { type: 'string' },
+    check: { type: 'boolean', default: false },
+  },
+});
+const files = Number(values.files);
+const runs = Number(values.runs);
+
+const build = spawnSync(process.execPath, [join(root, 'sdk/build.mjs'), '--no-types'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+
+const scratch = mkdtempSync(join(tmpdir(), 'flowport-bench-'));
+const corpus = values.corpus ?? join(scratch, 'corpus');
+if (!values.corpus) makeCorpus({ out: corpus, files });
+const expected = JSON.parse(readFileSync(join(corpus, 'expected-flows.json'), 'utf8'));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (s) => `${s.toFixed(3)} s`;
+
+function timed(args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+function flowsRun(extra = []) {
+  return timed([cli, 'flows', '--json', '--root', corpus, ...extra]);
+}
+
+function checkCorrect(stdout) {
+  const found = JSON.parse(stdout).map((f) => `${f.name}|${f.sourceRelative}|${f.line}`);
+  const want = expected.map((f) => `${f.name}|${f.file}|${f.line}`);
+  const missing = want.filter((x) => !found.includes(x));
+  const extra = found.filter((x) => !want.includes(x));
+  return { ok: missing.length === 0 && extra.length === 0, missing, extra, count: found.length };
+}
+
+// Cold: no cache read or written (the V8 code cache for the parser is a Node feature, kept).
+rmSync(join(corpus, '.flowport'), { recursive: true, force: true });
+flowsRun(['--no-cache']); // one untimed run: page cache and V8 code cache warm, as on a dev machine
+const cold = [];
+let correctness;
+for (let i = 0; i < runs; i++) {
+  const r = flowsRun(['--no-cache']);
+  cold.push(r.seconds);
+  correctness ??= checkCorrect(r.stdout);
+}
+
+// Warm: the persisted cache is valid.
+flowsRun();
+const scanned = Object.keys(JSON.parse(readFileSync(join(corpus, '.flowport/cache/flows.json'), 'utf8')).files);
+const listFile = join(scratch, 'considered.json');
+writeFileSync(listFile, JSON.stringify(scanned.map((rel) => join(corpus, rel))));
+const bareReader = `const fs=require('fs');for(const f of JSON.parse(fs.readFileSync(${JSON.stringify(listFile)},'utf8')))fs.readFileSync(f,'utf8');`;
+const warm = [];
+const bare = [];
+for (let i = 0; i < runs; i++) {
+  warm.push(flowsRun().seconds);
+  bare.push(timed(['-e', bareReader]).seconds);
+}
+
+// A changed file on a warm cache: one file re-read and re-parsed (parser loaded for it).
+const changedFile = join(corpus, expected[0].file);
+const oneChanged = [];
+for (let i = 0; i < runs; i++) {
+  const t = new Date(Date.now() + (i + 1) * 1000);
+  utimesSync(changedFile, t, t);
+  oneChanged.push(flowsRun().seconds);
+}
+
+// Incremental, in process: FlowIndex.update() for one changed path on a warmed-up index.
+const incrementalScript = `
+  const { typescriptFlows } = await import(${JSON.stringify(join(root, 'sdk/dist/index.js'))});
+  const { utimesSync } = await import('node:fs');
+  const index = typescriptFlows({ root: ${JSON.stringify(corpus)}, cache: false });
+  await index.findFlows();
+  index.warmUp();
+  const times = [];
+  for (let i = 0; i < ${Math.max(runs, 11)}; i++) {
+    const t = new Date(Date.now() + 60000 + i * 1000);
+    utimesSync(${JSON.stringify(changedFile)}, t, t);
+    const started = performance.now();
+    const { rescanned } = await index.update([${JSON.stringify(changedFile)}]);
+    times.push(performance.now() - started);
+    if (rescanned.length !== 1) throw new Error('expected one rescanned file');
+  }
+  console.log(JSON.stringify(times));`;
+const incremental = JSON.parse(timed(['--input-type=module', '-e', incrementalScript]).stdout);
+
+rmSync(scratch, { recursive: true, force: true });
+
+const big = files >= 50000;
+const targets = {
+  cold: big ? 6 : 1.5,
+  warm: big ? 1.5 : 0.3,
+};
+const rows = [
+  [
+    'corpus',
+    `${scanned.length} files considered, ${expected.length} expected flows${values.corpus ? ` (${values.corpus})` : ''}`,
+  ],
+  [
+    'correct',
+    correctness.ok
+      ? `yes (${correctness.count} flows)`
+      : `NO: missing ${correctness.missing.slice(0, 3)} extra ${correctness.extra.slice(0, 3)}`,
+  ],
+  ['cold  --no-cache', `${fmt(median(cold))}   target <= ${targets.cold} s`],
+  ['warm  cache valid', `${fmt(median(warm))}   target <= ${targets.warm} s`],
+  ['bare reader', `${fmt(median(bare))}   warm/bare = ${(median(warm) / median(bare)).toFixed(2)}x, target <= 1.5x`],
+  ['warm, 1 file touched', fmt(median(oneChanged))],
+  ['incremental update', `${median(incremental).toFixed(2)} ms   target <= 20 ms (in process, parser loaded)`],
+];
+console.log(`\nflowport flows — medians of ${runs} runs (node ${process.version}, ${files} files)`);
+for (const [k, v] of rows) console.log(`  ${k.padEnd(22)} ${v}`);
+
+const missed = [
+  !correctness.ok && 'correctness',
+  median(cold) > targets.cold && 'cold',
+  !big && median(warm) > targets.warm && 'warm',
+  big && median(warm) > targets.warm && 'warm',
+  !big && median(warm) / median(bare) > 1.5 && 'warm/bare',
+  median(incremental) > 20 && 'incremental',
+].filter(Boolean);
+console.log(missed.length ? `  missed: ${missed.join(', ')}` : '  all targets met');
+if (values.check && missed.length) process.exit(1);

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../../sdk/src/index.js';
+import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
+
+function project(config: string, name = 'flowport.config.ts'): string {
+  const root = tempDir();
+  linkSdk(root);
+  writeTree(root, { [name]: config });
+  return root;
+}
+
+async function configError(root: string): Promise<ConfigError> {
+  const err = await loadConfig(root).then(
+    () => assert.fail('expected a ConfigError'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ConfigError, `not a ConfigError: ${String(err)}`);
+  return err;
+}
+
+test('a typed config loads, with environments normalized in order', async () => {
+  const root = project(
+    [
+      `import { defineConfig } from 'flowport';`,
+      `const envs: string[] = ['dev', 'uat'];`,
+      `export default defineConfig({`,
+      `  environments: [...envs, { name: 'prod', protected: true }],`,
+      `  flows: { exclude: ['scripts/**'] },`,
+      `});`,
+    ].join('\n'),
+  );
+  const loaded = await loadConfig(root);
+  assert.equal(loaded.file, join(root, 'flowport.config.ts'));
+  assert.deepEqual(loaded.environments, [{ name: 'dev' }, { name: 'uat' }, { name: 'prod', protected: true }]);
+  assert.deepEqual(loaded.config.flows, { exclude: ['scripts/**'] });
+});
+
+test('.mjs and function configs; no config means the defaults', async () => {
+  const root = project(
+    `export default ({ root }) => ({ environments: [root.length > 0 ? 'only' : 'never'] });\n`,
+    'flowport.config.mjs',
+  );
+  assert.deepEqual((await loadConfig(root)).environments, [{ name: 'only' }]);
+  const bare = tempDir();
+  const defaults = await loadConfig(bare);
+  assert.equal(defaults.file, undefined);
+  assert.deepEqual(
+    defaults.environments.map((e) => e.name),
+    ['dev', 'uat', 'prod'],
+  );
+});
+
+test('an edited config is reloaded, an unchanged one reuses its compiled module', async () => {
+  const root = project(`export default { environments: ['dev'] };\n`);
+  assert.deepEqual((await loadConfig(root)).environments, [{ name: 'dev' }]);
+  assert.ok(existsSync(join(root, '.flowport/config/manifest.json')));
+  writeFileSync(join(root, 'flowport.config.ts'), `export default { environments: ['dev', 'prod'] };\n`);
+  assert.deepEqual((await loadConfig(root)).environments, [{ name: 'dev' }, { name: 'prod' }]);
+  writeTree(root, {
+    'envs.ts': `export const envs = ['a', 'b'];\n`,
+    'flowport.config.ts': `import { envs } from './envs';\nexport default { environments: envs };\n`,
+  });
+  assert.deepEqual(
+    (await loadConfig(root)).environments.map((e) => e.name),
+    ['a', 'b'],
+  );
+  writeFileSync(join(root, 'envs.ts'), `export const envs = ['a', 'b', 'c'];\n`);
+  assert.deepEqual(
+    (await loadConfig(root)).environments.map((e) => e.name),
+    ['a', 'b', 'c'],
+    'imported file change',
+  );
+});
+
+test('syntax error: file, line and the compiler message', async () => {
+  const root = project(`export default {\n  environments: ['dev'],\n  flows: {,\n};\n`);
+  const err = await configError(root);
+  assert.equal(err.line, 3);
+  assert.match(err.message, /flowport\.config\.ts:3: /);
+});
+
+test('a config that throws while loading points at the throwing line', async () => {
+  const root = project(
+    `const x = 1;\nfunction make() {\n  throw new Error('missing DEPLOY_TOKEN');\n}\nexport default make();\n`,
+  );
+  const err = await configError(root);
+  assert.equal(err.line, 3);
+  assert.match(err.message, /flowport\.config\.ts:3: threw while loading: missing DEPLOY_TOKEN/);
+  assert.doesNotMatch(err.message, /\n\s+at /, 'no stack trace in the message');
+});
+
+test('invalid environments are named with their line and what to write', async () => {
+  const cases: Array<[string, number, RegExp]> = [
+    [`export default {\n  environments: [],\n};\n`, 2, /at least one environment/],
+    [`export default {\n  environments: ['dev',\n    'u a t'],\n};\n`, 3, /only letters, digits, "-" and "_"/],
+    [`export default {\n  environments: ['dev', 'uat',\n 'dev'],\n};\n`, 3, /"dev" is listed twice/],
+    [`export default {\n  environments: 'dev',\n};\n`, 2, /environments must be an array/],
+    [`export default {\n  environments: [{ name: 'dev', protected: 'yes' }],\n};\n`, 2, /environments\.0/],
+    [`export default {\n  environments: ['dev'],\n  enviroments: ['x'],\n};\n`, 3, /unknown setting "enviroments"/],
+    [
+      `export default {\n  environments: ['dev'],\n  deploy: { run() {} },\n};\n`,
+      3,
+      /deploy must be an object with a deploy\(\) method/,
+    ],
+    [`export const environments = ['dev'];\n`, 0, /has no default export/],
+  ];
+  for (const [source, line, message] of cases) {
+    const err = await configError(project(source));
+    assert.match(err.message, message, source);
+    assert.equal(err.line, line, `${source}\n→ ${err.message}`);
+  }
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { typescriptFlows, type FlowIndex } from '../../../sdk/src/index.js';
+import { tempDir, writeTree } from '../../helpers/tmp.js';
+
+const flow = (name: string) =>
+  `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: '${name}' }, async () => 1);\n`;
+
+/** A new index per call, like a new CLI process: only the persisted cache carries over. */
+async function run(root: string, options: Partial<Parameters<typeof typescriptFlows>[0]> = {}) {
+  const index = typescriptFlows({ root, ...options });
+  const flows = await index.findFlows();
+  return { index, names: flows.map((f) => f.name).sort(), stats: index.lastScan };
+}
+
+test('gitignore (nested, negated), node_modules, .flowport and exclude/include globs', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    '.gitignore': 'dist/\n*.gen.ts\n',
+    'src/ok.ts': flow('ok'),
+    'src/x.gen.ts': flow('generated-file'),
+    'dist/out.js': flow('in-dist'),
+    'node_modules/dep/index.ts': flow('in-node-modules'),
+    'packages/a/node_modules/dep/index.ts': flow('nested-node-modules'),
+    '.flowport/targets/dev/ok/index.ts': flow('deployed-copy'),
+    'packages/a/.gitignore': 'tmp/\n!keep.gen.ts\n',
+    'packages/a/tmp/t.ts': flow('nested-ignored'),
+    'packages/a/keep.gen.ts': flow('re-included'),
+    'packages/a/src/a.ts': flow('a'),
+    'scripts/tool.ts': flow('script'),
+    'README.md': "defineFlow({ name: 'markdown' }) from 'flowport'",
+  });
+  assert.deepEqual((await run(root, { cache: false })).names, ['a', 'ok', 're-included', 'script']);
+  assert.deepEqual((await run(root, { cache: false, exclude: ['scripts/**'] })).names, ['a', 'ok', 're-included']);
+  assert.deepEqual((await run(root, { cache: false, include: ['packages/**'] })).names, ['a', 're-included']);
+});
+
+test('the cache never serves stale flows: edit, same-size edit, touch, add, delete, rename, .gitignore', async () => {
+  const root = tempDir();
+  writeTree(root, { 'a/one.ts': flow('one'), 'b/two.ts': flow('two'), 'c/plain.ts': 'export const x = 1;\n' });
+
+  const cold = await run(root);
+  assert.deepEqual(cold.names, ['one', 'two']);
+  assert.equal(cold.stats.parsed, 2);
+
+  const warm = await run(root);
+  assert.deepEqual(warm.names, ['one', 'two']);
+  assert.equal(warm.stats.cacheHits, 3, 'nothing changed: every file comes from the cache');
+  assert.equal(warm.stats.read, 0);
+
+  writeFileSync(join(root, 'a/one.ts'), flow('one-renamed'));
+  assert.deepEqual((await run(root)).names, ['one-renamed', 'two'], 'edited');
+
+  const before = statSync(join(root, 'b/two.ts'));
+  writeFileSync(join(root, 'b/two.ts'), flow('owt'));
+  assert.equal(statSync(join(root, 'b/two.ts')).size, before.size);
+  assert.deepEqual((await run(root)).names, ['one-renamed', 'owt'], 'same-size edit');
+
+  const future = new Date(Date.now() + 5000);
+  utimesSync(join(root, 'c/plain.ts'), future, future);
+  const touched = await run(root);
+  assert.equal(touched.stats.read, 1, 'touched file is read again');
+
+  writeTree(root, { 'd/three.ts': flow('three') });
+  assert.deepEqual((await run(root)).names, ['one-renamed', 'owt', 'three'], 'added');
+
+  rmSync(join(root, 'b/two.ts'));
+  assert.deepEqual((await run(root)).names, ['one-renamed', 'three'], 'deleted');
+
+  renameSync(join(root, 'd/three.ts'), join(root, 'a/three.ts'));
+  const renamed = await run(root);
+  assert.deepEqual(renamed.names, ['one-renamed', 'three'], 'renamed');
+  assert.equal(renamed.index.diagnostics.length, 0);
+  assert.equal((await renamed.index.findFlows({ flows: ['three'] }))[0]!.sourceRelative, 'a/three.ts');
+
+  writeFileSync(join(root, '.gitignore'), 'a/\n');
+  assert.deepEqual((await run(root)).names, [], '.gitignore added');
+  writeFileSync(join(root, '.gitignore'), '');
+  assert.deepEqual((await run(root)).names, ['one-renamed', 'three'], '.gitignore emptied');
+});
+
+test('changed finder options (as from a changed config) discard the cache', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'a.ts': flow('a'),
+    'b.ts': `import { task } from '@trigger.dev/sdk';\nexport const t = task({ id: 'trigger-task' });\n`,
+  });
+  assert.deepEqual((await run(root)).names, ['a']);
+  const withMarker = await run(root, { markers: [{ callee: 'task', module: '@trigger.dev/sdk', nameFrom: 'id' }] });
+  assert.deepEqual(withMarker.names, ['a', 'trigger-task']);
+  assert.equal(withMarker.stats.cacheHits, 0);
+  assert.deepEqual((await run(root, { exclude: ['a.ts'] })).names, []);
+});
+
+test('a corrupt cache file is ignored and rebuilt', async () => {
+  const root = tempDir();
+  writeTree(root, { 'a.ts': flow('a'), '.flowport/cache/flows.json': '{"format":1,"key":' });
+  assert.deepEqual((await run(root)).names, ['a']);
+  assert.equal((await run(root)).stats.cacheHits, 1);
+});
+
+test('findFlows refetches a subset by flow name or by group', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'billing/invoice.ts': flow('invoice'),
+    'billing/refund.ts': flow('refund'),
+    'ops/cleanup.ts': `import { defineFlow } from 'flowport';\nexport const c = defineFlow({ name: 'cleanup', group: ['nightly'] }, () => 1);\n`,
+  });
+  const index = typescriptFlows({ root, cache: false });
+  assert.equal((await index.findFlows()).length, 3);
+  assert.deepEqual(
+    (await index.findFlows({ groups: ['billing'] })).map((f) => f.name),
+    ['invoice', 'refund'],
+  );
+  assert.deepEqual(
+    (await index.findFlows({ groups: ['nightly'] })).map((f) => f.name),
+    ['cleanup'],
+  );
+  writeFileSync(join(root, 'billing/refund.ts'), flow('refund-v2'));
+  writeFileSync(join(root, 'ops/cleanup.ts'), flow('cleanup-v2'));
+  // Only the refund file is checked again: the cleanup change waits for a full scan.
+  assert.deepEqual(
+    (await index.findFlows({ flows: ['refund'] })).map((f) => f.name),
+    [],
+  );
+  assert.deepEqual(
+    (await index.findFlows({ flows: ['refund-v2', 'invoice'] })).map((f) => f.name),
+    ['invoice', 'refund-v2'],
+  );
+  assert.deepEqual(
+    (await index.findFlows()).map((f) => f.name),
+    ['invoice', 'refund-v2', 'cleanup-v2'], // path order
+  );
+});
+
+test('incremental update: changed, added, deleted, ignored and .gitignore paths', async () => {
+  const root = tempDir();
+  writeTree(root, { '.gitignore': 'gen/\n', 'a.ts': flow('a'), 'b.ts': flow('b') });
+  const index: FlowIndex = typescriptFlows({ root, cache: false });
+  await index.findFlows();
+
+  writeFileSync(join(root, 'a.ts'), flow('a2'));
+  let update = await index.update([join(root, 'a.ts')]);
+  assert.deepEqual(update.rescanned, ['a.ts']);
+  assert.deepEqual(
+    update.flows.map((f) => f.name),
+    ['a2', 'b'],
+  );
+
+  writeTree(root, { 'new/c.ts': flow('c'), 'gen/d.ts': flow('ignored') });
+  update = await index.update(['new/c.ts', 'gen/d.ts']);
+  assert.deepEqual(
+    update.flows.map((f) => f.name),
+    ['a2', 'b', 'c'],
+  );
+
+  rmSync(join(root, 'b.ts'));
+  update = await index.update([join(root, 'b.ts')]);
+  assert.deepEqual(
+    update.flows.map((f) => f.name),
+    ['a2', 'c'],
+  );
+
+  writeFileSync(join(root, '.gitignore'), '');
+  update = await index.update([join(root, '.gitignore')]);
+  assert.deepEqual(
+    update.flows.map((f) => f.name),
+    ['a2', 'ignored', 'c'], // path order
+  );
+
+  assert.deepEqual((await index.update([join(root, 'a.ts')])).rescanned, [], 'unchanged file is not rescanned');
+});

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { relative } from 'node:path';
+import { test } from 'node:test';
+import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
+import { tempDir, writeTree } from '../../helpers/tmp.js';
+
+async function flowsIn(files: Record<string, string>, markers?: Parameters<typeof typescriptFlows>[0]['markers']) {
+  const root = tempDir();
+  writeTree(root, files);
+  const index = typescriptFlows({ root, markers, cache: false });
+  const flows = await index.findFlows();
+  return { root, index, flows, summary: flows.map((f: FlowDetails) => `${f.sourceRelative}:${f.line} ${f.name}`) };
+}
+
+test('defineFlow from flowport: plain, aliased, namespace, require, default export, template name', async () => {
+  const { flows, summary } = await flowsIn({
+    'src/a.ts': `import { defineFlow } from 'flowport';\n\nexport const a = defineFlow({ name: 'plain', description: 'Plain one', group: ['nightly'] }, async () => 1);\n`,
+    'src/b.ts': `import { defineFlow as df } from 'flowport';\nexport default df({ name: \`aliased\` }, () => 2);\n`,
+    'src/c.mts': `import * as fp from 'flowport';\nconst x = 1;\nexport const c = fp.defineFlow({ 'name': "namespaced" }, () => x);\n`,
+    'src/d.cjs': `const { defineFlow } = require('flowport');\nmodule.exports = defineFlow({ name: 'required' }, () => 4);\n`,
+    'src/e.cts': `const fp = require('flowport');\nexports.e = fp.defineFlow({ name: 'required-ns' }, () => 5);\n`,
+  });
+  assert.deepEqual(summary, [
+    'src/a.ts:3 plain',
+    'src/b.ts:2 aliased',
+    'src/c.mts:3 namespaced',
+    'src/d.cjs:2 required',
+    'src/e.cts:2 required-ns',
+  ]);
+  const plain = flows[0]!;
+  assert.equal(plain.id, 'src/a.ts#plain');
+  assert.equal(plain.description, 'Plain one');
+  assert.deepEqual(plain.grouping, ['src']);
+  assert.deepEqual(plain.attributes, { marker: 'defineFlow', exportName: 'a', group: ['nightly'] });
+  assert.equal(flows[1]!.attributes.exportName, 'default');
+  assert.ok(plain.sourcePath.endsWith('/src/a.ts'));
+});
+
+test('JSDoc @flow on exported functions and const arrows; name from the tag or the function', async () => {
+  const { flows, summary } = await flowsIn({
+    'jobs/nightly.ts': [
+      `/**`,
+      ` * Rebuilds the nightly report.`,
+      ` * Second line.`,
+      ` * @flow`,
+      ` */`,
+      `export async function nightlyReport() {}`,
+      ``,
+      `/** @flow cleanup-job */`,
+      `export const cleanup = async () => {};`,
+      ``,
+      `/** @flow fn-expr */`,
+      `export const viaExpression = function () {};`,
+      ``,
+      `/** @flowType not the tag */`,
+      `export function notAFlow() {}`,
+      ``,
+      `/** @flow not-exported */`,
+      `function hidden() {}`,
+      ``,
+      `/** @flow separated */`,
+      `const between = 1;`,
+      `export function separatedByCode() {}`,
+      ``,
+      `/** @flow not-a-function */`,
+      `export const value = 42;`,
+    ].join('\n'),
+  });
+  assert.deepEqual(summary, [
+    'jobs/nightly.ts:6 nightlyReport',
+    'jobs/nightly.ts:9 cleanup-job',
+    'jobs/nightly.ts:12 fn-expr',
+  ]);
+  assert.equal(flows[0]!.description, 'Rebuilds the nightly report. Second line.');
+  assert.deepEqual(flows[1]!.attributes, { marker: 'jsdoc', exportName: 'cleanup' });
+});
+
+test('decoys: markers in comments and strings, defineFlow from another module, type-only import', async () => {
+  const { summary, index } = await flowsIn({
+    'a.ts': [
+      `import { defineFlow } from './local';`,
+      `// defineFlow({ name: 'in-comment' }) from 'flowport'`,
+      `/* @flow block-comment */`,
+      `const s = "import { defineFlow } from 'flowport'; defineFlow({ name: 'in-string' })";`,
+      'const t = `/** @flow in-template */`;',
+      `export const notOurs = defineFlow({ name: 'not-from-flowport' }, () => 0);`,
+    ].join('\n'),
+    'b.ts': `import type { defineFlow } from 'flowport';\ndeclare const x: typeof defineFlow;\n`,
+    'c.ts': `import { defineFlow } from 'flowport';\nfunction inner() { const defineFlow = (x: unknown) => x; }\n// only a comment mentions defineFlow({ name: 'x' })\n`,
+  });
+  assert.deepEqual(summary, []);
+  assert.deepEqual(index.diagnostics, []);
+});
+
+test('tsx and jsx files parse with JSX enabled', async () => {
+  const { summary } = await flowsIn({
+    'ui/page.tsx': `import { defineFlow } from 'flowport';\nconst el = <div className="x">{1}</div>;\nexport const render = defineFlow({ name: 'render-page' }, () => el);\n`,
+    'ui/legacy.jsx': `import { defineFlow } from 'flowport';\nexport const old = defineFlow({ name: 'legacy-jsx' }, () => <span />);\n`,
+    'ui/cast.ts': `import { defineFlow } from 'flowport';\nconst n = <number>(1 as unknown);\nexport const cast = defineFlow({ name: 'angle-cast' }, () => n);\n`,
+  });
+  assert.deepEqual(summary, ['ui/cast.ts:3 angle-cast', 'ui/legacy.jsx:2 legacy-jsx', 'ui/page.tsx:3 render-page']);
+});
+
+test('CRLF line endings and a BOM give the same lines as LF', async () => {
+  const lf = `import { defineFlow } from 'flowport';\n\n/** Doc.\n * @flow tagged */\nexport function t() {}\n\nexport const f = defineFlow({ name: 'called' }, () => 1);\n`;
+  const { summary } = await flowsIn({
+    'lf/x.ts': lf,
+    'crlf/x.ts': lf.replace(/\n/g, '\r\n'),
+    'bom/x.ts': '\ufeff' + lf.replace(/\n/g, '\r\n'),
+  });
+  const lines = (dir: string) => summary.filter((s) => s.startsWith(dir)).map((s) => s.split(':')[1]);
+  assert.deepEqual(lines('lf/'), ['5 tagged', '7 called']);
+  assert.deepEqual(lines('crlf/'), lines('lf/'));
+  assert.deepEqual(lines('bom/'), lines('lf/'));
+});
+
+test('problems become diagnostics and the scan goes on', async () => {
+  const { root, summary, index } = await flowsIn({
+    'a/broken.ts': `import { defineFlow } from 'flowport';\nexport const x = ;\nexport const y = defineFlow({ name: 'after-error' }, () => 1);\n`,
+    'a/dynamic.ts': `import { defineFlow } from 'flowport';\nconst n = 'x';\nexport const d = defineFlow({ name: n }, () => 1);\nexport const t = defineFlow({ name: \`t-\${n}\` }, () => 1);\nexport const v = defineFlow(meta, () => 1);\n`,
+    'a/one.ts': `import { defineFlow } from 'flowport';\nexport const one = defineFlow({ name: 'same' }, () => 1);\n`,
+    'b/two.ts': `import { defineFlow } from 'flowport';\n\nexport const two = defineFlow({ name: 'same' }, () => 2);\n`,
+    'b/fine.ts': `import { defineFlow } from 'flowport';\nexport const fine = defineFlow({ name: 'fine' }, () => 3);\n`,
+  });
+  assert.deepEqual(summary, ['a/one.ts:2 same', 'b/fine.ts:2 fine', 'b/two.ts:3 same']);
+  const diags = index.diagnostics.map((d) => `${relative(root, d.file)}:${d.line}: ${d.message}`);
+  assert.ok(
+    diags.some((d) => d.startsWith('a/broken.ts:2: syntax error')),
+    diags.join('\n'),
+  );
+  assert.ok(diags.includes('a/dynamic.ts:3: flow name must be a string literal'), diags.join('\n'));
+  assert.ok(diags.includes('a/dynamic.ts:4: flow name must be a string literal'), diags.join('\n'));
+  assert.ok(
+    diags.some((d) => d.startsWith('a/dynamic.ts:5: defineFlow: the first argument must be an object literal')),
+  );
+  assert.ok(diags.some((d) => d.startsWith('a/one.ts:2: duplicate flow name "same" (also at b/two.ts:3)')));
+  assert.ok(diags.some((d) => d.startsWith('b/two.ts:3: duplicate flow name "same" (also at a/one.ts:2)')));
+});
+
+test('extra markers: Trigger.dev tasks by module, Inngest createFunction by method', async () => {
+  const { summary, flows } = await flowsIn(
+    {
+      'trigger/t.ts': `import { task } from '@trigger.dev/sdk';\nexport const t = task({ id: 'send-emails', run: async () => {} });\n`,
+      'trigger/other.ts': `import { task } from './elsewhere';\nexport const t = task({ id: 'not-trigger' });\n`,
+      'inngest/f.ts': `import { Inngest } from 'inngest';\nconst inngest = new Inngest({ id: 'app' });\nexport const f = inngest.createFunction({ id: 'sync-users' }, { event: 'x' }, async () => {});\n`,
+    },
+    [
+      { callee: 'task', module: '@trigger.dev/sdk', nameFrom: 'id' },
+      { callee: 'createFunction', nameFrom: 'id', kind: 'inngest' },
+    ],
+  );
+  assert.deepEqual(summary, ['inngest/f.ts:3 sync-users', 'trigger/t.ts:2 send-emails']);
+  assert.equal(flows[0]!.attributes.marker, 'inngest');
+  assert.equal(flows[1]!.attributes.marker, 'task');
+});
