@@ -6,13 +6,14 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { FlowSourceOptions } from './config/define.js';
 import { FlowIndex, typescriptFlows } from './finder/typescript-flows.js';
 import type { Diagnostic, FlowFinder } from './model.js';
+import { projectBackend, type ProjectBackend } from './backend/project-backend.js';
 
 export interface ProjectOptions {
   /** `false` turns the persisted flow scan cache off (`--no-cache`). */
   cache?: boolean;
 }
 
-export interface Project extends LoadedConfig {
+export interface Project extends LoadedConfig, ProjectBackend {
   flows: FlowFinder;
   /** Scan problems from the built-in finder (none for a custom finder). */
   flowDiagnostics(): Diagnostic[];
@@ -28,6 +29,7 @@ export async function openProject(root: string, options: ProjectOptions = {}): P
     ...loaded,
     flows,
     flowDiagnostics: () => (flows instanceof FlowIndex ? flows.diagnostics : []),
+    ...projectBackend(loaded),
   };
 }
 

@@ -1,0 +1,139 @@
+/**
+ * Several flows in one call: pick them by name or group, then deploy or promote each in turn. Each
+ * flow gets its own record and its own result; one flow's refusal or failure does not stop the
+ * others, a cancel does. Bad input or config (an unknown ref or environment, no deploy command)
+ * is thrown, since it would be the same for every flow.
+ */
+import { UsageError } from '../errors.js';
+import type { Deployer, DeploymentDetails, FlowDetails, FlowFinder, Promoter, RunContext } from '../model.js';
+import type { PromotePlanner } from './promoter.js';
+
+export type FlowOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  /** The deployer returned while the deployment still runs (a deployer that hands off to a service). */
+  | 'started'
+  /** A promote found the target already running that commit. */
+  | 'unchanged'
+  /** Refused before anything ran (e.g. nothing to promote from). */
+  | 'refused';
+
+export interface FlowRunResult {
+  flow: string;
+  env: string;
+  outcome: FlowOutcome;
+  /** One line for a human: what happened and, when it went wrong, why. */
+  message: string;
+  /** The deployment made (or, for `unchanged`, the one already there); null when none was. */
+  deployment: DeploymentDetails | null;
+}
+
+/** Outcomes that make a CLI run exit 0. */
+export const GOOD_OUTCOMES: readonly FlowOutcome[] = ['succeeded', 'unchanged', 'started'];
+
+/** Flows by name and by group, in the order asked, each once. Unknown names and empty groups are refused. */
+export async function selectFlows(finder: FlowFinder, selection: { flows?: string[]; groups?: string[] }): Promise<FlowDetails[]> {
+  const names = selection.flows ?? [];
+  const groups = selection.groups ?? [];
+  if (names.length === 0 && groups.length === 0) throw new UsageError('name at least one flow, or a group with --group');
+  const all = await finder.findFlows();
+  const picked = new Map<string, FlowDetails>();
+  for (const name of names) {
+    const flow = all.find((f) => f.name === name);
+    if (!flow) throw new UsageError(`unknown flow "${name}". ${listing('Flows', all.map((f) => f.name))} "flowport flows" lists them.`);
+    picked.set(flow.name, flow);
+  }
+  for (const group of groups) {
+    const members = all.filter((f) => f.grouping.includes(group));
+    if (members.length === 0) {
+      const known = [...new Set(all.flatMap((f) => f.grouping))];
+      throw new UsageError(`no flows in group "${group}". ${listing('Groups', known)}`);
+    }
+    for (const flow of members) picked.set(flow.name, flow);
+  }
+  return [...picked.values()];
+}
+
+/** Deploys each flow to `env` in turn. */
+export async function deployFlows(
+  deployer: Deployer,
+  flows: FlowDetails[],
+  options: { env: string; ref?: string },
+  run: RunContext,
+): Promise<FlowRunResult[]> {
+  return each(flows, options.env, run, async (flow, ctx) =>
+    resultOf(flow.name, options.env, await deployer.deploy({ flow, env: options.env, ...(options.ref ? { ref: options.ref } : {}) }, ctx)),
+  );
+}
+
+/** Promotes each flow from `from` to `to` in turn. */
+export async function promoteFlows(
+  promoter: Promoter,
+  flows: FlowDetails[],
+  options: { from: string; to: string },
+  run: RunContext,
+): Promise<FlowRunResult[]> {
+  const planner = promoter as Promoter & Partial<PromotePlanner>;
+  return each(flows, options.to, run, async (flow, ctx) => {
+    const request = { flow, from: options.from, to: options.to };
+    if (typeof planner.plan === 'function') {
+      const plan = await planner.plan(request);
+      if (plan.action === 'unchanged') {
+        ctx.log(`[flowport] ${plan.message}`);
+        return { flow: flow.name, env: options.to, outcome: 'unchanged', message: plan.message, deployment: plan.target };
+      }
+    }
+    return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
+  });
+}
+
+async function each(
+  flows: FlowDetails[],
+  env: string,
+  run: RunContext,
+  one: (flow: FlowDetails, ctx: RunContext) => Promise<FlowRunResult>,
+): Promise<FlowRunResult[]> {
+  const results: FlowRunResult[] = [];
+  for (const flow of flows) {
+    if (run.signal.aborted) {
+      results.push({ flow: flow.name, env, outcome: 'cancelled', message: `${flow.name}: not started, cancelled`, deployment: null });
+      continue;
+    }
+    const log = flows.length > 1 ? (line: string) => run.log(`[${flow.name}] ${line}`) : (line: string) => run.log(line);
+    try {
+      results.push(await one(flow, { log, signal: run.signal }));
+    } catch (err) {
+      if ((err as { kind?: unknown }).kind !== 'DeployError') throw err;
+      const message = (err as Error).message;
+      log(`[flowport] refused: ${message}`);
+      results.push({ flow: flow.name, env, outcome: 'refused', message, deployment: null });
+    }
+  }
+  return results;
+}
+
+function resultOf(flow: string, env: string, d: DeploymentDetails): FlowRunResult {
+  const short = d.commit.slice(0, 12);
+  const reason = typeof d.attributes.reason === 'string' ? d.attributes.reason : undefined;
+  const from = d.promotedFrom ? ` (promoted from ${d.promotedFrom.env})` : '';
+  switch (d.status) {
+    case 'succeeded':
+      return { flow, env, outcome: 'succeeded', message: `${flow} ${short} is now in ${env}${from} — deployment ${d.id}`, deployment: d };
+    case 'failed':
+      return { flow, env, outcome: 'failed', message: `${flow} failed in ${env}: ${reason ?? 'the deploy failed'} — see flowport logs ${d.id}`, deployment: d };
+    case 'cancelled':
+      return { flow, env, outcome: 'cancelled', message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : ''} — deployment ${d.id}`, deployment: d };
+    case 'interrupted':
+      return { flow, env, outcome: 'interrupted', message: `${flow} in ${env} was interrupted: ${reason ?? 'its runner stopped'}`, deployment: d };
+    default:
+      return { flow, env, outcome: 'started', message: `${flow} ${short} is ${d.status} in ${env} — follow it with flowport logs ${d.id} --follow`, deployment: d };
+  }
+}
+
+function listing(what: string, names: string[]): string {
+  if (names.length === 0) return `No ${what.toLowerCase()} were found.`;
+  const shown = names.slice(0, 20).join(', ');
+  return `${what}: ${shown}${names.length > 20 ? `, … (${names.length} in all)` : ''}.`;
+}

@@ -1,0 +1,33 @@
+/**
+ * How implementations written in `flowport.config.ts` learn about the project they serve. A config
+ * says `deploy: commandDeployer({ command })` without knowing the project root or where deploys
+ * are recorded; the project hands both over through {@link ProjectAware.forProject}.
+ */
+import type { EnvironmentConfig } from '../config/define.js';
+import type { DeploymentFinder, Deployer } from '../model.js';
+import type { DeploymentStore } from './store.js';
+
+export interface ProjectContext {
+  /** Absolute project root (the folder holding flowport.config.ts). */
+  root: string;
+  /** Environments in promotion order. */
+  environments: EnvironmentConfig[];
+  allowSkippingEnvironments: boolean;
+  /** Where deploys are recorded. */
+  store: DeploymentStore;
+  /** Where deployments are read from (the store, unless the config names another finder). */
+  deployments: DeploymentFinder;
+  /** The project's deployer; given to promoters. */
+  deployer?: Deployer;
+}
+
+/** An implementation that wants the project: returns a copy of itself bound to it. */
+export interface ProjectAware<T> {
+  forProject(project: ProjectContext): T;
+}
+
+/** `impl` bound to the project when it asks for it, else `impl` itself. */
+export function bindToProject<T extends object>(impl: T, project: ProjectContext): T {
+  const aware = impl as T & Partial<ProjectAware<T>>;
+  return typeof aware.forProject === 'function' ? aware.forProject(project) : impl;
+}

@@ -1,0 +1,89 @@
+/**
+ * The write side of deployments: what a Deployer or Promoter records through. The embedded local
+ * ledger is one implementation; a shared store (e.g. on the team's git remote) is another, so
+ * nothing outside `ledger.ts` may assume files.
+ */
+import type { DeploymentDetails, DeploymentFinder, DeploymentStatus, JsonValue } from '../model.js';
+
+/** What a new deployment starts with; the store adds id, status `pending`, times and runner. */
+export interface NewDeployment {
+  flowName: string;
+  env: string;
+  commit: string;
+  ref: string;
+  packageVersion?: string;
+  /** Default: `user@host` of this process. */
+  initiator?: string;
+  promotedFrom?: { env: string; deploymentId: string };
+  attributes?: Record<string, JsonValue>;
+}
+
+/** A change to a deployment. `attributes` and `outputs` are merged into what is there. */
+export interface DeploymentChange {
+  status?: DeploymentStatus;
+  outputs?: Record<string, string>;
+  attributes?: Record<string, JsonValue>;
+  url?: string;
+}
+
+/** A cancel request as the runner receives it. */
+export interface CancelRequest {
+  deploymentId: string;
+  by: string;
+  at: string;
+  reason?: string;
+}
+
+/** Appends to one deployment's log. Lines are written in order; `close()` makes them durable. */
+export interface LogWriter {
+  /** Where the log is: a path for the local ledger. */
+  readonly location: string;
+  line(text: string): void;
+  /** Flushes and syncs; call before recording the final status. */
+  close(): Promise<void>;
+}
+
+/** A slice of a log, for reading it whole or following it. */
+export interface LogChunk {
+  text: string;
+  /** Pass back as `from` to read what was written after this chunk. */
+  next: number;
+}
+
+export interface DeploymentStore extends DeploymentFinder {
+  /** Records a new deployment as `pending`, run by this process, and returns it once durable. */
+  create(init: NewDeployment): Promise<DeploymentDetails>;
+  /**
+   * Records a change made by the deployment's runner and returns the deployment after it, once
+   * durable. Final statuses are final: changing a finished deployment throws.
+   */
+  update(id: string, change: DeploymentChange): Promise<DeploymentDetails>;
+  /** One deployment as it is now (a `running` one whose runner is gone reads as `interrupted`). */
+  getDeployment(id: string): Promise<DeploymentDetails | undefined>;
+  /** Asks the runner of `id`, in whatever process it is, to cancel it. */
+  requestCancel(id: string, request?: { by?: string; reason?: string }): Promise<void>;
+  /**
+   * Calls `onCancel` once when a cancel of `id` is requested from anywhere (at once, if it already
+   * was). Returns a function that stops watching.
+   */
+  watchCancel(id: string, onCancel: (request: CancelRequest) => void): () => void;
+  /** Opens the log of a deployment this process runs. */
+  openLog(id: string): Promise<LogWriter>;
+  /** The log from byte `from` (default 0), or undefined when the deployment has no log. */
+  readLog(id: string, from?: number): Promise<LogChunk | undefined>;
+}
+
+/** Whether a configured `deployments` is also a store deploys can be recorded in. */
+export function isDeploymentStore(x: unknown): x is DeploymentStore {
+  const s = x as Partial<Record<keyof DeploymentStore, unknown>> | undefined;
+  return (
+    typeof s?.findDeployments === 'function' &&
+    typeof s.create === 'function' &&
+    typeof s.update === 'function' &&
+    typeof s.getDeployment === 'function' &&
+    typeof s.requestCancel === 'function' &&
+    typeof s.watchCancel === 'function' &&
+    typeof s.openLog === 'function' &&
+    typeof s.readLog === 'function'
+  );
+}
