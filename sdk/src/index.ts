@@ -41,4 +41,4 @@ export { runRecorded, LOG_PREFIX, type ActiveRun, type RunOutcome } from './back
 export { selectFlows, deployFlows, promoteFlows, GOOD_OUTCOMES, type FlowOutcome, type FlowRunResult } from './backend/batch.js';
 export { bindToProject, type ProjectAware, type ProjectContext } from './backend/context.js';
 export { projectBackend, MissingDeployer, type ProjectBackend } from './backend/project-backend.js';
-export { resolveVersion, type ResolvedVersion } from './backend/git.js';
+export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } from './backend/git.js';

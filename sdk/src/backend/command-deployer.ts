@@ -246,6 +246,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     } finally {
       if (timeout) clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
+      tree?.release();
       active.signal.removeEventListener('abort', onAbort);
     }
   }

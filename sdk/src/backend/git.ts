@@ -140,3 +140,24 @@ export async function addWorktree(version: ResolvedVersion, projectRoot: string,
     },
   };
 }
+
+/** What is checked out under `root`, for showing beside the flows; never throws. */
+export interface HeadStatus {
+  /** Full SHA of HEAD, or undefined outside a git repository (or before the first commit). */
+  head?: string;
+  /** Uncommitted changes under `root`. */
+  dirty: boolean;
+}
+
+export async function headStatus(root: string): Promise<HeadStatus> {
+  try {
+    const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    const status = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--', '.']);
+    return {
+      ...(head.code === 0 ? { head: head.stdout.trim() } : {}),
+      dirty: status.code === 0 && parseStatus(status.stdout).length > 0,
+    };
+  } catch {
+    return { dirty: false };
+  }
+}

@@ -100,6 +100,17 @@ function readText(path: string): string | undefined {
   }
 }
 
+const liveTrees = new Set<ProcessTree>();
+
+/**
+ * SIGKILLs every deploy command this process still runs. For a CLI that is made to quit before its
+ * runs have stopped (a second Ctrl+C): deploy commands run in their own process groups, so
+ * nothing else would stop them.
+ */
+export function killAllCommands(): void {
+  for (const tree of liveTrees) tree.signal('SIGKILL');
+}
+
 /** A process and its start time, so a later signal never hits a reused pid. */
 interface Member {
   pid: number;
@@ -113,7 +124,14 @@ interface Member {
 export class ProcessTree {
   private members: Member[] = [];
 
-  constructor(private readonly rootPid: number) {}
+  constructor(private readonly rootPid: number) {
+    liveTrees.add(this);
+  }
+
+  /** Stops tracking the tree (its command has ended). */
+  release(): void {
+    liveTrees.delete(this);
+  }
 
   /** Sends `signal` to the group and every known descendant; newly seen descendants are remembered. */
   signal(signal: NodeJS.Signals): void {

@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { DeploymentDetails, DeploymentFinder, Deployer, Promoter } from '../model.js';
 import { bindToProject, type ProjectContext } from './context.js';
-import { localLedger } from './ledger.js';
+import { LocalLedger, localLedger } from './ledger.js';
 import { defaultPromoter } from './promoter.js';
 import { isDeploymentStore, type DeploymentStore } from './store.js';
 
@@ -20,6 +20,8 @@ export interface ProjectBackend {
   deployer: Deployer;
   /** The configured `promote`, or the default promoter. */
   promoter: Promoter;
+  /** The local ledger's folder when deploys are recorded there (watch it to see other processes' deploys). */
+  stateDir: string | undefined;
 }
 
 export function projectBackend(loaded: LoadedConfig): ProjectBackend {
@@ -35,7 +37,7 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
   };
   const deployer = config.deploy ? bindToProject(config.deploy, context) : new MissingDeployer(loaded.file ?? join(root, 'flowport.config.ts'));
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
-  return { deployments, store, deployer, promoter };
+  return { deployments, store, deployer, promoter, stateDir: store instanceof LocalLedger ? store.dir : undefined };
 }
 
 /** Stands in when the config has no `deploy`: refuses with the line to add. */

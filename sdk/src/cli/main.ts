@@ -4,6 +4,12 @@
  */
 import { ConfigError, FlowportError, UsageError } from '../errors.js';
 import { flowsCommand } from './flows.js';
+import { deploymentsCommand } from './deployments.js';
+import { deployCommand } from './deploy.js';
+import { promoteCommand } from './promote.js';
+import { historyCommand } from './history.js';
+import { logsCommand } from './logs.js';
+import { cancelCommand } from './cancel.js';
 
 export interface CommandIO {
   out(text: string): void;
@@ -16,6 +22,30 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   flows: {
     run: flowsCommand,
     summary: 'flowport flows [--root DIR] [--json] [--no-cache]   list the flows found in the source',
+  },
+  deployments: {
+    run: deploymentsCommand,
+    summary: 'flowport deployments [--flow F] [--env E] [--json]   flows × environments: commit, status, age',
+  },
+  deploy: {
+    run: deployCommand,
+    summary: 'flowport deploy <flow…|--group G> --env E [--ref R] [--json]   deploy, streaming the log',
+  },
+  promote: {
+    run: promoteCommand,
+    summary: 'flowport promote <flow…|--group G> --from E1 --to E2 [--json]   deploy what E1 runs to E2',
+  },
+  history: {
+    run: historyCommand,
+    summary: 'flowport history <flow> [--env E] [--limit N] [--json]   every deployment of a flow, newest first',
+  },
+  logs: {
+    run: logsCommand,
+    summary: 'flowport logs <deploymentId> [--follow]   print a deployment\'s log',
+  },
+  cancel: {
+    run: cancelCommand,
+    summary: 'flowport cancel <deploymentId> [--no-wait] [--timeout S] [--json]   stop a deploy, from any process',
   },
 };
 

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { deployFlows, selectFlows } from '../backend/batch.js';
+import { checkRef } from '../backend/git.js';
+import { UsageError } from '../errors.js';
+import { openProject } from '../project.js';
+import type { CommandIO } from './main.js';
+import { rootOption } from './options.js';
+import { checkEnvironment, reportResults, terminalRun } from './run-output.js';
+
+export const DEPLOY_USAGE = 'flowport deploy <flow…|--group G> --env E [--ref R] [--json]';
+
+/** `flowport deploy`: deploys each flow to one environment, streaming logs; exits 1 unless all succeeded. */
+export async function deployCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      env: { type: 'string' },
+      ref: { type: 'string' },
+      group: { type: 'string', multiple: true },
+      root: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (!values.env) throw new UsageError(`--env is required: ${DEPLOY_USAGE}`);
+  if (values.ref !== undefined) checkRef(values.ref);
+  const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  checkEnvironment(project, values.env, '--env');
+  const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  const { run, dispose } = terminalRun(io, values.json);
+  try {
+    const results = await deployFlows(project.deployer, flows, { env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) }, run);
+    return reportResults(io, results, values.json);
+  } finally {
+    dispose();
+  }
+}

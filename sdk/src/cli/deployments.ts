@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import type { DeploymentDetails } from '../model.js';
+import { openProject } from '../project.js';
+import type { CommandIO } from './main.js';
+import { rootOption } from './options.js';
+import { checkEnvironment, formatAge, shortCommit } from './run-output.js';
+import { formatTable } from './table.js';
+
+/** One flow × environment: what runs there and the most recent attempt (the same one when that succeeded). */
+export interface MatrixCell {
+  current: DeploymentDetails | null;
+  latest: DeploymentDetails | null;
+}
+
+export interface MatrixRow {
+  flow: string;
+  /** False for a flow that has deployments but is no longer found in the source. */
+  inSource: boolean;
+  environments: Record<string, MatrixCell>;
+}
+
+/** The `--json` output of `flowport deployments`. */
+export interface DeploymentMatrix {
+  environments: string[];
+  flows: MatrixRow[];
+}
+
+/** `flowport deployments`: flows × environments, with short commit, status and age. */
+export async function deploymentsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      flow: { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
+      root: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  for (const env of values.env ?? []) checkEnvironment(project, env, '--env');
+  const envs = values.env?.length ? project.environments.map((e) => e.name).filter((e) => values.env!.includes(e)) : project.environments.map((e) => e.name);
+  const wanted = values.flow?.length ? values.flow : undefined;
+
+  const sourceFlows = (await project.flows.findFlows()).map((f) => f.name);
+  const query = { envs, ...(wanted ? { flows: wanted } : {}) };
+  const [current, history] = await Promise.all([
+    project.deployments.findDeployments(query),
+    project.deployments.findDeployments({ ...query, history: true }),
+  ]);
+  const names = [...new Set([...sourceFlows, ...history.map((d) => d.flowName)])].filter((f) => !wanted || wanted.includes(f));
+  for (const f of wanted ?? []) {
+    if (!names.includes(f)) throw new UsageError(`unknown flow "${f}": not in the source and never deployed. "flowport flows" lists the flows.`);
+  }
+  const matrix: DeploymentMatrix = {
+    environments: envs,
+    flows: names.map((flow) => ({
+      flow,
+      inSource: sourceFlows.includes(flow),
+      environments: Object.fromEntries(
+        envs.map((env) => {
+          const mine = (d: DeploymentDetails) => d.flowName === flow && d.env === env;
+          const cell: MatrixCell = { current: current.filter(mine).at(-1) ?? null, latest: history.filter(mine).at(-1) ?? null };
+          return [env, cell];
+        }),
+      ),
+    })),
+  };
+
+  if (values.json) {
+    io.out(JSON.stringify(matrix, null, 2));
+    return 0;
+  }
+  if (matrix.flows.length === 0) {
+    io.out(`No flows found under ${project.root}, and nothing deployed yet.`);
+    return 0;
+  }
+  const now = Date.now();
+  let dirty = false;
+  const describe = (d: DeploymentDetails) => {
+    if (d.attributes.dirty === true) dirty = true;
+    return `${shortCommit(d.commit)}${d.attributes.dirty === true ? '*' : ''} ${d.status} ${formatAge(d.updatedAt, now)}`;
+  };
+  const rows = matrix.flows.map((row) => [
+    row.inSource ? row.flow : `${row.flow} (not in source)`,
+    ...envs.map((env) => {
+      const { current: c, latest: l } = row.environments[env]!;
+      if (!c && !l) return '-';
+      if (c && (!l || l.id === c.id)) return describe(c);
+      if (!c) return describe(l!);
+      return `${describe(c)}, then ${describe(l!)}`;
+    }),
+  ]);
+  io.out(formatTable(['FLOW', ...envs.map((e) => e.toUpperCase())], rows));
+  if (dirty) io.out('\n* deployed with uncommitted changes');
+  return 0;
+}

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import type { DeploymentDetails } from '../model.js';
+import { openProject } from '../project.js';
+import type { CommandIO } from './main.js';
+import { rootOption } from './options.js';
+import { checkEnvironment, formatAge, positiveInt, shortCommit } from './run-output.js';
+import { formatTable } from './table.js';
+
+/** The `--json` output of `flowport history`. */
+export interface HistoryOutput {
+  flow: string;
+  /** The `--env` asked for, or null for every environment. */
+  env: string | null;
+  /** Newest first. */
+  deployments: DeploymentDetails[];
+}
+
+/** `flowport history <flow> [--env E]`: every recorded deployment of a flow, newest first. */
+export async function historyCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      env: { type: 'string' },
+      limit: { type: 'string' },
+      root: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('name one flow: flowport history <flow> [--env E] [--limit N] [--json]');
+  const flow = positionals[0]!;
+  const limit = positiveInt(values.limit, '--limit', Number.MAX_SAFE_INTEGER);
+  const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  if (values.env !== undefined) checkEnvironment(project, values.env, '--env');
+  const all = await project.deployments.findDeployments({ flows: [flow], ...(values.env ? { envs: [values.env] } : {}), history: true });
+  const deployments = all.filter((d) => d.flowName === flow && (!values.env || d.env === values.env)).reverse().slice(0, limit);
+  if (deployments.length === 0) {
+    const known = (await project.flows.findFlows({ flows: [flow] })).some((f) => f.name === flow);
+    if (!known) throw new UsageError(`unknown flow "${flow}": not in the source and never deployed. "flowport flows" lists the flows.`);
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ flow, env: values.env ?? null, deployments } satisfies HistoryOutput, null, 2));
+    return 0;
+  }
+  if (deployments.length === 0) {
+    io.out(`No deployments of ${flow}${values.env ? ` in ${values.env}` : ''} yet. Deploy it with: flowport deploy ${flow} --env ${values.env ?? project.environments[0]!.name}`);
+    return 0;
+  }
+  const now = Date.now();
+  const rows = deployments.map((d) => [d.id, d.env, d.status, `${shortCommit(d.commit)}${d.attributes.dirty === true ? '*' : ''}`, d.ref === d.commit ? shortCommit(d.ref) : d.ref, formatAge(d.createdAt, now), d.initiator, note(d)]);
+  io.out(formatTable(['DEPLOYMENT', 'ENV', 'STATUS', 'COMMIT', 'REF', 'AGE', 'BY', 'NOTE'], rows));
+  return 0;
+}
+
+function note(d: DeploymentDetails): string {
+  const parts: string[] = [];
+  if (d.promotedFrom) parts.push(`promoted from ${d.promotedFrom.env}`);
+  if (d.status !== 'succeeded' && typeof d.attributes.reason === 'string') parts.push(d.attributes.reason);
+  if (d.attributes.dirty === true) parts.push('uncommitted changes');
+  return parts.join('; ');
+}

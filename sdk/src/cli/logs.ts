@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { FINAL_STATUSES } from '../model.js';
+import { openProject } from '../project.js';
+import type { CommandIO } from './main.js';
+import { rootOption } from './options.js';
+import { findDeployment } from './run-output.js';
+
+const FOLLOW_POLL_MS = 200;
+
+/** `flowport logs <deploymentId> [--follow]`: prints a deployment's log; `--follow` until it ends. */
+export async function logsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      follow: { type: 'boolean', short: 'f', default: false },
+      root: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('name one deployment: flowport logs <deploymentId> [--follow]');
+  const project = await openProject(rootOption(values.root));
+  const store = project.store;
+  const deployment = await findDeployment(store, positionals[0]!);
+  const print = (text: string) => {
+    if (text) io.out(text.endsWith('\n') ? text.slice(0, -1) : text);
+  };
+  let chunk = await store.readLog(deployment.id);
+  if (!chunk) {
+    if (deployment.logLocation) io.out(`The log of ${deployment.id} is at ${deployment.logLocation}`);
+    else io.err(`flowport: deployment ${deployment.id} has no log`);
+    return 0;
+  }
+  print(chunk.text);
+  if (!values.follow) return 0;
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    let finished = false;
+    while (!stop) {
+      // Read once more after the deployment ended: its last lines are written before the final record.
+      const status = (await store.getDeployment(deployment.id))?.status;
+      finished = status === undefined || FINAL_STATUSES.includes(status);
+      chunk = (await store.readLog(deployment.id, chunk.next)) ?? chunk;
+      print(chunk.text);
+      if (finished) break;
+      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+/** What the deployment commands share: a cancellable run for the terminal, results, ids, ages. */
+import { UsageError } from '../errors.js';
+import type { DeploymentDetails, RunContext } from '../model.js';
+import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
+import { killAllCommands } from '../backend/processes.js';
+import type { DeploymentStore } from '../backend/store.js';
+import type { Project } from '../project.js';
+import type { CommandIO } from './main.js';
+import { formatTable } from './table.js';
+
+/**
+ * A run whose log goes to the terminal (stderr with `--json`, so stdout stays parseable). The
+ * first Ctrl+C cancels, recorded as `cancelled`; a second one kills the commands and quits.
+ */
+export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; dispose(): void } {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.err('flowport: cancelling… (Ctrl+C again to quit at once)');
+      controller.abort(new Error('cancelled from the terminal'));
+      return;
+    }
+    killAllCommands();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    run: { log: (line) => (json ? io.err(line) : io.out(line)), signal: controller.signal },
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Prints the per-flow results and returns the exit code: 0 when every flow ended well, else 1. */
+export function reportResults(io: CommandIO, results: FlowRunResult[], json: boolean): number {
+  if (json) {
+    io.out(JSON.stringify({ results }, null, 2));
+  } else {
+    io.out('');
+    if (results.length === 1) {
+      io.out(results[0]!.message);
+    } else {
+      const rows = results.map((r) => [r.flow, r.env, r.outcome, r.deployment ? shortCommit(r.deployment.commit) : '-', r.deployment?.id ?? '-', r.message]);
+      io.out(formatTable(['FLOW', 'ENV', 'RESULT', 'COMMIT', 'DEPLOYMENT', 'MESSAGE'], rows));
+    }
+  }
+  return results.every((r) => GOOD_OUTCOMES.includes(r.outcome)) ? 0 : 1;
+}
+
+/** Refuses an environment the config does not list. */
+export function checkEnvironment(project: Project, env: string, flag: string): void {
+  const names = project.environments.map((e) => e.name);
+  if (!names.includes(env)) {
+    throw new UsageError(`${flag} ${env}: no such environment. ${project.file ? 'flowport.config.ts lists' : 'The defaults are'} ${names.join(', ')}.`);
+  }
+}
+
+/** The deployment a user named: its id, or (for the local ledger) a unique prefix or suffix of it. */
+export async function findDeployment(store: DeploymentStore, input: string): Promise<DeploymentDetails> {
+  const resolver = store as DeploymentStore & { resolveId?: (input: string) => Promise<string> };
+  const id = typeof resolver.resolveId === 'function' ? await resolver.resolveId(input) : input;
+  const deployment = await store.getDeployment(id);
+  if (!deployment) throw new UsageError(`no deployment "${input}". "flowport history <flow>" lists deployments with their ids.`);
+  return deployment;
+}
+
+export function shortCommit(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** `45s`, `12m`, `3h`, `5d` ago. */
+export function formatAge(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (Number.isNaN(s)) return '?';
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/** A strictly positive integer option, or a UsageError naming the flag. */
+export function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} ${value}: give a whole number above 0`);
+  return n;
+}
