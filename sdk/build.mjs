@@ -3,18 +3,21 @@
 // and are loaded only when needed (the parser, esbuild, execa).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const here = new URL('.', import.meta.url).pathname;
-const watch = process.argv.includes('--watch');
 
-rmSync(`${here}dist`, { recursive: true, force: true });
+// Old chunks have hashed names: clear them, but keep the .d.ts files when not rebuilding them.
+const withTypes = !process.argv.includes('--no-types');
+for (const name of existsSync(`${here}dist`) ? readdirSync(`${here}dist`) : []) {
+  if (name !== 'types' || withTypes) rmSync(`${here}dist/${name}`, { recursive: true, force: true });
+}
 const started = Date.now();
 await build({
   absWorkingDir: here,
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', host: 'src/host/main.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -37,9 +40,8 @@ await build({
   },
   logLevel: 'warning',
 });
-if (!process.argv.includes('--no-types')) {
+if (withTypes) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: here, stdio: 'inherit' });
 }
 console.log(`flowport sdk built in ${Date.now() - started} ms`);
-void watch;

@@ -1,0 +1,97 @@
+/** Compare: the commits between two environments' versions, or an environment and local HEAD. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as vscode from 'vscode';
+import { shortCommit } from '../model/matrix';
+import type { EnvItem } from '../tree/nodes';
+
+const run = promisify(execFile);
+
+export function registerCompareCommand(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.commands.registerCommand('flowport.compare', (node: EnvItem) => compare(node)));
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return run('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 }).then((r) => r.stdout);
+}
+
+async function compare(node: EnvItem): Promise<void> {
+  const root = node.state.folder.uri.fsPath;
+  const choices: Array<vscode.QuickPickItem & { base: string; head: string }> = [];
+  const mine = node.cell.current?.commit;
+  if (!mine) return;
+  for (const other of node.row.cells) {
+    if (other.env === node.cell.env || !other.current) continue;
+    choices.push({
+      label: `${other.env} ↔ ${node.cell.env}`,
+      description: `${shortCommit(other.current.commit)}..${shortCommit(mine)}`,
+      base: other.current.commit,
+      head: mine,
+    });
+  }
+  const head = (await git(root, ['rev-parse', 'HEAD'])).trim();
+  choices.push({
+    label: `${node.cell.env} ↔ local HEAD`,
+    description: `${shortCommit(mine)}..${shortCommit(head)}`,
+    base: mine,
+    head,
+  });
+  const choice =
+    choices.length === 1
+      ? choices[0]
+      : await vscode.window.showQuickPick(choices, { title: `Compare ${node.flow.name}` });
+  if (!choice) return;
+  await showCommits(root, choice.base, choice.head, choice.label);
+}
+
+async function showCommits(root: string, base: string, head: string, title: string): Promise<void> {
+  // Both directions: an environment may be ahead of or behind the other.
+  const [forward, backward] = await Promise.all([
+    git(root, ['log', '--format=%H%x1f%an%x1f%ar%x1f%s', `${base}..${head}`, '--']),
+    git(root, ['log', '--format=%H%x1f%an%x1f%ar%x1f%s', `${head}..${base}`, '--']),
+  ]);
+  const parse = (out: string, direction: string) =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [sha = '', author = '', age = '', subject = ''] = line.split('\x1f');
+        return { label: subject, description: `${author} · ${age}`, detail: `${direction} ${sha.slice(0, 7)}`, sha };
+      });
+  const items: Array<vscode.QuickPickItem & { sha?: string; url?: string }> = [
+    ...parse(forward, '$(arrow-up)'),
+    ...parse(backward, '$(arrow-down)'),
+  ];
+  const web = await hostingCompareUrl(root, base, head);
+  if (web) items.push({ label: '$(globe) Open the compare page', description: web, url: web });
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage(`${title}: same commit, nothing to compare.`);
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `${title}: ${items.length - (web ? 1 : 0)} commits`,
+    matchOnDescription: true,
+  });
+  if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
+  else if (picked?.sha) {
+    const patch = await git(root, ['show', '--stat', '--patch', '--format=fuller', picked.sha, '--']);
+    const doc = await vscode.workspace.openTextDocument({ content: patch, language: 'diff' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+}
+
+/** GitHub's and GitLab's compare pages, when `origin` points at one of them. */
+export async function hostingCompareUrl(root: string, base: string, head: string): Promise<string | undefined> {
+  let origin: string;
+  try {
+    origin = (await git(root, ['remote', 'get-url', 'origin'])).trim();
+  } catch {
+    return undefined;
+  }
+  const m = /^(?:https:\/\/|git@)(github\.com|gitlab\.com)[/:](.+?)(?:\.git)?$/.exec(origin);
+  if (!m) return undefined;
+  const [, host, path] = m;
+  return host === 'github.com'
+    ? `https://github.com/${path}/compare/${base}...${head}`
+    : `https://gitlab.com/${path}/-/compare/${base}...${head}`;
+}

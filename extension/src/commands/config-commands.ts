@@ -1,0 +1,63 @@
+/** Open the config (at an error's line when there is one) or write a starter config. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { FlowportStore, FolderState } from '../store';
+
+export function registerConfigCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowport.openConfig', () => openConfig(store)),
+    vscode.commands.registerCommand('flowport.createConfig', () => createConfig(store)),
+  );
+}
+
+async function openConfig(store: FlowportStore): Promise<void> {
+  await store.ensureLoaded();
+  const state = store.folders.find((s) => s.project?.configProblem) ?? store.folders.find((s) => s.project?.configFile);
+  if (!state?.project?.configFile) {
+    const create = await vscode.window.showInformationMessage(
+      'This workspace has no flowport.config.ts yet.',
+      'Create flowport.config.ts',
+    );
+    if (create) await createConfig(store);
+    return;
+  }
+  const line = Math.max(0, (state.project.configProblem?.line ?? 1) - 1);
+  const position = new vscode.Position(line, 0);
+  await vscode.window.showTextDocument(vscode.Uri.file(state.project.configFile), {
+    selection: new vscode.Range(position, position),
+  });
+}
+
+/** A starter config: default environments, and the flows found so far listed in a comment. */
+export function starterConfig(state: FolderState): string {
+  const found = state.flows.map((f) => ` *   ${f.name}  (${f.sourceRelative}:${f.line})`);
+  return [
+    `import { defineConfig } from 'flowport';`,
+    ``,
+    `/**`,
+    ` * Flowport: environments in promotion order, and how a flow is deployed.`,
+    found.length
+      ? ` * Flows found in this project:\n${found.join('\n')}`
+      : ` * No flows found yet: mark one with defineFlow({ name: '…' }, handler) or a /** @flow */ tag.`,
+    ` */`,
+    `export default defineConfig({`,
+    `  environments: ['dev', 'uat', { name: 'prod', protected: true }],`,
+    `  // deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] }),`,
+    `});`,
+    ``,
+  ].join('\n');
+}
+
+async function createConfig(store: FlowportStore): Promise<void> {
+  await store.ensureLoaded();
+  const state = store.folders.find((s) => !s.project?.configFile) ?? store.folders[0];
+  if (!state) return;
+  const file = join(state.folder.uri.fsPath, 'flowport.config.ts');
+  try {
+    await writeFile(file, starterConfig(state), { flag: 'wx' }); // never overwrite a config
+  } catch {
+    void vscode.window.showWarningMessage(`${file} already exists.`);
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(file));
+}

@@ -1,0 +1,40 @@
+/**
+ * Flowport for VS Code. `activate()` only registers things: the SDK hosts start when a view or a
+ * command first needs data, so activation stays within a few milliseconds.
+ */
+import * as vscode from 'vscode';
+import { registerCodeLens } from './codelens/flow-codelens';
+import { registerCompareCommand } from './commands/compare';
+import { registerConfigCommands } from './commands/config-commands';
+import { registerRunCommands } from './commands/run-commands';
+import { registerViewCommands } from './commands/view-commands';
+import { registerDiagnostics } from './diagnostics';
+import { FlowportStore } from './store';
+import { registerTaskProvider } from './tasks/flowport-task';
+import { registerFlowsView } from './tree/register';
+import { registerWatchers } from './watchers';
+
+export function activate(context: vscode.ExtensionContext): { store: FlowportStore } {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Flowport', { log: true });
+  const store = new FlowportStore(context.asAbsolutePath('sdk/dist/host.js'), log);
+  context.subscriptions.push(log, store);
+
+  registerFlowsView(context, store);
+  registerRunCommands(context, store);
+  registerViewCommands(context, store);
+  registerConfigCommands(context, store);
+  registerCompareCommand(context);
+  registerTaskProvider(context, store);
+  registerCodeLens(context, store);
+  registerDiagnostics(context, store);
+  registerWatchers(context, store);
+
+  log.info(`Flowport activated in ${(performance.now() - started).toFixed(1)} ms`);
+  // Returned for the integration tests, which read the view model through it.
+  return { store };
+}
+
+export function deactivate(): void {
+  // Subscriptions dispose the store, which stops every SDK host.
+}

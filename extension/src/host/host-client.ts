@@ -1,0 +1,107 @@
+/**
+ * Starts and talks to one SDK host process for one workspace folder. The host runs with the
+ * editor's own Node (`process.execPath`, `ELECTRON_RUN_AS_NODE=1`), so users need no Node of
+ * their own. When it dies unexpectedly it is restarted with exponential backoff.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { Methods } from '../../../sdk/src/host/protocol';
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class HostClient implements vscode.Disposable {
+  private child: ChildProcess | undefined;
+  private connection: MessageConnection | undefined;
+  private starting: Promise<MessageConnection> | undefined;
+  private restarts = 0;
+  private disposed = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  private readonly onDidStartEmitter = new vscode.EventEmitter<void>();
+  /** Fires after every (re)start, so views reload their data. */
+  readonly onDidStart = this.onDidStartEmitter.event;
+  private readonly onNotificationEmitter = new vscode.EventEmitter<{ method: string; params: unknown }>();
+  readonly onNotification = this.onNotificationEmitter.event;
+
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly hostScript: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The live connection, starting the host on first use. */
+  connect(): Promise<MessageConnection> {
+    if (this.connection) return Promise.resolve(this.connection);
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** `Flowport: Restart SDK Host`: a clean stop and start, backoff reset. */
+  async restart(): Promise<void> {
+    this.restarts = 0;
+    this.stop();
+    await this.connect();
+  }
+
+  private async start(): Promise<MessageConnection> {
+    const root = this.folder.uri.fsPath;
+    this.log.info(`[${this.folder.name}] starting SDK host`);
+    const child = spawn(process.execPath, [this.hostScript, '--root', root], {
+      cwd: root,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      for (const line of chunk.split(/\r?\n/)) if (line.trim()) this.log.info(`[${this.folder.name} host] ${line}`);
+    });
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
+    for (const type of [Methods.runLog, Methods.flowsChanged, Methods.deploymentsChanged]) {
+      connection.onNotification(type.method, (params: unknown) =>
+        this.onNotificationEmitter.fire({ method: type.method, params }),
+      );
+    }
+    connection.listen();
+    this.connection = connection;
+    this.onDidStartEmitter.fire();
+    return connection;
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return; // an old host we stopped on purpose
+    this.connection?.dispose();
+    this.connection = undefined;
+    this.child = undefined;
+    if (this.disposed) return;
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.restarts++);
+    this.log.warn(`[${this.folder.name}] SDK host exited (code ${code}, signal ${signal}); restarting in ${delay} ms`);
+    this.restartTimer = setTimeout(() => void this.connect().catch((e: unknown) => this.log.error(String(e))), delay);
+  }
+
+  private stop(): void {
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    this.child = undefined;
+    this.connection?.dispose();
+    this.connection = undefined;
+    child?.kill();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
+    this.onDidStartEmitter.dispose();
+    this.onNotificationEmitter.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/** The "Flows" view: folders (multi-root) → groups → flows → environments → details. */
+import * as vscode from 'vscode';
+import type { FlowportStore } from '../store';
+import { detailItems, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from './nodes';
+
+export const FLOWS_VIEW_ID = 'flowport.flows';
+
+export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> {
+  private readonly changed = new vscode.EventEmitter<FlowportNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly store: FlowportStore) {
+    store.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(node: FlowportNode): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: FlowportNode): Promise<FlowportNode[]> {
+    if (!node) {
+      if (!vscode.workspace.isTrusted) return [];
+      await this.store.ensureLoaded();
+      // No config or a broken one: the tree stays empty so its welcome view explains what to do.
+      const folders = this.store.folders.filter((s) => s.project?.configFile && !s.project.configProblem);
+      if (folders.length > 1) return folders.map((s) => new FolderNode(s));
+      return folders.flatMap((s) => this.groupsOf(s));
+    }
+    switch (node.kind) {
+      case 'folder':
+        return this.groupsOf(node.state);
+      case 'group':
+        return node.group.rows.map((row) => new FlowItem(node.state, row));
+      case 'flow':
+        return node.row.cells.map((cell) => new EnvItem(node.state, node.row, cell));
+      case 'env':
+        return detailItems(node);
+      default:
+        return [];
+    }
+  }
+
+  private groupsOf(state: FlowItem['state']): GroupItem[] {
+    return this.store.groups(state).map((g) => new GroupItem(state, g));
+  }
+
+  /** Parents rebuilt from the store: items are matched by id, so fresh instances reveal fine. */
+  getParent(node: FlowportNode): FlowportNode | undefined {
+    const multiRoot = this.store.folders.length > 1;
+    switch (node.kind) {
+      case 'group':
+        return multiRoot ? new FolderNode(node.state) : undefined;
+      case 'flow': {
+        const group = this.store.groups(node.state).find((g) => g.rows.some((r) => r.flow.id === node.flow.id));
+        return group && new GroupItem(node.state, group);
+      }
+      case 'env':
+        return new FlowItem(node.state, node.row);
+      default:
+        return undefined;
+    }
+  }
+
+  /** The tree item of a flow, for `reveal`. */
+  async findFlowItem(flowId: string): Promise<FlowItem | undefined> {
+    await this.store.ensureLoaded();
+    for (const state of this.store.folders) {
+      for (const group of this.store.groups(state)) {
+        const row = group.rows.find((r) => r.flow.id === flowId);
+        if (row) return new FlowItem(state, row);
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * One TreeItem class per node kind. `contextValue`s are space-separated words (`flow deployable`,
+ * `env promotable hasUrl`) that package.json menus match with regex when-clauses.
+ */
+import * as vscode from 'vscode';
+import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
+import type { FolderState } from '../store';
+import { relativeAge, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
+
+export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem;
+
+export class FolderNode extends vscode.TreeItem {
+  readonly kind = 'folder';
+  constructor(readonly state: FolderState) {
+    super(state.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `folder:${state.folder.uri.toString()}`;
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.contextValue = 'folder refreshable';
+  }
+}
+
+export class GroupItem extends vscode.TreeItem {
+  readonly kind = 'group';
+  constructor(
+    readonly state: FolderState,
+    readonly group: GroupNode,
+  ) {
+    super(group.key || '(root)', vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `group:${state.folder.uri.toString()}:${group.key}`;
+    this.iconPath = new vscode.ThemeIcon('folder-library');
+    this.description = `${group.rows.length} flow${group.rows.length === 1 ? '' : 's'}`;
+    this.contextValue = 'group deployable refreshable';
+  }
+}
+
+export class FlowItem extends vscode.TreeItem {
+  readonly kind = 'flow';
+  constructor(
+    readonly state: FolderState,
+    readonly row: FlowRow,
+  ) {
+    super(row.flow.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const flow = row.flow;
+    this.id = `flow:${state.folder.uri.toString()}:${flow.id}`;
+    this.description = `${flow.sourceRelative}:${flow.line}`;
+    this.tooltip = new vscode.MarkdownString(
+      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\``,
+    );
+    this.iconPath = new vscode.ThemeIcon(
+      row.cells.some((c) => c.status === 'running' || c.status === 'pending') ? 'sync~spin' : 'rocket',
+    );
+    this.contextValue = 'flow deployable refreshable';
+    this.resourceUri = vscode.Uri.file(flow.sourcePath);
+    this.command = { command: 'flowport.openFlow', title: 'Open Flow Source', arguments: [flow] };
+  }
+  get flow(): FlowDetails {
+    return this.row.flow;
+  }
+}
+
+const STATUS_ICONS: Record<EnvCell['status'], [string, string | undefined]> = {
+  pending: ['sync~spin', undefined],
+  running: ['sync~spin', 'charts.blue'],
+  succeeded: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+  interrupted: ['debug-disconnect', 'problemsWarningIcon.foreground'],
+  never: ['circle-outline', 'disabledForeground'],
+};
+
+export class EnvItem extends vscode.TreeItem {
+  readonly kind = 'env';
+  constructor(
+    readonly state: FolderState,
+    /** The flow's whole row, so actions can look at the other environments. */
+    readonly row: FlowRow,
+    readonly cell: EnvCell,
+  ) {
+    super(
+      cell.env,
+      cell.current || cell.latest ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    this.id = `env:${state.folder.uri.toString()}:${row.flow.id}:${cell.env}`;
+    const shown = cell.current ?? cell.latest;
+    const parts = [shortCommit(cell.current?.commit)];
+    if (shown) parts.push(relativeAge(shown.updatedAt));
+    if (cell.status !== 'succeeded' && cell.status !== 'never') parts.push(cell.status);
+    if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
+    this.description = parts.join(' · ');
+    const [icon, color] = STATUS_ICONS[cell.status];
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.tooltip = envTooltip(cell);
+    const words = ['env'];
+    if (cell.current && cell.nextEnv) words.push('promotable');
+    if (cell.current) words.push('comparable');
+    if (shown?.url) words.push('hasUrl');
+    if (cell.latest?.logLocation) words.push('hasLog');
+    words.push('deployable');
+    this.contextValue = words.join(' ');
+  }
+
+  get flow(): FlowDetails {
+    return this.row.flow;
+  }
+}
+
+function envTooltip(cell: EnvCell): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(
+    `**${escape(cell.env)}** — ${cell.status === 'never' ? 'never deployed' : cell.status}`,
+  );
+  const d = cell.current;
+  if (d)
+    md.appendMarkdown(
+      `\n\nRuns \`${shortCommit(d.commit)}\` (${escape(d.ref)}), deployed by ${escape(d.initiator)} ${relativeAge(d.updatedAt)}`,
+    );
+  if (cell.latest && cell.latest !== d)
+    md.appendMarkdown(`\n\nLatest attempt: ${cell.latest.status} ${relativeAge(cell.latest.updatedAt)}`);
+  if (cell.behind) md.appendMarkdown(`\n\nBehind **${escape(cell.previousEnv ?? '')}**: promote to bring it level.`);
+  return md;
+}
+
+/** A field of a deployment (commit, ref, initiator …) with a copy action. */
+export class DetailItem extends vscode.TreeItem {
+  readonly kind = 'detail';
+  constructor(
+    parentId: string,
+    override readonly label: string,
+    readonly value: string,
+    isUrl = false,
+  ) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = `${parentId}:${label}`;
+    this.description = value;
+    this.tooltip = value;
+    this.contextValue = isUrl ? 'detail copyable hasUrl' : 'detail copyable';
+  }
+}
+
+export function detailItems(env: EnvItem): DetailItem[] {
+  const d: DeploymentDetails | undefined = env.cell.current ?? env.cell.latest;
+  if (!d) return [];
+  const id = env.id ?? '';
+  const items = [
+    new DetailItem(id, 'commit', d.commit),
+    new DetailItem(id, 'ref', d.ref),
+    new DetailItem(id, 'status', d.status),
+    new DetailItem(id, 'initiator', d.initiator),
+    new DetailItem(id, 'deployed', new Date(d.updatedAt).toLocaleString()),
+    new DetailItem(id, 'deployment', d.id),
+  ];
+  if (d.url) items.push(new DetailItem(id, 'url', d.url, true));
+  if (d.promotedFrom)
+    items.push(new DetailItem(id, 'promoted from', `${d.promotedFrom.env} (${d.promotedFrom.deploymentId})`));
+  for (const [name, value] of Object.entries(d.outputs)) items.push(new DetailItem(id, `output ${name}`, value));
+  return items;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&');
+}

@@ -1,0 +1,57 @@
+/**
+ * Keeps the views current: source changes go to the host's incremental index, a changed config
+ * restarts the host, and workspace folder and trust changes are followed.
+ */
+import * as vscode from 'vscode';
+import { Methods } from '../../sdk/src/host/protocol';
+import type { FlowportStore } from './store';
+
+const SOURCE_GLOB = '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}';
+const CONFIG_GLOB = '**/flowport.config.{ts,mts,js,mjs}';
+
+export function registerWatchers(context: vscode.ExtensionContext, store: FlowportStore): void {
+  const pending = new Map<string, Set<string>>();
+  let timer: NodeJS.Timeout | undefined;
+  // Batches a burst of saves (a branch switch, a formatter) into one update per folder.
+  const queue = (uri: vscode.Uri) => {
+    const state = store.stateFor(uri);
+    if (!state || uri.fsPath.includes('/node_modules/') || uri.fsPath.includes('/.flowport/')) return;
+    const key = state.folder.uri.toString();
+    pending.set(key, (pending.get(key) ?? new Set()).add(uri.fsPath));
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      for (const s of store.folders) {
+        const paths = pending.get(s.folder.uri.toString());
+        if (paths) void s.client.connect().then((c) => c.sendNotification(Methods.filesChanged, { paths: [...paths] }));
+      }
+      pending.clear();
+    }, 100);
+  };
+  const sources = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
+  const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
+  for (const w of [sources, gitignores]) {
+    w.onDidChange(queue);
+    w.onDidCreate(queue);
+    w.onDidDelete(queue);
+  }
+  const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+  const restart = (uri: vscode.Uri) => {
+    const state = store.stateFor(uri);
+    if (state && uri.fsPath.startsWith(state.folder.uri.fsPath)) {
+      store.log.info(`${uri.fsPath} changed: reloading the project`);
+      void state.client.restart().then(() => store.refreshFolder(state));
+    }
+  };
+  configs.onDidChange(restart);
+  configs.onDidCreate(restart);
+  configs.onDidDelete(restart);
+
+  context.subscriptions.push(
+    sources,
+    gitignores,
+    configs,
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void store.refreshAll()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void store.refreshAll()),
+    { dispose: () => clearTimeout(timer) },
+  );
+}

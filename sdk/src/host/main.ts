@@ -1,0 +1,46 @@
+/**
+ * The SDK host: a Node process per workspace folder that loads the project's config, keeps the
+ * flow index in memory and runs deploys, speaking JSON-RPC over stdio (like a language server).
+ * A broken config or a hung deploy stays in here and never blocks the editor.
+ *
+ *   node host.js --root <folder>
+ */
+import { parseArgs } from 'node:util';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { HostSession } from './session.js';
+import { Methods } from './protocol.js';
+
+// stdout carries the protocol: anything user code prints must not corrupt it.
+for (const level of ['log', 'info', 'debug'] as const) {
+  console[level] = (...args: unknown[]) => console.error(...args);
+}
+
+const { values } = parseArgs({ options: { root: { type: 'string' } }, strict: true });
+if (!values.root) {
+  console.error('flowport host: --root <folder> is required');
+  process.exit(2);
+}
+
+const connection = createMessageConnection(
+  new StreamMessageReader(process.stdin),
+  new StreamMessageWriter(process.stdout),
+);
+const session = new HostSession(values.root, {
+  log: (runId, line) => void connection.sendNotification(Methods.runLog, { runId, line }),
+  flowsChanged: (result) => void connection.sendNotification(Methods.flowsChanged, result),
+  deploymentsChanged: () => void connection.sendNotification(Methods.deploymentsChanged),
+});
+
+connection.onRequest(Methods.project, () => session.project());
+connection.onRequest(Methods.flows, (q) => session.flows(q));
+connection.onRequest(Methods.deployments, (q) => session.deployments(q));
+connection.onRequest(Methods.deploy, (p) => session.deploy(p));
+connection.onRequest(Methods.promote, (p) => session.promote(p));
+connection.onRequest(Methods.cancel, (p) => session.cancel(p.runId));
+connection.onRequest(Methods.gitStatus, () => session.gitStatus());
+connection.onNotification(Methods.filesChanged, (p) => void session.filesChanged(p.paths));
+connection.onClose(() => {
+  session.dispose();
+  process.exit(0);
+});
+connection.listen();

@@ -1,0 +1,80 @@
+/**
+ * The SDK host protocol: JSON-RPC over stdio between the VS Code extension (client) and the SDK
+ * host process (server), one host per workspace folder. Both sides import these constants, so a
+ * method name or payload shape cannot drift apart.
+ */
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { EnvironmentConfig } from '../config/define.js';
+import type { FlowRunResult } from '../backend/batch.js';
+import type { DeploymentDetails, Diagnostic, FlowDetails } from '../model.js';
+
+/** A config problem, sent as data so the extension can point at the file and line. */
+export interface ConfigProblem {
+  message: string;
+  file: string;
+  line: number;
+}
+
+export interface ProjectState {
+  root: string;
+  /** Absolute path of flowport.config.*, or undefined when the defaults apply. */
+  configFile: string | undefined;
+  environments: EnvironmentConfig[];
+  /** Set when the config failed to load; then `environments` are the defaults. */
+  configProblem?: ConfigProblem;
+  allowSkippingEnvironments: boolean;
+}
+
+export interface FlowsResult {
+  flows: FlowDetails[];
+  diagnostics: Diagnostic[];
+}
+
+export interface DeployParams {
+  /** Caller-chosen id; log notifications and cancel use it. */
+  runId: string;
+  flowIds: string[];
+  env: string;
+  ref?: string;
+}
+
+export interface PromoteParams {
+  runId: string;
+  flowIds: string[];
+  from: string;
+  to: string;
+}
+
+export interface RunLogParams {
+  runId: string;
+  line: string;
+}
+
+export interface GitStatus {
+  /** Full SHA of HEAD, or undefined outside a git repository. */
+  head?: string;
+  dirty: boolean;
+}
+
+export type { FlowRunResult };
+
+export const Methods = {
+  /** Loads (or reloads) the config and reports what the project looks like. */
+  project: new RequestType0<ProjectState, void>('flowport/project'),
+  flows: new RequestType<{ flows?: string[]; groups?: string[] }, FlowsResult, void>('flowport/flows'),
+  deployments: new RequestType<{ flows?: string[]; envs?: string[]; history?: boolean }, DeploymentDetails[], void>(
+    'flowport/deployments',
+  ),
+  deploy: new RequestType<DeployParams, FlowRunResult[], void>('flowport/deploy'),
+  promote: new RequestType<PromoteParams, FlowRunResult[], void>('flowport/promote'),
+  cancel: new RequestType<{ runId: string }, void, void>('flowport/cancel'),
+  gitStatus: new RequestType0<GitStatus, void>('flowport/gitStatus'),
+  /** Source files changed on disk (from the editor's watcher): update the flow index. */
+  filesChanged: new NotificationType<{ paths: string[] }>('flowport/filesChanged'),
+  /** Host → client: a deploy or promote wrote a log line. */
+  runLog: new NotificationType<RunLogParams>('flowport/runLog'),
+  /** Host → client: flows changed after filesChanged. */
+  flowsChanged: new NotificationType<FlowsResult>('flowport/flowsChanged'),
+  /** Host → client: the deployment store changed (this or another process wrote to it). */
+  deploymentsChanged: new NotificationType0('flowport/deploymentsChanged'),
+} as const;

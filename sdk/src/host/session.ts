@@ -1,0 +1,168 @@
+/**
+ * What one SDK host does for its workspace folder: holds the loaded project, answers queries,
+ * runs deploys and promotes (each cancellable by run id), and reports changes.
+ */
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
+import { deployFlows, promoteFlows, type FlowRunResult } from '../backend/batch.js';
+import { headStatus } from '../backend/git.js';
+import { CONFIG_FILE_NAMES } from '../config/load.js';
+import { environmentsOf } from '../config/validate.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { FlowIndex } from '../finder/typescript-flows.js';
+import type { DeploymentDetails, FlowDetails } from '../model.js';
+import { openProject, type Project } from '../project.js';
+import { DEFAULT_ENVIRONMENTS } from '../config/load.js';
+import type { DeployParams, FlowsResult, GitStatus, ProjectState, PromoteParams } from './protocol.js';
+
+export interface SessionEvents {
+  log(runId: string, line: string): void;
+  flowsChanged(result: FlowsResult): void;
+  deploymentsChanged(): void;
+}
+
+export class HostSession {
+  private loadedProject: Project | undefined;
+  private loading: Promise<ProjectState> | undefined;
+  private state: ProjectState | undefined;
+  private readonly runs = new Map<string, AbortController>();
+  private watcher: FSWatcher | undefined;
+  private notifyTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly events: SessionEvents,
+  ) {}
+
+  /** Loads the config once; a config error is data here, not a failure. */
+  project(): Promise<ProjectState> {
+    if (this.state) return Promise.resolve(this.state);
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(): Promise<ProjectState> {
+    try {
+      const project = await openProject(this.root);
+      this.loadedProject = project;
+      this.state = {
+        root: project.root,
+        configFile: project.file,
+        environments: project.environments,
+        allowSkippingEnvironments: project.config.allowSkippingEnvironments ?? false,
+      };
+      if (project.flows instanceof FlowIndex) project.flows.warmUp();
+      this.watchStore(project.stateDir);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.state = {
+        root: this.root,
+        configFile: err.file,
+        environments: environmentsOf({ environments: DEFAULT_ENVIRONMENTS }),
+        allowSkippingEnvironments: false,
+        configProblem: { message: err.message, file: err.file, line: err.line },
+      };
+    }
+    return this.state;
+  }
+
+  private async loaded(): Promise<Project> {
+    await this.project();
+    if (!this.loadedProject) throw new UsageError(this.state?.configProblem?.message ?? 'the project is not loaded');
+    return this.loadedProject;
+  }
+
+  async flows(query: { flows?: string[]; groups?: string[] }): Promise<FlowsResult> {
+    await this.project();
+    if (!this.loadedProject) return { flows: [], diagnostics: [] };
+    const flows = await this.loadedProject.flows.findFlows(query);
+    return { flows, diagnostics: this.loadedProject.flowDiagnostics() };
+  }
+
+  async deployments(query: { flows?: string[]; envs?: string[]; history?: boolean }): Promise<DeploymentDetails[]> {
+    await this.project();
+    if (!this.loadedProject) return [];
+    return this.loadedProject.deployments.findDeployments(query);
+  }
+
+  async deploy(params: DeployParams): Promise<FlowRunResult[]> {
+    const project = await this.loaded();
+    const flows = await this.flowsById(params.flowIds);
+    return this.run(params.runId, (ctx) =>
+      deployFlows(project.deployer, flows, { env: params.env, ref: params.ref }, ctx),
+    );
+  }
+
+  async promote(params: PromoteParams): Promise<FlowRunResult[]> {
+    const project = await this.loaded();
+    const flows = await this.flowsById(params.flowIds);
+    return this.run(params.runId, (ctx) =>
+      promoteFlows(project.promoter, flows, { from: params.from, to: params.to }, ctx),
+    );
+  }
+
+  cancel(runId: string): void {
+    this.runs.get(runId)?.abort();
+  }
+
+  async gitStatus(): Promise<GitStatus> {
+    return headStatus(this.root);
+  }
+
+  /** From the editor's file watcher: update the flow index for just these paths. */
+  async filesChanged(paths: string[]): Promise<void> {
+    if (!this.loadedProject) return;
+    if (paths.some((p) => CONFIG_FILE_NAMES.includes(basename(p)))) return; // the extension restarts us
+    if (!(this.loadedProject.flows instanceof FlowIndex)) return;
+    const { flows, rescanned } = await this.loadedProject.flows.update(paths);
+    if (rescanned.length) this.events.flowsChanged({ flows, diagnostics: this.loadedProject.flowDiagnostics() });
+  }
+
+  private async flowsById(ids: string[]): Promise<FlowDetails[]> {
+    const all = await this.loadedProject!.flows.findFlows();
+    return ids.map((id) => {
+      const flow = all.find((f) => f.id === id);
+      if (!flow) throw new UsageError(`unknown flow ${id}: it is no longer in the source. Refresh the Flowport view.`);
+      return flow;
+    });
+  }
+
+  private async run<T>(
+    runId: string,
+    body: (ctx: { log(line: string): void; signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    if (this.runs.has(runId)) throw new UsageError(`run ${runId} is already running`);
+    const controller = new AbortController();
+    this.runs.set(runId, controller);
+    try {
+      return await body({ log: (line) => this.events.log(runId, line), signal: controller.signal });
+    } finally {
+      this.runs.delete(runId);
+      this.events.deploymentsChanged();
+    }
+  }
+
+  /**
+   * Deploys from other windows or the CLI land in the store on disk: watch it and tell the editor,
+   * debounced, so the tree shows them within a second.
+   */
+  private watchStore(dir: string | undefined): void {
+    if (!dir) return;
+    try {
+      mkdirSync(dir, { recursive: true }); // watch from the start, before the first deploy creates it
+      this.watcher = watch(dir, { recursive: false }, () => {
+        clearTimeout(this.notifyTimer);
+        this.notifyTimer = setTimeout(() => this.events.deploymentsChanged(), 150);
+      });
+    } catch {
+      // No state folder yet (nothing deployed): the first deploy of this host notifies anyway.
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.runs.values()) c.abort();
+    this.watcher?.close();
+    clearTimeout(this.notifyTimer);
+    if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();
+  }
+}
