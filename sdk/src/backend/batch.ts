@@ -81,7 +81,6 @@ export async function promoteFlows(
     if (typeof planner.plan === 'function') {
       const plan = await planner.plan(request);
       if (plan.action === 'unchanged') {
-        ctx.log(`[flowport] ${plan.message}`);
         return { flow: flow.name, env: options.to, outcome: 'unchanged', message: plan.message, deployment: plan.target };
       }
     }

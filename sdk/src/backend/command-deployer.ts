@@ -92,6 +92,8 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         `cannot deploy "${flow.name}" to "${request.env}": that environment is not configured (flowport.config.ts lists ${environments.map((e) => e.name).join(', ')})`,
       );
     }
+    // Loading execa takes ~100 ms: overlap it with git.
+    void loadExeca().catch(() => undefined);
     const version = await resolveVersion(root, request.ref ?? 'HEAD');
     const inPlace =
       this.options.worktree === 'never' ||
@@ -180,7 +182,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       active.log(line);
     };
 
-    const { execa } = await import('execa');
+    const { execa } = await loadExeca();
     const started = Date.now();
     const subprocess = execa(argv[0]!, argv.slice(1), {
       cwd,
@@ -226,7 +228,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       if ('exit' in first) {
         exited = first.exit;
-        await Promise.race([drained, delay(DRAIN_MS)]);
+        await Promise.race([drained, delay(DRAIN_MS, { keepAlive: false })]);
         subprocess.stdout?.destroy();
         subprocess.stderr?.destroy();
       } else if (first.settled.failedToStart !== undefined) {
@@ -234,7 +236,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         active.log(`${LOG_PREFIX} failed: ${reason}`);
         return { status: 'failed', attributes: { reason, command: argv } };
       } else {
-        exited = await Promise.race([exit, delay(DRAIN_MS).then(() => ({ code: subprocess.exitCode, signal: subprocess.signalCode }))]);
+        exited = await Promise.race([exit, delay(DRAIN_MS, { keepAlive: false }).then(() => ({ code: subprocess.exitCode, signal: subprocess.signalCode }))]);
       }
       await settled;
       // Whatever the command started and left behind after a cancel or timeout gets the rest of the grace.
@@ -335,8 +337,18 @@ function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+let execaModule: Promise<typeof import('execa')> | undefined;
+function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
+/** `keepAlive: false` for a wait that only bounds another one: it must not hold the process open. */
+function delay(ms: number, options: { keepAlive?: boolean } = {}): Promise<void> {
+  return new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    if (options.keepAlive === false) timer.unref();
+  });
 }
 
 export function formatMs(ms: number): string {
