@@ -11,16 +11,23 @@ import { registerViewCommands } from './commands/view-commands';
 import { registerDiagnostics } from './diagnostics';
 import { FlowportStore } from './store';
 import { registerTaskProvider } from './tasks/flowport-task';
+import type { FlowsTreeProvider } from './tree/flows-tree';
 import { registerFlowsView } from './tree/register';
 import { registerWatchers } from './watchers';
 
-export function activate(context: vscode.ExtensionContext): { store: FlowportStore } {
+/** What `activate()` returns: used by the integration tests to read the views' data. */
+export interface FlowportApi {
+  store: FlowportStore;
+  flowsTree: FlowsTreeProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): FlowportApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Flowport', { log: true });
   const store = new FlowportStore(context.asAbsolutePath('sdk/dist/host.js'), log);
   context.subscriptions.push(log, store);
 
-  registerFlowsView(context, store);
+  const flowsTree = registerFlowsView(context, store);
   registerRunCommands(context, store);
   registerViewCommands(context, store);
   registerConfigCommands(context, store);
@@ -32,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): { store: FlowportSto
 
   log.info(`Flowport activated in ${(performance.now() - started).toFixed(1)} ms`);
   // Returned for the integration tests, which read the view model through it.
-  return { store };
+  return { store, flowsTree };
 }
 
 export function deactivate(): void {

@@ -42,7 +42,7 @@ export class FlowportStore implements vscode.Disposable {
 
   /** Loads everything once (lazily: the first view or command that needs data). */
   ensureLoaded(): Promise<void> {
-    if (this.loaded) return Promise.resolve();
+    if (this.loaded || !vscode.workspace.isTrusted) return Promise.resolve();
     this.loading ??= this.refreshAll().finally(() => {
       this.loaded = true;
       this.loading = undefined;
@@ -51,6 +51,8 @@ export class FlowportStore implements vscode.Disposable {
   }
 
   async refreshAll(): Promise<void> {
+    // Restricted Mode: loading the config runs project code, so nothing is loaded at all.
+    if (!vscode.workspace.isTrusted) return;
     this.syncFolders();
     await Promise.all(this.folders.map((s) => this.refreshFolder(s)));
   }

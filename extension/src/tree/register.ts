@@ -5,7 +5,7 @@ import { FLOWS_VIEW_ID, FlowsTreeProvider } from './flows-tree';
 
 export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'configError' | 'noFlows' | 'ready' | 'hostError';
 
-export function registerFlowsView(context: vscode.ExtensionContext, store: FlowportStore): void {
+export function registerFlowsView(context: vscode.ExtensionContext, store: FlowportStore): FlowsTreeProvider {
   const provider = new FlowsTreeProvider(store);
   const view = vscode.window.createTreeView(FLOWS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const update = () => {
@@ -28,6 +28,7 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
       if (items) await view.reveal(items, { select: true, focus: true, expand: true });
     }),
   );
+  return provider;
 }
 
 function viewState(store: FlowportStore): ViewState {

@@ -1,0 +1,106 @@
+// The SDK host as the extension uses it: a real process speaking JSON-RPC over stdio.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
+import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
+
+const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
+
+function startHost(root: string) {
+  const child = spawn(process.execPath, [hostScript, '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  connection.listen();
+  after(() => {
+    connection.dispose();
+    child.kill();
+  });
+  return { connection, child, stderr: () => stderr };
+}
+
+function gitProject(files: Record<string, string>): string {
+  const root = tempDir();
+  linkSdk(root);
+  writeTree(root, { '.gitignore': 'node_modules/\n', ...files });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'init');
+  return root;
+}
+
+const deployScript = `console.log('deploying ' + process.env.FLOWPORT_FLOW + ' to ' + process.env.FLOWPORT_ENV);\nconsole.log('::flowport-output url=https://example.invalid/' + process.env.FLOWPORT_ENV);\n`;
+
+test('project, flows, deploy with live log lines, deployments, and a change notification', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev', 'prod'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
+    'deploy.mjs': deployScript,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+  });
+  const { connection } = startHost(root);
+  const project = await connection.sendRequest(Methods.project);
+  assert.deepEqual(
+    project.environments.map((e) => e.name),
+    ['dev', 'prod'],
+  );
+  assert.equal(project.configFile, join(root, 'flowport.config.ts'));
+  const { flows } = await connection.sendRequest(Methods.flows, {});
+  assert.deepEqual(
+    flows.map((f) => f.id),
+    ['jobs/a.ts#alpha'],
+  );
+
+  const lines: string[] = [];
+  connection.onNotification(Methods.runLog, (p: RunLogParams) => {
+    if (p.runId === 'r1') lines.push(p.line);
+  });
+  let changed = 0;
+  connection.onNotification(Methods.deploymentsChanged, () => {
+    changed++;
+  });
+  const results = await connection.sendRequest(Methods.deploy, {
+    runId: 'r1',
+    flowIds: ['jobs/a.ts#alpha'],
+    env: 'dev',
+  });
+  assert.equal(results[0]!.outcome, 'succeeded', JSON.stringify(results));
+  assert.ok(lines.includes('deploying alpha to dev'), lines.join('\n'));
+
+  const deployments = await connection.sendRequest(Methods.deployments, {});
+  assert.equal(deployments.length, 1);
+  assert.equal(deployments[0]!.env, 'dev');
+  assert.equal(deployments[0]!.outputs.url, 'https://example.invalid/dev');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(changed >= 1, 'deploymentsChanged was sent');
+});
+
+test('a config that throws is reported as data; the host keeps answering', async () => {
+  const root = gitProject({ 'flowport.config.ts': `throw new Error('no token');\nexport default {};\n` });
+  const { connection, child } = startHost(root);
+  const project = await connection.sendRequest(Methods.project);
+  assert.match(project.configProblem?.message ?? '', /flowport\.config\.ts:1: threw while loading: no token/);
+  assert.equal(project.configProblem?.line, 1);
+  assert.deepEqual(await connection.sendRequest(Methods.flows, {}), { flows: [], diagnostics: [] });
+  assert.equal(child.exitCode, null, 'still running');
+});
+
+test('console output from the config goes to stderr, never into the protocol stream', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `console.log('hello from config');\nexport default { environments: ['dev'] };\n`,
+  });
+  const { connection, stderr } = startHost(root);
+  const project = await connection.sendRequest(Methods.project);
+  assert.deepEqual(
+    project.environments.map((e) => e.name),
+    ['dev'],
+  );
+  assert.match(stderr(), /hello from config/);
+});

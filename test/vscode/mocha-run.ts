@@ -1,0 +1,12 @@
+/** Runs bundled mocha test modules inside the extension host (like @vscode/test-electron's index). */
+import Mocha from 'mocha';
+
+export function runMocha(load: () => void, timeoutMs = 120_000): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: timeoutMs, color: false, reporter: 'spec' });
+  // Test modules call describe()/it() when loaded: give them mocha's globals first.
+  mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
+  load();
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
+  });
+}

@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { EnvItem } from '../../../extension/src/tree/nodes';
+import { api, children, label, nodeAt, waitFor } from '../helpers';
+
+async function envCell(group: string, flow: string, env: string): Promise<EnvItem> {
+  return (await nodeAt(group, flow, env)) as EnvItem;
+}
+
+describe('Deploy and Promote', () => {
+  it('deploys through the command (a flowport task) and the tree shows it succeeded', async () => {
+    const flow = await nodeAt('src/billing', 'send-invoices');
+    const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', flow);
+    assert.equal(exitCode, 0);
+    const dev = await waitFor('dev to succeed', async () => {
+      const cell = await envCell('src/billing', 'send-invoices', 'dev');
+      return cell.cell.status === 'succeeded' ? cell : undefined;
+    });
+    assert.match(String(dev.description), /^[0-9a-f]{7} · /);
+    assert.equal((dev.iconPath as vscode.ThemeIcon).id, 'pass');
+    assert.match(dev.contextValue ?? '', /\bpromotable\b/);
+    const details = await children(dev);
+    const commit = details.find((d) => label(d) === 'commit');
+    assert.match(String(commit?.description), /^[0-9a-f]{40}$/);
+    assert.ok(
+      details.some((d) => label(d) === 'output bundleBytes'),
+      details.map(label).join(', '),
+    );
+    const uat = await envCell('src/billing', 'send-invoices', 'uat');
+    assert.equal(uat.cell.status, 'never');
+  });
+
+  it('deploys through "Tasks: Run Task" (the task provider) too', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'flowport' });
+    const task = tasks.find((t) => t.name === 'deploy ingest-events → dev');
+    assert.ok(task, tasks.map((t) => t.name).join(', '));
+    const ended = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === task.name) {
+          sub.dispose();
+          resolve(e.exitCode);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    assert.equal(await ended, 0);
+    await waitFor(
+      'ingest-events dev to succeed',
+      async () => (await envCell('src/ingest', 'ingest-events', 'dev')).cell.status === 'succeeded',
+    );
+  });
+
+  it('promotes dev → uat with the exact commit', async () => {
+    const dev = await envCell('src/billing', 'send-invoices', 'dev');
+    const exitCode = await vscode.commands.executeCommand<number>('flowport.promote', dev);
+    assert.equal(exitCode, 0);
+    const uat = await waitFor('uat to succeed', async () => {
+      const cell = await envCell('src/billing', 'send-invoices', 'uat');
+      return cell.cell.status === 'succeeded' ? cell : undefined;
+    });
+    assert.equal(uat.cell.current?.commit, dev.cell.current?.commit);
+    assert.equal(uat.cell.current?.promotedFrom?.env, 'dev');
+    const prod = await envCell('src/billing', 'send-invoices', 'prod');
+    assert.ok(prod.cell.behind, 'prod is behind uat');
+    assert.match(String(prod.description), /behind uat/);
+  });
+
+  it('reports a failed deploy with its status and keeps what ran before', async () => {
+    // The demo's deploy script fails on purpose for the flow named here; the host inherits it.
+    process.env.DEMO_FAIL_FLOW = 'compact-events';
+    const { store } = await api();
+    await store.restartHosts();
+    const flow = await nodeAt('src/ingest', 'compact-events');
+    const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', flow);
+    assert.equal(exitCode, 1);
+    const dev = await waitFor('compact-events dev to show failed', async () => {
+      const cell = await envCell('src/ingest', 'compact-events', 'dev');
+      return cell.cell.status === 'failed' ? cell : undefined;
+    });
+    assert.equal((dev.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(dev.description), /failed/);
+    assert.match(dev.contextValue ?? '', /\bhasLog\b/);
+    delete process.env.DEMO_FAIL_FLOW;
+  });
+
+  it('shows a deploy made outside the editor (the CLI) within a second or two', async () => {
+    const { store } = await api();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const { execFileSync } = await import('node:child_process');
+    const cli = require
+      .resolve('flowport/package.json', { paths: [root] })
+      .replace(/package\.json$/, 'bin/flowport.js');
+    const started = Date.now();
+    execFileSync(process.execPath, [cli, 'deploy', 'weeklyReport', '--env', 'dev'], {
+      cwd: root,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    await waitFor(
+      'weeklyReport dev to show up',
+      async () => (await envCell('src/reports', 'weeklyReport', 'dev')).cell.status === 'succeeded',
+      10_000,
+    );
+    const seenAfter = Date.now() - started;
+    assert.ok(store.folders.length === 1);
+    console.log(`      (CLI deploy visible in the tree ${seenAfter} ms after the CLI started)`);
+  });
+});

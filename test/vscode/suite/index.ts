@@ -1,0 +1,8 @@
+import { runMocha } from '../mocha-run';
+
+export function run(): Promise<void> {
+  return runMocha(() => {
+    require('./tree.test');
+    require('./deploy.test');
+  });
+}
