@@ -24,7 +24,10 @@ function setup(options: Partial<CommandDeployerOptions> = {}, root = gitRepo()) 
 }
 
 test('success: argv placeholders, FLOWPORT_* variables, live lines, log file, outputs, pending → running → succeeded', async () => {
-  const { root, store, deployer } = setup({ env: { EXTRA: 'for {flow} in {env}' } }, gitRepo({ 'package.json': '{ "version": "2.3.4" }' }));
+  const { root, store, deployer } = setup(
+    { env: { EXTRA: 'for {flow} in {env}' } },
+    gitRepo({ 'package.json': '{ "version": "2.3.4" }' }),
+  );
   const head = git(root, 'rev-parse', 'HEAD');
   const run = collectingRun();
   const d = await deployer.deploy({ flow: flowOf('billing', 'src/billing/run.ts'), env: 'dev' }, run);
@@ -55,7 +58,8 @@ test('success: argv placeholders, FLOWPORT_* variables, live lines, log file, ou
   });
 
   // The command's lines, stdout and stderr, reach the run and the log file alike.
-  for (const line of ['deploying billing to dev', 'a line on stderr', 'done']) assert.ok(run.lines.includes(line), line);
+  for (const line of ['deploying billing to dev', 'a line on stderr', 'done'])
+    assert.ok(run.lines.includes(line), line);
   assert.match(run.lines[0]!, /^\[flowport\] deploying billing to dev: [0-9a-f]{12} \(HEAD\)/);
   assert.equal(readFileSync(d.logLocation!, 'utf8'), run.lines.join('\n') + '\n');
 
@@ -92,7 +96,9 @@ test('timeout: the run fails as timed out and its process tree is stopped', asyn
 });
 
 test('cancel: aborting the run kills the whole tree, TERM then KILL, and records cancelled', async () => {
-  const { root, deployer } = setup({ env: { DEPLOY_SLEEP: '30000', DEPLOY_SPAWN_CHILD: '1', DEPLOY_IGNORE_TERM: '1' } });
+  const { root, deployer } = setup({
+    env: { DEPLOY_SLEEP: '30000', DEPLOY_SPAWN_CHILD: '1', DEPLOY_IGNORE_TERM: '1' },
+  });
   const controller = new AbortController();
   const run = collectingRun(controller.signal);
   const pending = deployer.deploy({ flow: flowOf('slow'), env: 'dev' }, run);
@@ -113,8 +119,15 @@ test('cancel: aborting the run kills the whole tree, TERM then KILL, and records
 test('refusals: outside git, no commits yet, unknown ref, a ref that looks like an option', async () => {
   const plain = tempDir();
   writeTree(plain, { 'deploy.mjs': '' });
-  const outside = commandDeployer({ command: ['node', 'deploy.mjs'], root: plain, store: localLedger({ root: plain }) });
-  await assert.rejects(outside.deploy({ flow: flowOf('a'), env: 'dev' }, collectingRun()), (e: unknown) => e instanceof DeployError && /is not inside a git repository.*git init/.test(e.message));
+  const outside = commandDeployer({
+    command: ['node', 'deploy.mjs'],
+    root: plain,
+    store: localLedger({ root: plain }),
+  });
+  await assert.rejects(
+    outside.deploy({ flow: flowOf('a'), env: 'dev' }, collectingRun()),
+    (e: unknown) => e instanceof DeployError && /is not inside a git repository.*git init/.test(e.message),
+  );
 
   const empty = tempDir();
   git(empty, 'init', '-q');
@@ -125,7 +138,9 @@ test('refusals: outside git, no commits yet, unknown ref, a ref that looks like 
   for (const ref of ['no-such-branch', '$(whoami)', '`id`', 'x; rm -rf ~']) {
     await assert.rejects(
       deployer.deploy({ flow: flowOf('a'), env: 'dev', ref }, collectingRun()),
-      (e: unknown) => e instanceof UsageError && e.message === `unknown ref "${ref}": no branch, tag or commit of that name in ${root}`,
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message === `unknown ref "${ref}": no branch, tag or commit of that name in ${root}`,
     );
   }
   for (const ref of ['--output=pwned', '-h', '--exec-path']) {
@@ -156,7 +171,10 @@ test('uncommitted changes are reported and recorded as dirty', async () => {
   assert.equal(d.status, 'succeeded');
   assert.equal(d.attributes.dirty, true);
   assert.equal(d.attributes.changedFiles, 2);
-  assert.ok(run.lines.some((l) => /^\[flowport\] warning: 2 uncommitted change\(s\) .*recorded as dirty/.test(l)), run.lines.join('\n'));
+  assert.ok(
+    run.lines.some((l) => /^\[flowport\] warning: 2 uncommitted change\(s\) .*recorded as dirty/.test(l)),
+    run.lines.join('\n'),
+  );
   const seen = scriptRecord(root, d.id);
   assert.equal(seen.env.FLOWPORT_DIRTY, '1');
   assert.equal(seen.version, 'v1-edited', 'HEAD with changes runs in the working tree, as the user sees it');
@@ -184,7 +202,14 @@ test('a commit other than HEAD runs from a temporary worktree of exactly that co
 test('names with shell syntax reach the command literally; no shell ever runs them', async () => {
   const home = readdirSync(homedir()).length;
   const { root, deployer } = setup({ env: { EXTRA: '{flow}' } });
-  const names = ['x; rm -rf ~', '$(touch pwned-subst)', '`touch pwned-tick`', "a' && touch pwned-quote '", 'x | touch pwned-pipe', '{env}'];
+  const names = [
+    'x; rm -rf ~',
+    '$(touch pwned-subst)',
+    '`touch pwned-tick`',
+    "a' && touch pwned-quote '",
+    'x | touch pwned-pipe',
+    '{env}',
+  ];
   for (const name of names) {
     const d = await deployer.deploy({ flow: flowOf(name), env: 'dev' }, collectingRun());
     assert.equal(d.status, 'succeeded', name);
@@ -194,9 +219,15 @@ test('names with shell syntax reach the command literally; no shell ever runs th
     assert.equal(seen.env.FLOWPORT_FLOW, name);
     assert.equal(seen.env.EXTRA, name, 'a value that looks like a placeholder is not replaced again');
   }
-  assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('pwned')), []);
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.startsWith('pwned')),
+    [],
+  );
   assert.equal(readdirSync(homedir()).length, home);
-  await assert.rejects(deployer.deploy({ flow: flowOf('bad\u0000name'), env: 'dev' }, collectingRun()), /control characters/);
+  await assert.rejects(
+    deployer.deploy({ flow: flowOf('bad\u0000name'), env: 'dev' }, collectingRun()),
+    /control characters/,
+  );
 });
 
 test('bad options are refused when the config is loaded; a missing program is a failed deployment', async () => {

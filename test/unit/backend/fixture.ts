@@ -14,8 +14,23 @@ export const sdkDistUrl = pathToFileURL(join(repoRoot, 'sdk', 'dist', 'index.js'
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync(
     'git',
-    ['-c', 'user.name=Flowport Test', '-c', 'user.email=test@flowport.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args],
-    { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '-c',
+      'user.name=Flowport Test',
+      '-c',
+      'user.email=test@flowport.invalid',
+      '-c',
+      'commit.gpgsign=false',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   ).trim();
 }
 
@@ -65,13 +80,19 @@ console.log('done');
 /** A committed git repository holding `files` plus the deploy script; returns its root. */
 export function gitRepo(files: Record<string, string> = {}): string {
   const root = tempDir('flowport-backend-');
-  writeTree(root, { 'deploy.mjs': DEPLOY_SCRIPT, 'version.txt': 'v1\n', '.gitignore': 'node_modules\nout\n', ...files });
+  writeTree(root, {
+    'deploy.mjs': DEPLOY_SCRIPT,
+    'version.txt': 'v1\n',
+    '.gitignore': 'node_modules\nout\n',
+    ...files,
+  });
   git(root, 'init', '-q');
   commitAll(root, 'initial');
   return root;
 }
 
-const flowSource = (name: string) => `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: ${JSON.stringify(name)} }, async () => 1);\n`;
+const flowSource = (name: string) =>
+  `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: ${JSON.stringify(name)} }, async () => 1);\n`;
 
 /**
  * A CLI project: flowport.config.ts with dev → uat → prod and commandDeployer running deploy.mjs,
@@ -98,7 +119,16 @@ export function cliProject(flows: Record<string, string>, config?: string): stri
 
 /** A flow as the finder would report it. */
 export function flowOf(name: string, sourceRelative = 'src/flow.ts', grouping: string[] = ['src']): FlowDetails {
-  return { id: `${sourceRelative}#${name}`, name, description: '', sourcePath: `/nowhere/${sourceRelative}`, sourceRelative, line: 1, grouping, attributes: {} };
+  return {
+    id: `${sourceRelative}#${name}`,
+    name,
+    description: '',
+    sourcePath: `/nowhere/${sourceRelative}`,
+    sourceRelative,
+    line: 1,
+    grouping,
+    attributes: {},
+  };
 }
 
 /** A RunContext that keeps the lines it is given. */
@@ -129,19 +159,29 @@ export interface Running {
 
 /** Starts the CLI without waiting for it. */
 export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Running {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => {
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (res) => {
+      child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
 /** Polls `check` until it returns something truthy. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

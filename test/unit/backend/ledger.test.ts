@@ -4,7 +4,13 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DeployError, localLedger, newDeploymentId, type DeploymentRecord, type LedgerEvent } from '../../../sdk/src/index.js';
+import {
+  DeployError,
+  localLedger,
+  newDeploymentId,
+  type DeploymentRecord,
+  type LedgerEvent,
+} from '../../../sdk/src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { sdkDistUrl, waitFor } from './fixture.js';
 
@@ -43,16 +49,21 @@ test('a deployment moves pending → running → final; current is the latest su
   );
   assert.deepEqual(current[0]!.outputs, { url: 'u' });
   const history = await ledger.findDeployments({ flows: ['billing'], history: true });
-  assert.deepEqual(history.map((d) => [d.id, d.status]), [
-    [first.id, 'succeeded'],
-    [second.id, 'failed'],
-  ]);
+  assert.deepEqual(
+    history.map((d) => [d.id, d.status]),
+    [
+      [first.id, 'succeeded'],
+      [second.id, 'failed'],
+    ],
+  );
   assert.deepEqual(await ledger.findDeployments({ envs: ['prod'] }), []);
 
   // A finished deployment is final.
   await assert.rejects(ledger.update(first.id, { status: 'failed' }), DeployError);
   // Every record is one line, versioned, typed, and the state folder ignores itself.
-  const records = lines(root).filter(Boolean).map((l) => JSON.parse(l) as DeploymentRecord);
+  const records = lines(root)
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as DeploymentRecord);
   assert.equal(records.length, 7);
   assert.ok(records.every((r) => r.v === 1 && r.type === 'deployment' && typeof r.at === 'string'));
   assert.equal(records[0]!.runner?.pid, process.pid);
@@ -80,7 +91,10 @@ test('a torn last line is skipped with a warning; later appends stay readable', 
   appendFileSync(join(root, '.flowport', 'ledger.jsonl'), half);
 
   const fresh = ledgerIn(root);
-  assert.deepEqual((await fresh.ledger.findDeployments()).map((d) => d.id), [kept.id]);
+  assert.deepEqual(
+    (await fresh.ledger.findDeployments()).map((d) => d.id),
+    [kept.id],
+  );
   assert.equal(fresh.warnings.length, 1);
   assert.match(fresh.warnings[0]!, /incomplete last record/);
   // The warning is given once per torn tail, not on every read.
@@ -95,7 +109,10 @@ test('a torn last line is skipped with a warning; later appends stay readable', 
   assert.doesNotThrow(() => JSON.parse(file[3]!));
 
   const third = ledgerIn(root);
-  assert.deepEqual((await third.ledger.findDeployments()).map((d) => d.flowName), ['billing', 'reports']);
+  assert.deepEqual(
+    (await third.ledger.findDeployments()).map((d) => d.flowName),
+    ['billing', 'reports'],
+  );
   assert.equal(third.warnings.length, 1);
   assert.match(third.warnings[0]!, /ledger\.jsonl:3: skipped a damaged record/);
 });
@@ -105,14 +122,23 @@ test('records of unknown types are kept for events(); newer formats are skipped 
   const { ledger } = ledgerIn(root);
   const d = await ledger.create({ flowName: 'billing', env: 'dev', ...base });
   const file = join(root, '.flowport', 'ledger.jsonl');
-  appendFileSync(file, JSON.stringify({ v: 1, type: 'lock', at: 'now', by: 'me', lockId: 'l1', env: 'prod', reason: 'freeze' }) + '\n');
+  appendFileSync(
+    file,
+    JSON.stringify({ v: 1, type: 'lock', at: 'now', by: 'me', lockId: 'l1', env: 'prod', reason: 'freeze' }) + '\n',
+  );
   appendFileSync(file, JSON.stringify({ v: 1, type: 'future-thing', at: 'now', by: 'me', x: 1 }) + '\n');
   appendFileSync(file, JSON.stringify({ v: 2, type: 'deployment', at: 'now', by: 'me' }) + '\n');
   appendFileSync(file, JSON.stringify({ v: 2, type: 'other', at: 'now', by: 'me' }) + '\n');
   const reader = ledgerIn(root);
   const events: LedgerEvent[] = await reader.ledger.events();
-  assert.deepEqual(events.map((e) => e.type), ['deployment', 'lock', 'future-thing']);
-  assert.deepEqual((await reader.ledger.findDeployments({ history: true })).map((x) => x.id), [d.id]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['deployment', 'lock', 'future-thing'],
+  );
+  assert.deepEqual(
+    (await reader.ledger.findDeployments({ history: true })).map((x) => x.id),
+    [d.id],
+  );
   assert.equal(reader.warnings.length, 1);
   assert.match(reader.warnings[0]!, /newer Flowport \(format 2/);
 });
@@ -124,14 +150,24 @@ test('a running deployment whose runner is gone reads as interrupted; a reused p
   await ledger.update(mine.id, { status: 'running' });
   const file = join(root, '.flowport', 'ledger.jsonl');
   const record = (id: string, runner: DeploymentRecord['runner']) =>
-    JSON.stringify({ v: 1, type: 'deployment', at: 'now', by: 'me', deployment: { ...(JSON.parse(lines(root)[1]!) as DeploymentRecord).deployment, id, flowName: id }, runner }) + '\n';
+    JSON.stringify({
+      v: 1,
+      type: 'deployment',
+      at: 'now',
+      by: 'me',
+      deployment: { ...(JSON.parse(lines(root)[1]!) as DeploymentRecord).deployment, id, flowName: id },
+      runner,
+    }) + '\n';
   // Same pid as this test, but another start time: the pid was reused after the runner died.
   appendFileSync(file, record('reused', { pid: process.pid, host: hostname(), startTime: 'boot:0' }));
   appendFileSync(file, record('elsewhere', { pid: 1, host: 'another-host.invalid', startTime: 'x' }));
   const all = await localLedger({ root }).findDeployments({ history: true });
   const status = Object.fromEntries(all.map((d) => [d.flowName, d.status]));
   assert.deepEqual(status, { a: 'running', reused: 'interrupted', elsewhere: 'running' });
-  assert.match(String(all.find((d) => d.flowName === 'reused')!.attributes.reason), /runner \(pid \d+ on .*\) stopped while it was running/);
+  assert.match(
+    String(all.find((d) => d.flowName === 'reused')!.attributes.reason),
+    /runner \(pid \d+ on .*\) stopped while it was running/,
+  );
 });
 
 test('interrupted after kill -9 of the runner process', async () => {
@@ -177,7 +213,13 @@ test('10 processes appending at once lose and interleave nothing', async (t) => 
   );
   const started = Date.now();
   const codes = await Promise.all(
-    Array.from({ length: 10 }, (_, p) => new Promise<number | null>((res) => spawn(process.execPath, [script, `w${p}`], { stdio: 'inherit' }).on('exit', res))),
+    Array.from(
+      { length: 10 },
+      (_, p) =>
+        new Promise<number | null>((res) =>
+          spawn(process.execPath, [script, `w${p}`], { stdio: 'inherit' }).on('exit', res),
+        ),
+    ),
   );
   const ms = Date.now() - started;
   assert.deepEqual(codes, Array(10).fill(0));
@@ -190,7 +232,9 @@ test('10 processes appending at once lose and interleave nothing', async (t) => 
   assert.ok(history.every((d) => d.status === 'succeeded'));
   assert.equal((await ledger.findDeployments()).length, 10);
   assert.deepEqual(warnings, []);
-  t.diagnostic(`10 processes × ${perProcess} deployments × 3 fsynced records (${raw.length} lines, ~2.5 KB each): ${ms} ms including process start`);
+  t.diagnostic(
+    `10 processes × ${perProcess} deployments × 3 fsynced records (${raw.length} lines, ~2.5 KB each): ${ms} ms including process start`,
+  );
 });
 
 test('a cancel requested from another process reaches the watcher; logs are read in whole lines', async () => {
@@ -219,7 +263,10 @@ test('a cancel requested from another process reaches the watcher; logs are read
   const chunk = await ledger.readLog(d.id);
   assert.deepEqual(chunk, { text: 'one\ntwo ü\n', next: Buffer.byteLength('one\ntwo ü\n') });
   appendFileSync(log.location, ' line\nthree\n');
-  assert.deepEqual(await ledger.readLog(d.id, chunk!.next), { text: 'partial line\nthree\n', next: Buffer.byteLength('one\ntwo ü\npartial line\nthree\n') });
+  assert.deepEqual(await ledger.readLog(d.id, chunk!.next), {
+    text: 'partial line\nthree\n',
+    next: Buffer.byteLength('one\ntwo ü\npartial line\nthree\n'),
+  });
   assert.equal(await ledger.readLog('20250101-000000.000-000000'), undefined);
   assert.throws(() => ledger.logPath('../../etc/passwd'), /not a deployment id/);
 });

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  localLedger,
+  type DeploymentDetails,
+  type DeploymentRecord,
+  type FlowRunResult,
+} from '../../../sdk/src/index.js';
+import { flowport } from '../../helpers/cli.js';
+import { cliProject, killGroup, pidAlive, scriptRecord, startCli, waitFor } from './fixture.js';
+
+const ID = /\d{8}-\d{6}\.\d{3}-[0-9a-f]{6}/;
+
+interface MatrixJson {
+  environments: string[];
+  flows: Array<{
+    flow: string;
+    inSource: boolean;
+    environments: Record<string, { current: DeploymentDetails | null; latest: DeploymentDetails | null }>;
+  }>;
+}
+
+test('without deploy in the config, deploy fails with what to write (exit 2); bad input exits 2', () => {
+  const root = cliProject({ billing: 'billing' }, `export default { environments: ['dev', 'uat'] };\n`);
+  const r = flowport(['deploy', 'billing', '--env', 'dev'], { cwd: root });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /flowport\.config\.ts: no deploy command is configured\. Add deploy: commandDeployer\(\{ command: \[/,
+  );
+  assert.equal(flowport(['deploy', 'billing'], { cwd: root }).code, 2, 'no --env');
+  assert.equal(flowport(['deploy', '--env', 'dev'], { cwd: root }).code, 2, 'no flow');
+  assert.equal(flowport(['deploy', 'billing', '--env', 'dev', '--bogus'], { cwd: root }).code, 2);
+});
+
+test('deploy, promote, deployments, history and logs: output, --json shapes and exit codes', () => {
+  const root = cliProject({ billing: 'billing', invoices: 'billing', weekly: 'reports', broken: 'reports' });
+  const env = { DEPLOY_FAIL: 'broken' };
+
+  const first = flowport(['deploy', 'billing', '--env', 'dev'], { cwd: root, env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^\[flowport\] deploying billing to dev: [0-9a-f]{12} \(HEAD\)/);
+  assert.match(first.stdout, /^deploying billing to dev$/m, 'the command output is streamed');
+  assert.match(first.stdout, new RegExp(`^billing [0-9a-f]{12} is now in dev — deployment ${ID.source}$`, 'm'));
+
+  // A group, one flow of which fails: each flow has its own result; exit 1; --json keeps stdout clean.
+  const group = flowport(['deploy', '--group', 'reports', '--env', 'dev', '--json'], { cwd: root, env });
+  assert.equal(group.code, 1);
+  const deployed = JSON.parse(group.stdout) as { results: FlowRunResult[] };
+  assert.deepEqual(
+    deployed.results.map((r) => [r.flow, r.env, r.outcome]),
+    [
+      ['weekly', 'dev', 'succeeded'],
+      ['broken', 'dev', 'failed'],
+    ],
+  );
+  assert.equal(deployed.results[1]!.deployment!.attributes.exitCode, 3);
+  assert.match(group.stderr, /^\[broken\] deploy of broken failed on purpose$/m, 'logs go to stderr with --json');
+
+  const promoted = flowport(['promote', 'billing', 'weekly', '--from', 'dev', '--to', 'uat'], { cwd: root, env });
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const table = promoted.stdout.trimEnd().split('\n').slice(-3);
+  assert.match(table[0]!, /^FLOW\s+ENV\s+RESULT\s+COMMIT\s+DEPLOYMENT\s+MESSAGE$/);
+  assert.equal(table[1]!.indexOf('succeeded'), table[0]!.indexOf('RESULT'));
+
+  const again = flowport(['promote', 'billing', '--from', 'dev', '--to', 'uat', '--json'], { cwd: root, env });
+  assert.equal(again.code, 0);
+  const unchanged = (JSON.parse(again.stdout) as { results: FlowRunResult[] }).results[0]!;
+  assert.equal(unchanged.outcome, 'unchanged');
+  assert.match(unchanged.message, /uat already runs [0-9a-f]{12}, the commit dev runs; nothing to promote/);
+
+  const skip = flowport(['promote', 'billing', '--from', 'dev', '--to', 'prod'], { cwd: root });
+  assert.equal(skip.code, 2);
+  assert.match(skip.stderr, /cannot promote "billing" from dev to prod: the next environment after dev is uat/);
+  const nothing = flowport(['promote', 'invoices', '--from', 'dev', '--to', 'uat'], { cwd: root });
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stdout, /dev has no successful deployment of "invoices"/);
+
+  // The matrix: every flow in the source, every environment, current and latest attempt.
+  const matrix = flowport(['deployments', '--json'], { cwd: root });
+  assert.equal(matrix.code, 0);
+  const m = JSON.parse(matrix.stdout) as MatrixJson;
+  assert.deepEqual(m.environments, ['dev', 'uat', 'prod']);
+  const cell = (flow: string, e: string) => m.flows.find((f) => f.flow === flow)!.environments[e]!;
+  assert.deepEqual(m.flows.map((f) => f.flow).sort(), ['billing', 'broken', 'invoices', 'weekly']);
+  assert.equal(cell('billing', 'uat').current!.promotedFrom!.env, 'dev');
+  assert.equal(cell('broken', 'dev').current, null);
+  assert.equal(cell('broken', 'dev').latest!.status, 'failed');
+  assert.deepEqual(cell('invoices', 'dev'), { current: null, latest: null });
+  const human = flowport(['deployments', '--env', 'dev', '--env', 'uat'], { cwd: root }).stdout.trimEnd().split('\n');
+  assert.match(human[0]!, /^FLOW\s+DEV\s+UAT$/);
+  const billingRow = human.find((l) => l.startsWith('billing'))!;
+  assert.match(billingRow, /^billing\s+[0-9a-f]{7} succeeded \d+s\s+[0-9a-f]{7} succeeded \d+s$/);
+  assert.equal(billingRow.lastIndexOf(' succeeded') - 7, human[0]!.indexOf('UAT'));
+  assert.match(
+    human.find((l) => l.startsWith('broken'))!,
+    /[0-9a-f]{7} failed \d+s/,
+  );
+  assert.match(
+    human.find((l) => l.startsWith('invoices'))!,
+    /^invoices\s+-\s+-$/,
+  );
+  assert.equal(flowport(['deployments', '--flow', 'nope'], { cwd: root }).code, 2);
+
+  const history = flowport(['history', 'billing', '--json'], { cwd: root });
+  assert.equal(history.code, 0);
+  const h = JSON.parse(history.stdout) as { flow: string; env: string | null; deployments: DeploymentDetails[] };
+  assert.equal(h.flow, 'billing');
+  assert.equal(h.env, null);
+  assert.deepEqual(
+    h.deployments.map((d) => d.env),
+    ['uat', 'dev'],
+    'newest first',
+  );
+  const humanHistory = flowport(['history', 'billing', '--env', 'uat'], { cwd: root }).stdout.trimEnd().split('\n');
+  assert.match(humanHistory[0]!, /^DEPLOYMENT\s+ENV\s+STATUS\s+COMMIT\s+REF\s+AGE\s+BY\s+NOTE$/);
+  assert.match(humanHistory[1]!, /succeeded.*promoted from dev$/);
+  assert.equal(flowport(['history', 'nope'], { cwd: root }).code, 2);
+  assert.match(flowport(['history', 'invoices'], { cwd: root }).stdout, /No deployments of invoices yet/);
+
+  // logs: the whole log, by full id or by the unique random suffix.
+  const id = h.deployments[1]!.id;
+  const logs = flowport(['logs', id], { cwd: root });
+  assert.equal(logs.code, 0);
+  assert.equal(logs.stdout, readFileSync(h.deployments[1]!.logLocation!, 'utf8'));
+  assert.equal(flowport(['logs', id.slice(-6)], { cwd: root }).stdout, logs.stdout);
+  assert.equal(flowport(['logs', 'nope'], { cwd: root }).code, 2);
+  assert.equal(flowport(['logs', '../../etc/passwd'], { cwd: root }).code, 2);
+
+  // Bad input: unknown flow, unknown environment, refs that are no refs.
+  for (const args of [
+    ['deploy', 'nope', '--env', 'dev'],
+    ['deploy', 'billing', '--env', '$(whoami)'],
+    ['deploy', 'billing', '--env', 'dev', '--ref', '$(whoami)'],
+    ['deploy', 'billing', '--env', 'dev', '--ref=--output=pwned'],
+    ['promote', 'billing', '--from', 'dev', '--to', 'dev'],
+  ]) {
+    const r = flowport(args, { cwd: root });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.includes('pwned')),
+    [],
+  );
+});
+
+test('flow names with shell syntax are deployed literally through the CLI', () => {
+  const names = ['x; rm -rf ~', '$(touch pwned)', '`touch pwned2`'];
+  const root = cliProject(Object.fromEntries(names.map((n, i) => [n, `g${i}`])));
+  const r = flowport(['deploy', ...names, '--env', 'dev', '--json'], { cwd: root });
+  assert.equal(r.code, 0, r.stderr);
+  const results = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results;
+  assert.deepEqual(
+    results.map((x) => x.flow),
+    names,
+  );
+  for (const x of results) assert.deepEqual(scriptRecord(root, x.deployment!.id).argv, [x.flow, 'dev']);
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.includes('pwned')),
+    [],
+  );
+});
+
+test('cancel from another process stops the deploy and its children; the deploy exits 1', async () => {
+  const root = cliProject({ slow: 'ops', quick: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'slow', '--env', 'dev'], {
+    cwd: root,
+    env: { DEPLOY_SLEEP: '60000', DEPLOY_SPAWN_CHILD: '1' },
+  });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'),
+    'the deploy to run',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const { pid } = scriptRecord(root, running.id);
+  const grandchild = Number(readFileSync(join(root, 'out', `${running.id}.child`), 'utf8'));
+
+  const started = Date.now();
+  const cancel = startCli(['cancel', running.id], { cwd: root });
+  const cancelled = await cancel.done;
+  const result = await deploy.done;
+  const ms = Date.now() - started;
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(
+    cancelled.stdout,
+    new RegExp(`Cancel requested for ${running.id} \\(slow → dev\\)\\.\\nCancelled ${running.id}`),
+  );
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /cancel requested by .*@/);
+  assert.match(result.stdout, /slow in dev was cancelled by /);
+  const d = await ledger.getDeployment(running.id);
+  assert.equal(d!.status, 'cancelled');
+  assert.equal(pidAlive(pid), false);
+  await waitFor(() => !pidAlive(grandchild), 'the grandchild to be killed (it ignores SIGTERM)', 3000);
+  assert.ok(ms < 8000, `cancel took ${ms} ms`);
+
+  const twice = flowport(['cancel', running.id, '--json'], { cwd: root });
+  assert.equal(twice.code, 0);
+  assert.deepEqual(JSON.parse(twice.stdout) as object, {
+    id: running.id,
+    requested: false,
+    status: 'cancelled',
+    deployment: d,
+  });
+  assert.equal(flowport(['deploy', 'quick', '--env', 'dev'], { cwd: root }).code, 0);
+  const quick = (await ledger.findDeployments({ flows: ['quick'] }))[0]!;
+  const done = flowport(['cancel', quick.id], { cwd: root });
+  assert.equal(done.code, 2);
+  assert.match(done.stderr, /already succeeded; there is nothing to cancel/);
+});
+
+test('10 concurrent deploys from separate processes: every record intact', async (t) => {
+  const flows = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`flow-${i}`, `g${i % 3}`]));
+  const root = cliProject(flows);
+  // Compile the config once first: concurrent first loads race in the config loader (reported
+  // separately); this test is about the ledger.
+  assert.equal(flowport(['flows'], { cwd: root }).code, 0);
+  const started = Date.now();
+  const runs = Object.keys(flows).map((f) => startCli(['deploy', f, '--env', 'dev'], { cwd: root }));
+  const results = await Promise.all(runs.map((r) => r.done));
+  const ms = Date.now() - started;
+  assert.deepEqual(
+    results.map((r) => r.code),
+    Array(10).fill(0),
+    results.map((r) => r.stderr).join('\n'),
+  );
+  const raw = readFileSync(join(root, '.flowport', 'ledger.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  const records = raw.map((l) => JSON.parse(l) as DeploymentRecord);
+  assert.equal(records.length, 30);
+  for (const flow of Object.keys(flows)) {
+    assert.deepEqual(
+      records.filter((r) => r.deployment.flowName === flow).map((r) => r.deployment.status),
+      ['pending', 'running', 'succeeded'],
+      flow,
+    );
+  }
+  const current = await localLedger({ root }).findDeployments();
+  assert.equal(current.length, 10);
+  for (const d of current)
+    assert.equal(
+      readFileSync(d.logLocation!, 'utf8')
+        .split('\n')
+        .filter((l) => l === `deploying ${d.flowName} to dev`).length,
+      1,
+    );
+  t.diagnostic(`10 CLI deploys at once: ${ms} ms wall, 30 records, 0 damaged`);
+});
+
+test('kill -9 of the CLI running a deploy: the deployment reads as interrupted', async () => {
+  const root = cliProject({ victim: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'),
+    'the deploy to run',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  deploy.child.kill('SIGKILL');
+  await deploy.done;
+  // The deploy command runs in its own process group and outlives its runner; stop it here.
+  killGroup(scriptRecord(root, running.id).pid);
+
+  const history = flowport(['history', 'victim', '--json'], { cwd: root });
+  const [d] = (JSON.parse(history.stdout) as { deployments: DeploymentDetails[] }).deployments;
+  assert.equal(d!.status, 'interrupted');
+  assert.match(String(d!.attributes.reason), /its runner \(pid \d+ on .+\) stopped while it was running/);
+  assert.match(flowport(['deployments'], { cwd: root }).stdout, /victim\s+[0-9a-f]{7} interrupted/);
+  const cancel = flowport(['cancel', running.id], { cwd: root });
+  assert.equal(cancel.code, 2);
+  assert.match(cancel.stderr, /its runner is gone \(interrupted\)/);
+});
