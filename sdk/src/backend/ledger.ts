@@ -159,6 +159,7 @@ export class LocalLedger implements DeploymentStore {
     this.events_ = [];
     this.offset = 0;
     this.lines = 0;
+    this.warnedTornAt = -1;
   }
 
   private async readNew(): Promise<void> {

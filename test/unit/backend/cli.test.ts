@@ -274,3 +274,18 @@ test('kill -9 of the CLI running a deploy: the deployment reads as interrupted',
   assert.equal(cancel.code, 2);
   assert.match(cancel.stderr, /its runner is gone \(interrupted\)/);
 });
+
+test('logs --follow prints the log as it grows and returns when the deployment ends', async () => {
+  const root = cliProject({ slow: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'slow', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '1500' } });
+  const running = await waitFor(async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'), 'the deploy to run');
+  const follow = startCli(['logs', running.id, '--follow'], { cwd: root });
+  await waitFor(() => follow.stdout().includes('sleeping'), 'the follower to print the first lines');
+  assert.equal(follow.child.exitCode, null, 'still following while the deploy runs');
+  const [followed, deployed] = await Promise.all([follow.done, deploy.done]);
+  assert.equal(deployed.code, 0);
+  assert.equal(followed.code, 0);
+  assert.equal(followed.stdout, readFileSync(running.logLocation!, 'utf8'));
+  assert.match(followed.stdout, /\[flowport\] succeeded in .*\n$/);
+});
