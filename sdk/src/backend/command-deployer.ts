@@ -165,6 +165,10 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       FLOWPORT_PROMOTED_FROM: d.promotedFrom?.env ?? '',
     });
     const cwd = resolve(workRoot, this.options.cwd ?? '.');
+    if (active.signal.aborted) {
+      active.log(`${LOG_PREFIX} cancelled before the deploy command started`);
+      return { status: 'cancelled', attributes: { reason: 'cancelled before the deploy command started', command: argv } };
+    }
     active.log(`${LOG_PREFIX} $ ${argv.map(displayArg).join(' ')}`);
 
     const outputs: Record<string, string> = {};
