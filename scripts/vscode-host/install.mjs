@@ -5,7 +5,7 @@
 // See /work/shared/VSCODE-HOST.md for the measurements behind every step.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +25,38 @@ export function cacheRoot() {
  */
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', ...opts });
-    child.on('error', reject);
-    child.on('exit', (code, signal) =>
-      code === 0 ? resolve(undefined) : reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code})`)));
+    // Own process group, so that if we are interrupted (or only we are signalled, e.g. `kill <pid>`
+    // from a CI timeout) the whole npm tree (npm, node-gyp, make, g++) goes down with us instead of
+    // being orphaned and writing into the cache; npm itself ignores a plain SIGTERM mid-build.
+    const child = spawn(cmd, args, { stdio: 'inherit', detached: true, ...opts });
+    const killTree = () => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    /** @param {NodeJS.Signals} sig */
+    const onSignal = (sig) => {
+      killTree();
+      process.exit(128 + (os.constants.signals[sig] ?? 1));
+    };
+    const signals = /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']);
+    for (const sig of signals) process.on(sig, onSignal);
+    process.on('exit', killTree);
+    const done = () => {
+      for (const sig of signals) process.off(sig, onSignal);
+      process.off('exit', killTree);
+    };
+    child.on('error', (err) => {
+      done();
+      reject(err);
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      if (code === 0) resolve(undefined);
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code})`));
+    });
   });
 }
 
@@ -47,12 +75,25 @@ async function ensureAptPackages(log) {
   for (const pkg of APT_PACKAGES) if (!(await dpkgInstalled(pkg))) missing.push(pkg);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing Debian packages: ${missing.join(' ')} — run: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(
+      `missing Debian packages: ${missing.join(' ')} — run: sudo apt-get install -y ${missing.join(' ')}`,
+    );
   }
   log(`[vscode-host] apt-get install -y ${missing.join(' ')} (first run only)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update'], { env });
   await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+}
+
+/** @param {number} pid */
+function isAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
+  }
 }
 
 /**
@@ -65,18 +106,32 @@ async function npmInstallOnce({ prefix, spec, env, check, log, note }) {
   const marker = path.join(prefix, '.flowport-installed');
   if (existsSync(marker) && (await readFile(marker, 'utf8')).trim() === spec && check(prefix)) return;
   log(`[vscode-host] installing ${spec} into ${prefix}, ${note}`);
+  // Leftovers of killed installs (their pid is gone) would otherwise pile up at ~600 MB each.
+  const base = `${path.basename(prefix)}.partial-`;
+  for (const name of await readdir(path.dirname(prefix))) {
+    const pid = Number(name.slice(base.length));
+    if (name.startsWith(base) && !isAlive(pid))
+      await rm(path.join(path.dirname(prefix), name), { recursive: true, force: true });
+  }
   const scratch = `${prefix}.partial-${process.pid}`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
   const started = Date.now();
   try {
     // --prefix keeps it out of any package.json (and out of the repo).
-    await run('npm', ['install', '--prefix', scratch, '--no-audit', '--no-fund', '--no-save',
-      '--loglevel=error', spec], { env, cwd: scratch });
+    await run(
+      'npm',
+      ['install', '--prefix', scratch, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec],
+      { env, cwd: scratch },
+    );
     if (!check(scratch)) throw new Error(`${spec} installed but its files are not where expected in ${scratch}`);
     await writeFile(path.join(scratch, '.flowport-installed'), `${spec}\n`);
-    await rm(prefix, { recursive: true, force: true }); // stale or interrupted
-    await rename(scratch, prefix);
+    if (existsSync(marker) && (await readFile(marker, 'utf8')).trim() === spec) {
+      await rm(scratch, { recursive: true, force: true }); // a concurrent run finished first: keep theirs
+    } else {
+      await rm(prefix, { recursive: true, force: true }); // stale or interrupted install
+      await rename(scratch, prefix);
+    }
   } catch (err) {
     await rm(scratch, { recursive: true, force: true });
     throw err;
@@ -98,7 +153,11 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
   const nodePrefix = path.join(root, 'node24');
   const nodePkgRel = path.join('node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
   await npmInstallOnce({
-    prefix: nodePrefix, spec: `node@${NODE_MAJOR}`, env: process.env, log, note: 'first run only, ~10 s',
+    prefix: nodePrefix,
+    spec: `node@${NODE_MAJOR}`,
+    env: process.env,
+    log,
+    note: 'first run only, ~10 s',
     check: (dir) => existsSync(path.join(dir, nodePkgRel, 'bin', 'node')),
   });
   const nodeDir = path.join(nodePrefix, nodePkgRel);
@@ -109,9 +168,15 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
   const csPrefix = path.join(root, 'code-server');
   const entryRel = path.join('node_modules', 'code-server', 'out', 'node', 'entry.js');
   await npmInstallOnce({
-    prefix: csPrefix, spec: `code-server@${CODE_SERVER_VERSION}`, log,
+    prefix: csPrefix,
+    spec: `code-server@${CODE_SERVER_VERSION}`,
+    log,
     note: 'first run only, ~3 min, ~620 MB',
-    env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir },
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
+      npm_config_nodedir: nodeDir,
+    },
     check: (dir) => existsSync(path.join(dir, entryRel)),
   });
   return { node24, codeServerEntry: path.join(csPrefix, entryRel) };
@@ -120,8 +185,14 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
 // CLI: `node scripts/vscode-host/install.mjs` pre-warms the cache (e.g. in CI before the test step).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  ensureCodeServer().then((paths) => {
-    console.log(JSON.stringify(paths));
-    console.error(`[vscode-host] ready in ${Math.round((Date.now() - started) / 1000)} s`);
-  }, (err) => { console.error(err); process.exitCode = 1; });
+  ensureCodeServer().then(
+    (paths) => {
+      console.log(JSON.stringify(paths));
+      console.error(`[vscode-host] ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -16,27 +16,40 @@ const DEFAULT_SETTINGS = {
   'security.workspace.trust.enabled': false,
 };
 
-/** Servers not yet stopped; killed synchronously if this process exits first. */
+/** @typedef {{ pid: number, tmp: string }} LiveServer */
+/** Servers not yet stopped; killed synchronously if this process exits first. @type {Set<LiveServer>} */
 const live = new Set();
 
-/** @param {string} marker value of FLOWPORT_VSCODE_HOST in the processes to kill */
+/** @param {string} marker value of FLOWPORT_VSCODE_HOST in the processes to kill @param {NodeJS.Signals} signal */
 function killTagged(marker, signal) {
   // Safety net for children that left the process group (e.g. setsid'd helpers):
   // every process we started carries FLOWPORT_VSCODE_HOST=<its temp dir> in its environment.
   let pids = [];
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number); } catch { return; }
+  try {
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
+  } catch {
+    return;
+  }
   for (const pid of pids) {
     if (pid === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
       if (env.split('\0').includes(`FLOWPORT_VSCODE_HOST=${marker}`)) process.kill(pid, signal);
-    } catch { /* gone already, or not ours to read */ }
+    } catch {
+      /* gone already, or not ours to read */
+    }
   }
 }
 
-/** Synchronous hard kill + cleanup: usable from process 'exit' handlers. */
+/** Synchronous hard kill + cleanup: usable from process 'exit' handlers. @param {LiveServer} entry */
 function killNow(entry) {
-  try { process.kill(-entry.pid, 'SIGKILL'); } catch { /* group already gone */ }
+  try {
+    process.kill(-entry.pid, 'SIGKILL');
+  } catch {
+    /* group already gone */
+  }
   killTagged(entry.tmp, 'SIGKILL');
   rmSync(entry.tmp, { recursive: true, force: true });
   live.delete(entry);
@@ -46,7 +59,9 @@ let handlersInstalled = false;
 function installExitHandlers() {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', () => { for (const e of [...live]) killNow(e); });
+  process.on('exit', () => {
+    for (const e of [...live]) killNow(e);
+  });
   // A SIGINT/SIGTERM listener replaces Node's default "exit now", so re-create it after cleaning up.
   for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
     process.on(sig, () => {
@@ -89,9 +104,25 @@ export function freePort() {
  *   or with FLOWPORT_VSCODE_VERBOSE=1).
  * @returns {Promise<{ url: string, port: number, pid: number, tmpDir: string, userDataDir: string, output: () => string, stop: () => Promise<void> }>}
  */
+/** Workspace trust on, no startup prompt: the folder opens untrusted, in Restricted Mode. */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
 export async function startCodeServer({
-  folder, port, userSettings = {}, extensionsDir, extraArgs = [], smokeTestDriver = false,
-  env = {}, onOutput, log = (m) => console.error(m), startTimeoutMs = 60_000,
+  folder,
+  port,
+  userSettings = {},
+  extensionsDir,
+  extraArgs = [],
+  smokeTestDriver = false,
+  trusted = true,
+  env = {},
+  onOutput,
+  log = (m) => console.error(m),
+  startTimeoutMs = 60_000,
 }) {
   const { node24, codeServerEntry } = await ensureCodeServer({ log });
   installExitHandlers();
@@ -100,27 +131,45 @@ export async function startCodeServer({
   const home = path.join(tmp, 'home');
   const userDataDir = path.join(tmp, 'user-data');
   const extDir = extensionsDir ?? path.join(tmp, 'extensions');
-  await Promise.all([home, extDir, path.join(tmp, 'tmp'), path.join(userDataDir, 'User')].map((d) => mkdir(d, { recursive: true })));
-  await writeFile(path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...userSettings }, null, 2));
+  await Promise.all(
+    [home, extDir, path.join(tmp, 'tmp'), path.join(userDataDir, 'User')].map((d) => mkdir(d, { recursive: true })),
+  );
+  await writeFile(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(trusted ? {} : UNTRUSTED_SETTINGS), ...userSettings }, null, 2),
+  );
 
   const thePort = port ?? (await freePort());
   const args = [
     codeServerEntry,
-    '--bind-addr', `127.0.0.1:${thePort}`, '--auth', 'none',
-    '--user-data-dir', userDataDir, '--extensions-dir', extDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
+    '--bind-addr',
+    `127.0.0.1:${thePort}`,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    // trusted: false opens the folder in Restricted Mode (for tests of what an extension must not do there).
+    ...(trusted ? ['--disable-workspace-trust'] : []),
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
     // code-server's pass-through for VS Code server flags; exposes window.driver + codeAutomationExit.
     ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...extraArgs,
     path.resolve(folder),
   ];
+  /** @type {NodeJS.ProcessEnv} */
   const childEnv = {
     ...process.env,
-    HOME: home, TMPDIR: path.join(tmp, 'tmp'),
-    XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CACHE_HOME: path.join(home, '.cache'), XDG_STATE_HOME: path.join(home, '.local', 'state'),
+    HOME: home,
+    TMPDIR: path.join(tmp, 'tmp'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
     XDG_RUNTIME_DIR: path.join(tmp, 'tmp'),
     FLOWPORT_VSCODE_HOST: tmp,
     ...env,
@@ -141,18 +190,33 @@ export async function startCodeServer({
   const onData = (buf) => {
     const s = buf.toString();
     output = (output + s).slice(-200_000); // keep the tail for error reports
-    if (onOutput) onOutput(s); else if (verbose) process.stderr.write(s);
+    if (onOutput) onOutput(s);
+    else if (verbose) process.stderr.write(s);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  // 'error' too: a failed spawn emits no 'exit', and stop() must not wait forever for it.
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve(signal ?? code));
+    child.on('error', (err) => resolve(err.message));
+  });
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    try { process.kill(-entry.pid, 'SIGTERM'); } catch { /* already gone */ }
-    const t = setTimeout(() => { try { process.kill(-entry.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+    try {
+      process.kill(-entry.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const t = setTimeout(() => {
+      try {
+        process.kill(-entry.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 3000);
     await exited;
     clearTimeout(t);
     killNow(entry); // stragglers in the group / outside it, and the temp dir
@@ -160,17 +224,39 @@ export async function startCodeServer({
 
   try {
     await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`code-server did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
-      const check = () => { if (output.includes('HTTP server listening')) { clearTimeout(timer); resolve(undefined); } };
+      const timer = setTimeout(
+        () => reject(new Error(`code-server did not start within ${startTimeoutMs} ms`)),
+        startTimeoutMs,
+      );
+      const check = () => {
+        if (output.includes('HTTP server listening')) {
+          clearTimeout(timer);
+          resolve(undefined);
+        }
+      };
       child.stdout.on('data', check);
       child.stderr.on('data', check);
-      child.on('error', (err) => { clearTimeout(timer); reject(err); });
-      exited.then((code) => { clearTimeout(timer); reject(new Error(`code-server exited early (${code})`)); });
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`code-server exited early (${code})`));
+      });
     });
   } catch (err) {
     await stop();
     throw new Error(`${/** @type {Error} */ (err).message}\n--- code-server output ---\n${output.slice(-4000)}`);
   }
 
-  return { url: `http://127.0.0.1:${thePort}`, port: thePort, pid: entry.pid, tmpDir: tmp, userDataDir, output: () => output, stop };
+  return {
+    url: `http://127.0.0.1:${thePort}`,
+    port: thePort,
+    pid: entry.pid,
+    tmpDir: tmp,
+    userDataDir,
+    output: () => output,
+    stop,
+  };
 }

@@ -9,7 +9,10 @@ import { pickEnvironment, pickFlows, pickRef } from './pickers';
 
 export function registerRunCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowport.deploy', (target?: FlowportNode | string) => deploy(store, target)),
+    // Also callable with arguments (flow id, environment, ref): CodeLens, the board, keybindings.
+    vscode.commands.registerCommand('flowport.deploy', (target?: FlowportNode | string, env?: string, ref?: string) =>
+      deploy(store, target, env, ref),
+    ),
     vscode.commands.registerCommand('flowport.promote', (target?: FlowportNode | string, from?: string) =>
       promote(store, target, from),
     ),
@@ -31,19 +34,24 @@ function flowsOf(
   return undefined;
 }
 
-async function deploy(store: FlowportStore, node?: FlowportNode | string): Promise<number | undefined> {
+async function deploy(
+  store: FlowportStore,
+  node?: FlowportNode | string,
+  presetEnv?: string,
+  presetRef?: string,
+): Promise<number | undefined> {
   const target = flowsOf(store, node) ?? (await pickFlows(store, 'Flowport: Deploy'));
   if (!target) return undefined;
   const { state, flows } = target;
   const env =
-    node instanceof EnvItem
+    presetEnv ??
+    (node instanceof EnvItem
       ? node.cell.env
-      : await pickEnvironment(state, 'Deploy to', state.project?.environments[0]?.name);
+      : await pickEnvironment(state, 'Deploy to', state.project?.environments[0]?.name));
   if (!env) return undefined;
-  const ref =
-    node instanceof EnvItem || node instanceof FlowItem || node instanceof GroupItem
-      ? 'HEAD'
-      : await pickRef('Deploy which version?');
+  // From the tree or with an environment given, the version is HEAD; from the palette, ask.
+  const fromTree = node instanceof EnvItem || node instanceof FlowItem || node instanceof GroupItem;
+  const ref = presetRef ?? (fromTree || presetEnv ? 'HEAD' : await pickRef('Deploy which version?'));
   if (!ref) return undefined;
   if (ref === 'HEAD' && !(await confirmDirty(state))) return undefined;
   return runTask(store, state, { type: TASK_TYPE, action: 'deploy', flow: flows.map((f) => f.name), env, ref });

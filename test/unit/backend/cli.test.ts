@@ -279,7 +279,10 @@ test('logs --follow prints the log as it grows and returns when the deployment e
   const root = cliProject({ slow: 'ops' });
   const ledger = localLedger({ root });
   const deploy = startCli(['deploy', 'slow', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '1500' } });
-  const running = await waitFor(async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'), 'the deploy to run');
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'),
+    'the deploy to run',
+  );
   const follow = startCli(['logs', running.id, '--follow'], { cwd: root });
   await waitFor(() => follow.stdout().includes('sleeping'), 'the follower to print the first lines');
   assert.equal(follow.child.exitCode, null, 'still following while the deploy runs');

@@ -11,9 +11,8 @@ describe('Restricted Mode', () => {
     const { store } = await api();
     assert.deepEqual(await children(), []);
     await vscode.commands.executeCommand('flowport.refresh');
-    const tasks = await vscode.tasks.fetchTasks({ type: 'flowport' });
-    assert.deepEqual(tasks, []);
-    await vscode.commands.executeCommand('flowport.deploy', 'src/billing/invoices.ts#send-invoices');
+    // (fetchTasks is not asked: VS Code disables tasks in Restricted Mode and the call never settles.)
+    await vscode.commands.executeCommand('flowport.deploy', 'src/billing/invoices.ts#send-invoices', 'dev');
     await new Promise((r) => setTimeout(r, 1000));
     // The config writes this marker when it is evaluated: it must never have been.
     assert.equal(existsSync(join(root, 'config-was-loaded')), false, 'flowport.config.ts was executed');

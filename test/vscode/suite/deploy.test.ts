@@ -9,8 +9,9 @@ async function envCell(group: string, flow: string, env: string): Promise<EnvIte
 
 describe('Deploy and Promote', () => {
   it('deploys through the command (a flowport task) and the tree shows it succeeded', async () => {
-    const flow = await nodeAt('src/billing', 'send-invoices');
-    const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', flow);
+    // The inline Deploy on an environment row: no questions asked but the commit.
+    const target = await nodeAt('src/billing', 'send-invoices', 'dev');
+    const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', target);
     assert.equal(exitCode, 0);
     const dev = await waitFor('dev to succeed', async () => {
       const cell = await envCell('src/billing', 'send-invoices', 'dev');
@@ -70,8 +71,11 @@ describe('Deploy and Promote', () => {
     process.env.DEMO_FAIL_FLOW = 'compact-events';
     const { store } = await api();
     await store.restartHosts();
-    const flow = await nodeAt('src/ingest', 'compact-events');
-    const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', flow);
+    const exitCode = await vscode.commands.executeCommand<number>(
+      'flowport.deploy',
+      'src/ingest/events.ts#compact-events',
+      'dev',
+    );
     assert.equal(exitCode, 1);
     const dev = await waitFor('compact-events dev to show failed', async () => {
       const cell = await envCell('src/ingest', 'compact-events', 'dev');
