@@ -4,7 +4,7 @@
  * file and line. The compiled module is kept under `.flowport/config/` with the sizes and mtimes
  * of every file it was built from, so an unchanged config is imported without starting esbuild.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,6 +94,7 @@ async function compile(root: string, file: string): Promise<string> {
   const esbuild = await import('esbuild');
   const dir = compiledDir(root);
   mkdirSync(dir, { recursive: true });
+  // Only names the output for the source map's relative paths: nothing is written there.
   const staging = join(dir, 'staging.mjs');
   let result;
   try {
@@ -127,15 +128,23 @@ async function compile(root: string, file: string): Promise<string> {
   }
   const code = result.outputFiles[0]!.text;
   const output = `flowport.config.${createHash('sha1').update(code).digest('hex').slice(0, 12)}.mjs`;
-  writeFileSync(join(dir, output), code);
+  // Several processes may compile at once: each writes its own temp file and renames it into
+  // place, so an importer never sees half a module or half a manifest.
+  writeAtomic(join(dir, output), code);
   const inputs: CompiledManifest['inputs'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const abs = resolve(root, input);
     const st = statSync(abs, { throwIfNoEntry: false });
     if (st) inputs[abs] = [st.size, st.mtimeMs];
   }
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ output, inputs } satisfies CompiledManifest));
+  writeAtomic(join(dir, 'manifest.json'), JSON.stringify({ output, inputs } satisfies CompiledManifest));
   return join(dir, output);
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 async function importConfig(compiled: string, file: string): Promise<unknown> {

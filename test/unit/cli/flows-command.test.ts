@@ -73,3 +73,25 @@ test('bad arguments and config errors exit 2 with a message', () => {
     `flowport: ${join(root, 'flowport.config.ts')}:2: environment "dev" is listed twice: each name must be unique`,
   );
 });
+
+test('processes that load a new config at the same time all get it', async () => {
+  const { spawn } = await import('node:child_process');
+  const { cliPath, linkSdk } = await import('../../helpers/tmp.js');
+  const root = tempDir();
+  linkSdk(root);
+  writeTree(root, {
+    'flowport.config.ts': `import { defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev', 'prod'] });\n`,
+    'a.ts': flow('a'),
+  });
+  const runs = Array.from(
+    { length: 8 },
+    () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cliPath, 'flows', '--root', root, '--json']);
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code, stderr }));
+      }),
+  );
+  for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
+});
