@@ -1,10 +1,18 @@
 // The project's test command (`npm test`): unit tests on node:test (TypeScript through tsx), then
-// the suites that need a real VS Code, when present. Exits non-zero when any suite fails.
-import { spawnSync } from 'node:child_process';
+// the suites that run inside a real VS Code (code-server, installed on first use into
+// ~/.cache/flowport). Ends with one summary line over everything: "N passed, M failed".
+//
+//   npm test                      everything
+//   npm test -- --unit            unit tests only (no VS Code)
+//   npm test -- test/unit/x.test.ts …   just those files
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const files = args.filter((a) => !a.startsWith('--'));
 
 function findTests(dir) {
   const out = [];
@@ -16,18 +24,63 @@ function findTests(dir) {
   return out.sort();
 }
 
-// CLI tests spawn the built `flowport` bin: build the SDK first (bundles only, ~0.2 s).
-const build = spawnSync(process.execPath, ['sdk/build.mjs', '--no-types'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+/** Runs a command, echoing its output, and counts passes and failures with `count`. */
+function run(cmd, cmdArgs, count) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const totals = { passed: 0, failed: 0 };
+    let tail = '';
+    const onData = (stream) => (chunk) => {
+      stream.write(chunk);
+      const text = tail + chunk.toString();
+      const lines = text.split('\n');
+      tail = lines.pop() ?? '';
+      for (const line of lines) count(line, totals);
+    };
+    child.stdout.on('data', onData(process.stdout));
+    child.stderr.on('data', onData(process.stderr));
+    child.on('close', (code) => {
+      count(tail, totals);
+      // A suite that crashed before reporting still counts as a failure.
+      if (code !== 0 && totals.failed === 0) totals.failed = 1;
+      resolve(totals);
+    });
+  });
+}
 
-const only = process.argv.slice(2);
-const files = only.length ? only : findTests(join(root, 'test', 'unit'));
-const result = spawnSync(
+// CLI tests spawn the built `flowport` bin, the VS Code suites load the built extension.
+for (const script of ['sdk/build.mjs', 'scripts/build-extension.mjs']) {
+  const r = spawnSync(process.execPath, [script, '--no-types'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const unit = await run(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  {
-    cwd: root,
-    stdio: 'inherit',
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    ...(files.length ? files : findTests(join(root, 'test', 'unit'))),
+  ],
+  (line, t) => {
+    const m = /^ℹ (pass|fail) (\d+)$/.exec(line.trim());
+    if (m) t[m[1] === 'pass' ? 'passed' : 'failed'] += Number(m[2]);
   },
 );
-process.exit(result.status ?? 1);
+let total = unit;
+if (!unitOnly && files.length === 0) {
+  const vscode = await run(process.execPath, [join(root, 'scripts', 'test-vscode.mjs')], (line, t) => {
+    const mocha = /^\s*(\d+) (passing|failing)\b/.exec(line);
+    if (mocha) t[mocha[2] === 'passing' ? 'passed' : 'failed'] += Number(mocha[1]);
+    const nodeTest = /^ℹ (pass|fail) (\d+)$/.exec(line.trim());
+    if (nodeTest) t[nodeTest[1] === 'pass' ? 'passed' : 'failed'] += Number(nodeTest[2]);
+  });
+  total = { passed: unit.passed + vscode.passed, failed: unit.failed + vscode.failed };
+  console.log(
+    `\nunit: ${unit.passed} passed, ${unit.failed} failed · VS Code: ${vscode.passed} passed, ${vscode.failed} failed`,
+  );
+}
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed > 0 ? 1 : 0);

@@ -67,7 +67,7 @@ const writeStd = (line, isError) => (isError ? process.stderr : process.stdout).
 /**
  * @param {{ authority: string, folder: string, extensionDevelopmentPath: string, extensionTestsPath?: string }} o
  */
-function workbenchUrl({ authority, folder, extensionDevelopmentPath, extensionTestsPath }) {
+export function workbenchUrl({ authority, folder, extensionDevelopmentPath, extensionTestsPath }) {
   const remote = (/** @type {string} */ p) => `vscode-remote://${authority}${path.resolve(p)}`;
   /** @type {[string, string][]} */
   const payload = [['extensionDevelopmentPath', remote(extensionDevelopmentPath)]];
