@@ -13,6 +13,7 @@ await build({
   target: 'node20',
   external: ['vscode'],
   sourcemap: 'linked',
+  minify: process.argv.includes('--minify'),
   logLevel: 'warning',
 });
 console.log(`extension built in ${Date.now() - started} ms`);

@@ -2,6 +2,7 @@
  * Flowport for VS Code. `activate()` only registers things: the SDK hosts start when a view or a
  * command first needs data, so activation stays within a few milliseconds.
  */
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { registerCodeLens } from './codelens/flow-codelens';
 import { registerCompareCommand } from './commands/compare';
@@ -24,7 +25,7 @@ export interface FlowportApi {
 export function activate(context: vscode.ExtensionContext): FlowportApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Flowport', { log: true });
-  const store = new FlowportStore(context.asAbsolutePath('sdk/dist/host.js'), log);
+  const store = new FlowportStore(hostScript(context), log);
   context.subscriptions.push(log, store);
 
   const flowsTree = registerFlowsView(context, store);
@@ -40,6 +41,12 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   log.info(`Flowport activated in ${(performance.now() - started).toFixed(1)} ms`);
   // Returned for the integration tests, which read the view model through it.
   return { store, flowsTree };
+}
+
+/** From a checkout, the SDK's own build (always fresh); from a VSIX, the bundled host. */
+function hostScript(context: vscode.ExtensionContext): string {
+  const fromCheckout = context.asAbsolutePath('sdk/dist/host.js');
+  return existsSync(fromCheckout) ? fromCheckout : context.asAbsolutePath('dist/host/host.mjs');
 }
 
 export function deactivate(): void {

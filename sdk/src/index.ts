@@ -24,7 +24,13 @@ export {
 export type { CallMarker } from './finder/markers.js';
 export { openProject, type Project, type ProjectOptions } from './project.js';
 export { SDK_VERSION } from './version.js';
-export { localLedger, LocalLedger, newDeploymentId, type LocalLedgerOptions, type LedgerEvent } from './backend/ledger.js';
+export {
+  localLedger,
+  LocalLedger,
+  newDeploymentId,
+  type LocalLedgerOptions,
+  type LedgerEvent,
+} from './backend/ledger.js';
 export {
   isDeploymentStore,
   type DeploymentStore,
@@ -36,9 +42,22 @@ export {
 } from './backend/store.js';
 export * from './backend/records.js';
 export { commandDeployer, CommandDeployer, type CommandDeployerOptions } from './backend/command-deployer.js';
-export { defaultPromoter, DefaultPromoter, type DefaultPromoterOptions, type PromotePlan, type PromotePlanner } from './backend/promoter.js';
+export {
+  defaultPromoter,
+  DefaultPromoter,
+  type DefaultPromoterOptions,
+  type PromotePlan,
+  type PromotePlanner,
+} from './backend/promoter.js';
 export { runRecorded, LOG_PREFIX, type ActiveRun, type RunOutcome } from './backend/run.js';
-export { selectFlows, deployFlows, promoteFlows, GOOD_OUTCOMES, type FlowOutcome, type FlowRunResult } from './backend/batch.js';
+export {
+  selectFlows,
+  deployFlows,
+  promoteFlows,
+  GOOD_OUTCOMES,
+  type FlowOutcome,
+  type FlowRunResult,
+} from './backend/batch.js';
 export { bindToProject, type ProjectAware, type ProjectContext } from './backend/context.js';
 export { projectBackend, MissingDeployer, type ProjectBackend } from './backend/project-backend.js';
 export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } from './backend/git.js';

@@ -34,15 +34,25 @@ export interface FlowRunResult {
 export const GOOD_OUTCOMES: readonly FlowOutcome[] = ['succeeded', 'unchanged', 'started'];
 
 /** Flows by name and by group, in the order asked, each once. Unknown names and empty groups are refused. */
-export async function selectFlows(finder: FlowFinder, selection: { flows?: string[]; groups?: string[] }): Promise<FlowDetails[]> {
+export async function selectFlows(
+  finder: FlowFinder,
+  selection: { flows?: string[]; groups?: string[] },
+): Promise<FlowDetails[]> {
   const names = selection.flows ?? [];
   const groups = selection.groups ?? [];
-  if (names.length === 0 && groups.length === 0) throw new UsageError('name at least one flow, or a group with --group');
+  if (names.length === 0 && groups.length === 0)
+    throw new UsageError('name at least one flow, or a group with --group');
   const all = await finder.findFlows();
   const picked = new Map<string, FlowDetails>();
   for (const name of names) {
     const flow = all.find((f) => f.name === name);
-    if (!flow) throw new UsageError(`unknown flow "${name}". ${listing('Flows', all.map((f) => f.name))} "flowport flows" lists them.`);
+    if (!flow)
+      throw new UsageError(
+        `unknown flow "${name}". ${listing(
+          'Flows',
+          all.map((f) => f.name),
+        )} "flowport flows" lists them.`,
+      );
     picked.set(flow.name, flow);
   }
   for (const group of groups) {
@@ -64,7 +74,11 @@ export async function deployFlows(
   run: RunContext,
 ): Promise<FlowRunResult[]> {
   return each(flows, options.env, run, async (flow, ctx) =>
-    resultOf(flow.name, options.env, await deployer.deploy({ flow, env: options.env, ...(options.ref ? { ref: options.ref } : {}) }, ctx)),
+    resultOf(
+      flow.name,
+      options.env,
+      await deployer.deploy({ flow, env: options.env, ...(options.ref ? { ref: options.ref } : {}) }, ctx),
+    ),
   );
 }
 
@@ -81,7 +95,13 @@ export async function promoteFlows(
     if (typeof planner.plan === 'function') {
       const plan = await planner.plan(request);
       if (plan.action === 'unchanged') {
-        return { flow: flow.name, env: options.to, outcome: 'unchanged', message: plan.message, deployment: plan.target };
+        return {
+          flow: flow.name,
+          env: options.to,
+          outcome: 'unchanged',
+          message: plan.message,
+          deployment: plan.target,
+        };
       }
     }
     return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
@@ -97,10 +117,17 @@ async function each(
   const results: FlowRunResult[] = [];
   for (const flow of flows) {
     if (run.signal.aborted) {
-      results.push({ flow: flow.name, env, outcome: 'cancelled', message: `${flow.name}: not started, cancelled`, deployment: null });
+      results.push({
+        flow: flow.name,
+        env,
+        outcome: 'cancelled',
+        message: `${flow.name}: not started, cancelled`,
+        deployment: null,
+      });
       continue;
     }
-    const log = flows.length > 1 ? (line: string) => run.log(`[${flow.name}] ${line}`) : (line: string) => run.log(line);
+    const log =
+      flows.length > 1 ? (line: string) => run.log(`[${flow.name}] ${line}`) : (line: string) => run.log(line);
     try {
       results.push(await one(flow, { log, signal: run.signal }));
     } catch (err) {
@@ -119,15 +146,45 @@ function resultOf(flow: string, env: string, d: DeploymentDetails): FlowRunResul
   const from = d.promotedFrom ? ` (promoted from ${d.promotedFrom.env})` : '';
   switch (d.status) {
     case 'succeeded':
-      return { flow, env, outcome: 'succeeded', message: `${flow} ${short} is now in ${env}${from} — deployment ${d.id}`, deployment: d };
+      return {
+        flow,
+        env,
+        outcome: 'succeeded',
+        message: `${flow} ${short} is now in ${env}${from} — deployment ${d.id}`,
+        deployment: d,
+      };
     case 'failed':
-      return { flow, env, outcome: 'failed', message: `${flow} failed in ${env}: ${reason ?? 'the deploy failed'} — see flowport logs ${d.id}`, deployment: d };
+      return {
+        flow,
+        env,
+        outcome: 'failed',
+        message: `${flow} failed in ${env}: ${reason ?? 'the deploy failed'} — see flowport logs ${d.id}`,
+        deployment: d,
+      };
     case 'cancelled':
-      return { flow, env, outcome: 'cancelled', message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : ''} — deployment ${d.id}`, deployment: d };
+      return {
+        flow,
+        env,
+        outcome: 'cancelled',
+        message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : ''} — deployment ${d.id}`,
+        deployment: d,
+      };
     case 'interrupted':
-      return { flow, env, outcome: 'interrupted', message: `${flow} in ${env} was interrupted: ${reason ?? 'its runner stopped'}`, deployment: d };
+      return {
+        flow,
+        env,
+        outcome: 'interrupted',
+        message: `${flow} in ${env} was interrupted: ${reason ?? 'its runner stopped'}`,
+        deployment: d,
+      };
     default:
-      return { flow, env, outcome: 'started', message: `${flow} ${short} is ${d.status} in ${env} — follow it with flowport logs ${d.id} --follow`, deployment: d };
+      return {
+        flow,
+        env,
+        outcome: 'started',
+        message: `${flow} ${short} is ${d.status} in ${env} — follow it with flowport logs ${d.id} --follow`,
+        deployment: d,
+      };
   }
 }
 

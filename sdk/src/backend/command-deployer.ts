@@ -117,7 +117,14 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     );
   }
 
-  private async run(active: ActiveRun, request: DeployRequest, root: string, version: ResolvedVersion, inPlace: boolean, dirty: boolean): Promise<RunOutcome> {
+  private async run(
+    active: ActiveRun,
+    request: DeployRequest,
+    root: string,
+    version: ResolvedVersion,
+    inPlace: boolean,
+    dirty: boolean,
+  ): Promise<RunOutcome> {
     const d = active.deployment;
     active.log(
       `${LOG_PREFIX} deploying ${request.flow.name} to ${d.env}: ${d.commit.slice(0, 12)}${d.ref !== d.commit ? ` (${d.ref})` : ''}` +
@@ -131,7 +138,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       );
     }
     if (inPlace && version.headCommit !== version.commit) {
-      active.log(`${LOG_PREFIX} warning: the working tree is at ${version.headCommit?.slice(0, 12) ?? 'no commit'}, not ${version.commit.slice(0, 12)}; worktree: 'never' runs the command there anyway.`);
+      active.log(
+        `${LOG_PREFIX} warning: the working tree is at ${version.headCommit?.slice(0, 12) ?? 'no commit'}, not ${version.commit.slice(0, 12)}; worktree: 'never' runs the command there anyway.`,
+      );
     }
     let worktree: Worktree | undefined;
     if (!inPlace) {
@@ -146,9 +155,21 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     }
   }
 
-  private async execute(active: ActiveRun, request: DeployRequest, root: string, workRoot: string, dirty: boolean): Promise<RunOutcome> {
+  private async execute(
+    active: ActiveRun,
+    request: DeployRequest,
+    root: string,
+    workRoot: string,
+    dirty: boolean,
+  ): Promise<RunOutcome> {
     const d = active.deployment;
-    const values: Record<Placeholder, string> = { flow: request.flow.name, env: d.env, commit: d.commit, ref: d.ref, deploymentId: d.id };
+    const values: Record<Placeholder, string> = {
+      flow: request.flow.name,
+      env: d.env,
+      commit: d.commit,
+      ref: d.ref,
+      deploymentId: d.id,
+    };
     const argv = this.options.command.map((arg) => fill(arg, values));
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.options.env ?? {})) env[name] = fill(value, values);
@@ -167,7 +188,10 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     const cwd = resolve(workRoot, this.options.cwd ?? '.');
     if (active.signal.aborted) {
       active.log(`${LOG_PREFIX} cancelled before the deploy command started`);
-      return { status: 'cancelled', attributes: { reason: 'cancelled before the deploy command started', command: argv } };
+      return {
+        status: 'cancelled',
+        attributes: { reason: 'cancelled before the deploy command started', command: argv },
+      };
     }
     active.log(`${LOG_PREFIX} $ ${argv.map(displayArg).join(' ')}`);
 
@@ -211,7 +235,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       if (stopping || !tree) return;
       stopping = why;
       stoppedAt = Date.now();
-      active.log(`${LOG_PREFIX} ${why === 'timeout' ? `timed out after ${formatMs(this.timeoutMs)}` : 'cancelling'}: stopping the command (SIGTERM, then SIGKILL after ${formatMs(grace)})`);
+      active.log(
+        `${LOG_PREFIX} ${why === 'timeout' ? `timed out after ${formatMs(this.timeoutMs)}` : 'cancelling'}: stopping the command (SIGTERM, then SIGKILL after ${formatMs(grace)})`,
+      );
       tree.signal('SIGTERM');
       killTimer = setTimeout(() => tree.signal('SIGKILL'), grace);
     };
@@ -224,7 +250,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       subprocess.once('exit', (code, signal) => res({ code, signal }));
     });
     const settled = subprocess.then(
-      (result) => ({ failedToStart: result.failed && result.exitCode === undefined && !result.signal ? result.message : undefined }),
+      (result) => ({
+        failedToStart: result.failed && result.exitCode === undefined && !result.signal ? result.message : undefined,
+      }),
       (err: unknown) => ({ failedToStart: messageOf(err) }),
     );
     try {
@@ -240,7 +268,13 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         active.log(`${LOG_PREFIX} failed: ${reason}`);
         return { status: 'failed', attributes: { reason, command: argv } };
       } else {
-        exited = await Promise.race([exit, delay(DRAIN_MS, { keepAlive: false }).then(() => ({ code: subprocess.exitCode, signal: subprocess.signalCode }))]);
+        exited = await Promise.race([
+          exit,
+          delay(DRAIN_MS, { keepAlive: false }).then(() => ({
+            code: subprocess.exitCode,
+            signal: subprocess.signalCode,
+          })),
+        ]);
       }
       await settled;
       // Whatever the command started and left behind after a cancel or timeout gets the rest of the grace.
@@ -248,7 +282,14 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         await delay(Math.max(0, grace - (Date.now() - stoppedAt)));
         tree.signal('SIGKILL');
       }
-      return outcome(exited, stopping, this.timeoutMs, { outputs, url, tail, argv, ms: Date.now() - started, log: active.log });
+      return outcome(exited, stopping, this.timeoutMs, {
+        outputs,
+        url,
+        tail,
+        argv,
+        ms: Date.now() - started,
+        log: active.log,
+      });
     } finally {
       if (timeout) clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
@@ -266,13 +307,28 @@ function outcome(
   exited: { code: number | null; signal: NodeJS.Signals | null },
   stopping: 'cancel' | 'timeout' | undefined,
   timeoutMs: number,
-  run: { outputs: Record<string, string>; url: string | undefined; tail: string[]; argv: string[]; ms: number; log: (line: string) => void },
+  run: {
+    outputs: Record<string, string>;
+    url: string | undefined;
+    tail: string[];
+    argv: string[];
+    ms: number;
+    log: (line: string) => void;
+  },
 ): RunOutcome {
   const base = { outputs: run.outputs, ...(run.url === undefined ? {} : { url: run.url }) };
-  const exitInfo: Record<string, JsonValue> = { command: run.argv, exitCode: exited.code, ...(exited.signal ? { signal: exited.signal } : {}) };
+  const exitInfo: Record<string, JsonValue> = {
+    command: run.argv,
+    exitCode: exited.code,
+    ...(exited.signal ? { signal: exited.signal } : {}),
+  };
   if (stopping === 'cancel') {
     run.log(`${LOG_PREFIX} cancelled after ${formatMs(run.ms)}`);
-    return { status: 'cancelled', ...base, attributes: { ...exitInfo, reason: 'cancelled while the deploy command ran' } };
+    return {
+      status: 'cancelled',
+      ...base,
+      attributes: { ...exitInfo, reason: 'cancelled while the deploy command ran' },
+    };
   }
   if (stopping === 'timeout') {
     const reason = `timed out after ${formatMs(timeoutMs)}`;
@@ -283,22 +339,33 @@ function outcome(
     run.log(`${LOG_PREFIX} succeeded in ${formatMs(run.ms)}`);
     return { status: 'succeeded', ...base, attributes: exitInfo };
   }
-  const reason = exited.signal ? `the deploy command was killed by ${exited.signal}` : `the deploy command exited with code ${exited.code}`;
+  const reason = exited.signal
+    ? `the deploy command was killed by ${exited.signal}`
+    : `the deploy command exited with code ${exited.code}`;
   run.log(`${LOG_PREFIX} failed: ${reason}`);
   return { status: 'failed', ...base, attributes: { ...exitInfo, reason, lastLines: run.tail } };
 }
 
 function checkOptions(options: CommandDeployerOptions): void {
   const example = `e.g. commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] })`;
-  if (!Array.isArray(options?.command) || options.command.length === 0 || !options.command.every((a) => typeof a === 'string')) {
-    throw new TypeError(`commandDeployer: command must be a non-empty array of strings (the program, then its arguments), ${example}`);
+  if (
+    !Array.isArray(options?.command) ||
+    options.command.length === 0 ||
+    !options.command.every((a) => typeof a === 'string')
+  ) {
+    throw new TypeError(
+      `commandDeployer: command must be a non-empty array of strings (the program, then its arguments), ${example}`,
+    );
   }
-  if (options.command[0]!.trim() === '') throw new TypeError(`commandDeployer: command[0] must name the program to run, ${example}`);
+  if (options.command[0]!.trim() === '')
+    throw new TypeError(`commandDeployer: command[0] must name the program to run, ${example}`);
   const texts = [...options.command, ...Object.values(options.env ?? {})];
   for (const text of texts) {
     for (const m of text.matchAll(ANY_PLACEHOLDER)) {
       if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
-        throw new TypeError(`commandDeployer: unknown placeholder {${m[1]}} in ${JSON.stringify(text)}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
+        throw new TypeError(
+          `commandDeployer: unknown placeholder {${m[1]}} in ${JSON.stringify(text)}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+        );
       }
     }
   }

@@ -47,7 +47,9 @@ function git(cwd: string, args: string[]): Promise<GitResult> {
           const code = (err as NodeJS.ErrnoException).code;
           reject(
             code === 'ENOENT'
-              ? new DeployError('git was not found on PATH: Flowport deploys git commits, so it needs git installed.', { cause: err })
+              ? new DeployError('git was not found on PATH: Flowport deploys git commits, so it needs git installed.', {
+                  cause: err,
+                })
               : err,
           );
           return;
@@ -84,7 +86,9 @@ export async function resolveVersion(root: string, ref = 'HEAD'): Promise<Resolv
   const resolved = await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   if (resolved.code !== 0) {
     if (!headCommit && ref === 'HEAD') {
-      throw new DeployError(`the git repository at ${topLevel} has no commits yet: commit your code, then deploy again.`);
+      throw new DeployError(
+        `the git repository at ${topLevel} has no commits yet: commit your code, then deploy again.`,
+      );
     }
     throw new UsageError(`unknown ref "${ref}": no branch, tag or commit of that name in ${topLevel}`);
   }

@@ -128,9 +128,13 @@ export class LocalLedger implements DeploymentStore {
     const matches = input ? [...this.entries.keys()].filter((id) => id.startsWith(input) || id.endsWith(input)) : [];
     if (matches.length === 1) return matches[0]!;
     if (matches.length === 0) {
-      throw new UsageError(`no deployment "${input}" in ${this.file}. "flowport history <flow>" lists deployments with their ids.`);
+      throw new UsageError(
+        `no deployment "${input}" in ${this.file}. "flowport history <flow>" lists deployments with their ids.`,
+      );
     }
-    throw new UsageError(`"${input}" matches ${matches.length} deployments (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}); give more of the id.`);
+    throw new UsageError(
+      `"${input}" matches ${matches.length} deployments (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}); give more of the id.`,
+    );
   }
 
   /** A `running` or `pending` deployment whose runner is gone reads as `interrupted`. */
@@ -140,7 +144,10 @@ export class LocalLedger implements DeploymentStore {
       return {
         ...d,
         status: 'interrupted',
-        attributes: { ...d.attributes, reason: `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}` },
+        attributes: {
+          ...d.attributes,
+          reason: `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}`,
+        },
       };
     }
     return d;
@@ -188,7 +195,9 @@ export class LocalLedger implements DeploymentStore {
         continue;
       }
       this.warnedTornAt = this.offset;
-      this.warn(`${this.file}: ignoring an incomplete last record (${size - this.offset} bytes at byte ${this.offset}): a writer was stopped in the middle of writing it. Later records are read normally.`);
+      this.warn(
+        `${this.file}: ignoring an incomplete last record (${size - this.offset} bytes at byte ${this.offset}): a writer was stopped in the middle of writing it. Later records are read normally.`,
+      );
       return;
     }
   }
@@ -223,12 +232,16 @@ export class LocalLedger implements DeploymentStore {
     const parsed = parseLine(line);
     switch (parsed.kind) {
       case 'damaged':
-        this.warn(`${this.file}:${lineNo}: skipped a damaged record (${parsed.why}); the records around it are intact.`);
+        this.warn(
+          `${this.file}:${lineNo}: skipped a damaged record (${parsed.why}); the records around it are intact.`,
+        );
         return;
       case 'newer':
         if (!this.warnedNewer) {
           this.warnedNewer = true;
-          this.warn(`${this.file}: skipped records written by a newer Flowport (format ${parsed.v}, this one reads ${LEDGER_FORMAT}). Upgrade the flowport package to see them.`);
+          this.warn(
+            `${this.file}: skipped records written by a newer Flowport (format ${parsed.v}, this one reads ${LEDGER_FORMAT}). Upgrade the flowport package to see them.`,
+          );
         }
         return;
       case 'other':
@@ -302,7 +315,13 @@ export class LocalLedger implements DeploymentStore {
       attributes: { ...prev.attributes, ...change.attributes },
       ...(change.url === undefined ? {} : { url: change.url }),
     };
-    const record: DeploymentRecord = { v: LEDGER_FORMAT, type: 'deployment', at, by: currentInitiator(), deployment: next };
+    const record: DeploymentRecord = {
+      v: LEDGER_FORMAT,
+      type: 'deployment',
+      at,
+      by: currentInitiator(),
+      deployment: next,
+    };
     // A finished deployment has no runner to watch; an unfinished one keeps the runner it had.
     if (!FINAL_STATUSES.includes(next.status) && entry.runner) record.runner = entry.runner;
     await this.append(record);
@@ -340,7 +359,7 @@ export class LocalLedger implements DeploymentStore {
         if (last[0] !== 0x0a) lead = '\n'; // end a torn line so this record starts clean
       }
       const data = Buffer.from(`${lead}${JSON.stringify(record)}\n`, 'utf8');
-      for (let off = 0; off < data.length; ) {
+      for (let off = 0; off < data.length;) {
         const { bytesWritten } = await fh.write(data, off, data.length - off);
         if (bytesWritten <= 0) throw new Error(`could not write to ${this.file}`);
         off += bytesWritten;
@@ -359,7 +378,9 @@ export class LocalLedger implements DeploymentStore {
     if (this.dirReady) return;
     await mkdir(this.logsDir, { recursive: true });
     try {
-      await writeFile(join(this.dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', { flag: 'wx' });
+      await writeFile(join(this.dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
+        flag: 'wx',
+      });
     } catch {
       // already there
     }

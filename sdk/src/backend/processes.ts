@@ -38,7 +38,10 @@ export function processStartTime(pid: number): string | null {
   }
   if (process.platform === 'win32') return null;
   try {
-    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.trim() || null;
   } catch {
     return null;
@@ -165,7 +168,9 @@ export class ProcessTree {
   /** Whether any process seen in the tree so far still runs. */
   anyAlive(): boolean {
     if (process.platform !== 'win32') this.capture();
-    return this.members.some((m) => pidExists(m.pid) && (m.startTime === null || processStartTime(m.pid) === m.startTime) && !isZombie(m.pid));
+    return this.members.some(
+      (m) => pidExists(m.pid) && (m.startTime === null || processStartTime(m.pid) === m.startTime) && !isZombie(m.pid),
+    );
   }
 
   private capture(): void {
@@ -208,7 +213,10 @@ function childrenByParent(): Map<number, number[]> {
     return map;
   }
   try {
-    const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     for (const line of out.split('\n')) {
       const [pid, ppid] = line.trim().split(/\s+/).map(Number);
       if (pid && ppid !== undefined && !Number.isNaN(ppid)) add(pid, ppid);

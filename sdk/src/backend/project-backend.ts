@@ -35,7 +35,9 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     store,
     deployments,
   };
-  const deployer = config.deploy ? bindToProject(config.deploy, context) : new MissingDeployer(loaded.file ?? join(root, 'flowport.config.ts'));
+  const deployer = config.deploy
+    ? bindToProject(config.deploy, context)
+    : new MissingDeployer(loaded.file ?? join(root, 'flowport.config.ts'));
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
   return { deployments, store, deployer, promoter, stateDir: store instanceof LocalLedger ? store.dir : undefined };
 }

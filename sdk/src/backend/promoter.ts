@@ -56,12 +56,20 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     const order = names.join(' → ');
     for (const env of [from, to]) {
       if (!names.includes(env)) {
-        throw new UsageError(`cannot promote "${flowName}": environment "${env}" is not configured (flowport.config.ts lists ${names.join(', ')})`);
+        throw new UsageError(
+          `cannot promote "${flowName}": environment "${env}" is not configured (flowport.config.ts lists ${names.join(', ')})`,
+        );
       }
     }
-    if (from === to) throw new UsageError(`cannot promote "${flowName}" from ${from} to ${to}: that is the same environment; pick the next one (${order})`);
+    if (from === to)
+      throw new UsageError(
+        `cannot promote "${flowName}" from ${from} to ${to}: that is the same environment; pick the next one (${order})`,
+      );
     const step = names.indexOf(to) - names.indexOf(from);
-    if (step < 0) throw new UsageError(`cannot promote "${flowName}" from ${from} back to ${to}: promotion goes forward, ${order}. To put an older version into ${to}, deploy it there.`);
+    if (step < 0)
+      throw new UsageError(
+        `cannot promote "${flowName}" from ${from} back to ${to}: promotion goes forward, ${order}. To put an older version into ${to}, deploy it there.`,
+      );
     if (step > 1 && !(this.options.allowSkippingEnvironments ?? false)) {
       const next = names[names.indexOf(from) + 1]!;
       throw new UsageError(
@@ -74,9 +82,11 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     const { flow, from, to } = request;
     this.checkRoute(flow.name, from, to);
     const finder = this.options.deployments;
-    if (!finder) throw new DeployError('defaultPromoter needs deployments: use it through a project or pass { deployments }');
+    if (!finder)
+      throw new DeployError('defaultPromoter needs deployments: use it through a project or pass { deployments }');
     const current = await finder.findDeployments({ flows: [flow.name], envs: [from, to] });
-    const latest = (env: string) => current.filter((d) => d.flowName === flow.name && d.env === env && d.status === 'succeeded').at(-1);
+    const latest = (env: string) =>
+      current.filter((d) => d.flowName === flow.name && d.env === env && d.status === 'succeeded').at(-1);
     const source = latest(from);
     if (!source) {
       throw new DeployError(
@@ -86,7 +96,12 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     const target = latest(to);
     const short = source.commit.slice(0, 12);
     if (target && target.commit === source.commit) {
-      return { action: 'unchanged', source, target, message: `"${flow.name}": ${to} already runs ${short}, the commit ${from} runs; nothing to promote` };
+      return {
+        action: 'unchanged',
+        source,
+        target,
+        message: `"${flow.name}": ${to} already runs ${short}, the commit ${from} runs; nothing to promote`,
+      };
     }
     return { action: 'deploy', source, target, message: `promoting "${flow.name}" ${short} from ${from} to ${to}` };
   }
@@ -98,20 +113,29 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
       return plan.target;
     }
     const deployer = this.options.deployer;
-    if (!deployer) throw new DeployError('defaultPromoter needs a deployer: use it through a project or pass { deployer }');
+    if (!deployer)
+      throw new DeployError('defaultPromoter needs a deployer: use it through a project or pass { deployer }');
     run.log(`${LOG_PREFIX} ${plan.message} (deployment ${plan.source.id})`);
     if (plan.source.attributes.dirty === true) {
-      run.log(`${LOG_PREFIX} note: ${request.from}'s deployment ${plan.source.id} was made with uncommitted changes; ${request.to} gets ${plan.source.commit.slice(0, 12)} as committed.`);
+      run.log(
+        `${LOG_PREFIX} note: ${request.from}'s deployment ${plan.source.id} was made with uncommitted changes; ${request.to} gets ${plan.source.commit.slice(0, 12)} as committed.`,
+      );
     }
     return deployer.deploy(
-      { flow: request.flow, env: request.to, ref: plan.source.commit, promotedFrom: { env: request.from, deploymentId: plan.source.id } },
+      {
+        flow: request.flow,
+        env: request.to,
+        ref: plan.source.commit,
+        promotedFrom: { env: request.from, deploymentId: plan.source.id },
+      },
       run,
     );
   }
 
   private environmentNames(): string[] {
     const envs = this.options.environments;
-    if (!envs?.length) throw new DeployError('defaultPromoter needs environments: use it through a project or pass { environments }');
+    if (!envs?.length)
+      throw new DeployError('defaultPromoter needs environments: use it through a project or pass { environments }');
     return envs.map((e) => (typeof e === 'string' ? e : e.name));
   }
 }

@@ -88,7 +88,8 @@ export interface ApprovalRecord extends RecordBase {
   comment?: string;
 }
 
-export type LedgerRecord = DeploymentRecord | CancelRequestRecord | ReleaseRecord | LockRecord | QueueRecord | ApprovalRecord;
+export type LedgerRecord =
+  DeploymentRecord | CancelRequestRecord | ReleaseRecord | LockRecord | QueueRecord | ApprovalRecord;
 
 const STATUSES: readonly DeploymentStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 
@@ -108,7 +109,12 @@ export function parseLine(line: string): ParsedLine {
   } catch {
     return { kind: 'damaged', why: 'not valid JSON' };
   }
-  if (!isObject(value) || typeof value.type !== 'string' || typeof value.v !== 'number' || typeof value.at !== 'string') {
+  if (
+    !isObject(value) ||
+    typeof value.type !== 'string' ||
+    typeof value.v !== 'number' ||
+    typeof value.at !== 'string'
+  ) {
     return { kind: 'damaged', why: 'not a ledger record ({ v, type, at, … })' };
   }
   if (value.v > LEDGER_FORMAT) return { kind: 'newer', v: value.v };
@@ -155,5 +161,10 @@ function isDeployment(x: unknown): x is DeploymentDetails {
 }
 
 function isRunner(x: unknown): x is RunnerIdentity {
-  return isObject(x) && typeof x.pid === 'number' && typeof x.host === 'string' && (x.startTime === null || typeof x.startTime === 'string');
+  return (
+    isObject(x) &&
+    typeof x.pid === 'number' &&
+    typeof x.host === 'string' &&
+    (x.startTime === null || typeof x.startTime === 'string')
+  );
 }

@@ -47,7 +47,10 @@ export async function runRecorded(
   try {
     log = await store.openLog(id);
   } catch (err) {
-    return store.update(id, { status: 'failed', attributes: { reason: `could not open the deployment log: ${messageOf(err)}` } });
+    return store.update(id, {
+      status: 'failed',
+      attributes: { reason: `could not open the deployment log: ${messageOf(err)}` },
+    });
   }
   const emit = (line: string) => {
     log.line(line);
@@ -82,14 +85,17 @@ export async function runRecorded(
     }
   } catch (err) {
     const reason = messageOf(err);
-    outcome = controller.signal.aborted ? { status: 'cancelled', attributes: { reason } } : { status: 'failed', attributes: { reason } };
+    outcome = controller.signal.aborted
+      ? { status: 'cancelled', attributes: { reason } }
+      : { status: 'failed', attributes: { reason } };
     emit(`${LOG_PREFIX} ${outcome.status}: ${reason}`);
   } finally {
     stopWatching();
     run.signal.removeEventListener('abort', onCallerAbort);
   }
   const attributes: Record<string, JsonValue> = { ...outcome.attributes, durationMs: Date.now() - started };
-  if (outcome.status === 'cancelled' && cancelledBy && attributes.cancelledBy === undefined) attributes.cancelledBy = cancelledBy;
+  if (outcome.status === 'cancelled' && cancelledBy && attributes.cancelledBy === undefined)
+    attributes.cancelledBy = cancelledBy;
   // The log is durable before the record that points at it says the run is over.
   await log.close();
   return store.update(id, {

@@ -33,31 +33,52 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError('name one deployment: flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS]');
+  if (positionals.length !== 1)
+    throw new UsageError('name one deployment: flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS]');
   const timeoutMs = positiveInt(values.timeout, '--timeout', 30) * 1000;
   const project = await openProject(rootOption(values.root));
   const store = project.store;
   let deployment = await findDeployment(store, positionals[0]!);
   const what = `${deployment.id} (${deployment.flowName} → ${deployment.env})`;
   const done = (requested: boolean, code: number, message: string) => {
-    if (values.json) io.out(JSON.stringify({ id: deployment.id, requested, status: deployment.status, deployment } satisfies CancelOutput, null, 2));
+    if (values.json)
+      io.out(
+        JSON.stringify(
+          { id: deployment.id, requested, status: deployment.status, deployment } satisfies CancelOutput,
+          null,
+          2,
+        ),
+      );
     else io.out(message);
     return code;
   };
   if (deployment.status === 'cancelled') return done(false, 0, `${what} is already cancelled.`);
   if (FINAL_STATUSES.includes(deployment.status)) {
-    throw new UsageError(`${what} already ${deployment.status === 'interrupted' ? 'stopped: its runner is gone (interrupted)' : deployment.status}; there is nothing to cancel.`);
+    throw new UsageError(
+      `${what} already ${deployment.status === 'interrupted' ? 'stopped: its runner is gone (interrupted)' : deployment.status}; there is nothing to cancel.`,
+    );
   }
   await store.requestCancel(deployment.id);
   if (!values.json) io.out(`Cancel requested for ${what}.`);
-  if (values['no-wait']) return done(true, 0, `Its runner stops it shortly; "flowport history ${deployment.flowName} --env ${deployment.env}" shows when.`);
+  if (values['no-wait'])
+    return done(
+      true,
+      0,
+      `Its runner stops it shortly; "flowport history ${deployment.flowName} --env ${deployment.env}" shows when.`,
+    );
   const deadline = Date.now() + timeoutMs;
   while (!FINAL_STATUSES.includes(deployment.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     deployment = (await store.getDeployment(deployment.id)) ?? deployment;
   }
   if (deployment.status === 'cancelled') return done(true, 0, `Cancelled ${what}.`);
-  if (deployment.status === 'interrupted') return done(true, 1, `${what} stopped without recording the cancel: its runner is gone (interrupted).`);
-  if (FINAL_STATUSES.includes(deployment.status)) return done(true, 1, `${what} ${deployment.status} before the cancel took effect.`);
-  return done(true, 1, `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet.`);
+  if (deployment.status === 'interrupted')
+    return done(true, 1, `${what} stopped without recording the cancel: its runner is gone (interrupted).`);
+  if (FINAL_STATUSES.includes(deployment.status))
+    return done(true, 1, `${what} ${deployment.status} before the cancel took effect.`);
+  return done(
+    true,
+    1,
+    `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet.`,
+  );
 }

@@ -31,7 +31,12 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
   const { run, dispose } = terminalRun(io, values.json);
   try {
-    const results = await deployFlows(project.deployer, flows, { env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) }, run);
+    const results = await deployFlows(
+      project.deployer,
+      flows,
+      { env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) },
+      run,
+    );
     return reportResults(io, results, values.json);
   } finally {
     dispose();

@@ -41,7 +41,9 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
   });
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   for (const env of values.env ?? []) checkEnvironment(project, env, '--env');
-  const envs = values.env?.length ? project.environments.map((e) => e.name).filter((e) => values.env!.includes(e)) : project.environments.map((e) => e.name);
+  const envs = values.env?.length
+    ? project.environments.map((e) => e.name).filter((e) => values.env!.includes(e))
+    : project.environments.map((e) => e.name);
   const wanted = values.flow?.length ? values.flow : undefined;
 
   const sourceFlows = (await project.flows.findFlows()).map((f) => f.name);
@@ -50,9 +52,14 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
     project.deployments.findDeployments(query),
     project.deployments.findDeployments({ ...query, history: true }),
   ]);
-  const names = [...new Set([...sourceFlows, ...history.map((d) => d.flowName)])].filter((f) => !wanted || wanted.includes(f));
+  const names = [...new Set([...sourceFlows, ...history.map((d) => d.flowName)])].filter(
+    (f) => !wanted || wanted.includes(f),
+  );
   for (const f of wanted ?? []) {
-    if (!names.includes(f)) throw new UsageError(`unknown flow "${f}": not in the source and never deployed. "flowport flows" lists the flows.`);
+    if (!names.includes(f))
+      throw new UsageError(
+        `unknown flow "${f}": not in the source and never deployed. "flowport flows" lists the flows.`,
+      );
   }
   const matrix: DeploymentMatrix = {
     environments: envs,
@@ -62,7 +69,10 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
       environments: Object.fromEntries(
         envs.map((env) => {
           const mine = (d: DeploymentDetails) => d.flowName === flow && d.env === env;
-          const cell: MatrixCell = { current: current.filter(mine).at(-1) ?? null, latest: history.filter(mine).at(-1) ?? null };
+          const cell: MatrixCell = {
+            current: current.filter(mine).at(-1) ?? null,
+            latest: history.filter(mine).at(-1) ?? null,
+          };
           return [env, cell];
         }),
       ),

@@ -30,27 +30,49 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError('name one flow: flowport history <flow> [--env E] [--limit N] [--json]');
+  if (positionals.length !== 1)
+    throw new UsageError('name one flow: flowport history <flow> [--env E] [--limit N] [--json]');
   const flow = positionals[0]!;
   const limit = positiveInt(values.limit, '--limit', Number.MAX_SAFE_INTEGER);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   if (values.env !== undefined) checkEnvironment(project, values.env, '--env');
-  const all = await project.deployments.findDeployments({ flows: [flow], ...(values.env ? { envs: [values.env] } : {}), history: true });
-  const deployments = all.filter((d) => d.flowName === flow && (!values.env || d.env === values.env)).reverse().slice(0, limit);
+  const all = await project.deployments.findDeployments({
+    flows: [flow],
+    ...(values.env ? { envs: [values.env] } : {}),
+    history: true,
+  });
+  const deployments = all
+    .filter((d) => d.flowName === flow && (!values.env || d.env === values.env))
+    .reverse()
+    .slice(0, limit);
   if (deployments.length === 0) {
     const known = (await project.flows.findFlows({ flows: [flow] })).some((f) => f.name === flow);
-    if (!known) throw new UsageError(`unknown flow "${flow}": not in the source and never deployed. "flowport flows" lists the flows.`);
+    if (!known)
+      throw new UsageError(
+        `unknown flow "${flow}": not in the source and never deployed. "flowport flows" lists the flows.`,
+      );
   }
   if (values.json) {
     io.out(JSON.stringify({ flow, env: values.env ?? null, deployments } satisfies HistoryOutput, null, 2));
     return 0;
   }
   if (deployments.length === 0) {
-    io.out(`No deployments of ${flow}${values.env ? ` in ${values.env}` : ''} yet. Deploy it with: flowport deploy ${flow} --env ${values.env ?? project.environments[0]!.name}`);
+    io.out(
+      `No deployments of ${flow}${values.env ? ` in ${values.env}` : ''} yet. Deploy it with: flowport deploy ${flow} --env ${values.env ?? project.environments[0]!.name}`,
+    );
     return 0;
   }
   const now = Date.now();
-  const rows = deployments.map((d) => [d.id, d.env, d.status, `${shortCommit(d.commit)}${d.attributes.dirty === true ? '*' : ''}`, d.ref === d.commit ? shortCommit(d.ref) : d.ref, formatAge(d.createdAt, now), d.initiator, note(d)]);
+  const rows = deployments.map((d) => [
+    d.id,
+    d.env,
+    d.status,
+    `${shortCommit(d.commit)}${d.attributes.dirty === true ? '*' : ''}`,
+    d.ref === d.commit ? shortCommit(d.ref) : d.ref,
+    formatAge(d.createdAt, now),
+    d.initiator,
+    note(d),
+  ]);
   io.out(formatTable(['DEPLOYMENT', 'ENV', 'STATUS', 'COMMIT', 'REF', 'AGE', 'BY', 'NOTE'], rows));
   return 0;
 }

@@ -41,7 +41,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   logs: {
     run: logsCommand,
-    summary: 'flowport logs <deploymentId> [--follow]   print a deployment\'s log',
+    summary: "flowport logs <deploymentId> [--follow]   print a deployment's log",
   },
   cancel: {
     run: cancelCommand,

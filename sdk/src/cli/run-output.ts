@@ -45,7 +45,14 @@ export function reportResults(io: CommandIO, results: FlowRunResult[], json: boo
     if (results.length === 1) {
       io.out(results[0]!.message);
     } else {
-      const rows = results.map((r) => [r.flow, r.env, r.outcome, r.deployment ? shortCommit(r.deployment.commit) : '-', r.deployment?.id ?? '-', r.message]);
+      const rows = results.map((r) => [
+        r.flow,
+        r.env,
+        r.outcome,
+        r.deployment ? shortCommit(r.deployment.commit) : '-',
+        r.deployment?.id ?? '-',
+        r.message,
+      ]);
       io.out(formatTable(['FLOW', 'ENV', 'RESULT', 'COMMIT', 'DEPLOYMENT', 'MESSAGE'], rows));
     }
   }
@@ -56,7 +63,9 @@ export function reportResults(io: CommandIO, results: FlowRunResult[], json: boo
 export function checkEnvironment(project: Project, env: string, flag: string): void {
   const names = project.environments.map((e) => e.name);
   if (!names.includes(env)) {
-    throw new UsageError(`${flag} ${env}: no such environment. ${project.file ? 'flowport.config.ts lists' : 'The defaults are'} ${names.join(', ')}.`);
+    throw new UsageError(
+      `${flag} ${env}: no such environment. ${project.file ? 'flowport.config.ts lists' : 'The defaults are'} ${names.join(', ')}.`,
+    );
   }
 }
 
@@ -65,7 +74,8 @@ export async function findDeployment(store: DeploymentStore, input: string): Pro
   const resolver = store as DeploymentStore & { resolveId?: (input: string) => Promise<string> };
   const id = typeof resolver.resolveId === 'function' ? await resolver.resolveId(input) : input;
   const deployment = await store.getDeployment(id);
-  if (!deployment) throw new UsageError(`no deployment "${input}". "flowport history <flow>" lists deployments with their ids.`);
+  if (!deployment)
+    throw new UsageError(`no deployment "${input}". "flowport history <flow>" lists deployments with their ids.`);
   return deployment;
 }
 

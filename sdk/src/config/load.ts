@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
 import type { EnvironmentConfig, FlowportConfig } from './define.js';
@@ -90,8 +91,35 @@ async function reuseCompiled(root: string): Promise<string | undefined> {
   return existsSync(output) ? output : undefined;
 }
 
+type Esbuild = typeof import('esbuild');
+
+/**
+ * esbuild ships a native binary per platform, so the editor extension does not bundle it: there
+ * it comes from the project, which has it as a dependency of its `flowport` package.
+ */
+async function loadEsbuild(root: string, file: string): Promise<Esbuild> {
+  try {
+    return await import('esbuild');
+  } catch {
+    const fromProject = createRequire(join(root, 'package.json'));
+    for (const via of [undefined, 'flowport/package.json']) {
+      try {
+        const base = via ? createRequire(fromProject.resolve(via)) : fromProject;
+        return base('esbuild') as Esbuild;
+      } catch {
+        // try the next place
+      }
+    }
+    throw new ConfigError(
+      'compiling the config needs the flowport package in the project: run npm install --save-dev flowport',
+      file,
+      0,
+    );
+  }
+}
+
 async function compile(root: string, file: string): Promise<string> {
-  const esbuild = await import('esbuild');
+  const esbuild = await loadEsbuild(root, file);
   const dir = compiledDir(root);
   mkdirSync(dir, { recursive: true });
   // Only names the output for the source map's relative paths: nothing is written there.

@@ -4,38 +4,39 @@
  * unchanged never loads it.
  */
 import { createRequire } from 'node:module';
-import type * as Estree from '@typescript-eslint/typescript-estree';
 import { extractFlows, type FileScan } from './extract.js';
 import type { CallMarker } from './markers.js';
 
-const require = createRequire(import.meta.url);
-let parser: typeof Estree | undefined;
+type ParserModule = typeof import('./parser-module.js');
+let parser: ParserModule | undefined;
 
-function loadParser(): typeof Estree {
-  if (!parser) {
-    enableCompileCache();
-    parser = require('@typescript-eslint/typescript-estree') as typeof Estree;
-  }
-  return parser;
-}
-
-/** Loads the parser now rather than on the first changed file (long-lived processes). */
-export function preloadParser(): void {
-  loadParser();
+/** Loads the parser (once). Call before {@link scanSource}. */
+export async function loadParser(): Promise<void> {
+  if (parser) return;
+  enableCompileCache();
+  parser = await import('./parser-module.js');
 }
 
 /** V8's code cache halves the parser's load time: built in from Node 22.1, a package before. */
 function enableCompileCache(): void {
+  const require = createRequire(import.meta.url);
   const mod = require('node:module') as { enableCompileCache?: () => unknown };
   if (typeof mod.enableCompileCache === 'function') mod.enableCompileCache();
-  else require('v8-compile-cache');
+  else {
+    try {
+      require('v8-compile-cache');
+    } catch {
+      // Not installed (e.g. inside the extension's bundle, which runs on Node 22+ anyway).
+    }
+  }
 }
 
 const JSX_EXTENSIONS = new Set(['.tsx', '.jsx', '.js', '.mjs', '.cjs']);
 
 /** `ext` includes the dot. Never throws for bad source: syntax errors become problems. */
 export function scanSource(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
-  const { parse } = loadParser();
+  if (!parser) throw new Error('loadParser() must finish before scanSource()');
+  const { parse } = parser;
   // A BOM would shift nothing in lines but would in offsets; blank it to keep offsets = text.
   const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
   try {

@@ -13,7 +13,7 @@ import { SDK_VERSION } from '../version.js';
 import type { FileScan } from './extract.js';
 import { IgnoreRules, listSourceFiles, PathFilter, type FileSelection } from './files.js';
 import { DEFINE_FLOW, mayContainFlow, type CallMarker } from './markers.js';
-import { preloadParser, scanSource } from './parse.js';
+import { loadParser, scanSource } from './parse.js';
 import { defaultCachePath, readScanCache, writeScanCache, type CacheEntry, type CachedScan } from './scan-cache.js';
 
 export interface TypeScriptFlowsOptions extends FileSelection {
@@ -76,8 +76,8 @@ export class FlowIndex implements FlowFinder {
   }
 
   /** Loads the parser now, so the first incremental update of a long-lived index is fast too. */
-  warmUp(): void {
-    preloadParser();
+  warmUp(): Promise<void> {
+    return loadParser();
   }
 
   /** Problems from the last scan: syntax errors, non-literal names, duplicate names. */
@@ -118,6 +118,7 @@ export class FlowIndex implements FlowFinder {
       next.set(file.rel, entry);
       const text = this.readCandidate(file.rel, stats);
       if (text === undefined) continue;
+      await loadParser();
       entry.scan = meaningful(scanSource(text, extname(file.rel), this.markers));
     }
     this.entries = next;
@@ -157,6 +158,7 @@ export class FlowIndex implements FlowFinder {
       const old = this.entries.get(rel);
       if (old && old.size === st.size && old.mtimeMs === st.mtimeMs) continue;
       const text = this.readCandidate(rel, stats);
+      if (text !== undefined) await loadParser();
       const scan = text === undefined ? 0 : meaningful(scanSource(text, extname(rel), this.markers));
       this.entries.set(rel, { size: st.size, mtimeMs: st.mtimeMs, scan });
       rescanned.push(rel);

@@ -51,7 +51,8 @@ export class HostSession {
         environments: project.environments,
         allowSkippingEnvironments: project.config.allowSkippingEnvironments ?? false,
       };
-      if (project.flows instanceof FlowIndex) project.flows.warmUp();
+      // Loaded in the background: the first file saved after start then updates in milliseconds.
+      if (project.flows instanceof FlowIndex) void project.flows.warmUp();
       this.watchStore(project.stateDir);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
