@@ -66,8 +66,14 @@ export class FlowportStore implements vscode.Disposable {
       state.deployments = await connection.sendRequest(Methods.deployments, { history: true });
       state.error = undefined;
     } catch (err) {
+      const first = state.error === undefined;
       state.error = err instanceof Error ? err.message : String(err);
       this.log.error(`[${state.folder.name}] ${state.error}`);
+      if (first) {
+        void vscode.window
+          .showErrorMessage(`Flowport could not load ${state.folder.name}: ${state.error}`, 'Show Details')
+          .then((choice) => choice && this.log.show());
+      }
     }
     this.changed.fire();
   }

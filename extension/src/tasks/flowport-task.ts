@@ -48,7 +48,11 @@ export function createTask(store: FlowportStore, state: FolderState, def: Flowpo
   return task;
 }
 
-/** Runs a flowport task and resolves with its exit code once it ends. */
+/**
+ * Runs a flowport task and resolves with its exit code once it ends. While it runs, a notification
+ * shows progress with Cancel (which terminates the task, and so cancels the run); a failure is
+ * reported with "Show Details", which brings its terminal up.
+ */
 export async function runTask(
   store: FlowportStore,
   state: FolderState,
@@ -56,7 +60,7 @@ export async function runTask(
 ): Promise<number | undefined> {
   const task = createTask(store, state, def);
   const execution = await vscode.tasks.executeTask(task);
-  return new Promise((resolve) => {
+  const ended = new Promise<number | undefined>((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution === execution) {
         sub.dispose();
@@ -64,6 +68,25 @@ export async function runTask(
       }
     });
   });
+  const title = taskTitle(def);
+  const code = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Flowport: ${title}`, cancellable: true },
+    (_progress, token) => {
+      token.onCancellationRequested(() => execution.terminate());
+      return ended;
+    },
+  );
+  store.log.info(`${title}: exit ${code ?? 'unknown'}`);
+  if (code !== 0 && code !== undefined) {
+    void vscode.window.showErrorMessage(`Flowport: ${title} failed.`, 'Show Details').then((choice) => {
+      if (choice) {
+        const terminal = vscode.window.terminals.find((t) => t.name.includes(title));
+        if (terminal) terminal.show();
+        else store.log.show();
+      }
+    });
+  }
+  return code;
 }
 
 export function registerTaskProvider(context: vscode.ExtensionContext, store: FlowportStore): void {

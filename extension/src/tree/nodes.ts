@@ -119,6 +119,18 @@ function envTooltip(cell: EnvCell): vscode.MarkdownString {
   return md;
 }
 
+/** Detail rows need an icon: without one their label sits in the parent rows' icon column. */
+const DETAIL_ICONS: Record<string, string> = {
+  commit: 'git-commit',
+  ref: 'git-branch',
+  status: 'pulse',
+  initiator: 'person',
+  deployed: 'clock',
+  deployment: 'package',
+  url: 'link',
+  'promoted from': 'arrow-right',
+};
+
 /** A field of a deployment (commit, ref, initiator …) with a copy action. */
 export class DetailItem extends vscode.TreeItem {
   readonly kind = 'detail';
@@ -132,6 +144,10 @@ export class DetailItem extends vscode.TreeItem {
     this.id = `${parentId}:${label}`;
     this.description = value;
     this.tooltip = value;
+    // A plain-string tooltip becomes the row's accessible name, which would drop the field's name
+    // ("883" instead of "output bundleBytes 883").
+    this.accessibilityInformation = { label: `${label} ${value}` };
+    this.iconPath = new vscode.ThemeIcon(DETAIL_ICONS[label] ?? (label.startsWith('output ') ? 'output' : 'info'));
     this.contextValue = isUrl ? 'detail copyable hasUrl' : 'detail copyable';
   }
 }

@@ -4,7 +4,8 @@ import { api, children, label, nodeAt } from '../helpers';
 
 describe('Flows tree on the demo project', () => {
   before(async () => {
-    await api();
+    const { activationMs } = await api();
+    console.log(`      (activate() took ${activationMs.toFixed(1)} ms)`);
   });
 
   it('shows groups (folders), flows with their source, and one child per environment', async () => {
