@@ -36,17 +36,13 @@ export class IgnoreRules {
   /** True when git would ignore `rel` (a folder when `isDir`), judging every `.gitignore` above it. */
   ignores(rel: string, isDir: boolean): boolean {
     const parts = rel.split('/');
-    let ignored = false;
+    const active: Array<{ base: string; rules: Ignore }> = [];
     for (let depth = 0; depth < parts.length; depth++) {
-      const dir = parts.slice(0, depth).join('/');
-      const rules = this.rulesIn(dir);
-      if (!rules) continue;
-      const sub = parts.slice(depth).join('/') + (isDir ? '/' : '');
-      const verdict = rules.test(sub);
-      if (verdict.ignored) ignored = true;
-      else if (verdict.unignored) ignored = false;
+      const base = parts.slice(0, depth).join('/');
+      const rules = this.rulesIn(base);
+      if (rules) active.push({ base, rules });
     }
-    return ignored;
+    return ignoredBy(active, rel, isDir);
   }
 
   /** Rules of the `.gitignore` directly in `dir` ('' for the root), or null when it has none. */
@@ -111,26 +107,45 @@ export class PathFilter {
   }
 }
 
-/** Walks the tree synchronously: on one thread, sync fs calls beat promise overhead ~2×. */
+/** The `.gitignore` rules in force in a folder, each with the folder it was read in. */
+type ActiveRules = ReadonlyArray<{ base: string; rules: Ignore }>;
+
+/** Judges `rel` against every `.gitignore` above it, deeper files overriding shallower ones. */
+function ignoredBy(active: ActiveRules, rel: string, isDir: boolean): boolean {
+  let ignored = false;
+  for (const { base, rules } of active) {
+    const verdict = rules.test((base ? rel.slice(base.length + 1) : rel) + (isDir ? '/' : ''));
+    if (verdict.ignored) ignored = true;
+    else if (verdict.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+/**
+ * Walks the tree synchronously (on one thread, sync fs calls beat promise overhead ~2×), carrying
+ * the `.gitignore` rules in force down the tree instead of looking them up again per file.
+ */
 export function listSourceFiles(root: string, filter: PathFilter, rules: IgnoreRules): ListedFile[] {
   const out: ListedFile[] = [];
-  const visit = (dirRel: string): void => {
+  const visit = (dirRel: string, inherited: ActiveRules): void => {
     let entries;
     try {
       entries = readdirSync(dirRel ? join(root, dirRel) : root, { withFileTypes: true });
     } catch {
       return; // vanished or unreadable folder: nothing to find there
     }
+    const own = rules.rulesIn(dirRel);
+    const active = own ? [...inherited, { base: dirRel, rules: own }] : inherited;
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!filter.isSkippedDir(e.name, rel) && !rules.ignores(rel, true)) visit(rel);
-      } else if (e.isFile() && filter.isSourceFile(rel) && !rules.ignores(rel, false)) {
+        if (!filter.isSkippedDir(e.name, rel) && !ignoredBy(active, rel, true)) visit(rel, active);
+      } else if (e.isFile() && filter.isSourceFile(rel) && !ignoredBy(active, rel, false)) {
         const st = statSync(join(root, rel), { throwIfNoEntry: false });
         if (st) out.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
       }
     }
   };
-  visit('');
+  visit('', []);
   return out;
 }
