@@ -35,6 +35,11 @@ export class HostClient implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** The host's process id while it runs (the log and the tests use it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The live connection, starting the host on first use. */
   connect(): Promise<MessageConnection> {
     if (this.connection) return Promise.resolve(this.connection);

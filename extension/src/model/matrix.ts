@@ -91,7 +91,10 @@ export function buildGroups(
   const groups = new Map<string, FlowRow[]>();
   for (const flow of flows) {
     const key = flow.grouping.join('/');
-    groups.set(key, [...(groups.get(key) ?? []), buildRow(flow, environments, index)]);
+    const row = buildRow(flow, environments, index);
+    const rows = groups.get(key);
+    if (rows) rows.push(row);
+    else groups.set(key, [row]);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))

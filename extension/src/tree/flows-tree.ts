@@ -20,7 +20,8 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
   async getChildren(node?: FlowportNode): Promise<FlowportNode[]> {
     if (!node) {
       if (!vscode.workspace.isTrusted) return [];
-      await this.store.ensureLoaded();
+      // The first load starts the SDK host: show the view's progress bar meanwhile.
+      await vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, () => this.store.ensureLoaded());
       // No config or a broken one: the tree stays empty so its welcome view explains what to do.
       const folders = this.store.folders.filter((s) => s.project?.configFile && !s.project.configProblem);
       if (folders.length > 1) return folders.map((s) => new FolderNode(s));

@@ -4,5 +4,6 @@ export function run(): Promise<void> {
   return runMocha(() => {
     require('./tree.test');
     require('./deploy.test');
+    require('./host.test');
   });
 }

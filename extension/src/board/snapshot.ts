@@ -1,0 +1,165 @@
+/**
+ * What the board shows, built from the same view model as the tree (model/matrix.ts) and sent to
+ * the webview as plain data. No `vscode` import: unit-tested in plain Node and used by the bench.
+ */
+import { FINAL_STATUSES, type DeploymentDetails, type FlowDetails } from '../../../sdk/src/model';
+import type {
+  BoardCell,
+  BoardFolder,
+  BoardRow,
+  CommitDistance,
+  HistoryEntry,
+  PromoteSlot,
+} from '../../../webview/protocol';
+import { buildGroups, shortCommit, type EnvCell, type EnvironmentInfo, type FlowRow } from '../model/matrix';
+
+export interface FolderInput {
+  key: string;
+  name: string;
+  environments: readonly EnvironmentInfo[];
+  flows: readonly FlowDetails[];
+  deployments: readonly DeploymentDetails[];
+  problem?: string;
+}
+
+/** `base` runs in an environment, `head` in the one before it. */
+export interface CommitPair {
+  base: string;
+  head: string;
+}
+
+/** A known distance, `null` when git cannot tell (unknown commit), `undefined` when not asked yet. */
+export type DistanceLookup = (pair: CommitPair) => CommitDistance | null | undefined;
+
+export function pairKey({ base, head }: CommitPair): string {
+  return `${base}..${head}`;
+}
+
+/** The board of one folder, and the commit pairs whose distance `distance` did not know yet. */
+export function buildBoardFolder(
+  input: FolderInput,
+  distance: DistanceLookup,
+): { folder: BoardFolder; missing: CommitPair[] } {
+  const missing = new Map<string, CommitPair>();
+  const groups = buildGroups(input.flows, input.environments, input.deployments).map((g) => ({
+    key: g.key,
+    rows: g.rows.map((row) => boardRow(row, distance, missing)),
+  }));
+  const folder: BoardFolder = {
+    key: input.key,
+    name: input.name,
+    envs: input.environments.map((e) => ({ name: e.name, protected: e.protected === true })),
+    groups,
+  };
+  if (input.problem) folder.problem = input.problem;
+  return { folder, missing: [...missing.values()] };
+}
+
+function boardRow(row: FlowRow, distance: DistanceLookup, missing: Map<string, CommitPair>): BoardRow {
+  const cells = row.cells.map((cell, i) => boardCell(cell, row.cells[i - 1], distance, missing));
+  const promotes = row.cells.slice(1).map((to, i) => promoteSlot(row.cells[i]!, to));
+  const { flow } = row;
+  return {
+    flowId: flow.id,
+    name: flow.name,
+    description: flow.description,
+    source: `${flow.sourceRelative}:${flow.line}`,
+    cells,
+    promotes,
+  };
+}
+
+function boardCell(
+  cell: EnvCell,
+  previous: EnvCell | undefined,
+  distance: DistanceLookup,
+  missing: Map<string, CommitPair>,
+): BoardCell {
+  const out: BoardCell = { env: cell.env, status: cell.status };
+  const { current, latest } = cell;
+  if (current) {
+    out.commit = current.commit;
+    out.deployedAt = current.updatedAt;
+    out.initiator = current.initiator;
+  }
+  if (latest && latest !== current) {
+    out.latest = { commit: latest.commit, at: latest.updatedAt, initiator: latest.initiator };
+  }
+  const head = previous?.current?.commit;
+  if (cell.behind && previous && head) {
+    out.behind = { env: previous.env };
+    if (current) {
+      const pair = { base: current.commit, head };
+      const known = distance(pair);
+      if (known) out.behind.distance = known;
+      else if (known === undefined) missing.set(pairKey(pair), pair);
+    }
+  }
+  return out;
+}
+
+const RUNNING = new Set(['pending', 'running']);
+
+/** Whether `from`'s version can be promoted to `to`, and if not, why (shown on the button). */
+export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
+  const slot: PromoteSlot = { from: from.env, to: to.env };
+  const commit = from.current?.commit;
+  if (!commit) slot.reason = `Nothing to promote: ${from.env} runs no version yet`;
+  else if (to.latest && RUNNING.has(to.latest.status)) slot.reason = `A deploy to ${to.env} is running`;
+  else if (to.current?.commit === commit) {
+    slot.reason = `Already at ${shortCommit(commit)}: ${to.env} runs the same commit as ${from.env}`;
+  }
+  if (commit) slot.commit = commit;
+  return slot;
+}
+
+/**
+ * Output names that look like credentials. A deployer can mark more by listing their names in the
+ * deployment's `attributes.secretOutputs`. Neither kind is ever sent to the webview.
+ */
+const SECRET_NAME = /secret|token|passw(or)?d|pwd|key|credential|private|auth/i;
+
+export function isSecretOutput(name: string, deployment: DeploymentDetails): boolean {
+  const marked = deployment.attributes['secretOutputs'];
+  return SECRET_NAME.test(name) || (Array.isArray(marked) && marked.includes(name));
+}
+
+export function publicOutputs(deployment: DeploymentDetails): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(deployment.outputs)) {
+    if (!isSecretOutput(name, deployment)) out[name] = value;
+  }
+  return out;
+}
+
+/** A flow's deployments to one environment, newest first, at most `limit`. */
+export function historyEntries(
+  deployments: readonly DeploymentDetails[],
+  flowName: string,
+  env: string,
+  limit = 50,
+): HistoryEntry[] {
+  return deployments
+    .filter((d) => d.flowName === flowName && d.env === env)
+    .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)))
+    .slice(0, limit)
+    .map((d) => {
+      const entry: HistoryEntry = {
+        id: d.id,
+        status: d.status,
+        commit: d.commit,
+        ref: d.ref,
+        initiator: d.initiator,
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+        hasLog: Boolean(d.logLocation),
+        outputs: publicOutputs(d),
+      };
+      if (FINAL_STATUSES.includes(d.status))
+        entry.durationMs = Math.max(0, Date.parse(d.updatedAt) - Date.parse(d.createdAt));
+      if (d.url) entry.url = d.url;
+      if (d.promotedFrom) entry.promotedFrom = d.promotedFrom.env;
+      if (d.packageVersion) entry.packageVersion = d.packageVersion;
+      return entry;
+    });
+}

@@ -1,0 +1,41 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { api, children, label, nodeAt, waitFor } from '../helpers';
+
+describe('SDK host lifecycle', () => {
+  it('reloads when flowport.config.ts changes', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = join(root, 'flowport.config.ts');
+    const original = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(file, original.replace("environments: ['dev', 'uat',", "environments: ['dev', 'qa', 'uat',"));
+      await waitFor('the qa environment to appear', async () => {
+        const envs = (await children(await nodeAt('src/reports', 'weeklyReport'))).map(label);
+        return envs.join(',') === 'dev,qa,uat,prod' || undefined;
+      });
+    } finally {
+      writeFileSync(file, original);
+    }
+    await waitFor('qa to go away again', async () => {
+      const envs = (await children(await nodeAt('src/reports', 'weeklyReport'))).map(label);
+      return envs.join(',') === 'dev,uat,prod' || undefined;
+    });
+  });
+
+  it('restarts a host that died, and the tree keeps working', async () => {
+    const { store } = await api();
+    const client = store.folders[0]!.client;
+    const pid = await waitFor('a running host', () => client.pid);
+    process.kill(pid, 'SIGKILL');
+    const newPid = await waitFor(
+      'a new host',
+      () => (client.pid && client.pid !== pid ? client.pid : undefined),
+      15_000,
+    );
+    assert.notEqual(newPid, pid);
+    await vscode.commands.executeCommand('flowport.refresh');
+    assert.deepEqual((await children()).map(label), ['src/billing', 'src/ingest', 'src/reports']);
+  });
+});
