@@ -1,79 +1,133 @@
 #!/usr/bin/env node
-// Runs the extension's integration suites inside a real VS Code (code-server, see
-// scripts/vscode-host/): the main suite on a fresh git copy of examples/demo, and the Restricted
-// Mode suite on an untrusted copy. First run installs code-server and Node 24 into ~/.cache/flowport.
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Runs the extension's tests inside a real VS Code (code-server, see scripts/vscode-host/), in order:
+//   suite       the main integration suite (mocha in the extension host) on a fresh git copy of examples/demo
+//   restricted  the Restricted Mode suite on an untrusted copy
+//   ui          the Playwright UI tests (test/vscode/ui/*.test.mjs, node:test): clicks in the rendered
+//               workbench, screenshots in test-output/ui/
+// `node scripts/test-vscode.mjs [suite|restricted|ui]` runs one of them; `--build-only` builds the SDK,
+// the extension and the suite bundles (out/vscode-tests/*.js) and runs nothing (test-electron.mjs).
+// It always builds the SDK (without types) and the extension first. First run installs code-server
+// and Node 24 into ~/.cache/flowport. Ends with one line: "VS Code tests: all passed …" or "… FAILED …".
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { demoWorkspace, repoRoot as root } from './vscode-host/demo-workspace.mjs';
 import { runExtensionTests } from './vscode-host/run-tests.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, 'out', 'vscode-tests');
-const only = process.argv[2]; // 'suite' or 'restricted'
-
-await build({
-  absWorkingDir: root,
-  entryPoints: { suite: 'test/vscode/suite/index.ts', restricted: 'test/vscode/restricted/index.ts' },
-  outdir: outDir,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['vscode', 'mocha'],
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
-
-/** A clean copy of the demo as its own git repository, with `flowport` resolving to this SDK. */
-function demoWorkspace(extraFiles = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'flowport-ws-'));
-  cpSync(join(root, 'examples', 'demo'), dir, {
-    recursive: true,
-    filter: (src) => !src.includes('/.flowport') && !src.includes('/node_modules'),
-  });
-  for (const [rel, text] of Object.entries(extraFiles)) writeFileSync(join(dir, rel), text);
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(join(root, 'sdk'), join(dir, 'node_modules', 'flowport'), 'dir');
-  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=Flowport Test', '-c', 'user.email=test@flowport.invalid', 'commit', '-qm', 'demo');
-  return dir;
+const NAMES = ['suite', 'restricted', 'ui'];
+const args = process.argv.slice(2);
+const buildOnly = args.includes('--build-only');
+const positional = args.filter((a) => a !== '--build-only');
+const only = positional[0];
+if (positional.length > 1 || (only !== undefined && !NAMES.includes(only)) || (buildOnly && only)) {
+  console.error(
+    `usage: node scripts/test-vscode.mjs [${NAMES.join('|')}]   (no argument: all of them, in this order)\n` +
+      '       node scripts/test-vscode.mjs --build-only',
+  );
+  process.exit(2);
 }
 
-const runs = [
-  { name: 'suite', folder: () => demoWorkspace(), trusted: true },
-  {
-    name: 'restricted',
-    // The config leaves a marker when it is evaluated: Restricted Mode must never evaluate it.
-    folder: () =>
-      demoWorkspace({
-        'flowport.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./config-was-loaded', import.meta.url), 'yes');\nexport default { environments: ['dev'] };\n`,
-      }),
-    trusted: false,
-  },
-].filter((r) => !only || r.name === only);
-
-let failed = 0;
-for (const run of runs) {
-  const folder = run.folder();
-  console.log(`\n== VS Code suite "${run.name}" on ${folder}${run.trusted ? '' : ' (untrusted)'}`);
+/** A mocha suite that runs inside the extension host, on a fresh demo workspace. */
+async function extensionSuite(name, folder, trusted) {
+  console.log(`\n== VS Code suite "${name}" on ${folder}${trusted ? '' : ' (untrusted)'}`);
   try {
     const code = await runExtensionTests({
       extensionDevelopmentPath: root,
-      extensionTestsPath: join(outDir, `${run.name}.js`),
+      extensionTestsPath: join(outDir, `${name}.js`),
       folder,
-      trusted: run.trusted,
+      trusted,
       timeoutMs: 240_000,
-      screenshotDir: join(root, 'test-output', run.name),
+      screenshotDir: join(root, 'test-output', name),
     });
-    if (code !== 0) failed++;
+    return code === 0;
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
-console.log(failed ? `\nVS Code suites: ${failed} failed` : '\nVS Code suites: all passed');
-process.exit(failed ? 1 : 0);
+
+/** The Playwright UI tests: plain node:test files, each opening its own workbench. */
+async function uiTests() {
+  const dir = join(root, 'test', 'vscode', 'ui');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .sort()
+    .map((f) => join(dir, f));
+  console.log(`\n== VS Code UI tests (Playwright): ${files.map((f) => f.slice(root.length)).join(', ')}`);
+  // spec reporter even when piped: `npm test` counts its "ℹ pass N" / "ℹ fail N" lines.
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(signal ? 1 : c)));
+  return code === 0;
+}
+
+const runs = [
+  { name: 'suite', run: () => extensionSuite('suite', demoWorkspace(), true) },
+  {
+    name: 'restricted',
+    // The config leaves a marker when it is evaluated: Restricted Mode must never evaluate it.
+    run: () =>
+      extensionSuite(
+        'restricted',
+        demoWorkspace({
+          'flowport.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./config-was-loaded', import.meta.url), 'yes');\nexport default { environments: ['dev'] };\n`,
+        }),
+        false,
+      ),
+  },
+  { name: 'ui', run: uiTests },
+].filter((r) => !only || r.name === only);
+
+// The extension host loads dist/extension.js, which starts sdk/dist/host.js.
+for (const [script, extra] of [
+  ['sdk/build.mjs', ['--no-types']],
+  ['scripts/build-extension.mjs', []],
+]) {
+  const r = spawnSync(process.execPath, [join(root, script), ...extra], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`\nVS Code tests: FAILED — ${script} did not build`);
+    process.exit(r.status ?? 1);
+  }
+}
+if (buildOnly || runs.some((r) => r.name !== 'ui')) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { suite: 'test/vscode/suite/index.ts', restricted: 'test/vscode/restricted/index.ts' },
+    outdir: outDir,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode', 'mocha'],
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
+if (buildOnly) process.exit(0);
+
+const started = Date.now();
+/** @type {{ name: string, ok: boolean, seconds: string }[]} */
+const results = [];
+for (const { name, run } of runs) {
+  const t0 = Date.now();
+  let ok = false;
+  try {
+    ok = await run();
+  } catch (err) {
+    console.error(`VS Code ${name}:`, err);
+  }
+  results.push({ name, ok, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+}
+const failed = results.filter((r) => !r.ok);
+const summary = results.map((r) => `${r.name} ${r.ok ? 'passed' : 'FAILED'} (${r.seconds} s)`).join(', ');
+const total = ((Date.now() - started) / 1000).toFixed(1);
+console.log(
+  failed.length
+    ? `\nVS Code tests: FAILED — ${failed.length} of ${results.length} failed: ${summary}; ${total} s`
+    : `\nVS Code tests: all passed — ${summary}; ${total} s`,
+);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,245 @@
+// Playwright UI test in a real VS Code (code-server, scripts/vscode-host/): the Flowport view's
+// rendered tree. It collapses the view, expands a group and a flow by clicking, clicks the flow's
+// inline Deploy action, picks the preselected "dev" in the "Deploy to" QuickPick and watches the
+// dev row go never deployed (circle-outline, "—") → running (spinner) → succeeded (pass, short
+// commit · just now), with the task terminal streaming the deploy log.
+//
+//   node --test test/vscode/ui/tree-ui.test.mjs      (or: node scripts/test-vscode.mjs ui)
+//
+// Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
+// Screenshots go to test-output/ui/ (on failure also failure.png and code-server.log).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
+import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+
+const shotDir = join(repoRoot, 'test-output', 'ui');
+const FLOW = 'send-invoices';
+const GROUP = 'src/billing';
+// Cold start: workbench ~5 s, tree ~10-20 s on 2 cores. Generous, so a slow machine is not a failure.
+const VIEW_TIMEOUT = 60_000;
+const DEPLOY_TIMEOUT = 90_000;
+
+/** @param {string} text */
+const escapeRe = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test(
+  `clicking ${FLOW}'s inline Deploy in the rendered Flows tree deploys it to dev and the row shows it`,
+  { timeout: 240_000 },
+  async (t) => {
+    for (const built of ['dist/extension.js', 'sdk/dist/host.js']) {
+      assert.ok(
+        existsSync(join(repoRoot, built)),
+        `${built} is missing: build first (node sdk/build.mjs --no-types && node scripts/build-extension.mjs)`,
+      );
+    }
+    rmSync(shotDir, { recursive: true, force: true });
+    mkdirSync(shotDir, { recursive: true });
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const step = (/** @type {string} */ what) => t.diagnostic(`${elapsed()}: ${what}`);
+
+    const folder = demoWorkspace();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: folder, encoding: 'utf8' }).trim();
+    /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
+    let wb;
+    try {
+      wb = await openWorkbench({
+        folder,
+        extensionDevelopmentPath: repoRoot,
+        // The demo deploy script pauses this long between its steps (3 pauses): the running state
+        // and the live log are on screen for a few seconds instead of a blink.
+        env: { DEMO_STEP_MS: '1000' },
+        // xterm's DOM renderer (not WebGL/canvas), so the terminal's text can be read from the page.
+        userSettings: { 'terminal.integrated.gpuAcceleration': 'off' },
+      });
+      const { page } = wb;
+      step('workbench ready, development extension loaded');
+      const shot = async (/** @type {string} */ name) => {
+        await page.mouse.move(900, 450); // off the tree: no hover tooltip or hover-only actions in the picture
+        await page.screenshot({ path: join(shotDir, name) });
+      };
+
+      // ---- The Flowport view (activity-bar container "Flowport", view "Flows") ----
+      await page.getByRole('tab', { name: /^Flowport/ }).click({ timeout: VIEW_TIMEOUT });
+      const tree = page.getByRole('tree', { name: 'Flows', exact: true });
+      const group = tree.getByRole('treeitem', { name: new RegExp(`^${escapeRe(GROUP)} `) });
+      await group.waitFor({ timeout: VIEW_TIMEOUT });
+      step('Flows tree rendered');
+
+      // Start from a known shape whatever the default expansion: collapse everything, then expand
+      // the group and the flow by clicking their twisties.
+      await page
+        .getByRole('toolbar', { name: 'Flowport: Flows actions' })
+        .getByRole('button', { name: 'Collapse All' })
+        .click();
+      await waitForAttr(group, 'aria-expanded', 'false', 'the group to collapse');
+      const flow = tree.getByRole('treeitem', { name: new RegExp(`^${escapeRe(FLOW)} `) });
+      assert.equal(await flow.count(), 0, 'flows are hidden while their group is collapsed');
+      await expand(group);
+      await flow.waitFor({ timeout: 10_000 });
+      assert.match(
+        await name(flow),
+        new RegExp(`^${escapeRe(FLOW)} src/billing/invoices\\.ts:\\d+`),
+        'flow description',
+      );
+      await expand(flow);
+
+      const envRow = (/** @type {string} */ env) => tree.getByRole('treeitem', { name: new RegExp(`^${env}\\b`) });
+      const dev = envRow('dev');
+      await dev.waitFor({ timeout: 10_000 });
+      for (const env of ['dev', 'uat', 'prod']) {
+        const row = envRow(env);
+        assert.equal(await row.count(), 1, `one ${env} row (only ${FLOW} is expanded)`);
+        assert.match(await name(row), new RegExp(`^${env} —(, has actions)?$`), `${env}: never deployed`);
+        assert.equal(await iconOf(row), 'circle-outline', `${env}: never-deployed icon`);
+      }
+      step(`${GROUP} and ${FLOW} expanded: dev, uat, prod never deployed`);
+      await shot('01-before.png');
+
+      // ---- The flow row's inline Deploy (shown on hover) → QuickPick "Deploy to" ----
+      await flow.hover();
+      const deployButton = flow.getByRole('button', { name: 'Deploy…', exact: true });
+      await deployButton.click({ timeout: 10_000 });
+      const picker = page.getByRole('listbox', { name: /Deploy to/ });
+      await picker.waitFor({ timeout: 30_000 });
+      const options = picker.getByRole('option');
+      await options.first().waitFor({ timeout: 10_000 });
+      assert.deepEqual(
+        await options.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
+        ['dev', 'uat', 'prod, protected'],
+        'environments in promotion order, prod marked protected',
+      );
+      const active = await picker.getAttribute('aria-activedescendant');
+      assert.equal(
+        active,
+        await picker.getByRole('option', { name: 'dev', exact: true }).getAttribute('id'),
+        'dev is preselected',
+      );
+      step('QuickPick "Deploy to" open with dev preselected');
+      await shot('02-quickpick.png');
+      await page.keyboard.press('Enter');
+      await picker.waitFor({ state: 'hidden', timeout: 10_000 });
+      const deployedAt = Date.now();
+
+      // ---- Running: the spinner in the tree, the log streaming in the task's terminal ----
+      const terminal = page.getByRole('textbox', { name: new RegExp(`deploy ${escapeRe(FLOW)} → dev`) });
+      await terminal.waitFor({ state: 'attached', timeout: 30_000 });
+      await waitUntil(async () => /\brunning\b/.test(await name(dev)), 30_000, 'the dev row to show "running"');
+      assert.equal(await iconOf(dev), 'sync', 'spinner while running');
+      assert.ok(await dev.locator('.codicon-modifier-spin').count(), 'the running icon spins');
+      await waitUntil(
+        async () => (await terminalText(page)).includes(`Deploying ${FLOW} @ ${head.slice(0, 7)} to dev`),
+        30_000,
+        'the deploy log in the task terminal',
+      );
+      step(`running: dev row "${await name(dev)}", log streaming`);
+      await shot('03-running.png');
+
+      // ---- Succeeded: pass icon, the short commit · just now ----
+      const done = new RegExp(`^dev ${head.slice(0, 7)} · just now\\b`);
+      await waitUntil(
+        async () => done.test(await name(dev)),
+        DEPLOY_TIMEOUT,
+        `the dev row to read "dev ${head.slice(0, 7)} · just now"`,
+      );
+      await waitUntil(async () => (await iconOf(dev)) === 'pass', 10_000, 'the pass icon on the dev row');
+      step(`deployed: dev row "${await name(dev)}" ${((Date.now() - deployedAt) / 1000).toFixed(1)} s after Enter`);
+      assert.doesNotMatch(await name(dev), /running|failed/);
+      assert.equal(await iconOf(envRow('uat')), 'circle-outline', 'uat untouched');
+      assert.match(await name(envRow('uat')), /^uat\b.*\bbehind dev\b/, 'uat is behind dev now');
+      assert.equal(await iconOf(envRow('prod')), 'circle-outline', 'prod untouched');
+      await shot('04-after.png');
+
+      // ---- The deployment's details under the dev row ----
+      await expand(dev);
+      const commitRow = tree.getByRole('treeitem', { name: new RegExp(`^commit ${head}\\b`) });
+      await commitRow.waitFor({ timeout: 10_000 });
+      await tree.getByRole('treeitem', { name: /^status succeeded\b/ }).waitFor({ timeout: 10_000 });
+      step('dev expanded: the deployment details are listed');
+      await shot('05-details.png');
+
+      // ---- The task terminal with the whole log ----
+      await page.getByRole('button', { name: 'Maximize Panel', exact: true }).click({ timeout: 10_000 });
+      await waitUntil(
+        async () => {
+          const text = await terminalText(page);
+          return /\[flowport\] succeeded in /.test(text) && text.includes(`${FLOW} ${head.slice(0, 12)} is now in dev`);
+        },
+        15_000,
+        'the end of the log ("succeeded", "is now in dev") in the task terminal',
+      );
+      // After a resize the terminal shows its size ("120 x 45") for 500 ms, then fades it out: wait
+      // for that, so the picture shows the log only (cosmetic, so a changed class name is no failure).
+      await page
+        .locator('.terminal-resize-overlay.visible')
+        .waitFor({ state: 'detached', timeout: 5_000 })
+        .catch(() => {});
+      await page.waitForTimeout(300);
+      await shot('06-terminal.png');
+      step('terminal: the log ends with "succeeded" and "is now in dev"');
+    } catch (err) {
+      if (wb) {
+        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
+        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
+        const rows = await wb.page
+          .getByRole('treeitem')
+          .evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-level')} ${e.getAttribute('aria-label')}`))
+          .catch(() => []);
+        t.diagnostic(`tree rows (level, accessible name):\n${rows.join('\n')}`);
+        t.diagnostic(`failure evidence in ${shotDir}`);
+      }
+      throw err;
+    } finally {
+      try {
+        await wb?.close();
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+      t.diagnostic(`${elapsed()}: closed; screenshots in ${shotDir}`);
+    }
+  },
+);
+
+/** @typedef {import('playwright-core').Locator} Locator */
+
+/** The row's accessible name: "label description[, has actions]". @param {Locator} row */
+async function name(row) {
+  return (await row.getAttribute('aria-label', { timeout: 5_000 })) ?? '';
+}
+
+/** The codicon of a custom tree row's icon, e.g. "pass" (icons have no accessible role). @param {Locator} row */
+async function iconOf(row) {
+  const cls = (await row.locator('.custom-view-tree-node-item-icon').getAttribute('class', { timeout: 5_000 })) ?? '';
+  return /\bcodicon-(?!modifier-|colored\b)([\w-]+)/.exec(cls)?.[1];
+}
+
+/** Expands a collapsed row by clicking its twistie (a click on a flow's label opens its source). @param {Locator} row */
+async function expand(row) {
+  if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) === 'true') return;
+  await row.locator('.monaco-tl-twistie').click();
+  await waitForAttr(row, 'aria-expanded', 'true', `${await name(row)} to expand`);
+}
+
+/** The text xterm's DOM renderer shows (the visible rows of the terminal). @param {import('playwright-core').Page} page */
+async function terminalText(page) {
+  return (await page.locator('.terminal .xterm-rows').allInnerTexts()).join('\n');
+}
+
+/** @param {Locator} row @param {string} attr @param {string} value @param {string} what */
+async function waitForAttr(row, attr, value, what) {
+  await waitUntil(async () => (await row.getAttribute(attr, { timeout: 5_000 })) === value, 10_000, what);
+}
+
+/** Polls `cond` every 100 ms. @param {() => Promise<boolean>} cond @param {number} timeoutMs @param {string} what */
+async function waitUntil(cond, timeoutMs, what) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
