@@ -1,4 +1,5 @@
-// Bundles the extension host side (CommonJS, `vscode` external) into dist/extension.js.
+// Bundles the extension host side (CommonJS, `vscode` external) into dist/extension.js, and the
+// board's webview (browser, IIFE, the UI toolkit included) into dist/webview/board.{js,css}.
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,6 +13,21 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['vscode'],
+  sourcemap: 'linked',
+  minify: process.argv.includes('--minify'),
+  logLevel: 'warning',
+});
+await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: 'webview/board/main.ts', out: 'board' },
+    { in: 'webview/board/board.css', out: 'board' },
+  ],
+  outdir: 'dist/webview',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'chrome120',
   sourcemap: 'linked',
   minify: process.argv.includes('--minify'),
   logLevel: 'warning',

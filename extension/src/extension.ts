@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { registerBoard } from './board/board-panel';
 import { registerCodeLens } from './codelens/flow-codelens';
 import { registerCompareCommand } from './commands/compare';
 import { registerConfigCommands } from './commands/config-commands';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   registerCodeLens(context, store);
   registerDiagnostics(context, store);
   registerWatchers(context, store);
+  registerBoard(context, store);
 
   const activationMs = performance.now() - started;
   log.info(`Flowport activated in ${activationMs.toFixed(1)} ms`);

@@ -11,6 +11,7 @@ import type {
   HistoryEntry,
   PromoteSlot,
 } from '../../../webview/protocol';
+import type { CommitPair } from '../../../sdk/src/host/protocol';
 import { buildGroups, shortCommit, type EnvCell, type EnvironmentInfo, type FlowRow } from '../model/matrix';
 
 export interface FolderInput {
@@ -20,12 +21,6 @@ export interface FolderInput {
   flows: readonly FlowDetails[];
   deployments: readonly DeploymentDetails[];
   problem?: string;
-}
-
-/** `base` runs in an environment, `head` in the one before it. */
-export interface CommitPair {
-  base: string;
-  head: string;
 }
 
 /** A known distance, `null` when git cannot tell (unknown commit), `undefined` when not asked yet. */

@@ -49,7 +49,11 @@ async function openUrl(node: EnvItem | DetailItem): Promise<void> {
 
 async function showLog(node: EnvItem): Promise<void> {
   const log = node.cell.latest?.logLocation;
-  if (!log) return;
+  if (log) await openLogLocation(log);
+}
+
+/** A deployment's log: a URL opens in the browser, a file path in an editor. */
+export async function openLogLocation(log: string): Promise<void> {
   if (/^https?:\/\//.test(log)) {
     await vscode.env.openExternal(vscode.Uri.parse(log));
     return;

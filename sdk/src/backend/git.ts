@@ -165,3 +165,26 @@ export async function headStatus(root: string): Promise<HeadStatus> {
     return { dirty: false };
   }
 }
+
+/** How two commits relate: what each has that the other does not (`git rev-list --left-right`). */
+export interface CommitCounts {
+  /** Commits reachable from `head` but not from `base`: how far `base` is behind. */
+  behind: number;
+  /** Commits reachable from `base` but not from `head`. */
+  ahead: number;
+}
+
+const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
+
+/** Counts commits between two commit ids; undefined when either is not a commit git knows. */
+export async function commitCounts(root: string, base: string, head: string): Promise<CommitCounts | undefined> {
+  // Only commit ids: nothing a user typed reaches git here.
+  if (!COMMIT_ID.test(base) || !COMMIT_ID.test(head)) return undefined;
+  const counted = await git(root, ['rev-list', '--left-right', '--count', `${base}...${head}`, '--']).catch(
+    () => undefined,
+  );
+  const [ahead, behind] = counted?.code === 0 ? counted.stdout.trim().split(/\s+/).map(Number) : [];
+  return ahead !== undefined && behind !== undefined && Number.isFinite(ahead) && Number.isFinite(behind)
+    ? { behind, ahead }
+    : undefined;
+}

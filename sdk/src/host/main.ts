@@ -38,6 +38,7 @@ connection.onRequest(Methods.deploy, (p) => session.deploy(p));
 connection.onRequest(Methods.promote, (p) => session.promote(p));
 connection.onRequest(Methods.cancel, (p) => session.cancel(p.runId));
 connection.onRequest(Methods.gitStatus, () => session.gitStatus());
+connection.onRequest(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
 connection.onNotification(Methods.filesChanged, (p) => void session.filesChanged(p.paths));
 connection.onClose(() => {
   session.dispose();

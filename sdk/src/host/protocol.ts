@@ -6,6 +6,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { EnvironmentConfig } from '../config/define.js';
 import type { FlowRunResult } from '../backend/batch.js';
+import type { CommitCounts } from '../backend/git.js';
 import type { DeploymentDetails, Diagnostic, FlowDetails } from '../model.js';
 
 /** A config problem, sent as data so the extension can point at the file and line. */
@@ -58,6 +59,15 @@ export interface GitStatus {
 
 export type { FlowRunResult };
 
+/** Two commits: `base` runs in an environment, `head` in the one before it. */
+export interface CommitPair {
+  base: string;
+  head: string;
+}
+
+/** Commits `head` has that `base` lacks (`behind`), and the other way round (`ahead`). */
+export type CommitDistance = CommitCounts;
+
 export const Methods = {
   /** Loads (or reloads) the config and reports what the project looks like. */
   project: new RequestType0<ProjectState, void>('flowport/project'),
@@ -69,6 +79,10 @@ export const Methods = {
   promote: new RequestType<PromoteParams, FlowRunResult[], void>('flowport/promote'),
   cancel: new RequestType<{ runId: string }, void, void>('flowport/cancel'),
   gitStatus: new RequestType0<GitStatus, void>('flowport/gitStatus'),
+  /** For each pair, how far apart its commits are; null when git does not know one of them. */
+  commitDistances: new RequestType<{ pairs: CommitPair[] }, (CommitDistance | null)[], void>(
+    'flowport/commitDistances',
+  ),
   /** Source files changed on disk (from the editor's watcher): update the flow index. */
   filesChanged: new NotificationType<{ paths: string[] }>('flowport/filesChanged'),
   /** Host → client: a deploy or promote wrote a log line. */

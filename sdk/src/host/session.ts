@@ -5,7 +5,7 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { deployFlows, promoteFlows, type FlowRunResult } from '../backend/batch.js';
-import { headStatus } from '../backend/git.js';
+import { commitCounts, headStatus } from '../backend/git.js';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
 import { environmentsOf } from '../config/validate.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -13,7 +13,15 @@ import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
 import { DEFAULT_ENVIRONMENTS } from '../config/load.js';
-import type { DeployParams, FlowsResult, GitStatus, ProjectState, PromoteParams } from './protocol.js';
+import type {
+  CommitDistance,
+  CommitPair,
+  DeployParams,
+  FlowsResult,
+  GitStatus,
+  ProjectState,
+  PromoteParams,
+} from './protocol.js';
 
 export interface SessionEvents {
   log(runId: string, line: string): void;
@@ -28,6 +36,8 @@ export class HostSession {
   private readonly runs = new Map<string, AbortController>();
   private watcher: FSWatcher | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
+  /** Commit pairs never change their distance: counted once per host. */
+  private readonly distances = new Map<string, Promise<CommitDistance | null>>();
 
   constructor(
     private readonly root: string,
@@ -108,6 +118,27 @@ export class HostSession {
 
   async gitStatus(): Promise<GitStatus> {
     return headStatus(this.root);
+  }
+
+  /** Counts, for the board's "N commits behind"; at most four git processes at a time. */
+  async commitDistances(pairs: CommitPair[]): Promise<(CommitDistance | null)[]> {
+    const results: (CommitDistance | null)[] = new Array(pairs.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < pairs.length) {
+        const i = next++;
+        const { base, head } = pairs[i]!;
+        const key = `${base}..${head}`;
+        let counted = this.distances.get(key);
+        if (!counted) {
+          counted = commitCounts(this.root, base, head).then((c) => c ?? null);
+          this.distances.set(key, counted);
+        }
+        results[i] = await counted;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, pairs.length) }, worker));
+    return results;
   }
 
   /** From the editor's file watcher: update the flow index for just these paths. */

@@ -1,0 +1,217 @@
+/**
+ * The board's host side: one "Flowport Board" panel. It sends the webview the store's state (only
+ * after the webview said `ready`, and again on every store change), checks every message the
+ * webview sends, and runs the same commands as the tree and the palette.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { Methods, type CommitDistance, type CommitPair } from '../../../sdk/src/host/protocol';
+import type { BoardFolder, BoardState, HostMessage, WebviewMessage } from '../../../webview/protocol';
+import { openLogLocation } from '../commands/view-commands';
+import type { FlowportStore, FolderState } from '../store';
+import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
+import { boardHtml } from './html';
+import { buildBoardFolder, historyEntries, pairKey } from './snapshot';
+import { checkMessage } from './validate';
+
+export const BOARD_VIEW_TYPE = 'flowport.board';
+
+export function registerBoard(context: vscode.ExtensionContext, store: FlowportStore): void {
+  let board: BoardPanel | undefined;
+  context.subscriptions.push(
+    // From the palette and the view title (no argument), a flow's context menu (its tree node),
+    // or code (a flow id): opens the board, or brings it forward, and shows that flow.
+    vscode.commands.registerCommand('flowport.showBoard', (target?: FlowportNode | string) => {
+      board ??= new BoardPanel(context.extensionUri, store, () => (board = undefined));
+      board.show(flowIdOf(target));
+    }),
+    { dispose: () => board?.dispose() },
+  );
+}
+
+function flowIdOf(target: FlowportNode | string | undefined): string | undefined {
+  if (typeof target === 'string') return target;
+  if (target instanceof FlowItem || target instanceof EnvItem) return target.flow.id;
+  return undefined;
+}
+
+class BoardPanel implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The webview has loaded and asked for data; false again while it is hidden (it is unloaded). */
+  private ready = false;
+  private revealFlow: string | undefined;
+  private postTimer: NodeJS.Timeout | undefined;
+  private readonly distances = new Map<string, CommitDistance | null>();
+  private readonly counting = new Set<string>();
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly store: FlowportStore,
+    private readonly onDispose: () => void,
+  ) {
+    const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.panel = vscode.window.createWebviewPanel(
+      BOARD_VIEW_TYPE,
+      'Flowport Board',
+      vscode.ViewColumn.Active,
+      { enableScripts: true, localResourceRoots: [assets] },
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'flowport.svg');
+    const { webview } = this.panel;
+    webview.html = boardHtml({
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(assets, 'board.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(assets, 'board.css')).toString(),
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      this.panel.onDidChangeViewState(() => {
+        if (!this.panel.visible) this.ready = false;
+      }),
+      this.panel.onDidDispose(() => this.dispose()),
+      this.store.onDidChange(() => this.schedulePost()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedulePost()),
+    );
+    void this.store.ensureLoaded();
+  }
+
+  show(flowId: string | undefined): void {
+    this.panel.reveal();
+    if (!flowId) return;
+    this.revealFlow = flowId;
+    if (this.ready) this.postReveal();
+  }
+
+  private post(message: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private postReveal(): void {
+    if (!this.revealFlow) return;
+    this.post({ type: 'reveal', flowId: this.revealFlow });
+    this.revealFlow = undefined;
+  }
+
+  /** Store changes come in bursts (flows, then deployments): one post for the burst. */
+  private schedulePost(): void {
+    clearTimeout(this.postTimer);
+    this.postTimer = setTimeout(() => this.postState(), 30);
+  }
+
+  private postState(): void {
+    if (!this.ready) return;
+    const folders: BoardFolder[] = [];
+    for (const state of this.store.folders) {
+      const { folder, missing } = buildBoardFolder(
+        {
+          key: state.folder.uri.toString(),
+          name: state.folder.name,
+          environments: state.project?.environments ?? [],
+          flows: state.flows,
+          deployments: state.deployments,
+          problem: problemOf(state),
+        },
+        (pair) => this.distances.get(pairKey(pair)),
+      );
+      folders.push(folder);
+      void this.countCommits(state, missing);
+    }
+    const board: BoardState = { folders };
+    const notice = this.noticeFor(folders);
+    if (notice) board.notice = notice;
+    this.post({ type: 'state', state: board });
+  }
+
+  private noticeFor(folders: BoardFolder[]): string | undefined {
+    if (!vscode.workspace.isTrusted) {
+      return 'Flowport is off in Restricted Mode: it would run this project’s flowport.config.ts. Trust the workspace to see and deploy flows.';
+    }
+    if (folders.length === 0) return 'Open a folder with flows to see them here.';
+    if (this.store.folders.every((s) => !s.project && !s.error)) return 'Loading flows…';
+    if (folders.every((f) => f.groups.length === 0)) return 'No flows found in this workspace.';
+    return undefined;
+  }
+
+  /** Asks the folder's SDK host for the commit counts not known yet, then posts them. */
+  private async countCommits(state: FolderState, pairs: CommitPair[]): Promise<void> {
+    const wanted = pairs.filter((p) => !this.counting.has(pairKey(p)));
+    if (wanted.length === 0) return;
+    for (const p of wanted) this.counting.add(pairKey(p));
+    try {
+      const connection = await state.client.connect();
+      const counts = await connection.sendRequest(Methods.commitDistances, { pairs: wanted });
+      wanted.forEach((p, i) => this.distances.set(pairKey(p), counts[i] ?? null));
+      this.schedulePost();
+    } catch (err) {
+      this.store.log.warn(`[board] could not count commits: ${String(err)}`);
+    } finally {
+      for (const p of wanted) this.counting.delete(pairKey(p));
+    }
+  }
+
+  private onMessage(raw: unknown): void {
+    const checked = checkMessage(raw, (flowId) => {
+      const found = this.store.findFlow(flowId);
+      return found && { envs: (found.state.project?.environments ?? []).map((e) => e.name) };
+    });
+    if (!checked.ok) {
+      this.store.log.warn(`[board] rejected a message from the webview: ${checked.error}`);
+      return;
+    }
+    void this.handle(checked.message).catch((err: unknown) =>
+      this.store.log.error(`[board] ${checked.message.type} failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.postState();
+        this.postReveal();
+        return;
+      case 'refresh':
+        await vscode.commands.executeCommand('flowport.refresh');
+        return;
+      case 'deploy':
+        await vscode.commands.executeCommand('flowport.deploy', message.flowId, message.env, message.ref);
+        return;
+      case 'promote':
+        // The command promotes to the environment after `from`; `to` was checked to be that one.
+        await vscode.commands.executeCommand('flowport.promote', message.flowId, message.from);
+        return;
+      case 'openFlow':
+        await vscode.commands.executeCommand('flowport.openFlow', this.store.findFlow(message.flowId)!.flow);
+        return;
+    }
+    const { state, flow } = this.store.findFlow(message.flowId)!;
+    if (message.type === 'history') {
+      const entries = historyEntries(state.deployments, flow.name, message.env);
+      this.post({ type: 'history', requestId: message.requestId, flowId: flow.id, env: message.env, entries });
+      return;
+    }
+    const deployment = state.deployments.find(
+      (d) => d.id === message.deploymentId && d.flowName === flow.name && d.env === message.env,
+    );
+    if (!deployment?.logLocation) {
+      this.store.log.warn(`[board] rejected openLog: no log of ${message.deploymentId} for ${flow.name} in ${message.env}`);
+      return;
+    }
+    await openLogLocation(deployment.logLocation);
+  }
+
+  dispose(): void {
+    clearTimeout(this.postTimer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+}
+
+function problemOf(state: FolderState): string | undefined {
+  const problem = state.project?.configProblem;
+  if (problem) return `${problem.file}:${problem.line}: ${problem.message}`;
+  return state.error ? `The Flowport SDK host failed: ${state.error}` : undefined;
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildBoardFolder, historyEntries, isSecretOutput, pairKey } from '../../../extension/src/board/snapshot.js';
+import type { CommitDistance } from '../../../sdk/src/host/protocol.js';
+import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model.js';
+
+const flow = (name: string, rel: string): FlowDetails => ({
+  id: `${rel}#${name}`,
+  name,
+  description: `does ${name}`,
+  sourcePath: `/p/${rel}`,
+  sourceRelative: rel,
+  line: 3,
+  grouping: rel.split('/').slice(0, -1),
+  attributes: {},
+});
+
+let seq = 0;
+const dep = (
+  flowName: string,
+  env: string,
+  commit: string,
+  status: DeploymentDetails['status'],
+  at: string,
+  extra: Partial<DeploymentDetails> = {},
+): DeploymentDetails => ({
+  id: `d${String(seq++).padStart(3, '0')}`,
+  flowName,
+  env,
+  commit,
+  ref: 'HEAD',
+  status,
+  createdAt: at,
+  updatedAt: at,
+  initiator: 'me@host',
+  outputs: {},
+  attributes: {},
+  ...extra,
+});
+
+const environments = [{ name: 'dev' }, { name: 'uat' }, { name: 'prod', protected: true }];
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+
+const input = (deployments: DeploymentDetails[], flows = [flow('send-invoices', 'src/billing/invoices.ts')]) => ({
+  key: 'file:///p',
+  name: 'p',
+  environments,
+  flows,
+  deployments,
+});
+
+test('groups flows by folder, sorted, with environments in promotion order', () => {
+  const flows = [
+    flow('zeta', 'src/sync/z.ts'),
+    flow('beta', 'src/billing/b.ts'),
+    flow('alpha', 'src/billing/a.ts'),
+    flow('root-flow', 'main.ts'),
+  ];
+  const { folder } = buildBoardFolder(input([], flows), () => undefined);
+  assert.deepEqual(
+    folder.groups.map((g) => [g.key, g.rows.map((r) => r.name)]),
+    [
+      ['', ['root-flow']],
+      ['src/billing', ['alpha', 'beta']],
+      ['src/sync', ['zeta']],
+    ],
+  );
+  assert.deepEqual(folder.envs, [
+    { name: 'dev', protected: false },
+    { name: 'uat', protected: false },
+    { name: 'prod', protected: true },
+  ]);
+  const row = folder.groups[1]!.rows[0]!;
+  assert.equal(row.source, 'src/billing/a.ts:3');
+  assert.deepEqual(
+    row.cells.map((c) => c.status),
+    ['never', 'never', 'never'],
+  );
+  assert.equal(row.promotes.length, 2, 'one Promote between each adjacent pair');
+});
+
+test('a cell shows what runs (latest succeeded) and the latest attempt when it differs', () => {
+  const { folder } = buildBoardFolder(
+    input([
+      dep('send-invoices', 'dev', A, 'succeeded', '2026-01-01T10:00:00Z', { initiator: 'ann@host' }),
+      dep('send-invoices', 'dev', B, 'running', '2026-01-01T11:00:00Z', { initiator: 'bob@host' }),
+    ]),
+    () => undefined,
+  );
+  const dev = folder.groups[0]!.rows[0]!.cells[0]!;
+  assert.equal(dev.status, 'running');
+  assert.equal(dev.commit, A);
+  assert.equal(dev.initiator, 'ann@host');
+  assert.equal(dev.deployedAt, '2026-01-01T10:00:00Z');
+  assert.deepEqual(dev.latest, { commit: B, at: '2026-01-01T11:00:00Z', initiator: 'bob@host' });
+});
+
+test('behind counts: asked for once per commit pair, filled in when known, absent when never deployed', () => {
+  const deployments = [
+    dep('send-invoices', 'dev', B, 'succeeded', '2026-01-02T00:00:00Z'),
+    dep('send-invoices', 'uat', A, 'succeeded', '2026-01-01T00:00:00Z'),
+  ];
+  const first = buildBoardFolder(input(deployments), () => undefined);
+  assert.deepEqual(first.missing, [{ base: A, head: B }], 'uat (A) against dev (B)');
+  const [dev, uat, prod] = first.folder.groups[0]!.rows[0]!.cells;
+  assert.equal(dev!.behind, undefined, 'the first environment is behind nothing');
+  assert.deepEqual(uat!.behind, { env: 'dev' }, 'behind, not counted yet');
+  assert.deepEqual(prod!.behind, { env: 'uat' }, 'never deployed: behind, nothing to count');
+
+  const known = new Map<string, CommitDistance | null>([[pairKey({ base: A, head: B }), { behind: 3, ahead: 0 }]]);
+  const second = buildBoardFolder(input(deployments), (p) => known.get(pairKey(p)));
+  assert.deepEqual(second.missing, []);
+  assert.deepEqual(second.folder.groups[0]!.rows[0]!.cells[1]!.behind, { env: 'dev', distance: { behind: 3, ahead: 0 } });
+
+  // git does not know a commit (null): not asked again, shown without a count.
+  const unknown = buildBoardFolder(input(deployments), () => null);
+  assert.deepEqual(unknown.missing, []);
+  assert.deepEqual(unknown.folder.groups[0]!.rows[0]!.cells[1]!.behind, { env: 'dev' });
+});
+
+test('the same commit in both environments is not behind', () => {
+  const { folder, missing } = buildBoardFolder(
+    input([
+      dep('send-invoices', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z'),
+      dep('send-invoices', 'uat', A, 'succeeded', '2026-01-02T00:00:00Z'),
+    ]),
+    () => undefined,
+  );
+  assert.equal(folder.groups[0]!.rows[0]!.cells[1]!.behind, undefined);
+  assert.deepEqual(missing, []);
+});
+
+test('Promote is disabled with a reason: nothing to promote, already there, a deploy running', () => {
+  const { folder } = buildBoardFolder(
+    input([
+      dep('send-invoices', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z'),
+      dep('send-invoices', 'uat', A, 'succeeded', '2026-01-02T00:00:00Z'),
+    ]),
+    () => undefined,
+  );
+  const [devUat, uatProd] = folder.groups[0]!.rows[0]!.promotes;
+  assert.equal(devUat!.reason, 'Already at aaaaaaa: uat runs the same commit as dev');
+  assert.equal(uatProd!.reason, undefined, 'uat → prod can go');
+  assert.equal(uatProd!.commit, A);
+
+  const empty = buildBoardFolder(input([]), () => undefined).folder.groups[0]!.rows[0]!.promotes[0]!;
+  assert.equal(empty.reason, 'Nothing to promote: dev runs no version yet');
+
+  const running = buildBoardFolder(
+    input([
+      dep('send-invoices', 'dev', B, 'succeeded', '2026-01-01T00:00:00Z'),
+      dep('send-invoices', 'uat', A, 'running', '2026-01-02T00:00:00Z'),
+    ]),
+    () => undefined,
+  ).folder.groups[0]!.rows[0]!.promotes[0]!;
+  assert.equal(running.reason, 'A deploy to uat is running');
+});
+
+test('history: newest first, durations of finished runs, secret outputs never included', () => {
+  const deployments = [
+    dep('send-invoices', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z', {
+      updatedAt: '2026-01-01T00:01:30Z',
+      logLocation: '/p/.flowport/logs/x.log',
+      outputs: { bundleBytes: '883', apiToken: 't0k', DB_PASSWORD: 'pw', signingKey: 'k', region: 'eu' },
+      attributes: { secretOutputs: ['region'] },
+      promotedFrom: { env: 'x', deploymentId: 'y' },
+    }),
+    dep('send-invoices', 'dev', B, 'running', '2026-01-02T00:00:00Z'),
+    dep('send-invoices', 'uat', B, 'failed', '2026-01-03T00:00:00Z'),
+    dep('other', 'dev', B, 'failed', '2026-01-03T00:00:00Z'),
+  ];
+  const entries = historyEntries(deployments, 'send-invoices', 'dev');
+  assert.deepEqual(
+    entries.map((e) => [e.commit, e.status]),
+    [
+      [B, 'running'],
+      [A, 'succeeded'],
+    ],
+  );
+  assert.equal(entries[0]!.durationMs, undefined, 'still running');
+  assert.equal(entries[1]!.durationMs, 90_000);
+  assert.equal(entries[1]!.hasLog, true);
+  assert.equal(entries[1]!.promotedFrom, 'x');
+  assert.deepEqual(entries[1]!.outputs, { bundleBytes: '883' });
+  assert.equal(JSON.stringify(entries).includes('t0k'), false);
+  assert.equal(isSecretOutput('monkey', deployments[0]!), true, 'a name with "key" is taken as secret: better safe');
+  assert.equal(historyEntries(deployments, 'send-invoices', 'dev', 1).length, 1);
+});

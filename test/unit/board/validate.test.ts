@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkMessage, type FlowLookup } from '../../../extension/src/board/validate.js';
+
+const lookup: FlowLookup = (id) => (id === 'src/a.ts#a' ? { envs: ['dev', 'uat', 'prod'] } : undefined);
+const error = (raw: unknown) => {
+  const checked = checkMessage(raw, lookup);
+  return checked.ok ? undefined : checked.error;
+};
+
+test('accepts well-formed intents and passes on only their known fields', () => {
+  assert.deepEqual(checkMessage({ type: 'ready' }, lookup), { ok: true, message: { type: 'ready' } });
+  assert.deepEqual(
+    checkMessage({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: 'main', extra: 'dropped' }, lookup),
+    { ok: true, message: { type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: 'main' } },
+  );
+  assert.equal(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'uat', to: 'prod' }), undefined);
+  assert.equal(error({ type: 'history', requestId: 7, flowId: 'src/a.ts#a', env: 'prod' }), undefined);
+});
+
+test('rejects what is not an intent', () => {
+  assert.match(error(null)!, /not an object/);
+  assert.match(error([])!, /not an object/);
+  assert.match(error({ type: 'runShell', command: 'rm -rf /' })!, /unknown message type "runShell"/);
+  assert.match(error({ type: 'toString' })!, /unknown message type/);
+  assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev' })!, /ref must be a non-empty one-line string/);
+  assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: 'a\nb' })!, /ref must be/);
+  assert.match(error({ type: 'history', requestId: '1', flowId: 'src/a.ts#a', env: 'dev' })!, /requestId must be an integer/);
+});
+
+test('rejects unknown flows and environments, and promotes that skip or go back', () => {
+  assert.match(error({ type: 'deploy', flowId: 'src/b.ts#b', env: 'dev', ref: 'HEAD' })!, /unknown flow "src\/b.ts#b"/);
+  assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'staging', ref: 'HEAD' })!, /unknown environment "staging"/);
+  assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: '--upload-pack=x' })!, /not a branch/);
+  assert.match(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'dev', to: 'prod' })!, /prod does not follow dev/);
+  assert.match(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'uat', to: 'dev' })!, /dev does not follow uat/);
+  assert.match(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'prod', to: 'qa' })!, /unknown environment "qa"/);
+  assert.match(error({ type: 'openLog', flowId: 'src/a.ts#a', env: 'x', deploymentId: 'd1' })!, /unknown environment/);
+  assert.match(error({ type: 'openFlow', flowId: 'nope' })!, /unknown flow/);
+});

@@ -1,0 +1,154 @@
+/**
+ * HTML of the grid's rows, as strings: one `innerHTML` builds 500 flows × 5 environments in a few
+ * milliseconds, and a row's string doubles as its signature (an unchanged string is not touched
+ * on a live update). Every text goes through `esc`.
+ */
+import { relativeAge, shortCommit } from '../../extension/src/model/matrix';
+import type { BoardCell, BoardEnv, BoardFolder, BoardGroup, BoardRow, CellStatus, PromoteSlot } from '../protocol';
+
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const GLYPHS: Record<CellStatus, string> = {
+  succeeded: '✓',
+  failed: '✗',
+  running: '↻',
+  pending: '…',
+  cancelled: '⊘',
+  interrupted: '!',
+  never: '–',
+};
+
+/** Column numbers for keyboard navigation: 0 flow name, 1 Deploy, then cell, promote, cell … */
+export const COL_NAME = 0;
+export const COL_DEPLOY = 1;
+export const cellCol = (envIndex: number): number => 2 + envIndex * 2;
+export const promoteCol = (envIndex: number): number => 3 + envIndex * 2;
+
+// One formatter for every cell: `Date#toLocaleString` builds a new one per call, ~50× slower.
+const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function fullTime(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : TIME_FORMAT.format(time);
+}
+
+export function groupLabel(key: string): string {
+  return key || '(root)';
+}
+
+/** `grid-template-columns` for a folder: flow, then each environment with a promote gap between. */
+export function gridColumns(envs: readonly BoardEnv[]): string {
+  const parts = ['minmax(16rem, 1.3fr)'];
+  envs.forEach((_, i) => {
+    if (i > 0) parts.push('2.25rem');
+    parts.push('minmax(9.5rem, 1fr)');
+  });
+  return parts.join(' ');
+}
+
+export function headerHtml(folder: BoardFolder): string {
+  const heads = folder.envs
+    .map(
+      (env, i) =>
+        (i > 0 ? '<div role="columnheader" class="gap" aria-label="Promote"></div>' : '') +
+        `<div role="columnheader" class="env-head">${esc(env.name)}${env.protected ? ' <span class="tag">protected</span>' : ''}</div>`,
+    )
+    .join('');
+  return `<div class="row head" role="row"><div role="columnheader" class="flow-head">Flow</div>${heads}</div>`;
+}
+
+export function groupHeaderHtml(folderKey: string, group: BoardGroup, collapsed: boolean): string {
+  const count = `${group.rows.length} flow${group.rows.length === 1 ? '' : 's'}`;
+  return (
+    `<div class="row ghead" role="row" data-nav-row>` +
+    `<div role="gridcell" class="span"><button class="toggle" data-action="toggle" data-col="0" tabindex="-1" ` +
+    `aria-expanded="${!collapsed}" data-group="${esc(groupId(folderKey, group.key))}">` +
+    `<span class="twistie" aria-hidden="true"></span>${esc(groupLabel(group.key))} ` +
+    `<span class="count" data-count>${count}</span></button></div></div>`
+  );
+}
+
+export function groupId(folderKey: string, groupKey: string): string {
+  return `${folderKey}\u0000${groupKey}`;
+}
+
+export function rowHtml(row: BoardRow, now: number): string {
+  const name = esc(row.name);
+  const cells = row.cells
+    .map(
+      (cell, i) =>
+        (i > 0 ? promoteHtml(row, row.promotes[i - 1]!, promoteCol(i - 1)) : '') + cellHtml(row, cell, cellCol(i), now),
+    )
+    .join('');
+  return (
+    `<div class="row flow" role="row" data-nav-row data-flow="${esc(row.flowId)}">` +
+    `<div role="rowheader" class="flow-cell">` +
+    `<button class="name" data-action="openFlow" data-col="${COL_NAME}" tabindex="-1" ` +
+    `title="${esc(row.description ? `${row.description}\n${row.source}` : row.source)}" ` +
+    `aria-label="${name}, open its source ${esc(row.source)}">${name}</button>` +
+    `<span class="source">${esc(row.source)}</span>` +
+    `<button class="deploy" data-action="deploy" data-col="${COL_DEPLOY}" tabindex="-1" ` +
+    `aria-label="Deploy ${name}…" title="Deploy ${name} to an environment">Deploy…</button>` +
+    `</div>${cells}</div>`
+  );
+}
+
+function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): string {
+  const status = cell.status;
+  const commit = cell.commit ? shortCommit(cell.commit) : '—';
+  const age = cell.deployedAt ? relativeAge(cell.deployedAt, now) : '';
+  const behind = behindText(cell);
+  const hover: string[] = [];
+  if (cell.commit && cell.deployedAt) {
+    hover.push(`${commit} deployed by ${cell.initiator ?? 'unknown'}`, fullTime(cell.deployedAt));
+  } else hover.push(`${row.name} never ran in ${cell.env}`);
+  if (cell.latest) {
+    hover.push(`Latest attempt: ${status}, ${shortCommit(cell.latest.commit)} by ${cell.latest.initiator}, ${fullTime(cell.latest.at)}`);
+  }
+  if (behind) hover.push(behind.long);
+  const label = [
+    `${row.name} in ${cell.env}: ${status === 'never' ? 'never deployed' : status}`,
+    cell.commit ? `commit ${commit}, ${age} by ${cell.initiator ?? 'unknown'}` : '',
+    cell.latest && cell.commit ? `latest attempt ${shortCommit(cell.latest.commit)}` : '',
+    behind?.long ?? '',
+    'show history',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return (
+    `<div role="gridcell" class="env-cell">` +
+    `<button class="cell s-${status}" data-action="cell" data-env="${esc(cell.env)}" data-col="${col}" tabindex="-1" ` +
+    `title="${esc(hover.join('\n'))}" aria-label="${esc(label)}">` +
+    `<span class="badge"><span class="glyph" aria-hidden="true">${GLYPHS[status]}</span>${status === 'never' ? 'never' : status}</span>` +
+    `<span class="line"><code>${commit}</code><span class="age">${esc(age)}</span></span>` +
+    (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
+    `</button></div>`
+  );
+}
+
+/** "3 behind dev" in the cell, "3 commits behind dev" for hover and screen readers. */
+export function behindText(cell: BoardCell): { short: string; long: string } | undefined {
+  const b = cell.behind;
+  if (!b) return undefined;
+  const d = b.distance;
+  if (!d) return { short: `behind ${b.env}`, long: `${b.env} runs another commit` };
+  if (d.behind > 0) {
+    const n = `${d.behind} commit${d.behind === 1 ? '' : 's'}`;
+    return { short: `${d.behind} behind ${b.env}`, long: `${n} behind ${b.env}` };
+  }
+  const n = `${d.ahead} commit${d.ahead === 1 ? '' : 's'}`;
+  return { short: `${d.ahead} ahead of ${b.env}`, long: `${n} ahead of ${b.env}` };
+}
+
+function promoteHtml(row: BoardRow, slot: PromoteSlot, col: number): string {
+  const what = `Promote ${row.name} from ${slot.from} to ${slot.to}`;
+  const title = slot.reason ? `${what}: unavailable. ${slot.reason}` : `${what} (${shortCommit(slot.commit)})`;
+  return (
+    `<div role="gridcell" class="promote-cell">` +
+    `<button class="promote" data-action="promote" data-from="${esc(slot.from)}" data-to="${esc(slot.to)}" ` +
+    `data-col="${col}" tabindex="-1" title="${esc(title)}" aria-label="${esc(title)}"` +
+    `${slot.reason ? ' aria-disabled="true"' : ''}>→</button></div>`
+  );
+}

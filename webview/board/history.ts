@@ -1,0 +1,124 @@
+/**
+ * The history of one flow in one environment, beside the grid: every deployment, newest first,
+ * with its status, commit, who, when and how long, a link to its log and "Redeploy this version".
+ */
+import { relativeAge, shortCommit } from '../../extension/src/model/matrix';
+import type { HistoryEntry } from '../protocol';
+import { esc, fullTime } from './cells';
+import { button } from './components';
+
+export interface HistoryTarget {
+  flowId: string;
+  name: string;
+  env: string;
+}
+
+export interface HistoryActions {
+  redeploy(target: HistoryTarget, entry: HistoryEntry): void;
+  openLog(target: HistoryTarget, entry: HistoryEntry): void;
+  close(): void;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export class HistoryPanel {
+  readonly element = document.createElement('aside');
+  target: HistoryTarget | undefined;
+  private readonly heading = document.createElement('h2');
+  private readonly body = document.createElement('div');
+
+  constructor(private readonly actions: HistoryActions) {
+    this.element.className = 'history';
+    this.element.hidden = true;
+    this.element.setAttribute('role', 'region');
+    this.heading.id = 'history-heading';
+    this.element.setAttribute('aria-labelledby', this.heading.id);
+    const close = document.createElement('button');
+    close.className = 'close';
+    close.textContent = '✕';
+    close.title = 'Close history (Escape)';
+    close.setAttribute('aria-label', 'Close history');
+    close.addEventListener('click', () => this.actions.close());
+    const header = document.createElement('div');
+    header.className = 'history-header';
+    header.append(this.heading, close);
+    this.body.setAttribute('aria-live', 'polite');
+    this.element.append(header, this.body);
+    this.element.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.actions.close();
+      }
+    });
+  }
+
+  open(target: HistoryTarget): void {
+    this.target = target;
+    this.heading.textContent = `${target.name} in ${target.env}`;
+    this.body.innerHTML = '<p class="muted">Loading history…</p>';
+    this.element.hidden = false;
+  }
+
+  close(): void {
+    this.target = undefined;
+    this.element.hidden = true;
+  }
+
+  show(entries: readonly HistoryEntry[], now = Date.now()): void {
+    const target = this.target;
+    if (!target) return;
+    if (entries.length === 0) {
+      this.body.innerHTML = `<p class="muted">${esc(target.name)} was never deployed to ${esc(target.env)}.</p>`;
+      return;
+    }
+    const list = document.createElement('ol');
+    list.className = 'entries';
+    list.setAttribute('aria-label', `Deployments of ${target.name} to ${target.env}, newest first`);
+    for (const entry of entries) list.append(this.entryElement(target, entry, now));
+    this.body.replaceChildren(list);
+  }
+
+  private entryElement(target: HistoryTarget, entry: HistoryEntry, now: number): HTMLElement {
+    const li = document.createElement('li');
+    li.className = 'entry';
+    const facts: string[] = [];
+    if (entry.ref !== entry.commit) facts.push(`ref ${esc(entry.ref)}`);
+    if (entry.promotedFrom) facts.push(`promoted from ${esc(entry.promotedFrom)}`);
+    if (entry.packageVersion) facts.push(`v${esc(entry.packageVersion)}`);
+    for (const [k, v] of Object.entries(entry.outputs)) facts.push(`${esc(k)}=${esc(v)}`);
+    li.innerHTML =
+      `<div class="entry-line"><span class="badge s-${entry.status}">${entry.status}</span>` +
+      `<code title="${esc(entry.commit)}">${shortCommit(entry.commit)}</code>` +
+      (entry.durationMs !== undefined ? `<span class="muted">${formatDuration(entry.durationMs)}</span>` : '') +
+      `</div><div class="entry-line muted"><span>${esc(entry.initiator)}</span>` +
+      `<span title="${esc(fullTime(entry.createdAt))}">${esc(relativeAge(entry.createdAt, now))}</span>` +
+      `<span class="full-time">${esc(fullTime(entry.createdAt))}</span></div>` +
+      (facts.length ? `<div class="entry-line facts">${facts.join(' · ')}</div>` : '');
+    const buttons = document.createElement('div');
+    buttons.className = 'entry-actions';
+    if (entry.hasLog) {
+      const log = document.createElement('button');
+      log.className = 'link';
+      log.textContent = 'Open log';
+      log.setAttribute('aria-label', `Open the log of ${shortCommit(entry.commit)}, ${entry.status}`);
+      log.addEventListener('click', () => this.actions.openLog(target, entry));
+      buttons.append(log);
+    }
+    buttons.append(
+      button('Redeploy this version', {
+        appearance: 'secondary',
+        ariaLabel: `Redeploy ${shortCommit(entry.commit)} to ${target.env}`,
+        title: `Deploy ${entry.commit} to ${target.env} again`,
+        onClick: () => this.actions.redeploy(target, entry),
+      }),
+    );
+    li.append(buttons);
+    return li;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The board's webview entry point. It renders what the host sends and sends back only intents
+ * (deploy, promote, show history …); the host decides and runs them. Its own state (filter,
+ * collapsed groups, scroll, open history) survives hide/show through the webview state API.
+ */
+import type { BoardEnv, BoardState, HostMessage, WebviewMessage } from '../protocol';
+import { button, defineComponents, textField } from './components';
+import { DeployDialog } from './deploy-dialog';
+import { Grid, type GridAction } from './grid';
+import { HistoryPanel, type HistoryTarget } from './history';
+
+interface SavedState {
+  filter: string;
+  collapsed: string[];
+  scrollTop: number;
+  history?: HistoryTarget;
+}
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): SavedState | undefined;
+  setState(state: SavedState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const saved: SavedState = { filter: '', collapsed: [], scrollTop: 0, ...vscode.getState() };
+const post = (message: WebviewMessage) => vscode.postMessage(message);
+
+defineComponents();
+
+let state: BoardState | undefined;
+let pendingReveal: string | undefined;
+let historyRequest = 0;
+/** Flow id → its name and its folder's environments, for the dialog and the history panel. */
+let flows = new Map<string, { name: string; envs: BoardEnv[] }>();
+
+const scroller = document.createElement('div');
+scroller.className = 'scroller';
+const grid = new Grid(
+  new Set(saved.collapsed),
+  (action, from) => onGridAction(action, from),
+  () => save(),
+);
+const notice = document.createElement('p');
+notice.className = 'notice muted';
+notice.textContent = 'Loading flows…';
+scroller.append(notice, grid.element);
+
+const history = new HistoryPanel({
+  redeploy: (target, entry) => post({ type: 'deploy', flowId: target.flowId, env: target.env, ref: entry.commit }),
+  openLog: (target, entry) => post({ type: 'openLog', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
+  close: () => closeHistory(),
+});
+
+const dialog = new DeployDialog((choice) => post({ type: 'deploy', ...choice }));
+
+const summary = document.createElement('span');
+summary.className = 'summary muted';
+summary.setAttribute('role', 'status');
+const filter = textField({
+  ariaLabel: 'Filter flows: name:, group:, env:, commit:, status: or any word',
+  placeholder: 'Filter: name: group: env: commit: status: or any word',
+  value: saved.filter,
+  onInput: (text) => applyFilter(text),
+});
+filter.element.classList.add('filter');
+
+const toolbar = document.createElement('header');
+toolbar.className = 'toolbar';
+const title = document.createElement('h1');
+title.textContent = 'Flowport Board';
+toolbar.append(
+  title,
+  filter.element,
+  summary,
+  button('Expand All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(false) }),
+  button('Collapse All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(true) }),
+  button('Refresh', { appearance: 'secondary', title: 'Reload flows and deployments', onClick: () => post({ type: 'refresh' }) }),
+);
+
+const layout = document.createElement('div');
+layout.className = 'layout';
+layout.append(scroller, history.element);
+document.body.append(toolbar, layout, dialog.element);
+
+let scrollFrame = 0;
+scroller.addEventListener('scroll', () => {
+  cancelAnimationFrame(scrollFrame);
+  scrollFrame = requestAnimationFrame(() => save());
+});
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => onHostMessage(event.data));
+// Ages ("3m ago") move on without new data.
+setInterval(() => state && grid.update(state), 30_000);
+post({ type: 'ready' });
+
+function onHostMessage(message: HostMessage): void {
+  switch (message.type) {
+    case 'state':
+      render(message.state);
+      break;
+    case 'history':
+      if (message.requestId === historyRequest) history.show(message.entries);
+      break;
+    case 'reveal':
+      pendingReveal = message.flowId;
+      if (state) revealPending();
+      break;
+  }
+}
+
+function render(next: BoardState): void {
+  const first = state === undefined;
+  state = next;
+  flows = new Map();
+  for (const folder of next.folders) {
+    for (const group of folder.groups) for (const row of group.rows) flows.set(row.flowId, { name: row.name, envs: folder.envs });
+  }
+  notice.hidden = !next.notice;
+  notice.textContent = next.notice ?? '';
+  grid.update(next);
+  applyFilter(filter.value);
+  if (first) {
+    scroller.scrollTop = saved.scrollTop;
+    if (saved.history && flows.has(saved.history.flowId)) openHistory(saved.history);
+  } else if (history.target) {
+    // A deploy may have changed this cell: ask again, so a running entry turns into its result.
+    requestHistory(history.target);
+  }
+  revealPending();
+  performance.mark('board:rendered');
+}
+
+function applyFilter(text: string): void {
+  const { shown, total, unknownFields } = grid.setFilter(text);
+  const unknown = unknownFields.length ? ` · unknown field ${unknownFields.map((f) => `${f}:`).join(' ')}` : '';
+  summary.textContent = `${shown === total ? `${total}` : `${shown} of ${total}`} flow${total === 1 ? '' : 's'}${unknown}`;
+  if (saved.filter !== text) {
+    saved.filter = text;
+    save();
+  }
+}
+
+function revealPending(): void {
+  const flowId = pendingReveal;
+  if (!flowId || !grid.hasFlow(flowId)) return;
+  pendingReveal = undefined;
+  if (!grid.reveal(flowId)) {
+    filter.value = '';
+    applyFilter('');
+    grid.reveal(flowId);
+  }
+}
+
+function onGridAction(action: GridAction, from: HTMLElement): void {
+  switch (action.action) {
+    case 'deploy': {
+      const flow = flows.get(action.flowId);
+      if (flow) dialog.open({ flowId: action.flowId, name: flow.name }, flow.envs, from);
+      break;
+    }
+    case 'promote':
+      post({ type: 'promote', flowId: action.flowId, from: action.from, to: action.to });
+      break;
+    case 'openFlow':
+      post({ type: 'openFlow', flowId: action.flowId });
+      break;
+    case 'cell': {
+      const flow = flows.get(action.flowId);
+      if (flow) openHistory({ flowId: action.flowId, name: flow.name, env: action.env });
+      break;
+    }
+  }
+}
+
+function openHistory(target: HistoryTarget): void {
+  history.open(target);
+  requestHistory(target);
+  saved.history = target;
+  save();
+}
+
+function requestHistory(target: HistoryTarget): void {
+  post({ type: 'history', requestId: ++historyRequest, flowId: target.flowId, env: target.env });
+}
+
+function closeHistory(): void {
+  const target = history.target;
+  history.close();
+  saved.history = undefined;
+  save();
+  const envIndex = target ? (flows.get(target.flowId)?.envs.findIndex((e) => e.name === target.env) ?? -1) : -1;
+  if (target && envIndex >= 0) grid.focusCell(target.flowId, envIndex);
+}
+
+function save(): void {
+  saved.collapsed = [...grid.collapsed];
+  saved.scrollTop = scroller.scrollTop;
+  vscode.setState(saved);
+}

@@ -1,0 +1,116 @@
+/**
+ * The board's message protocol, shared by the extension (host side, extension/src/board/) and the
+ * webview (webview/board/). The webview only sends intents; the host validates each one against
+ * the store and runs the same commands as the tree and the palette. The host sends data only after
+ * the webview has said `ready`. Plain data only: no `vscode` and no DOM types here.
+ */
+import type { CommitDistance } from '../sdk/src/host/protocol';
+import type { DeploymentStatus } from '../sdk/src/model';
+
+export type { CommitDistance };
+
+/** What a cell's badge shows: the latest attempt's status, or `never` when none exists. */
+export type CellStatus = DeploymentStatus | 'never';
+
+export interface BoardEnv {
+  name: string;
+  protected: boolean;
+}
+
+/** One flow in one environment. Times are ISO 8601; ages are computed by the webview. */
+export interface BoardCell {
+  env: string;
+  status: CellStatus;
+  /** Full SHA of what runs there (the latest succeeded deployment). */
+  commit?: string;
+  /** When that version was deployed, and by whom. */
+  deployedAt?: string;
+  initiator?: string;
+  /** The latest attempt, when it is not what runs (running, failed …). */
+  latest?: { commit: string; at: string; initiator: string };
+  /**
+   * Set when the previous environment runs another commit. `distance` is missing while it is being
+   * counted, when git does not know a commit, or when this environment runs nothing yet.
+   */
+  behind?: { env: string; distance?: CommitDistance };
+}
+
+/** The Promote button between `from` and `to`; `reason` says why it is disabled. */
+export interface PromoteSlot {
+  from: string;
+  to: string;
+  /** The commit a promote would take, when there is one. */
+  commit?: string;
+  reason?: string;
+}
+
+export interface BoardRow {
+  flowId: string;
+  name: string;
+  description: string;
+  /** `src/billing/invoices.ts:12` */
+  source: string;
+  cells: BoardCell[];
+  /** One per adjacent pair of environments: `promotes[i]` goes from `cells[i]` to `cells[i + 1]`. */
+  promotes: PromoteSlot[];
+}
+
+export interface BoardGroup {
+  /** Folder path (`src/billing`); '' for flows at the root. Unique within its folder. */
+  key: string;
+  rows: BoardRow[];
+}
+
+/** One workspace folder's board. */
+export interface BoardFolder {
+  /** The folder's URI, stable across updates. */
+  key: string;
+  name: string;
+  envs: BoardEnv[];
+  groups: BoardGroup[];
+  /** A config or host problem to show instead of (or above) the grid. */
+  problem?: string;
+}
+
+export interface BoardState {
+  folders: BoardFolder[];
+  /** Shown when there is nothing to board (Restricted Mode, loading, no flows). */
+  notice?: string;
+}
+
+/** One past deployment of a flow in an environment, newest first. Secret outputs are removed. */
+export interface HistoryEntry {
+  id: string;
+  status: DeploymentStatus;
+  commit: string;
+  ref: string;
+  initiator: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Set once the deployment has ended. */
+  durationMs?: number;
+  hasLog: boolean;
+  url?: string;
+  promotedFrom?: string;
+  packageVersion?: string;
+  outputs: Record<string, string>;
+}
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'deploy'; flowId: string; env: string; ref: string }
+  | { type: 'promote'; flowId: string; from: string; to: string }
+  | { type: 'history'; requestId: number; flowId: string; env: string }
+  | { type: 'openLog'; flowId: string; env: string; deploymentId: string }
+  | { type: 'openFlow'; flowId: string }
+  | { type: 'refresh' };
+
+/** Host → webview. */
+export type HostMessage =
+  | { type: 'state'; state: BoardState }
+  | { type: 'history'; requestId: number; flowId: string; env: string; entries: HistoryEntry[] }
+  /** Bring a flow's row into view and focus it (the flow's context menu "Show Board"). */
+  | { type: 'reveal'; flowId: string };
+
+export type WebviewMessageType = WebviewMessage['type'];
