@@ -96,7 +96,7 @@ const incrementalScript = `
   const { utimesSync } = await import('node:fs');
   const index = typescriptFlows({ root: ${JSON.stringify(corpus)}, cache: false });
   await index.findFlows();
-  index.warmUp();
+  await index.warmUp();
   const times = [];
   for (let i = 0; i < ${Math.max(runs, 11)}; i++) {
     const t = new Date(Date.now() + 60000 + i * 1000);

@@ -58,14 +58,19 @@ export class FlowportStore implements vscode.Disposable {
   }
 
   async refreshFolder(state: FolderState): Promise<void> {
+    let generation: number | undefined;
     try {
       const connection = await state.client.connect();
+      generation = state.client.generation;
       state.project = await connection.sendRequest(Methods.project);
       const result = await connection.sendRequest(Methods.flows, {});
       this.applyFlows(state, result);
       state.deployments = await connection.sendRequest(Methods.deployments, { history: true });
       state.error = undefined;
     } catch (err) {
+      // The host was restarted meanwhile (config changed, user asked): the refresh after the
+      // restart has the answer, this failure is not one.
+      if (generation !== undefined && state.client.generation !== generation) return;
       const first = state.error === undefined;
       state.error = err instanceof Error ? err.message : String(err);
       this.log.error(`[${state.folder.name}] ${state.error}`);

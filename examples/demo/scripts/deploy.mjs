@@ -50,6 +50,8 @@ await esbuild.build({
   // The source may come from a temporary worktree of the commit: resolve packages from the project.
   nodePaths: [join(root, 'node_modules')],
   logLevel: 'warning',
+  // flowport declares itself free of side effects, so its unused chunks are dropped on purpose.
+  logOverride: { 'ignored-bare-import': 'silent' },
 });
 await pause();
 writeFileSync(

@@ -35,6 +35,9 @@ export class HostClient implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** Counts (re)starts: a request that fails across a restart is stale, not an error to show. */
+  generation = 0;
+
   /** The host's process id while it runs (the log and the tests use it). */
   get pid(): number | undefined {
     return this.child?.pid;
@@ -79,6 +82,7 @@ export class HostClient implements vscode.Disposable {
     }
     connection.listen();
     this.connection = connection;
+    this.generation++;
     this.onDidStartEmitter.fire();
     return connection;
   }
@@ -95,6 +99,7 @@ export class HostClient implements vscode.Disposable {
   }
 
   private stop(): void {
+    this.generation++;
     clearTimeout(this.restartTimer);
     const child = this.child;
     this.child = undefined;

@@ -1,7 +1,16 @@
 /** The "Flows" view: folders (multi-root) → groups → flows → environments → details. */
 import * as vscode from 'vscode';
 import type { FlowportStore } from '../store';
-import { detailItems, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from './nodes';
+import {
+  detailItems,
+  EnvItem,
+  FlowItem,
+  FolderNode,
+  GroupItem,
+  problemItems,
+  type FlowportNode,
+  type ProblemItem,
+} from './nodes';
 
 export const FLOWS_VIEW_ID = 'flowport.flows';
 
@@ -13,6 +22,11 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
     store.onDidChange(() => this.changed.fire(undefined));
   }
 
+  /** Re-renders every row (ages like "just now" age with the clock, not only with new data). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
   getTreeItem(node: FlowportNode): vscode.TreeItem {
     return node;
   }
@@ -22,14 +36,14 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
       if (!vscode.workspace.isTrusted) return [];
       // The first load starts the SDK host: show the view's progress bar meanwhile.
       await vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, () => this.store.ensureLoaded());
-      // No config or a broken one: the tree stays empty so its welcome view explains what to do.
-      const folders = this.store.folders.filter((s) => s.project?.configFile && !s.project.configProblem);
+      // A folder without a config stays out, so an empty tree shows the welcome view's "Create".
+      const folders = this.store.folders.filter((s) => s.project?.configFile || s.error);
       if (folders.length > 1) return folders.map((s) => new FolderNode(s));
-      return folders.flatMap((s) => this.groupsOf(s));
+      return folders.flatMap((s) => this.folderChildren(s));
     }
     switch (node.kind) {
       case 'folder':
-        return this.groupsOf(node.state);
+        return this.folderChildren(node.state);
       case 'group':
         return node.group.rows.map((row) => new FlowItem(node.state, row));
       case 'flow':
@@ -41,8 +55,9 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
     }
   }
 
-  private groupsOf(state: FlowItem['state']): GroupItem[] {
-    return this.store.groups(state).map((g) => new GroupItem(state, g));
+  private folderChildren(state: FlowItem['state']): Array<GroupItem | ProblemItem> {
+    const problems = problemItems(state);
+    return problems.length ? problems : this.store.groups(state).map((g) => new GroupItem(state, g));
   }
 
   /** Parents rebuilt from the store: items are matched by id, so fresh instances reveal fine. */

@@ -7,7 +7,7 @@ import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import type { FolderState } from '../store';
 import { relativeAge, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
 
-export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem;
+export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem | ProblemItem;
 
 export class FolderNode extends vscode.TreeItem {
   readonly kind = 'folder';
@@ -17,6 +17,46 @@ export class FolderNode extends vscode.TreeItem {
     this.iconPath = vscode.ThemeIcon.Folder;
     this.contextValue = 'folder refreshable';
   }
+}
+
+/**
+ * A folder's config or SDK host problem, shown where its flows would be: the message, and a click
+ * that leads to the fix (the config at the error's line, or a host restart).
+ */
+export class ProblemItem extends vscode.TreeItem {
+  readonly kind = 'problem';
+  constructor(
+    readonly state: FolderState,
+    message: string,
+    command: vscode.Command,
+  ) {
+    super(message, vscode.TreeItemCollapsibleState.None);
+    this.id = `problem:${state.folder.uri.toString()}`;
+    this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    this.tooltip = `${message}\n\n${command.title}`;
+    this.command = command;
+    this.contextValue = 'problem';
+  }
+}
+
+/** The problems of a folder, if any: a config error or a host that failed. */
+export function problemItems(state: FolderState): ProblemItem[] {
+  const problem = state.project?.configProblem;
+  if (problem) {
+    // The message starts with the absolute path; the folder-relative one reads better in a view.
+    const root = state.folder.uri.fsPath + '/';
+    const text = problem.message.startsWith(root) ? problem.message.slice(root.length) : problem.message;
+    return [new ProblemItem(state, text, { command: 'flowport.openConfig', title: 'Open the config at the error' })];
+  }
+  if (state.error) {
+    return [
+      new ProblemItem(state, `The SDK host failed: ${state.error}`, {
+        command: 'flowport.restartHost',
+        title: 'Restart the SDK host',
+      }),
+    ];
+  }
+  return [];
 }
 
 export class GroupItem extends vscode.TreeItem {
@@ -42,7 +82,8 @@ export class FlowItem extends vscode.TreeItem {
     super(row.flow.name, vscode.TreeItemCollapsibleState.Collapsed);
     const flow = row.flow;
     this.id = `flow:${state.folder.uri.toString()}:${flow.id}`;
-    this.description = `${flow.sourceRelative}:${flow.line}`;
+    // The group already names the folder: the file and line are what is left to say.
+    this.description = `${flow.sourceRelative.split('/').pop()}:${flow.line}`;
     this.tooltip = new vscode.MarkdownString(
       `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\``,
     );
@@ -82,11 +123,7 @@ export class EnvItem extends vscode.TreeItem {
     );
     this.id = `env:${state.folder.uri.toString()}:${row.flow.id}:${cell.env}`;
     const shown = cell.current ?? cell.latest;
-    const parts = [shortCommit(cell.current?.commit)];
-    if (shown) parts.push(relativeAge(shown.updatedAt));
-    if (cell.status !== 'succeeded' && cell.status !== 'never') parts.push(cell.status);
-    if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
-    this.description = parts.join(' · ');
+    this.description = envDescription(cell);
     const [icon, color] = STATUS_ICONS[cell.status];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.tooltip = envTooltip(cell);
@@ -102,6 +139,23 @@ export class EnvItem extends vscode.TreeItem {
   get flow(): FlowDetails {
     return this.row.flow;
   }
+}
+
+/**
+ * `a1b2c3d · 3h ago`, then what happened since when it is not that version succeeding
+ * (`· failed 5m ago`, `· running`), then `· behind dev`. Never deployed: `not deployed`.
+ */
+export function envDescription(cell: EnvCell): string {
+  const parts: string[] = [];
+  if (cell.current) parts.push(shortCommit(cell.current.commit), relativeAge(cell.current.updatedAt));
+  const latest = cell.latest;
+  if (latest && latest !== cell.current) {
+    const active = latest.status === 'running' || latest.status === 'pending';
+    parts.push(active ? latest.status : `${latest.status} ${relativeAge(latest.updatedAt)}`);
+  }
+  if (parts.length === 0) parts.push('not deployed');
+  if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
+  return parts.join(' · ');
 }
 
 function envTooltip(cell: EnvCell): vscode.MarkdownString {

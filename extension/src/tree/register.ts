@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { FlowportStore } from '../store';
 import { FLOWS_VIEW_ID, FlowsTreeProvider } from './flows-tree';
 
-export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'configError' | 'noFlows' | 'ready' | 'hostError';
+/** Drives the welcome views (package.json `viewsWelcome`), shown while the tree is empty. */
+export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'problem' | 'noFlows' | 'ready';
 
 export function registerFlowsView(context: vscode.ExtensionContext, store: FlowportStore): FlowsTreeProvider {
   const provider = new FlowsTreeProvider(store);
@@ -11,12 +12,11 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
   const update = () => {
     const state = viewState(store);
     void vscode.commands.executeCommand('setContext', 'flowport.state', state);
-    const problem = store.folders.find((s) => s.project?.configProblem)?.project?.configProblem;
-    const hostError = store.folders.find((s) => s.error)?.error;
-    view.message = problem ? problem.message : hostError ? `The Flowport SDK host failed: ${hostError}` : undefined;
   };
   update();
+  const ticker = setInterval(() => provider.refresh(), 60_000);
   context.subscriptions.push(
+    { dispose: () => clearInterval(ticker) },
     view,
     store.onDidChange(update),
     vscode.workspace.onDidGrantWorkspaceTrust(update),
@@ -35,10 +35,10 @@ function viewState(store: FlowportStore): ViewState {
   if (!vscode.workspace.isTrusted) return 'untrusted';
   const folders = store.folders;
   if (folders.length === 0) return 'loading';
-  if (folders.some((s) => s.project?.configProblem)) return 'configError';
-  if (folders.some((s) => s.error)) return 'hostError';
+  // Problems are tree items of their own (message + the click that fixes it).
+  if (folders.some((s) => s.project?.configProblem || s.error)) return 'problem';
   if (folders.every((s) => !s.project)) return 'loading';
-  if (folders.some((s) => s.flows.length > 0)) return 'ready';
   if (folders.every((s) => !s.project?.configFile)) return 'noConfig';
+  if (folders.some((s) => s.flows.length > 0)) return 'ready';
   return 'noFlows';
 }

@@ -24,6 +24,32 @@ describe('SDK host lifecycle', () => {
     });
   });
 
+  it('shows a config error with its line, and a click opens the config there', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = join(root, 'flowport.config.ts');
+    const original = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(file, original.replace("environments: ['dev', 'uat',", "environments: ['dev', 'u a t',"));
+      const problem = await waitFor('the config problem in the tree', async () => {
+        const [first] = await children();
+        return first && label(first).startsWith('flowport.config.ts:') ? first : undefined;
+      });
+      assert.match(
+        label(problem),
+        /^flowport\.config\.ts:5: environments\.1: environment names may contain only letters/,
+      );
+      await vscode.commands.executeCommand(problem.command!.command, ...(problem.command!.arguments ?? []));
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor?.document.uri.fsPath.endsWith('flowport.config.ts'));
+      assert.equal(editor!.selection.active.line + 1, 5);
+    } finally {
+      writeFileSync(file, original);
+    }
+    await waitFor('the flows to come back', async () =>
+      (await children()).map(label).includes('src/billing') ? true : undefined,
+    );
+  });
+
   it('restarts a host that died, and the tree keeps working', async () => {
     const { store } = await api();
     const client = store.folders[0]!.client;

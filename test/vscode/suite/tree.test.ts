@@ -13,7 +13,7 @@ describe('Flows tree on the demo project', () => {
     assert.deepEqual(groups.map(label), ['src/billing', 'src/ingest', 'src/reports']);
     assert.deepEqual((await children(groups[0])).map(label), ['reconcile-payments', 'send-invoices']);
     const flow = await nodeAt('src/billing', 'send-invoices');
-    assert.equal(flow.description, 'src/billing/invoices.ts:14');
+    assert.equal(flow.description, 'invoices.ts:14');
     assert.equal(flow.contextValue, 'flow deployable refreshable');
     const envs = await children(flow);
     assert.deepEqual(envs.map(label), ['dev', 'uat', 'prod']);
