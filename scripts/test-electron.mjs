@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { demoWorkspace, repoRoot } from './vscode-host/demo-workspace.mjs';
+import { CONFIG_THAT_LEAVES_A_MARKER, demoWorkspace, repoRoot } from './vscode-host/demo-workspace.mjs';
 
 // Builds the SDK, the extension and the suite bundles (out/vscode-tests/*.js) without running them.
 const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'test-vscode.mjs'), '--build-only'], {
@@ -18,7 +18,7 @@ for (const [suite, trusted] of [
   ['suite', true],
   ['restricted', false],
 ]) {
-  const folder = demoWorkspace();
+  const folder = demoWorkspace(trusted ? {} : CONFIG_THAT_LEAVES_A_MARKER);
   try {
     await runTests({
       extensionDevelopmentPath: repoRoot,

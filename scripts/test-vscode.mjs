@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { demoWorkspace, repoRoot as root } from './vscode-host/demo-workspace.mjs';
+import { CONFIG_THAT_LEAVES_A_MARKER, demoWorkspace, repoRoot as root } from './vscode-host/demo-workspace.mjs';
 import { runExtensionTests } from './vscode-host/run-tests.mjs';
 
 const outDir = join(root, 'out', 'vscode-tests');
@@ -72,9 +72,7 @@ const runs = [
     run: () =>
       extensionSuite(
         'restricted',
-        demoWorkspace({
-          'flowport.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./config-was-loaded', import.meta.url), 'yes');\nexport default { environments: ['dev'] };\n`,
-        }),
+        demoWorkspace(CONFIG_THAT_LEAVES_A_MARKER),
         false,
       ),
   },

@@ -32,3 +32,8 @@ export function demoWorkspace(extraFiles = {}) {
   git('-c', 'user.name=Flowport Test', '-c', 'user.email=test@flowport.invalid', 'commit', '-qm', 'demo');
   return dir;
 }
+
+/** For the Restricted Mode suite: a config that leaves a marker file if it is ever evaluated. */
+export const CONFIG_THAT_LEAVES_A_MARKER = {
+  'flowport.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./config-was-loaded', import.meta.url), 'yes');\nexport default { environments: ['dev'] };\n`,
+};
