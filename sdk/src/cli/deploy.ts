@@ -5,9 +5,9 @@ import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption } from './options.js';
-import { checkEnvironment, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
-export const DEPLOY_USAGE = 'flowport deploy <flow…|--group G> --env E [--ref R] [--json]';
+export const DEPLOY_USAGE = 'flowport deploy <flow…|--group G> --env E [--ref R] [--yes] [--json]';
 
 /** `flowport deploy`: deploys each flow to one environment, streaming logs; exits 1 unless all succeeded. */
 export async function deployCommand(args: string[], io: CommandIO): Promise<number> {
@@ -19,6 +19,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
       group: { type: 'string', multiple: true },
       root: { type: 'string' },
       json: { type: 'boolean', default: false },
+      yes: { type: 'boolean', short: 'y', default: false },
       'no-cache': { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -29,6 +30,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  await confirmProtected(project, values.env, 'deploy', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {
     const results = await deployFlows(

@@ -4,9 +4,9 @@ import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption } from './options.js';
-import { checkEnvironment, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
-export const PROMOTE_USAGE = 'flowport promote <flow…|--group G> --from E1 --to E2 [--json]';
+export const PROMOTE_USAGE = 'flowport promote <flow…|--group G> --from E1 --to E2 [--yes] [--json]';
 
 /**
  * `flowport promote`: moves the version `--from` runs to `--to`, per flow. A flow already there is
@@ -21,6 +21,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
       group: { type: 'string', multiple: true },
       root: { type: 'string' },
       json: { type: 'boolean', default: false },
+      yes: { type: 'boolean', short: 'y', default: false },
       'no-cache': { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -34,6 +35,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
     checkEnvironment(project, values.to, '--to');
   }
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  await confirmProtected(project, values.to, 'promote', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {
     const results = await promoteFlows(project.promoter, flows, { from: values.from, to: values.to }, run);

@@ -69,6 +69,28 @@ export function checkEnvironment(project: Project, env: string, flag: string): v
   }
 }
 
+/**
+ * A protected environment (config `{ name, protected: true }`) needs a yes: `--yes`, or an answer
+ * at the prompt when a person is at the terminal. A script without `--yes` is refused, not
+ * silently let through.
+ */
+export async function confirmProtected(project: Project, env: string, action: string, yes: boolean): Promise<void> {
+  if (yes || !project.environments.find((e) => e.name === env)?.protected) return;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`${env} is a protected environment: pass --yes to ${action} to it without a prompt.`);
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(
+      `${env} is protected. ${action[0]!.toUpperCase()}${action.slice(1)} to ${env}? [y/N] `,
+    );
+    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError(`not confirmed: nothing was sent to ${env}.`);
+  } finally {
+    rl.close();
+  }
+}
+
 /** The deployment a user named: its id, or (for the local ledger) a unique prefix or suffix of it. */
 export async function findDeployment(store: DeploymentStore, input: string): Promise<DeploymentDetails> {
   const resolver = store as DeploymentStore & { resolveId?: (input: string) => Promise<string> };
