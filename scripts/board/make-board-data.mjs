@@ -63,7 +63,9 @@ export async function makeBoardData({
           outputs: { bundleBytes: String(1000 + Math.floor(rand() * 9000)), apiToken: 'never-shown' },
           attributes: {},
         };
-        lines.push(JSON.stringify({ v: 1, type: 'deployment', at: deployment.updatedAt, by: deployment.initiator, deployment }));
+        lines.push(
+          JSON.stringify({ v: 1, type: 'deployment', at: deployment.updatedAt, by: deployment.initiator, deployment }),
+        );
       }
     });
   }

@@ -97,7 +97,7 @@ export function rowHtml(row: BoardRow, now: number): string {
 
 function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): string {
   const status = cell.status;
-  const commit = cell.commit ? shortCommit(cell.commit) : '—';
+  const commit = shortCommit(cell.commit);
   const age = cell.deployedAt ? relativeAge(cell.deployedAt, now) : '';
   const behind = behindText(cell);
   const hover: string[] = [];
@@ -105,7 +105,9 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     hover.push(`${commit} deployed by ${cell.initiator ?? 'unknown'}`, fullTime(cell.deployedAt));
   } else hover.push(`${row.name} never ran in ${cell.env}`);
   if (cell.latest) {
-    hover.push(`Latest attempt: ${status}, ${shortCommit(cell.latest.commit)} by ${cell.latest.initiator}, ${fullTime(cell.latest.at)}`);
+    hover.push(
+      `Latest attempt: ${status}, ${shortCommit(cell.latest.commit)} by ${cell.latest.initiator}, ${fullTime(cell.latest.at)}`,
+    );
   }
   if (behind) hover.push(behind.long);
   const label = [
@@ -122,10 +124,18 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     `<button class="cell s-${status}" data-action="cell" data-env="${esc(cell.env)}" data-col="${col}" tabindex="-1" ` +
     `title="${esc(hover.join('\n'))}" aria-label="${esc(label)}">` +
     `<span class="badge"><span class="glyph" aria-hidden="true">${GLYPHS[status]}</span>${status === 'never' ? 'never' : status}</span>` +
-    `<span class="line"><code>${commit}</code><span class="age">${esc(age)}</span></span>` +
+    lineHtml(cell, commit, age, now) +
     (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
     `</button></div>`
   );
+}
+
+/** What runs there and since when; a flow that never succeeded there shows its latest attempt. */
+function lineHtml(cell: BoardCell, commit: string, age: string, now: number): string {
+  if (cell.commit) return `<span class="line"><code>${commit}</code><span class="age">${esc(age)}</span></span>`;
+  if (!cell.latest) return '';
+  const attempt = `${shortCommit(cell.latest.commit)}</code><span class="age">${esc(relativeAge(cell.latest.at, now))}`;
+  return `<span class="line"><code class="attempt">${attempt}</span></span>`;
 }
 
 /** "3 behind dev" in the cell, "3 commits behind dev" for hover and screen readers. */

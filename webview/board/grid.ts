@@ -113,7 +113,12 @@ export class Grid {
         });
         const rowEls = el.querySelectorAll<HTMLElement>('.row.flow');
         group.rows.forEach((row, i) => {
-          this.rows.set(row.flowId, { el: rowEls[i]!, sig: signature(row, now), search: searchable(row, group.key), group: id });
+          this.rows.set(row.flowId, {
+            el: rowEls[i]!,
+            sig: signature(row, now),
+            search: searchable(row, group.key),
+            group: id,
+          });
         });
       }
     }
@@ -370,6 +375,12 @@ function searchable(row: BoardRow, group: string): SearchableRow {
 /** What forces a rebuild: folders, environments, groups and the flows in them, in order. */
 function structureOf(state: BoardState): string {
   return JSON.stringify(
-    state.folders.map((f) => [f.key, f.name, f.problem, f.envs, f.groups.map((g) => [g.key, g.rows.map((r) => r.flowId)])]),
+    state.folders.map((f) => [
+      f.key,
+      f.name,
+      f.problem,
+      f.envs,
+      f.groups.map((g) => [g.key, g.rows.map((r) => r.flowId)]),
+    ]),
   );
 }

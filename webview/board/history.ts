@@ -50,12 +50,6 @@ export class HistoryPanel {
     header.append(this.heading, close);
     this.body.setAttribute('aria-live', 'polite');
     this.element.append(header, this.body);
-    this.element.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        this.actions.close();
-      }
-    });
   }
 
   open(target: HistoryTarget): void {

@@ -77,7 +77,11 @@ toolbar.append(
   summary,
   button('Expand All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(false) }),
   button('Collapse All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(true) }),
-  button('Refresh', { appearance: 'secondary', title: 'Reload flows and deployments', onClick: () => post({ type: 'refresh' }) }),
+  button('Refresh', {
+    appearance: 'secondary',
+    title: 'Reload flows and deployments',
+    onClick: () => post({ type: 'refresh' }),
+  }),
 );
 
 const layout = document.createElement('div');
@@ -91,6 +95,13 @@ scroller.addEventListener('scroll', () => {
   scrollFrame = requestAnimationFrame(() => save());
 });
 
+// Escape closes the history from anywhere on the board (the dialog handles its own Escape).
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && history.target && !dialog.element.open) {
+    e.preventDefault();
+    closeHistory();
+  }
+});
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => onHostMessage(event.data));
 // Ages ("3m ago") move on without new data.
 setInterval(() => state && grid.update(state), 30_000);
@@ -116,7 +127,8 @@ function render(next: BoardState): void {
   state = next;
   flows = new Map();
   for (const folder of next.folders) {
-    for (const group of folder.groups) for (const row of group.rows) flows.set(row.flowId, { name: row.name, envs: folder.envs });
+    for (const group of folder.groups)
+      for (const row of group.rows) flows.set(row.flowId, { name: row.name, envs: folder.envs });
   }
   notice.hidden = !next.notice;
   notice.textContent = next.notice ?? '';

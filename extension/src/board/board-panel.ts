@@ -51,12 +51,10 @@ class BoardPanel implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(
-      BOARD_VIEW_TYPE,
-      'Flowport Board',
-      vscode.ViewColumn.Active,
-      { enableScripts: true, localResourceRoots: [assets] },
-    );
+    this.panel = vscode.window.createWebviewPanel(BOARD_VIEW_TYPE, 'Flowport Board', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [assets],
+    });
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'flowport.svg');
     const { webview } = this.panel;
     webview.html = boardHtml({
@@ -161,7 +159,9 @@ class BoardPanel implements vscode.Disposable {
       return;
     }
     void this.handle(checked.message).catch((err: unknown) =>
-      this.store.log.error(`[board] ${checked.message.type} failed: ${err instanceof Error ? err.message : String(err)}`),
+      this.store.log.error(
+        `[board] ${checked.message.type} failed: ${err instanceof Error ? err.message : String(err)}`,
+      ),
     );
   }
 
@@ -196,7 +196,9 @@ class BoardPanel implements vscode.Disposable {
       (d) => d.id === message.deploymentId && d.flowName === flow.name && d.env === message.env,
     );
     if (!deployment?.logLocation) {
-      this.store.log.warn(`[board] rejected openLog: no log of ${message.deploymentId} for ${flow.name} in ${message.env}`);
+      this.store.log.warn(
+        `[board] rejected openLog: no log of ${message.deploymentId} for ${flow.name} in ${message.env}`,
+      );
       return;
     }
     await openLogLocation(deployment.logLocation);

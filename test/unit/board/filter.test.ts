@@ -19,7 +19,8 @@ const reports = row('nightly-report', 'src/reports', [
   ['prod', 'never'],
 ]);
 
-const shown = (text: string) => [invoices, reports].filter((r) => matchesFilter(parseFilter(text), r)).map((r) => r.name);
+const shown = (text: string) =>
+  [invoices, reports].filter((r) => matchesFilter(parseFilter(text), r)).map((r) => r.name);
 
 test('parses field:value tokens and bare words, lower-cased; empty values are ignored', () => {
   assert.deepEqual(parseFilter('  Name:Send   group:BILLING word env: '), {

@@ -111,7 +111,10 @@ test('behind counts: asked for once per commit pair, filled in when known, absen
   const known = new Map<string, CommitDistance | null>([[pairKey({ base: A, head: B }), { behind: 3, ahead: 0 }]]);
   const second = buildBoardFolder(input(deployments), (p) => known.get(pairKey(p)));
   assert.deepEqual(second.missing, []);
-  assert.deepEqual(second.folder.groups[0]!.rows[0]!.cells[1]!.behind, { env: 'dev', distance: { behind: 3, ahead: 0 } });
+  assert.deepEqual(second.folder.groups[0]!.rows[0]!.cells[1]!.behind, {
+    env: 'dev',
+    distance: { behind: 3, ahead: 0 },
+  });
 
   // git does not know a commit (null): not asked again, shown without a count.
   const unknown = buildBoardFolder(input(deployments), () => null);

@@ -25,12 +25,18 @@ test('rejects what is not an intent', () => {
   assert.match(error({ type: 'toString' })!, /unknown message type/);
   assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev' })!, /ref must be a non-empty one-line string/);
   assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: 'a\nb' })!, /ref must be/);
-  assert.match(error({ type: 'history', requestId: '1', flowId: 'src/a.ts#a', env: 'dev' })!, /requestId must be an integer/);
+  assert.match(
+    error({ type: 'history', requestId: '1', flowId: 'src/a.ts#a', env: 'dev' })!,
+    /requestId must be an integer/,
+  );
 });
 
 test('rejects unknown flows and environments, and promotes that skip or go back', () => {
   assert.match(error({ type: 'deploy', flowId: 'src/b.ts#b', env: 'dev', ref: 'HEAD' })!, /unknown flow "src\/b.ts#b"/);
-  assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'staging', ref: 'HEAD' })!, /unknown environment "staging"/);
+  assert.match(
+    error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'staging', ref: 'HEAD' })!,
+    /unknown environment "staging"/,
+  );
   assert.match(error({ type: 'deploy', flowId: 'src/a.ts#a', env: 'dev', ref: '--upload-pack=x' })!, /not a branch/);
   assert.match(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'dev', to: 'prod' })!, /prod does not follow dev/);
   assert.match(error({ type: 'promote', flowId: 'src/a.ts#a', from: 'uat', to: 'dev' })!, /dev does not follow uat/);
