@@ -83,8 +83,11 @@ export function workbenchUrl({ authority, folder, extensionDevelopmentPath, exte
   );
 }
 
-/** @param {import('playwright-core').BrowserType} chromium */
-function launchChromium(chromium) {
+/**
+ * Debian's chromium, headless, with the flags this offline machine needs (also used by the benchmarks).
+ * @param {import('playwright-core').BrowserType} [chromium]
+ */
+export function launchChromium(chromium = loadPlaywright().chromium) {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 

@@ -34,3 +34,12 @@ export class DeployError extends FlowportError {
 export class UsageError extends FlowportError {
   override readonly kind = 'UsageError';
 }
+
+/**
+ * The error's `kind` when it is a Flowport error. Checked by shape, not `instanceof`: the CLI, the
+ * SDK host and a project's own copy of the `flowport` package each have their own classes.
+ */
+export function flowportErrorKind(err: unknown): string | undefined {
+  const kind = (err as { kind?: unknown } | null)?.kind;
+  return err instanceof Error && typeof kind === 'string' ? kind : undefined;
+}

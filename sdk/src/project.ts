@@ -6,7 +6,7 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { FlowSourceOptions } from './config/define.js';
 import { FlowIndex, typescriptFlows } from './finder/typescript-flows.js';
 import type { Diagnostic, FlowFinder } from './model.js';
-import { projectBackend, type ProjectBackend } from './backend/project-backend.js';
+import type { ProjectBackend } from './backend/project-backend.js';
 
 export interface ProjectOptions {
   /** `false` turns the persisted flow scan cache off (`--no-cache`). */
@@ -29,7 +29,8 @@ export async function openProject(root: string, options: ProjectOptions = {}): P
     ...loaded,
     flows,
     flowDiagnostics: () => (flows instanceof FlowIndex ? flows.diagnostics : []),
-    ...projectBackend(loaded),
+    // Imported here, not at the top: listing flows never loads the deploy machinery.
+    ...(await import('./backend/project-backend.js')).projectBackend(loaded),
   };
 }
 

@@ -2,14 +2,7 @@
  * The `flowport` CLI. Exit codes: 0 success, 1 the deploy (or promote) failed, 2 bad input or
  * config. Diagnostics go to stderr so stdout stays parseable with `--json`.
  */
-import { ConfigError, FlowportError, UsageError } from '../errors.js';
-import { flowsCommand } from './flows.js';
-import { deploymentsCommand } from './deployments.js';
-import { deployCommand } from './deploy.js';
-import { promoteCommand } from './promote.js';
-import { historyCommand } from './history.js';
-import { logsCommand } from './logs.js';
-import { cancelCommand } from './cancel.js';
+import { flowportErrorKind } from '../errors.js';
 
 export interface CommandIO {
   out(text: string): void;
@@ -18,33 +11,42 @@ export interface CommandIO {
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
+/**
+ * Each command's module is imported when that command runs: `flowport flows` with a warm cache
+ * should not pay for loading the deploy machinery (the CLI's start is most of its run time).
+ */
+const lazy =
+  <K extends string>(load: () => Promise<Record<K, Command>>, name: K): Command =>
+  async (args, io) =>
+    (await load())[name](args, io);
+
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   flows: {
-    run: flowsCommand,
+    run: lazy(() => import('./flows.js'), 'flowsCommand'),
     summary: 'flowport flows [--root DIR] [--json] [--no-cache]   list the flows found in the source',
   },
   deployments: {
-    run: deploymentsCommand,
+    run: lazy(() => import('./deployments.js'), 'deploymentsCommand'),
     summary: 'flowport deployments [--flow F] [--env E] [--json]   flows × environments: commit, status, age',
   },
   deploy: {
-    run: deployCommand,
+    run: lazy(() => import('./deploy.js'), 'deployCommand'),
     summary: 'flowport deploy <flow…|--group G> --env E [--ref R] [--json]   deploy, streaming the log',
   },
   promote: {
-    run: promoteCommand,
+    run: lazy(() => import('./promote.js'), 'promoteCommand'),
     summary: 'flowport promote <flow…|--group G> --from E1 --to E2 [--json]   deploy what E1 runs to E2',
   },
   history: {
-    run: historyCommand,
+    run: lazy(() => import('./history.js'), 'historyCommand'),
     summary: 'flowport history <flow> [--env E] [--limit N] [--json]   every deployment of a flow, newest first',
   },
   logs: {
-    run: logsCommand,
+    run: lazy(() => import('./logs.js'), 'logsCommand'),
     summary: "flowport logs <deploymentId> [--follow]   print a deployment's log",
   },
   cancel: {
-    run: cancelCommand,
+    run: lazy(() => import('./cancel.js'), 'cancelCommand'),
     summary: 'flowport cancel <deploymentId> [--no-wait] [--timeout S] [--json]   stop a deploy, from any process',
   },
 };
@@ -82,13 +84,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function reportError(err: unknown, io: CommandIO): number {
-  if (err instanceof UsageError || err instanceof ConfigError) {
-    io.err(`flowport: ${err.message}`);
-    return 2;
-  }
-  if (err instanceof FlowportError) {
-    io.err(`flowport: ${err.message}`);
-    return 1;
+  const kind = flowportErrorKind(err);
+  if (kind) {
+    io.err(`flowport: ${(err as Error).message}`);
+    return kind === 'UsageError' || kind === 'ConfigError' ? 2 : 1;
   }
   // Node's parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for bad flags.
   const code = (err as { code?: string }).code;

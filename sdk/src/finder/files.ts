@@ -45,11 +45,14 @@ export class IgnoreRules {
     return ignoredBy(active, rel, isDir);
   }
 
-  /** Rules of the `.gitignore` directly in `dir` ('' for the root), or null when it has none. */
-  rulesIn(dir: string): Ignore | null {
+  /**
+   * Rules of the `.gitignore` directly in `dir` ('' for the root), or null when it has none.
+   * `present: false` (the walk has just listed the folder) skips a read that would only fail.
+   */
+  rulesIn(dir: string, present = true): Ignore | null {
     let rules = this.byDir.get(dir);
     if (rules === undefined) {
-      rules = readRules(join(this.root, dir, '.gitignore'));
+      rules = present ? readRules(join(this.root, dir, '.gitignore')) : null;
       if (dir === '') rules = mergeRules(rules, readRules(join(this.root, '.git', 'info', 'exclude')));
       this.byDir.set(dir, rules);
     }
@@ -134,7 +137,10 @@ export function listSourceFiles(root: string, filter: PathFilter, rules: IgnoreR
     } catch {
       return; // vanished or unreadable folder: nothing to find there
     }
-    const own = rules.rulesIn(dirRel);
+    const own = rules.rulesIn(
+      dirRel,
+      entries.some((e) => e.name === '.gitignore'),
+    );
     const active = own ? [...inherited, { base: dirRel, rules: own }] : inherited;
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;

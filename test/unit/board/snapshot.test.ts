@@ -2,41 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBoardFolder, historyEntries, isSecretOutput, pairKey } from '../../../extension/src/board/snapshot.js';
 import type { CommitDistance } from '../../../sdk/src/host/protocol.js';
-import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model.js';
-
-const flow = (name: string, rel: string): FlowDetails => ({
-  id: `${rel}#${name}`,
-  name,
-  description: `does ${name}`,
-  sourcePath: `/p/${rel}`,
-  sourceRelative: rel,
-  line: 3,
-  grouping: rel.split('/').slice(0, -1),
-  attributes: {},
-});
-
-let seq = 0;
-const dep = (
-  flowName: string,
-  env: string,
-  commit: string,
-  status: DeploymentDetails['status'],
-  at: string,
-  extra: Partial<DeploymentDetails> = {},
-): DeploymentDetails => ({
-  id: `d${String(seq++).padStart(3, '0')}`,
-  flowName,
-  env,
-  commit,
-  ref: 'HEAD',
-  status,
-  createdAt: at,
-  updatedAt: at,
-  initiator: 'me@host',
-  outputs: {},
-  attributes: {},
-  ...extra,
-});
+import type { DeploymentDetails } from '../../../sdk/src/model.js';
+import { deploymentOf as dep, flowAt as flow } from '../../helpers/records.js';
 
 const environments = [{ name: 'dev' }, { name: 'uat' }, { name: 'prod', protected: true }];
 const A = 'a'.repeat(40);

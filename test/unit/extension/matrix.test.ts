@@ -1,39 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildGroups, relativeAge } from '../../../extension/src/model/matrix.js';
-import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model.js';
-
-const flow = (name: string, rel: string): FlowDetails => ({
-  id: `${rel}#${name}`,
-  name,
-  description: '',
-  sourcePath: `/p/${rel}`,
-  sourceRelative: rel,
-  line: 1,
-  grouping: rel.split('/').slice(0, -1),
-  attributes: {},
-});
-
-let seq = 0;
-const dep = (
-  flowName: string,
-  env: string,
-  commit: string,
-  status: DeploymentDetails['status'],
-  at: string,
-): DeploymentDetails => ({
-  id: `d${seq++}`,
-  flowName,
-  env,
-  commit,
-  ref: 'HEAD',
-  status,
-  createdAt: at,
-  updatedAt: at,
-  initiator: 'me@host',
-  outputs: {},
-  attributes: {},
-});
+import { deploymentOf as dep, flowAt as flow } from '../../helpers/records.js';
 
 const envs = [{ name: 'dev' }, { name: 'uat' }, { name: 'prod' }];
 
