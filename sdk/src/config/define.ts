@@ -42,6 +42,11 @@ export interface ConfigContext {
 
 export type ConfigInput = FlowportConfig | ((ctx: ConfigContext) => FlowportConfig | Promise<FlowportConfig>);
 
+/** Normalized environments, in promotion order. */
+export function environmentsOf(config: FlowportConfig): EnvironmentConfig[] {
+  return config.environments.map((e) => (typeof e === 'string' ? { name: e } : e));
+}
+
 /** Types a config: `export default defineConfig({ environments: ['dev', 'uat', 'prod'] })`. */
 export function defineConfig<T extends ConfigInput>(config: T): T {
   return config;

@@ -11,8 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
-import type { EnvironmentConfig, FlowportConfig } from './define.js';
-import { environmentsOf, validateConfig } from './validate.js';
+import { environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
 
 export const CONFIG_FILE_NAMES = [
   'flowport.config.ts',
@@ -58,6 +57,8 @@ export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
       throw thrownWhileLoading(err, file);
     }
   }
+  // valibot is most of what listing flows would load: only a project with a config needs it.
+  const { validateConfig } = await import('./validate.js');
   const config = validateConfig(value, file, source);
   return { root, file, config, environments: environmentsOf(config) };
 }

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
-import type { EnvironmentConfig, FlowportConfig } from './define.js';
+import { environmentsOf, type FlowportConfig } from './define.js';
 
 const ENV_NAME = /^[A-Za-z0-9_-]+$/;
 
@@ -61,11 +61,6 @@ const schema = v.strictObject(
   (issue) =>
     `unknown setting ${JSON.stringify(issue.input)}: expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments`,
 );
-
-/** Normalized environments, in promotion order. */
-export function environmentsOf(config: FlowportConfig): EnvironmentConfig[] {
-  return config.environments.map((e) => (typeof e === 'string' ? { name: e } : e));
-}
 
 export function validateConfig(value: unknown, file: string, source: string): FlowportConfig {
   const result = v.safeParse(schema, value);

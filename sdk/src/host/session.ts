@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { deployFlows, promoteFlows, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
-import { environmentsOf } from '../config/validate.js';
+import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
