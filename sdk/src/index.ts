@@ -22,7 +22,7 @@ export {
   type IndexUpdate,
 } from './finder/typescript-flows.js';
 export type { CallMarker } from './finder/markers.js';
-export { openProject, type Project, type ProjectOptions } from './project.js';
+export { openProject, openFlowSource, type Project, type FlowSource, type ProjectOptions } from './project.js';
 export { SDK_VERSION } from './version.js';
 export {
   localLedger,

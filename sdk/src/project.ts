@@ -13,25 +13,31 @@ export interface ProjectOptions {
   cache?: boolean;
 }
 
-export interface Project extends LoadedConfig, ProjectBackend {
+/** A project's config and flows: all that listing flows needs. */
+export interface FlowSource extends LoadedConfig {
   flows: FlowFinder;
   /** Scan problems from the built-in finder (none for a custom finder). */
   flowDiagnostics(): Diagnostic[];
 }
 
-export async function openProject(root: string, options: ProjectOptions = {}): Promise<Project> {
+/** A project with its deployment store, deployer and promoter too. */
+export interface Project extends FlowSource, ProjectBackend {}
+
+/** Loads the config and wires the flow finder, without the deploy machinery (`flowport flows`). */
+export async function openFlowSource(root: string, options: ProjectOptions = {}): Promise<FlowSource> {
   const loaded = await loadConfig(root);
   const source = loaded.config.flows;
   const flows: FlowFinder = isFinder(source)
     ? source
     : typescriptFlows({ root: loaded.root, ...(source ?? {}), cache: options.cache ?? true });
-  return {
-    ...loaded,
-    flows,
-    flowDiagnostics: () => (flows instanceof FlowIndex ? flows.diagnostics : []),
-    // Imported here, not at the top: listing flows never loads the deploy machinery.
-    ...(await import('./backend/project-backend.js')).projectBackend(loaded),
-  };
+  return { ...loaded, flows, flowDiagnostics: () => (flows instanceof FlowIndex ? flows.diagnostics : []) };
+}
+
+export async function openProject(root: string, options: ProjectOptions = {}): Promise<Project> {
+  const source = await openFlowSource(root, options);
+  // Imported here, not at the top, so that openFlowSource never loads the backend's modules.
+  const { projectBackend } = await import('./backend/project-backend.js');
+  return { ...source, ...projectBackend(source) };
 }
 
 function isFinder(x: FlowSourceOptions | FlowFinder | undefined): x is FlowFinder {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../model.js';
-import { openProject } from '../project.js';
+import { openFlowSource } from '../project.js';
 import type { CommandIO } from './main.js';
 import { formatTable } from './table.js';
 import { rootOption } from './options.js';
@@ -15,7 +15,7 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
     },
     strict: true,
   });
-  const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  const project = await openFlowSource(rootOption(values.root), { cache: !values['no-cache'] });
   const flows = await project.flows.findFlows();
   for (const d of project.flowDiagnostics()) io.err(formatDiagnostic(d));
   if (values.json) {
