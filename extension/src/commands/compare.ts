@@ -44,7 +44,14 @@ async function compare(node: EnvItem): Promise<void> {
   await showCommits(root, choice.base, choice.head, choice.label);
 }
 
+/** Commit ids come from the deployment store: only hex ids reach git, never something like an option. */
+const COMMIT_ID = /^[0-9a-f]{7,64}$/;
+
 async function showCommits(root: string, base: string, head: string, title: string): Promise<void> {
+  if (!COMMIT_ID.test(base) || !COMMIT_ID.test(head)) {
+    void vscode.window.showWarningMessage(`${title}: "${base}" or "${head}" is not a commit id; nothing to compare.`);
+    return;
+  }
   // Both directions: an environment may be ahead of or behind the other.
   const [forward, backward] = await Promise.all([
     git(root, ['log', '--format=%H%x1f%an%x1f%ar%x1f%s', `${base}..${head}`, '--']),
