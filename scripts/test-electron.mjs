@@ -3,9 +3,14 @@
 // desktop VS Code. For machines with internet; CI here runs them in code-server (`npm test`).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { CONFIG_THAT_LEAVES_A_MARKER, demoWorkspace, repoRoot } from './vscode-host/demo-workspace.mjs';
+import {
+  CONFIG_THAT_LEAVES_A_MARKER,
+  demoWorkspace,
+  multiRootWorkspace,
+  repoRoot,
+} from './vscode-host/demo-workspace.mjs';
 
 // Builds the SDK, the extension and the suite bundles (out/vscode-tests/*.js) without running them.
 const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'test-vscode.mjs'), '--build-only'], {
@@ -17,8 +22,9 @@ let failed = 0;
 for (const [suite, trusted] of [
   ['suite', true],
   ['restricted', false],
+  ['multi', true],
 ]) {
-  const folder = demoWorkspace(trusted ? {} : CONFIG_THAT_LEAVES_A_MARKER);
+  const folder = suite === 'multi' ? multiRootWorkspace() : demoWorkspace(trusted ? {} : CONFIG_THAT_LEAVES_A_MARKER);
   try {
     await runTests({
       extensionDevelopmentPath: repoRoot,
@@ -29,7 +35,7 @@ for (const [suite, trusted] of [
     console.error(`${suite}: ${err instanceof Error ? err.message : String(err)}`);
     failed++;
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(folder.endsWith('.code-workspace') ? dirname(folder) : folder, { recursive: true, force: true });
   }
 }
 process.exit(failed ? 1 : 0);

@@ -2,21 +2,27 @@
 // Runs the extension's tests inside a real VS Code (code-server, see scripts/vscode-host/), in order:
 //   suite       the main integration suite (mocha in the extension host) on a fresh git copy of examples/demo
 //   restricted  the Restricted Mode suite on an untrusted copy
+//   multi       a multi-root workspace of two demo copies: one SDK host each
 //   ui          the Playwright UI tests (test/vscode/ui/*.test.mjs, node:test): clicks in the rendered
 //               workbench, screenshots in test-output/ui/
-// `node scripts/test-vscode.mjs [suite|restricted|ui]` runs one of them; `--build-only` builds the SDK,
+// `node scripts/test-vscode.mjs [suite|restricted|multi|ui]` runs one of them; `--build-only` builds the SDK,
 // the extension and the suite bundles (out/vscode-tests/*.js) and runs nothing (test-electron.mjs).
 // It always builds the SDK (without types) and the extension first. First run installs code-server
 // and Node 24 into ~/.cache/flowport. Ends with one line: "VS Code tests: all passed …" or "… FAILED …".
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { CONFIG_THAT_LEAVES_A_MARKER, demoWorkspace, repoRoot as root } from './vscode-host/demo-workspace.mjs';
+import {
+  CONFIG_THAT_LEAVES_A_MARKER,
+  demoWorkspace,
+  multiRootWorkspace,
+  repoRoot as root,
+} from './vscode-host/demo-workspace.mjs';
 import { runExtensionTests } from './vscode-host/run-tests.mjs';
 
 const outDir = join(root, 'out', 'vscode-tests');
-const NAMES = ['suite', 'restricted', 'ui'];
+const NAMES = ['suite', 'restricted', 'multi', 'ui'];
 const args = process.argv.slice(2);
 const buildOnly = args.includes('--build-only');
 const positional = args.filter((a) => a !== '--build-only');
@@ -43,7 +49,8 @@ async function extensionSuite(name, folder, trusted) {
     });
     return code === 0;
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    // A workspace file's folder holds its folders too.
+    rmSync(folder.endsWith('.code-workspace') ? dirname(folder) : folder, { recursive: true, force: true });
   }
 }
 
@@ -69,13 +76,9 @@ const runs = [
   {
     name: 'restricted',
     // The config leaves a marker when it is evaluated: Restricted Mode must never evaluate it.
-    run: () =>
-      extensionSuite(
-        'restricted',
-        demoWorkspace(CONFIG_THAT_LEAVES_A_MARKER),
-        false,
-      ),
+    run: () => extensionSuite('restricted', demoWorkspace(CONFIG_THAT_LEAVES_A_MARKER), false),
   },
+  { name: 'multi', run: () => extensionSuite('multi', multiRootWorkspace(), true) },
   { name: 'ui', run: uiTests },
 ].filter((r) => !only || r.name === only);
 
@@ -93,7 +96,11 @@ for (const [script, extra] of [
 if (buildOnly || runs.some((r) => r.name !== 'ui')) {
   await build({
     absWorkingDir: root,
-    entryPoints: { suite: 'test/vscode/suite/index.ts', restricted: 'test/vscode/restricted/index.ts' },
+    entryPoints: {
+      suite: 'test/vscode/suite/index.ts',
+      restricted: 'test/vscode/restricted/index.ts',
+      multi: 'test/vscode/multi/index.ts',
+    },
     outdir: outDir,
     bundle: true,
     format: 'cjs',

@@ -1,7 +1,7 @@
 // A throwaway copy of examples/demo for tests that run in a real VS Code: its own git repository
 // (one commit, clean), with `flowport` resolving to this repository's SDK (sdk/, built).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,3 +37,17 @@ export function demoWorkspace(extraFiles = {}) {
 export const CONFIG_THAT_LEAVES_A_MARKER = {
   'flowport.config.ts': `import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./config-was-loaded', import.meta.url), 'yes');\nexport default { environments: ['dev'] };\n`,
 };
+
+/**
+ * A multi-root workspace of two demo copies ("shop" and "warehouse"), each its own git repository.
+ * Returns the .code-workspace file; removing its folder removes everything.
+ * @returns {string}
+ */
+export function multiRootWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'flowport-multi-'));
+  renameSync(demoWorkspace(), join(dir, 'shop'));
+  renameSync(demoWorkspace(), join(dir, 'warehouse'));
+  const file = join(dir, 'demo.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: 'shop' }, { path: 'warehouse' }] }, null, 2));
+  return file;
+}

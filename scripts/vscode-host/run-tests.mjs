@@ -78,7 +78,8 @@ export function workbenchUrl({ authority, folder, extensionDevelopmentPath, exte
     payload.push(['extensionTestsPath', remote(extensionTestsPath)], ['debugId', 'flowport-tests']);
   }
   return (
-    `http://${authority}/?folder=${encodeURIComponent(path.resolve(folder))}` +
+    // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+    `http://${authority}/?${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(path.resolve(folder))}` +
     `&payload=${encodeURIComponent(JSON.stringify(payload))}`
   );
 }
