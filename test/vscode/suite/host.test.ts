@@ -50,6 +50,29 @@ describe('SDK host lifecycle', () => {
     );
   });
 
+  it('a saved source file updates its flows in the tree, through the incremental index', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = join(root, 'src/reports/weekly.ts');
+    const original = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(
+        file,
+        original +
+          '\n/**\n * Monthly too.\n * @flow monthly-report\n */\nexport const monthlyReport = async (): Promise<string> => "monthly";\n',
+      );
+      await waitFor('monthly-report to appear', async () => {
+        const flows = (await children(await nodeAt('src/reports'))).map(label);
+        return flows.join(',') === 'monthly-report,weeklyReport' || undefined;
+      });
+    } finally {
+      writeFileSync(file, original);
+    }
+    await waitFor('monthly-report to go away', async () => {
+      const flows = (await children(await nodeAt('src/reports'))).map(label);
+      return flows.join(',') === 'weeklyReport' || undefined;
+    });
+  });
+
   it('restarts a host that died, and the tree keeps working', async () => {
     const { store } = await api();
     const client = store.folders[0]!.client;
