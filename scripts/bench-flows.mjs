@@ -111,6 +111,9 @@ const incremental = JSON.parse(timed(['--input-type=module', '-e', incrementalSc
 
 rmSync(scratch, { recursive: true, force: true });
 
+// Each warm run is paired with the bare run right after it: this VM's speed drifts by ±20% over
+// a minute, which a ratio of two separate medians picks up and a per-pair ratio does not.
+const warmOverBare = median(warm.map((w, i) => w / bare[i]));
 const big = files >= 50000;
 const targets = {
   cold: big ? 6 : 1.5,
@@ -129,7 +132,10 @@ const rows = [
   ],
   ['cold  --no-cache', `${fmt(median(cold))}   target <= ${targets.cold} s`],
   ['warm  cache valid', `${fmt(median(warm))}   target <= ${targets.warm} s`],
-  ['bare reader', `${fmt(median(bare))}   warm/bare = ${(median(warm) / median(bare)).toFixed(2)}x, target <= 1.5x`],
+  [
+    'bare reader',
+    `${fmt(median(bare))}   warm/bare = ${warmOverBare.toFixed(2)}x (median of paired runs; ratio of medians ${(median(warm) / median(bare)).toFixed(2)}x), target <= 1.5x`,
+  ],
   ['warm, 1 file touched', fmt(median(oneChanged))],
   ['incremental update', `${median(incremental).toFixed(2)} ms   target <= 20 ms (in process, parser loaded)`],
 ];
@@ -141,7 +147,7 @@ const missed = [
   median(cold) > targets.cold && 'cold',
   !big && median(warm) > targets.warm && 'warm',
   big && median(warm) > targets.warm && 'warm',
-  !big && median(warm) / median(bare) > 1.5 && 'warm/bare',
+  warmOverBare > 1.5 && 'warm/bare',
   median(incremental) > 20 && 'incremental',
 ].filter(Boolean);
 console.log(missed.length ? `  missed: ${missed.join(', ')}` : '  all targets met');
