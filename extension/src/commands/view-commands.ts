@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore } from '../store';
 import { DetailItem, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from '../tree/nodes';
-import { FLOWS_VIEW_ID } from '../tree/flows-tree';
+import { withViewProgress } from '../tree/flows-tree';
 
 export function registerViewCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
   context.subscriptions.push(
@@ -14,10 +14,6 @@ export function registerViewCommands(context: vscode.ExtensionContext, store: Fl
     vscode.commands.registerCommand('flowport.openUrl', (node: EnvItem | DetailItem) => openUrl(node)),
     vscode.commands.registerCommand('flowport.showLog', (node: EnvItem) => showLog(node)),
   );
-}
-
-export function withViewProgress<T>(task: () => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, task);
 }
 
 async function refresh(store: FlowportStore, node?: FlowportNode): Promise<void> {

@@ -14,6 +14,11 @@ import {
 
 export const FLOWS_VIEW_ID = 'flowport.flows';
 
+/** Runs `task` with the Flows view's progress bar showing. */
+export function withViewProgress<T>(task: () => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, task);
+}
+
 export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> {
   private readonly changed = new vscode.EventEmitter<FlowportNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -35,7 +40,7 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
     if (!node) {
       if (!vscode.workspace.isTrusted) return [];
       // The first load starts the SDK host: show the view's progress bar meanwhile.
-      await vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, () => this.store.ensureLoaded());
+      await withViewProgress(() => this.store.ensureLoaded());
       // A folder without a config stays out, so an empty tree shows the welcome view's "Create".
       const folders = this.store.folders.filter((s) => s.project?.configFile || s.error);
       if (folders.length > 1) return folders.map((s) => new FolderNode(s));
