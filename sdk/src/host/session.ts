@@ -6,13 +6,12 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { deployFlows, promoteFlows, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
-import { CONFIG_FILE_NAMES } from '../config/load.js';
+import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
-import { DEFAULT_ENVIRONMENTS } from '../config/load.js';
 import type {
   CommitDistance,
   CommitPair,
