@@ -2,16 +2,35 @@
  * Lists the files a finder considers: source extensions under the root, minus `.gitignore`d
  * paths (nested files too, with git's precedence), `node_modules/`, VCS folders, Flowport's own
  * state folder and `exclude` globs, limited to `include` globs when given.
+ *
+ * A walk can start from the folder listings of the last one. As git's untracked cache does, it
+ * lists a folder again only when the folder's mtime changed (adding, deleting or renaming an entry
+ * changes it) or any `.gitignore` it depends on changed; otherwise it only stats the files it
+ * listed last time, which is what the scan cache needs anyway.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import picomatch from 'picomatch';
 
-export const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'] as const;
+const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
 
 /** Never scanned, whatever `.gitignore` says: dependencies, VCS data, Flowport's state. */
 const ALWAYS_SKIPPED = new Set(['node_modules', '.git', '.hg', '.svn', '.flowport']);
+
+/**
+ * An mtime this close to the moment a file or folder was read may be shared by a later change
+ * (coarse filesystem clocks; FAT's is 2 s), so it is not trusted: as git does with "racily clean"
+ * entries, such an mtime is recorded as {@link UNTRUSTED} and the next scan reads the file again.
+ */
+const RACY_MS = 2000;
+
+/** An mtime no file has: the entry is checked again whatever the file's mtime. */
+export const UNTRUSTED = -1;
+
+/** The mtime to record for something read just now. */
+export function trustedMtime(mtimeMs: number): number {
+  return mtimeMs >= Date.now() - RACY_MS ? UNTRUSTED : mtimeMs;
+}
 
 export interface FileSelection {
   /** Globs relative to the root (POSIX); only matching files are considered. Default: all. */
@@ -20,18 +39,33 @@ export interface FileSelection {
   exclude?: string[];
 }
 
-/** A file the finder considers, with what the scan cache keys on. */
-export interface ListedFile {
-  /** Relative to the root, POSIX separators. */
-  rel: string;
-  size: number;
+/** A folder as a walk listed it: what it held that the finder considers. */
+export interface FolderListing {
   mtimeMs: number;
+  hasGitignore: boolean;
+  /** Names of the source files considered in it. */
+  files: string[];
+  /** Names of the subfolders walked into. */
+  folders: string[];
 }
 
-/** `.gitignore` rules by folder, read once per folder and kept until {@link forget} is called. */
+/** The rules files a walk read: `.gitignore`s and `.git/info/exclude`, rel → [size, mtimeMs] (-1 when absent). */
+export type RulesStamps = Map<string, [number, number]>;
+
+/**
+ * `.gitignore` rules by folder, read once per folder, and the size and mtime of every rules file
+ * read, so that the next walk can tell whether folder listings made under them still hold.
+ */
 export class IgnoreRules {
-  private readonly byDir = new Map<string, Ignore | null>();
-  constructor(private readonly root: string) {}
+  private readonly byDir = new Map<string, { present: boolean; rules: Ignore | null }>();
+  readonly stamps: RulesStamps = new Map();
+  /** Set when a rules file differed from its stamp when read again: listings made with it are suspect. */
+  changedWhileWalking = false;
+  private readonly prefix: string;
+
+  constructor(root: string) {
+    this.prefix = root.endsWith(sep) ? root : root + sep;
+  }
 
   /** True when git would ignore `rel` (a folder when `isDir`), judging every `.gitignore` above it. */
   ignores(rel: string, isDir: boolean): boolean {
@@ -47,29 +81,70 @@ export class IgnoreRules {
 
   /**
    * Rules of the `.gitignore` directly in `dir` ('' for the root), or null when it has none.
-   * `present: false` (the walk has just listed the folder) skips a read that would only fail.
+   * `present`, when known from a listing, says whether the folder holds a `.gitignore`: false
+   * skips a read that would only fail, and a change either way since the last read is picked up.
    */
-  rulesIn(dir: string, present = true): Ignore | null {
-    let rules = this.byDir.get(dir);
-    if (rules === undefined) {
-      rules = present ? readRules(join(this.root, dir, '.gitignore')) : null;
-      if (dir === '') rules = mergeRules(rules, readRules(join(this.root, '.git', 'info', 'exclude')));
-      this.byDir.set(dir, rules);
+  rulesIn(dir: string, present?: boolean): Ignore | null {
+    let known = this.byDir.get(dir);
+    if (!known || (present !== undefined && known.present !== present)) {
+      const rel = dir ? `${dir}/.gitignore` : '.gitignore';
+      const rules = present !== false ? this.read(rel) : null;
+      known = { present: present ?? this.stamps.get(rel)?.[0] !== -1, rules };
+      if (dir === '') known.rules = mergeRules(rules, this.read('.git/info/exclude'));
+      this.byDir.set(dir, known);
     }
-    return rules;
+    return known.rules;
   }
 
-  /** Drops cached rules, after a `.gitignore` changed. */
+  /** Are the rules files read before unchanged since? */
+  unchanged(): boolean {
+    for (const [rel, [size, mtimeMs]] of this.stamps) {
+      const st = statIfAny(this.prefix + rel);
+      if (st ? st.size !== size || st.mtimeMs !== mtimeMs : size !== -1) return false;
+    }
+    return true;
+  }
+
+  /** Takes the stamps saved by an earlier process, so that {@link unchanged} can judge its listings. */
+  restore(stamps: RulesStamps): void {
+    for (const [rel, stamp] of stamps) this.stamps.set(rel, stamp);
+  }
+
+  /** Drops cached rules and stamps, after a rules file changed. */
   forget(): void {
     this.byDir.clear();
+    this.stamps.clear();
+    this.changedWhileWalking = false;
+  }
+
+  /** Stat before read: a change after the stat shows as a new mtime next time. */
+  private read(rel: string): Ignore | null {
+    const path = this.prefix + rel;
+    const st = statIfAny(path);
+    const known = this.stamps.get(rel);
+    if (known && (st ? known[0] !== st.size || known[1] !== st.mtimeMs : known[0] !== -1)) {
+      this.changedWhileWalking = true;
+    }
+    let text: string | undefined;
+    try {
+      text = st ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      // unreadable: no rules, as git
+    }
+    this.stamps.set(rel, st ? [st.size, trustedMtime(st.mtimeMs)] : [-1, -1]);
+    return text === undefined ? null : ignore().add(text);
   }
 }
 
-function readRules(path: string): Ignore | null {
+/**
+ * The stats, or undefined when the path is absent or unreachable: removed during the walk, a
+ * folder replaced by a file, `.git` being a file (in a worktree), no permission.
+ */
+function statIfAny(path: string): Stats | undefined {
   try {
-    return ignore().add(readFileSync(path, 'utf8'));
+    return statSync(path, { throwIfNoEntry: false });
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -78,20 +153,26 @@ function mergeRules(a: Ignore | null, b: Ignore | null): Ignore | null {
   return a.add(b);
 }
 
+type Matcher = (path: string) => boolean;
+
 /** Decides whether a relative path is considered, without touching the disk. */
 export class PathFilter {
-  private readonly included: ((p: string) => boolean) | undefined;
-  private readonly excluded: ((p: string) => boolean) | undefined;
+  private constructor(
+    private readonly included: Matcher | undefined,
+    private readonly excluded: Matcher | undefined,
+  ) {}
 
-  constructor(selection: FileSelection) {
-    const opts = { dot: true };
-    this.included = selection.include?.length ? picomatch(selection.include, opts) : undefined;
-    this.excluded = selection.exclude?.length ? picomatch(selection.exclude, opts) : undefined;
+  /** picomatch is loaded only when there are globs to match: most projects have none. */
+  static async create(selection: FileSelection): Promise<PathFilter> {
+    const globs = [selection.include, selection.exclude];
+    if (!globs.some((g) => g?.length)) return new PathFilter(undefined, undefined);
+    const { default: picomatch } = await import('picomatch');
+    const [included, excluded] = globs.map((g) => (g?.length ? picomatch(g, { dot: true }) : undefined));
+    return new PathFilter(included, excluded);
   }
 
   isSourceFile(rel: string): boolean {
-    const dot = rel.lastIndexOf('.');
-    if (dot < 0 || !(SOURCE_EXTENSIONS as readonly string[]).includes(rel.slice(dot))) return false;
+    if (!SOURCE_EXTENSIONS.has(rel.slice(rel.lastIndexOf('.')))) return false;
     if (this.included && !this.included(rel)) return false;
     return !this.excluded?.(rel);
   }
@@ -124,34 +205,91 @@ function ignoredBy(active: ActiveRules, rel: string, isDir: boolean): boolean {
   return ignored;
 }
 
+export interface WalkResult {
+  listings: Map<string, FolderListing>;
+  /** Folders read with readdir, as opposed to taken from the previous listings. */
+  listed: number;
+}
+
 /**
- * Walks the tree synchronously (on one thread, sync fs calls beat promise overhead ~2×), carrying
- * the `.gitignore` rules in force down the tree instead of looking them up again per file.
+ * Walks the tree synchronously (on one thread, sync fs calls beat promise overhead ~2×), handing
+ * each considered file to `onFile` as it is stat'ed, and returns the folder listings it used.
+ * `.gitignore` rules are carried down the tree, and looked up only for folders listed again.
  */
-export function listSourceFiles(root: string, filter: PathFilter, rules: IgnoreRules): ListedFile[] {
-  const out: ListedFile[] = [];
-  const visit = (dirRel: string, inherited: ActiveRules): void => {
-    let entries;
-    try {
-      entries = readdirSync(dirRel ? join(root, dirRel) : root, { withFileTypes: true });
-    } catch {
-      return; // vanished or unreadable folder: nothing to find there
-    }
-    const own = rules.rulesIn(
-      dirRel,
-      entries.some((e) => e.name === '.gitignore'),
-    );
-    const active = own ? [...inherited, { base: dirRel, rules: own }] : inherited;
+export function walkSourceFiles(
+  root: string,
+  filter: PathFilter,
+  rules: IgnoreRules,
+  /** Listings from the last walk, by folder ('' for the root); none lists every folder. */
+  previous: ReadonlyMap<string, FolderListing> | undefined,
+  onFile: (rel: string, size: number, mtimeMs: number) => void,
+): WalkResult {
+  // Concatenation, not path.join: join normalizes every path again, and it shows per file.
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  const listings = new Map<string, FolderListing>();
+  let listed = 0;
+
+  /** Lists a folder, keeping what the finder considers. `rulesHere` includes the folder's own rules. */
+  const list = (
+    dirRel: string,
+    entries: Dirent[],
+    rulesHere: () => ActiveRules,
+  ): Pick<FolderListing, 'files' | 'folders'> => {
+    const files: string[] = [];
+    const folders: string[] = [];
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!filter.isSkippedDir(e.name, rel) && !ignoredBy(active, rel, true)) visit(rel, active);
-      } else if (e.isFile() && filter.isSourceFile(rel) && !ignoredBy(active, rel, false)) {
-        const st = statSync(join(root, rel), { throwIfNoEntry: false });
-        if (st) out.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+        if (!filter.isSkippedDir(e.name, rel) && !ignoredBy(rulesHere(), rel, true)) folders.push(e.name);
+      } else if (e.isFile() && filter.isSourceFile(rel) && !ignoredBy(rulesHere(), rel, false)) {
+        files.push(e.name);
       }
     }
+    return { files, folders };
   };
-  visit('', []);
-  return out;
+
+  /** `parentRules` is evaluated only when a folder must be listed again. */
+  const visit = (dirRel: string, parentRules: () => ActiveRules, trustPrevious: boolean): void => {
+    const dir = dirRel ? prefix + dirRel : root;
+    // Stat before listing: a change after the stat shows as a new mtime next time.
+    const st = statIfAny(dir);
+    if (!st?.isDirectory()) return;
+    const old = previous?.get(dirRel);
+    const reuse = trustPrevious && old?.mtimeMs === st.mtimeMs;
+    let entries: Dirent[] | undefined;
+    if (!reuse) {
+      listed++;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return; // vanished or unreadable folder: nothing to find there
+      }
+    }
+    const hasGitignore = entries ? entries.some((e) => e.name === '.gitignore') : old!.hasGitignore;
+    let active: ActiveRules | undefined;
+    const rulesHere = (): ActiveRules => {
+      if (!active) {
+        const own = rules.rulesIn(dirRel, hasGitignore);
+        active = own ? [...parentRules(), { base: dirRel, rules: own }] : parentRules();
+      }
+      return active;
+    };
+    const listing = entries
+      ? { mtimeMs: trustedMtime(st.mtimeMs), hasGitignore, ...list(dirRel, entries, rulesHere) }
+      : old!;
+    listings.set(dirRel, listing);
+
+    const base = dirRel ? `${dirRel}/` : '';
+    for (const name of listing.files) {
+      const rel = base + name;
+      const file = statIfAny(prefix + rel);
+      if (file?.isFile()) onFile(rel, file.size, file.mtimeMs);
+    }
+    // A .gitignore that came or went changes what every folder below may hold.
+    const trustBelow = trustPrevious && (!old || old.hasGitignore === hasGitignore);
+    for (const name of listing.folders) visit(base + name, rulesHere, trustBelow);
+  };
+
+  visit('', () => [], previous !== undefined);
+  return { listings, listed };
 }

@@ -1,14 +1,16 @@
 /**
  * The persisted scan cache: per file, its size and mtime when last scanned and what the scan
- * found. A file whose size and mtime are unchanged is never read again. The whole cache is
- * discarded when its key (finder options, SDK version) differs, so a changed config or marker
- * list can never be answered from old results.
+ * found; per folder, its mtime when last listed; and the rules files those listings were made
+ * under. A file whose size and mtime are unchanged is never read again, and a folder whose mtime
+ * is unchanged is not listed again. The whole cache is discarded when its key (finder options,
+ * SDK version) differs, so a changed config or marker list can never be answered from old results.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileScan } from './extract.js';
+import type { FolderListing, RulesStamps } from './files.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** `0` marks a file that the text prefilter rejected: it holds no flow and no problem. */
 export type CachedScan = FileScan | 0;
@@ -17,14 +19,39 @@ export interface CacheEntry {
   size: number;
   mtimeMs: number;
   scan: CachedScan;
+  /**
+   * Hash of the text of a file that was parsed (few are: most fail the text prefilter), so that
+   * one touched, or checked again for a racy mtime, with its text unchanged is not parsed again.
+   */
+  digest?: string;
 }
 
-interface CacheFileV1 {
+/** What one scan leaves for the next. */
+export interface ScanState {
+  entries: Map<string, CacheEntry>;
+  /** Folder listings, or undefined when the next walk must list every folder. */
+  listings: Map<string, FolderListing> | undefined;
+  rules: RulesStamps;
+}
+
+/**
+ * The file as written: flat arrays, which parse about three times faster than a 50,000-key object.
+ * One record per folder that has a listing or cached files; its subfolders are the records below it.
+ */
+interface CacheFileV2 {
   format: typeof FORMAT;
   key: string;
-  /** rel → [size, mtimeMs, scan]; tuples keep a 50,000-file cache small and quick to parse. */
-  files: Record<string, [number, number, CachedScan]>;
+  /** Rules file → [size, mtimeMs], -1 when absent. */
+  rules: Record<string, [number, number]>;
+  folders: FolderRecord[];
 }
+
+/**
+ * [folder, mtimeMs or null when it has no listing, has a .gitignore (1) or not (0), files], where
+ * files is flat: name, size, mtimeMs, then 0 when the text could hold no flow or [digest, scan]
+ * when it was parsed, then the next file.
+ */
+type FolderRecord = [string, number | null, 0 | 1, Array<string | number | 0 | [string, CachedScan]>];
 
 /** Where a project's state lives; `.flowport/` ignores itself so it never shows in `git status`. */
 export function stateDir(root: string): string {
@@ -46,27 +73,56 @@ export function defaultCachePath(root: string): string {
   return join(stateDir(root), 'cache', 'flows.json');
 }
 
-export function readScanCache(path: string, key: string): Map<string, CacheEntry> {
-  const entries = new Map<string, CacheEntry>();
-  let parsed: CacheFileV1;
+/** The saved state, or undefined when there is none usable (missing, corrupt, other key). */
+export function readScanCache(path: string, key: string): ScanState | undefined {
+  let parsed: CacheFileV2;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as CacheFileV1;
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as CacheFileV2;
   } catch {
-    return entries; // missing or corrupt: a cold scan rebuilds it
+    return undefined; // missing or corrupt: a cold scan rebuilds it
   }
-  if (parsed.format !== FORMAT || parsed.key !== key || typeof parsed.files !== 'object') return entries;
-  for (const rel in parsed.files) {
-    const [size, mtimeMs, scan] = parsed.files[rel]!;
-    entries.set(rel, { size, mtimeMs, scan });
+  if (parsed.format !== FORMAT || parsed.key !== key || !Array.isArray(parsed.folders)) return undefined;
+  if (typeof parsed.rules !== 'object') return undefined;
+
+  const entries = new Map<string, CacheEntry>();
+  const listings = new Map<string, FolderListing>();
+  for (const [rel, mtimeMs, hasGitignore, flat] of parsed.folders) {
+    const base = rel ? `${rel}/` : '';
+    const names: string[] = [];
+    for (let i = 0; i < flat.length; i += 4) {
+      const name = flat[i] as string;
+      const parsedScan = flat[i + 3] as 0 | [string, CachedScan];
+      const entry: CacheEntry = { size: flat[i + 1] as number, mtimeMs: flat[i + 2] as number, scan: 0 };
+      if (parsedScan !== 0) [entry.digest, entry.scan] = parsedScan;
+      entries.set(base + name, entry);
+      names.push(name);
+    }
+    if (mtimeMs !== null) listings.set(rel, { mtimeMs, hasGitignore: hasGitignore === 1, files: names, folders: [] });
   }
-  return entries;
+  for (const rel of listings.keys()) {
+    if (rel === '') continue;
+    const [parent, name] = splitParent(rel);
+    listings.get(parent)?.folders.push(name);
+  }
+  return { entries, listings, rules: new Map(Object.entries(parsed.rules)) };
 }
 
 /** Writes via a temp file and rename, so a reader never sees half a cache. Best effort. */
-export function writeScanCache(path: string, key: string, entries: Map<string, CacheEntry>, root: string): void {
-  const files: CacheFileV1['files'] = {};
-  for (const [rel, e] of entries) files[rel] = [e.size, e.mtimeMs, e.scan];
-  const body: CacheFileV1 = { format: FORMAT, key, files };
+export function writeScanCache(path: string, key: string, state: ScanState, root: string): void {
+  const records = new Map<string, FolderRecord>();
+  for (const [rel, l] of state.listings ?? []) records.set(rel, [rel, l.mtimeMs, l.hasGitignore ? 1 : 0, []]);
+  for (const [rel, e] of state.entries) {
+    const [parent, name] = splitParent(rel);
+    let record = records.get(parent);
+    if (!record) records.set(parent, (record = [parent, null, 0, []]));
+    record[3].push(name, e.size, e.mtimeMs, e.digest === undefined ? 0 : [e.digest, e.scan]);
+  }
+  const body: CacheFileV2 = {
+    format: FORMAT,
+    key,
+    rules: Object.fromEntries(state.rules),
+    folders: [...records.values()],
+  };
   try {
     ensureStateDir(root);
     mkdirSync(dirname(path), { recursive: true });
@@ -76,4 +132,9 @@ export function writeScanCache(path: string, key: string, entries: Map<string, C
   } catch {
     // A read-only checkout still gets correct results, only slower next time.
   }
+}
+
+function splitParent(rel: string): [string, string] {
+  const slash = rel.lastIndexOf('/');
+  return slash < 0 ? ['', rel] : [rel.slice(0, slash), rel.slice(slash + 1)];
 }

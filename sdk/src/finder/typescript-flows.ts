@@ -11,10 +11,24 @@ import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Diagnostic, FlowDetails, FlowFinder, FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
 import type { FileScan } from './extract.js';
-import { IgnoreRules, listSourceFiles, PathFilter, type FileSelection } from './files.js';
+import {
+  IgnoreRules,
+  PathFilter,
+  trustedMtime,
+  walkSourceFiles,
+  type FileSelection,
+  type FolderListing,
+} from './files.js';
 import { DEFINE_FLOW, mayContainFlow, type CallMarker } from './markers.js';
 import { loadParser, scanSource } from './parse.js';
-import { defaultCachePath, readScanCache, writeScanCache, type CacheEntry, type CachedScan } from './scan-cache.js';
+import {
+  defaultCachePath,
+  readScanCache,
+  writeScanCache,
+  type CacheEntry,
+  type CachedScan,
+  type ScanState,
+} from './scan-cache.js';
 
 export interface TypeScriptFlowsOptions extends FileSelection {
   /** Project root; every path is reported relative to it. */
@@ -29,6 +43,8 @@ export interface TypeScriptFlowsOptions extends FileSelection {
 export interface ScanStats {
   files: number;
   cacheHits: number;
+  /** Folders listed with readdir; the others were unchanged since the last scan. */
+  foldersListed: number;
   read: number;
   parsed: number;
   ms: number;
@@ -37,7 +53,7 @@ export interface ScanStats {
 /** What an incremental update changed. */
 export interface IndexUpdate {
   flows: FlowDetails[];
-  /** Files whose flows were re-read. */
+  /** Files whose flows may have changed: added, deleted, or read again with a different text. */
   rescanned: string[];
 }
 
@@ -49,21 +65,21 @@ export function typescriptFlows(options: TypeScriptFlowsOptions): FlowIndex {
 export class FlowIndex implements FlowFinder {
   readonly root: string;
   private readonly markers: CallMarker[];
-  private readonly filter: PathFilter;
+  private filter: PathFilter | undefined;
   private readonly rules: IgnoreRules;
   private readonly cachePath: string | undefined;
   private readonly cacheKey: string;
   private entries = new Map<string, CacheEntry>();
+  private listings: Map<string, FolderListing> | undefined;
   private scanned = false;
   private writeTimer: NodeJS.Timeout | undefined;
   private flowsCache: FlowDetails[] = [];
   private diagnosticsCache: Diagnostic[] = [];
-  lastScan: ScanStats = { files: 0, cacheHits: 0, read: 0, parsed: 0, ms: 0 };
+  lastScan: ScanStats = { files: 0, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
 
   constructor(private readonly options: TypeScriptFlowsOptions) {
     this.root = options.root;
     this.markers = [DEFINE_FLOW, ...(options.markers ?? [])];
-    this.filter = new PathFilter(options);
     this.rules = new IgnoreRules(this.root);
     const cache = options.cache ?? true;
     this.cachePath = cache === false ? undefined : cache === true ? defaultCachePath(this.root) : cache.path;
@@ -101,29 +117,43 @@ export class FlowIndex implements FlowFinder {
   /** Full scan, reusing unchanged files' results from memory or the persisted cache. */
   async scanAll(): Promise<FlowDetails[]> {
     const started = performance.now();
-    if (!this.scanned && this.cachePath) this.entries = readScanCache(this.cachePath, this.cacheKey);
-    const listed = listSourceFiles(this.root, this.filter, this.rules);
-    const next = new Map<string, CacheEntry>();
-    const stats: ScanStats = { files: listed.length, cacheHits: 0, read: 0, parsed: 0, ms: 0 };
-    let changed = listed.length !== this.entries.size;
-    for (const file of listed) {
-      const old = this.entries.get(file.rel);
-      if (old && old.size === file.size && old.mtimeMs === file.mtimeMs) {
-        stats.cacheHits++;
-        next.set(file.rel, old);
-        continue;
-      }
-      changed = true;
-      const entry: CacheEntry = { size: file.size, mtimeMs: file.mtimeMs, scan: 0 };
-      next.set(file.rel, entry);
-      const text = this.readCandidate(file.rel, stats);
-      if (text === undefined) continue;
-      await loadParser();
-      entry.scan = meaningful(scanSource(text, extname(file.rel), this.markers));
+    if (!this.scanned && this.cachePath) {
+      const saved = readScanCache(this.cachePath, this.cacheKey);
+      if (saved) this.restore(saved);
     }
+    const filter = await this.pathFilter();
+    if (this.listings && (this.rules.changedWhileWalking || !this.rules.unchanged())) {
+      this.rules.forget();
+      this.listings = undefined;
+    }
+    const previous = this.entries;
+    const next = new Map<string, CacheEntry>();
+    const changedFiles: Array<[string, CacheEntry, CacheEntry | undefined]> = [];
+    const walk = walkSourceFiles(this.root, filter, this.rules, this.listings, (rel, size, mtimeMs) => {
+      const old = previous.get(rel);
+      if (old && old.size === size && old.mtimeMs === mtimeMs) {
+        next.set(rel, old);
+        return;
+      }
+      const entry: CacheEntry = { size, mtimeMs, scan: 0 };
+      next.set(rel, entry);
+      changedFiles.push([rel, entry, old]);
+    });
+    const stats: ScanStats = {
+      files: next.size,
+      cacheHits: next.size - changedFiles.length,
+      foldersListed: walk.listed,
+      read: 0,
+      parsed: 0,
+      ms: 0,
+    };
+    for (const [rel, entry, old] of changedFiles) await this.scanFile(rel, entry, old, stats);
+    // Nothing re-read or re-listed and the same count means the same state: nothing to save.
+    const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
+    this.listings = this.rules.changedWhileWalking ? undefined : walk.listings;
     this.scanned = true;
-    if (changed && this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.entries, this.root);
+    if (changed && this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
     this.assemble();
     stats.ms = performance.now() - started;
     this.lastScan = stats;
@@ -142,31 +172,33 @@ export class FlowIndex implements FlowFinder {
     const rels = paths.map((p) => (isAbsolute(p) ? relative(this.root, p) : p).split(sep).join('/'));
     if (rels.some((r) => r === '.gitignore' || r.endsWith('/.gitignore') || r === '.git/info/exclude')) {
       this.rules.forget();
+      this.listings = undefined;
       await this.scanAll();
       return { flows: this.flowsCache, rescanned: rels };
     }
-    const stats: ScanStats = { files: this.entries.size, cacheHits: 0, read: 0, parsed: 0, ms: 0 };
+    const filter = await this.pathFilter();
+    const stats: ScanStats = { files: this.entries.size, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
     const rescanned: string[] = [];
+    let reread = false;
     for (const rel of rels) {
       if (rel.startsWith('..')) continue;
       const st = statSync(join(this.root, rel), { throwIfNoEntry: false });
-      const considered = st?.isFile() && this.filter.considers(rel) && !this.rules.ignores(rel, false);
+      const considered = st?.isFile() && filter.considers(rel) && !this.rules.ignores(rel, false);
       if (!considered || !st) {
         if (this.entries.delete(rel)) rescanned.push(rel);
         continue;
       }
       const old = this.entries.get(rel);
       if (old && old.size === st.size && old.mtimeMs === st.mtimeMs) continue;
-      const text = this.readCandidate(rel, stats);
-      if (text !== undefined) await loadParser();
-      const scan = text === undefined ? 0 : meaningful(scanSource(text, extname(rel), this.markers));
-      this.entries.set(rel, { size: st.size, mtimeMs: st.mtimeMs, scan });
-      rescanned.push(rel);
+      const entry: CacheEntry = { size: st.size, mtimeMs: st.mtimeMs, scan: 0 };
+      await this.scanFile(rel, entry, old, stats);
+      this.entries.set(rel, entry);
+      reread = true;
+      // The same text (a touch, a racy mtime checked again) keeps the very same scan object.
+      if (entry.scan !== old?.scan) rescanned.push(rel);
     }
-    if (rescanned.length > 0) {
-      this.scheduleCacheWrite();
-      this.assemble();
-    }
+    if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
+    if (rescanned.length > 0) this.assemble();
     return { flows: this.flowsCache, rescanned };
   }
 
@@ -184,21 +216,46 @@ export class FlowIndex implements FlowFinder {
   flush(): void {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
-    if (this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.entries, this.root);
+    if (this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
   }
 
-  /** Reads a changed file; undefined when it is gone or cannot hold a flow (no parse needed). */
-  private readCandidate(rel: string, stats: ScanStats): string | undefined {
+  private async pathFilter(): Promise<PathFilter> {
+    this.filter ??= await PathFilter.create(this.options);
+    return this.filter;
+  }
+
+  private state(): ScanState {
+    return { entries: this.entries, listings: this.listings, rules: this.rules.stamps };
+  }
+
+  private restore(saved: ScanState): void {
+    this.entries = saved.entries;
+    this.listings = saved.listings;
+    this.rules.restore(saved.rules);
+  }
+
+  /**
+   * Fills `entry` for a new or changed file: read it, drop it cheaply when its text cannot hold a
+   * marker, reuse the old scan when the text is the same, parse it otherwise.
+   */
+  private async scanFile(rel: string, entry: CacheEntry, old: CacheEntry | undefined, stats: ScanStats): Promise<void> {
     let text: string;
     try {
       text = readFileSync(join(this.root, rel), 'utf8');
     } catch {
-      return undefined;
+      return; // gone since the walk: no flows
     }
     stats.read++;
-    if (!mayContainFlow(text, this.markers)) return undefined;
+    entry.mtimeMs = trustedMtime(entry.mtimeMs);
+    if (!mayContainFlow(text, this.markers)) return;
+    entry.digest = createHash('sha1').update(text).digest('base64');
+    if (old?.digest === entry.digest) {
+      entry.scan = old.scan;
+      return;
+    }
     stats.parsed++;
-    return text;
+    await loadParser();
+    entry.scan = meaningful(scanSource(text, extname(rel), this.markers));
   }
 
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { typescriptFlows, type FlowIndex } from '../../../sdk/src/index.js';
-import { tempDir, writeTree } from '../../helpers/tmp.js';
+import { backdate, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const flow = (name: string) =>
   `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: '${name}' }, async () => 1);\n`;
@@ -40,15 +40,20 @@ test('gitignore (nested, negated), node_modules, .flowport and exclude/include g
 test('the cache never serves stale flows: edit, same-size edit, touch, add, delete, rename, .gitignore', async () => {
   const root = tempDir();
   writeTree(root, { 'a/one.ts': flow('one'), 'b/two.ts': flow('two'), 'c/plain.ts': 'export const x = 1;\n' });
+  backdate(root);
 
   const cold = await run(root);
   assert.deepEqual(cold.names, ['one', 'two']);
   assert.equal(cold.stats.parsed, 2);
+  assert.equal(cold.stats.foldersListed, 4);
+  backdate(root); // and settle: the cache's own .flowport/ folder changed the root's mtime
+  await run(root);
 
   const warm = await run(root);
   assert.deepEqual(warm.names, ['one', 'two']);
   assert.equal(warm.stats.cacheHits, 3, 'nothing changed: every file comes from the cache');
   assert.equal(warm.stats.read, 0);
+  assert.equal(warm.stats.foldersListed, 0, 'no folder changed: none is listed again');
 
   writeFileSync(join(root, 'a/one.ts'), flow('one-renamed'));
   assert.deepEqual((await run(root)).names, ['one-renamed', 'two'], 'edited');
@@ -58,10 +63,15 @@ test('the cache never serves stale flows: edit, same-size edit, touch, add, dele
   assert.equal(statSync(join(root, 'b/two.ts')).size, before.size);
   assert.deepEqual((await run(root)).names, ['one-renamed', 'owt'], 'same-size edit');
 
+  backdate(root);
+  await run(root);
   const future = new Date(Date.now() + 5000);
   utimesSync(join(root, 'c/plain.ts'), future, future);
+  utimesSync(join(root, 'a/one.ts'), future, future);
   const touched = await run(root);
-  assert.equal(touched.stats.read, 1, 'touched file is read again');
+  assert.equal(touched.stats.read, 2, 'touched files are read again');
+  assert.equal(touched.stats.parsed, 0, 'their text is unchanged: no parse');
+  assert.deepEqual(touched.names, ['one-renamed', 'owt']);
 
   writeTree(root, { 'd/three.ts': flow('three') });
   assert.deepEqual((await run(root)).names, ['one-renamed', 'owt', 'three'], 'added');
@@ -81,6 +91,69 @@ test('the cache never serves stale flows: edit, same-size edit, touch, add, dele
   assert.deepEqual((await run(root)).names, ['one-renamed', 'three'], '.gitignore emptied');
 });
 
+test('a change that keeps the size and the mtime is seen when the mtime was too recent to trust', async () => {
+  // Coarse filesystem clocks give two writes within one tick the same mtime. The first scan reads
+  // the file within that tick; the second write must still show.
+  const root = tempDir();
+  writeTree(root, { 'a.ts': flow('first') });
+  const { mtime } = statSync(join(root, 'a.ts'));
+  assert.deepEqual((await run(root)).names, ['first']);
+  writeFileSync(join(root, 'a.ts'), flow('other'));
+  utimesSync(join(root, 'a.ts'), mtime, mtime);
+  assert.deepEqual((await run(root)).names, ['other']);
+
+  backdate(root);
+  await run(root); // read once more, now with an mtime old enough to trust
+  const settled = await run(root);
+  assert.deepEqual([settled.stats.read, settled.stats.foldersListed], [0, 0]);
+});
+
+test('folder listings: only changed folders are listed again, and rules changes are seen', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'src/a.ts': flow('a'),
+    'src/deep/b.ts': flow('b'),
+    'lib/c.ts': flow('c'),
+    'lib/gen/d.ts': flow('d'),
+  });
+  await run(root);
+  backdate(root);
+  await run(root);
+  assert.equal((await run(root)).stats.foldersListed, 0);
+
+  writeTree(root, { 'src/deep/e.ts': flow('e') });
+  const added = await run(root);
+  assert.deepEqual(added.names, ['a', 'b', 'c', 'd', 'e']);
+  assert.equal(added.stats.foldersListed, 1, 'only src/deep changed');
+
+  // A .gitignore added in lib changes lib's mtime: lib and everything below it is listed again.
+  writeTree(root, { 'lib/.gitignore': 'gen/\n' });
+  assert.deepEqual((await run(root)).names, ['a', 'b', 'c', 'e']);
+
+  // Editing a .gitignore changes no folder's mtime: its own stamp says the listings are stale.
+  backdate(root);
+  await run(root);
+  assert.equal((await run(root)).stats.foldersListed, 0, 'settled');
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  writeFileSync(join(root, 'lib/.gitignore'), '# nothing ignored\n');
+  utimesSync(join(root, 'lib/.gitignore'), aMinuteAgo, aMinuteAgo);
+  assert.deepEqual((await run(root)).names, ['a', 'b', 'c', 'd', 'e']);
+
+  // So does .git/info/exclude, which sits in a folder the walk never lists.
+  backdate(root);
+  await run(root);
+  assert.equal((await run(root)).stats.foldersListed, 0, 'settled');
+  mkdirSync(join(root, '.git/info'), { recursive: true });
+  writeFileSync(join(root, '.git/info/exclude'), 'src/\n');
+  assert.deepEqual((await run(root)).names, ['c', 'd']);
+
+  // A folder that goes away takes its files with it, and one that comes back brings them.
+  renameSync(join(root, 'lib'), join(root, 'lib2'));
+  assert.deepEqual((await run(root)).names, ['c', 'd']);
+  rmSync(join(root, '.git/info/exclude'));
+  assert.deepEqual((await run(root)).names, ['a', 'b', 'c', 'd', 'e']);
+});
+
 test('changed finder options (as from a changed config) discard the cache', async () => {
   const root = tempDir();
   writeTree(root, {
@@ -97,6 +170,7 @@ test('changed finder options (as from a changed config) discard the cache', asyn
 test('a corrupt cache file is ignored and rebuilt', async () => {
   const root = tempDir();
   writeTree(root, { 'a.ts': flow('a'), '.flowport/cache/flows.json': '{"format":1,"key":' });
+  backdate(root);
   assert.deepEqual((await run(root)).names, ['a']);
   assert.equal((await run(root)).stats.cacheHits, 1);
 });
