@@ -84,7 +84,8 @@ flowsRun();
 await new Promise((resolve) => setTimeout(resolve, 2100));
 flowsRun();
 const listFile = join(scratch, 'considered.json');
-writeFileSync(listFile, JSON.stringify(consideredFiles()));
+const considered = consideredFiles();
+writeFileSync(listFile, JSON.stringify(considered));
 const bareReader = `const fs=require('fs');for(const f of JSON.parse(fs.readFileSync(${JSON.stringify(listFile)},'utf8')))fs.readFileSync(f,'utf8');`;
 const warm = [];
 const bare = [];
@@ -148,7 +149,7 @@ const targets = {
 const rows = [
   [
     'corpus',
-    `${consideredFiles().length} files considered, ${expected.length} expected flows${values.corpus ? ` (${values.corpus})` : ''}`,
+    `${considered.length} files considered, ${expected.length} expected flows${values.corpus ? ` (${values.corpus})` : ''}`,
   ],
   [
     'correct',
