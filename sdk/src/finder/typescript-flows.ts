@@ -1,9 +1,10 @@
 /**
  * The default {@link FlowFinder}: flows declared in TypeScript/JavaScript source.
  *
- * Pipeline per run: list files (gitignore-aware) → for each, reuse the cached scan when size and
- * mtime are unchanged → otherwise read it, drop it cheaply when the text cannot hold a marker →
- * parse the rest with typescript-estree → assemble ids, groupings and project-wide diagnostics.
+ * Pipeline per run: walk the tree (gitignore-aware; a folder whose mtime is unchanged is not listed
+ * again) → for each file, reuse the cached scan when size and mtime are unchanged → otherwise read
+ * it, drop it cheaply when the text cannot hold a marker, reuse the scan when the text is the same
+ * → parse the rest with typescript-estree → assemble ids, groupings and project-wide diagnostics.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -122,7 +123,7 @@ export class FlowIndex implements FlowFinder {
       if (saved) this.restore(saved);
     }
     const filter = await this.pathFilter();
-    if (this.listings && (this.rules.changedWhileWalking || !this.rules.unchanged())) {
+    if (this.rules.changedWhileWalking || !this.rules.unchanged()) {
       this.rules.forget();
       this.listings = undefined;
     }
