@@ -15,7 +15,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   // Batches a burst of saves (a branch switch, a formatter) into one update per folder.
   const queue = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
-    if (!state || uri.fsPath.includes('/node_modules/') || uri.fsPath.includes('/.flowport/')) return;
+    if (!state || /\/(node_modules|\.git|\.flowport)(\/|$)/.test(uri.fsPath)) return;
     const key = state.folder.uri.toString();
     pending.set(key, (pending.get(key) ?? new Set()).add(uri.fsPath));
     clearTimeout(timer);
@@ -34,6 +34,11 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
     w.onDidCreate(queue);
     w.onDidDelete(queue);
   }
+  // A folder deleted, created or renamed is reported as the folder alone, which SOURCE_GLOB does
+  // not match: the host drops what was under a deleted path and lists a new folder.
+  const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+  folders.onDidCreate(queue);
+  folders.onDidDelete(queue);
   const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
   const restart = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
@@ -49,6 +54,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   context.subscriptions.push(
     sources,
     gitignores,
+    folders,
     configs,
     vscode.workspace.onDidChangeWorkspaceFolders(() => void store.refreshAll()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void store.refreshAll()),

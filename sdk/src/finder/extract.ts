@@ -4,8 +4,16 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
-import { readFlowTag } from './jsdoc.js';
+import { jsdocBefore, readFlowTag } from './jsdoc.js';
 import type { CallMarker } from './markers.js';
+import { isNode, isShadowed } from './scope.js';
+
+/**
+ * Part of the scan cache's key: bump it whenever the same text can yield other flows or problems,
+ * so that caches written by an earlier finder are not trusted (the SDK version alone moves too
+ * rarely for that).
+ */
+export const EXTRACT_VERSION = 2;
 
 /** A flow as found in one file, before it gets its project-wide id and paths. */
 export interface ScannedFlow {
@@ -34,7 +42,7 @@ interface Binding {
   marker: CallMarker;
   /** `defineFlow`, or `df` after `import { defineFlow as df }`. */
   locals: Set<string>;
-  /** `fp` after `import * as fp from 'flowport'` or `const fp = require('flowport')`. */
+  /** `fp` after `import * as fp from 'flowport'`, `import fp = require('flowport')` or `const fp = require('flowport')`. */
   namespaces: Set<string>;
 }
 
@@ -45,7 +53,7 @@ export function extractFlows(program: TSESTree.Program, text: string, markers: r
   walk(program, [], (node, ancestors) => {
     if (node.type !== 'CallExpression') return;
     for (const b of bindings) {
-      if (isMarkerCall(node, b)) {
+      if (isMarkerCall(node, b, ancestors)) {
         readCallFlow(node, ancestors, b.marker, scan);
         return;
       }
@@ -68,6 +76,14 @@ function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
         }
       }
     }
+    if (
+      stmt.type === 'TSImportEqualsDeclaration' &&
+      stmt.importKind !== 'type' &&
+      stmt.moduleReference.type === 'TSExternalModuleReference' &&
+      stmt.moduleReference.expression.value === marker.module
+    ) {
+      b.namespaces.add(stmt.id.name);
+    }
     // CommonJS: const { defineFlow } = require('flowport') / const fp = require('flowport')
     if (stmt.type === 'VariableDeclaration') {
       for (const d of stmt.declarations) {
@@ -86,7 +102,7 @@ function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
   return b;
 }
 
-function isRequireOf(init: TSESTree.Expression | null, module: string): boolean {
+function isRequireOf(init: TSESTree.Expression | null | undefined, module: string): boolean {
   return (
     init?.type === 'CallExpression' &&
     init.callee.type === 'Identifier' &&
@@ -96,12 +112,16 @@ function isRequireOf(init: TSESTree.Expression | null, module: string): boolean 
   );
 }
 
-function isMarkerCall(call: TSESTree.CallExpression, b: Binding): boolean {
+/** `ancestors` tell whether a local function or variable hides the imported name at the call. */
+function isMarkerCall(call: TSESTree.CallExpression, b: Binding, ancestors: readonly Node[]): boolean {
   const callee = call.callee;
-  if (callee.type === 'Identifier') return b.locals.has(callee.name);
+  if (callee.type === 'Identifier') return b.locals.has(callee.name) && !isShadowed(callee.name, ancestors);
   if (callee.type !== 'MemberExpression' || memberName(callee) !== b.marker.callee) return false;
-  if (b.marker.module === undefined) return true;
-  return callee.object.type === 'Identifier' && b.namespaces.has(callee.object.name);
+  const { module } = b.marker;
+  if (module === undefined) return true;
+  if (isRequireOf(callee.object, module)) return true; // require('flowport').defineFlow(…)
+  const object = callee.object;
+  return object.type === 'Identifier' && b.namespaces.has(object.name) && !isShadowed(object.name, ancestors);
 }
 
 function readCallFlow(call: TSESTree.CallExpression, ancestors: Node[], marker: CallMarker, scan: FileScan): void {
@@ -136,27 +156,64 @@ function readCallFlow(call: TSESTree.CallExpression, ancestors: Node[], marker: 
   scan.flows.push({ name, line, description: literalString(props.get('description')) ?? '', attributes });
 }
 
-/** `export function f` / `export const f = () => …` with a `@flow` JSDoc tag directly above. */
+/**
+ * Functions with a `@flow` JSDoc tag directly above that the module exports: `export function f`,
+ * `export const f = () => …`, `export default function`, or declared first and exported by
+ * `export { f }` / `export { f as g }`.
+ */
 function readTaggedFunctions(program: TSESTree.Program, text: string, scan: FileScan): void {
-  const comments = (program.comments ?? []).filter((c) => c.type === 'Block' && c.value.startsWith('*'));
-  if (comments.length === 0) return;
+  let exportedLater: Map<string, string> | undefined;
+  let previousEnd = 0;
   for (const stmt of program.body) {
-    if (stmt.type !== 'ExportNamedDeclaration' || !stmt.declaration) continue;
-    const exported = exportedFunctionName(stmt.declaration);
-    if (!exported) continue;
-    const doc = jsdocBefore(stmt, comments, text);
-    const tag = doc && readFlowTag(doc.value);
+    const start = previousEnd;
+    previousEnd = stmt.range[1];
+    const fn = taggableFunction(stmt);
+    if (!fn) continue;
+    const doc = jsdocBefore(text, start, stmt.range[0]);
+    const tag = doc === undefined ? undefined : readFlowTag(doc);
     if (!tag) continue;
+    let exportName: string | undefined = fn.exportName;
+    if (!exportName && fn.local) {
+      exportedLater ??= localExports(program);
+      exportName = exportedLater.get(fn.local);
+    }
+    if (!exportName) continue; // not exported: a helper, not a flow
+    const name = tag.name ?? fn.local;
+    if (!name) {
+      scan.problems.push({
+        line: stmt.loc.start.line,
+        severity: 'error',
+        message: 'an anonymous default export needs a name after the tag: @flow <name>',
+      });
+      continue;
+    }
     scan.flows.push({
-      name: tag.name ?? exported,
+      name,
       line: stmt.loc.start.line,
       description: tag.description,
-      attributes: { marker: 'jsdoc', exportName: exported },
+      attributes: { marker: 'jsdoc', exportName },
     });
   }
 }
 
-function exportedFunctionName(decl: TSESTree.NamedExportDeclarations): string | undefined {
+/** A top-level function a JSDoc tag can mark: its local name and, when exported right there, its export name. */
+function taggableFunction(stmt: TSESTree.ProgramStatement): { local?: string; exportName?: string } | undefined {
+  if (stmt.type === 'ExportDefaultDeclaration') {
+    const d = stmt.declaration;
+    const isFunction =
+      d.type === 'FunctionDeclaration' || d.type === 'FunctionExpression' || d.type === 'ArrowFunctionExpression';
+    return isFunction ? { local: d.id?.name, exportName: 'default' } : undefined;
+  }
+  if (stmt.type === 'ExportNamedDeclaration') {
+    const local = stmt.declaration && functionName(stmt.declaration);
+    return local ? { local, exportName: local } : undefined;
+  }
+  const local = functionName(stmt);
+  return local ? { local } : undefined;
+}
+
+/** `function f` or `const f = () => …` / `const f = function …`. */
+function functionName(decl: TSESTree.Node): string | undefined {
   if (decl.type === 'FunctionDeclaration') return decl.id?.name;
   if (decl.type === 'VariableDeclaration' && decl.kind === 'const' && decl.declarations.length === 1) {
     const d = decl.declarations[0]!;
@@ -171,25 +228,28 @@ function exportedFunctionName(decl: TSESTree.NamedExportDeclarations): string | 
   return undefined;
 }
 
-/** The JSDoc block that ends right before `node`, with only whitespace between them. */
-function jsdocBefore(node: Node, comments: TSESTree.Comment[], text: string): TSESTree.Comment | undefined {
-  let last: TSESTree.Comment | undefined;
-  for (const c of comments) {
-    if (c.range[1] > node.range[0]) break;
-    last = c;
+/** Local name → exported name, from `export { a, b as c }` (not re-exports from another module). */
+function localExports(program: TSESTree.Program): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const stmt of program.body) {
+    if (stmt.type !== 'ExportNamedDeclaration' || stmt.source || stmt.exportKind === 'type') continue;
+    for (const s of stmt.specifiers) {
+      if (s.local.type === 'Identifier' && !out.has(s.local.name)) out.set(s.local.name, nameOf(s.exported));
+    }
   }
-  // A comment separated from the declaration by code documents something else.
-  return last && text.slice(last.range[1], node.range[0]).trim() === '' ? last : undefined;
+  return out;
 }
 
 function exportNameOf(ancestors: Node[]): string | undefined {
-  // Nearest declaration that binds the call's result: `export const x = defineFlow(…)`.
+  // Nearest declaration that binds the call's result: `export const x = defineFlow(…)`, or a
+  // top-level `const x = defineFlow(…)` exported by `export { x }`.
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const a = ancestors[i]!;
     if (a.type === 'ExportDefaultDeclaration') return 'default';
     if (a.type === 'VariableDeclarator' && a.id.type === 'Identifier') {
-      const exported = ancestors[i - 2]?.type === 'ExportNamedDeclaration';
-      return exported ? a.id.name : undefined;
+      if (ancestors[i - 2]?.type === 'ExportNamedDeclaration') return a.id.name;
+      const program = ancestors[i - 2];
+      return program?.type === 'Program' ? localExports(program).get(a.id.name) : undefined;
     }
     if (a.type.startsWith('Function') || a.type === 'ArrowFunctionExpression') return undefined;
   }
@@ -243,8 +303,4 @@ function walk(node: Node, ancestors: Node[], visit: (node: Node, ancestors: Node
     }
   }
   ancestors.pop();
-}
-
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
 }

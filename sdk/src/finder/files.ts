@@ -80,6 +80,17 @@ export class IgnoreRules {
   }
 
   /**
+   * True when git would skip `rel` (a folder when `isDir`): it, or a folder above it, is ignored.
+   * A path inside an ignored folder cannot be re-included (git never lists that folder).
+   */
+  ignoresPath(rel: string, isDir: boolean): boolean {
+    for (let slash = rel.indexOf('/'); slash !== -1; slash = rel.indexOf('/', slash + 1)) {
+      if (this.ignores(rel.slice(0, slash), true)) return true;
+    }
+    return this.ignores(rel, isDir);
+  }
+
+  /**
    * Rules of the `.gitignore` directly in `dir` ('' for the root), or null when it has none.
    * `present`, when known from a listing, says whether the folder holds a `.gitignore`: false
    * skips a read that would only fail, and a change either way since the last read is picked up.
@@ -182,12 +193,13 @@ export class PathFilter {
   }
 
   /** For a single path (incremental updates): are it and its folders all considered? */
-  considers(rel: string): boolean {
+  considers(rel: string, isDir = false): boolean {
     const parts = rel.split('/');
-    for (let i = 0; i < parts.length - 1; i++) {
+    const folders = isDir ? parts.length : parts.length - 1;
+    for (let i = 0; i < folders; i++) {
       if (this.isSkippedDir(parts[i]!, parts.slice(0, i + 1).join('/'))) return false;
     }
-    return this.isSourceFile(rel);
+    return isDir || this.isSourceFile(rel);
   }
 }
 

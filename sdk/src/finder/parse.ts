@@ -40,7 +40,7 @@ export function scanSource(text: string, ext: string, markers: readonly CallMark
   // A BOM would shift nothing in lines but would in offsets; blank it to keep offsets = text.
   const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
   try {
-    const program = parse(source, { loc: true, range: true, comment: true, jsx: JSX_EXTENSIONS.has(ext) });
+    const program = parse(source, { loc: true, range: true, jsx: JSX_EXTENSIONS.has(ext) });
     return extractFlows(program, source, markers);
   } catch (err) {
     const e = err as { lineNumber?: number; message?: string };

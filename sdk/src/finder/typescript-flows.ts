@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Diagnostic, FlowDetails, FlowFinder, FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
-import type { FileScan } from './extract.js';
+import { EXTRACT_VERSION, type FileScan } from './extract.js';
 import {
   IgnoreRules,
   PathFilter,
@@ -86,6 +86,7 @@ export class FlowIndex implements FlowFinder {
     this.cachePath = cache === false ? undefined : cache === true ? defaultCachePath(this.root) : cache.path;
     this.cacheKey = hashKey({
       v: SDK_VERSION,
+      extract: EXTRACT_VERSION,
       markers: this.markers,
       include: options.include,
       exclude: options.exclude,
@@ -102,17 +103,16 @@ export class FlowIndex implements FlowFinder {
     return this.diagnosticsCache;
   }
 
+  /**
+   * A subset is found by a full scan too: a flow asked for by name may have moved to another
+   * file, and a group may have gained one. On a valid cache that scan only stats the files.
+   */
   async findFlows(query: FlowQuery = {}): Promise<FlowDetails[]> {
     query.signal?.throwIfAborted();
+    const flows = await this.scanAll();
+    query.signal?.throwIfAborted();
     const subset = Boolean(query.flows?.length || query.groups?.length);
-    if (subset && this.scanned) {
-      // Refetch: only the files that hold the asked-for flows are checked again.
-      const files = new Set(this.flowsCache.filter((f) => matches(f, query)).map((f) => f.sourceRelative));
-      await this.update([...files].map((rel) => join(this.root, rel)));
-    } else {
-      await this.scanAll();
-    }
-    return subset ? this.flowsCache.filter((f) => matches(f, query)) : this.flowsCache;
+    return subset ? flows.filter((f) => matches(f, query)) : flows;
   }
 
   /** Full scan, reusing unchanged files' results from memory or the persisted cache. */
@@ -163,28 +163,46 @@ export class FlowIndex implements FlowFinder {
 
   /**
    * Incremental update for changed, added or deleted paths (absolute or root-relative), as a
-   * file watcher reports them. A changed `.gitignore` triggers a full (cached) rescan.
+   * file watcher reports them. A deleted folder drops every file under it. A changed `.gitignore`
+   * or a considered path that is now a folder (created, or renamed in) triggers a full (cached)
+   * rescan; other folders (`.git/…`, ignored ones) are passed over.
    */
   async update(paths: string[]): Promise<IndexUpdate> {
     if (!this.scanned) {
       await this.scanAll();
       return { flows: this.flowsCache, rescanned: [] };
     }
-    const rels = paths.map((p) => (isAbsolute(p) ? relative(this.root, p) : p).split(sep).join('/'));
-    if (rels.some((r) => r === '.gitignore' || r.endsWith('/.gitignore') || r === '.git/info/exclude')) {
-      this.rules.forget();
-      this.listings = undefined;
+    const rels = paths
+      .map((p) => (isAbsolute(p) ? relative(this.root, p) : p).split(sep).join('/'))
+      .filter((rel) => rel !== '' && !rel.startsWith('../') && rel !== '..' && !isAbsolute(rel));
+    const filter = await this.pathFilter();
+    const stats = rels.map((rel) => statSync(join(this.root, rel), { throwIfNoEntry: false }));
+    const rulesChanged = rels.some((r) => r === '.gitignore' || r.endsWith('/.gitignore') || r === '.git/info/exclude');
+    const newFolder = rels.some(
+      (rel, i) => stats[i]?.isDirectory() && filter.considers(rel, true) && !this.rules.ignoresPath(rel, true),
+    );
+    if (rulesChanged || newFolder) {
+      if (rulesChanged) {
+        this.rules.forget();
+        this.listings = undefined;
+      }
       await this.scanAll();
       return { flows: this.flowsCache, rescanned: rels };
     }
-    const filter = await this.pathFilter();
-    const stats: ScanStats = { files: this.entries.size, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
+    const scanStats: ScanStats = {
+      files: this.entries.size,
+      cacheHits: 0,
+      foldersListed: 0,
+      read: 0,
+      parsed: 0,
+      ms: 0,
+    };
     const rescanned: string[] = [];
     let reread = false;
-    for (const rel of rels) {
-      if (rel.startsWith('..')) continue;
-      const st = statSync(join(this.root, rel), { throwIfNoEntry: false });
-      const considered = st?.isFile() && filter.considers(rel) && !this.rules.ignores(rel, false);
+    for (const [i, rel] of rels.entries()) {
+      const st = stats[i];
+      if (!st) rescanned.push(...this.dropFolder(rel));
+      const considered = st?.isFile() && filter.considers(rel) && !this.rules.ignoresPath(rel, false);
       if (!considered || !st) {
         if (this.entries.delete(rel)) rescanned.push(rel);
         continue;
@@ -192,7 +210,7 @@ export class FlowIndex implements FlowFinder {
       const old = this.entries.get(rel);
       if (old && old.size === st.size && old.mtimeMs === st.mtimeMs) continue;
       const entry: CacheEntry = { size: st.size, mtimeMs: st.mtimeMs, scan: 0 };
-      await this.scanFile(rel, entry, old, stats);
+      await this.scanFile(rel, entry, old, scanStats);
       this.entries.set(rel, entry);
       reread = true;
       // The same text (a touch, a racy mtime checked again) keeps the very same scan object.
@@ -201,6 +219,14 @@ export class FlowIndex implements FlowFinder {
     if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
     if (rescanned.length > 0) this.assemble();
     return { flows: this.flowsCache, rescanned };
+  }
+
+  /** Forgets every file under a deleted folder; returns their paths. */
+  private dropFolder(rel: string): string[] {
+    const prefix = `${rel}/`;
+    const dropped = [...this.entries.keys()].filter((k) => k.startsWith(prefix));
+    for (const k of dropped) this.entries.delete(k);
+    return dropped;
   }
 
   /**
@@ -271,7 +297,13 @@ export class FlowIndex implements FlowFinder {
     for (const [rel, scan] of withFindings) {
       const sourcePath = join(this.root, rel);
       for (const p of scan.problems) diagnostics.push({ file: sourcePath, ...p });
-      for (const f of scan.flows) flows.push(toDetails(f, rel, sourcePath));
+      const seenInFile = new Map<string, number>();
+      for (const f of scan.flows) {
+        // Ids must stay unique (views key on them) even while a name is duplicated in one file.
+        const nth = (seenInFile.get(f.name) ?? 0) + 1;
+        seenInFile.set(f.name, nth);
+        flows.push(toDetails(f, rel, sourcePath, nth));
+      }
     }
     const byName = new Map<string, FlowDetails[]>();
     for (const f of flows) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
@@ -297,10 +329,11 @@ function meaningful(scan: FileScan): CachedScan {
   return scan.flows.length || scan.problems.length ? scan : 0;
 }
 
-function toDetails(f: FileScan['flows'][number], rel: string, sourcePath: string): FlowDetails {
+/** `nth` > 1 for a name repeated in one file: its id gets `~nth`. */
+function toDetails(f: FileScan['flows'][number], rel: string, sourcePath: string, nth: number): FlowDetails {
   const grouping = rel.split('/').slice(0, -1);
   return {
-    id: `${rel}#${f.name}`,
+    id: nth > 1 ? `${rel}#${f.name}~${nth}` : `${rel}#${f.name}`,
     name: f.name,
     description: f.description,
     sourcePath,

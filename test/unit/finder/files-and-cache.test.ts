@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { typescriptFlows, type FlowIndex } from '../../../sdk/src/index.js';
+import { typescriptFlows, type FlowDetails, type FlowIndex } from '../../../sdk/src/index.js';
 import { backdate, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const flow = (name: string) =>
@@ -194,18 +194,24 @@ test('findFlows refetches a subset by flow name or by group', async () => {
   );
   writeFileSync(join(root, 'billing/refund.ts'), flow('refund-v2'));
   writeFileSync(join(root, 'ops/cleanup.ts'), flow('cleanup-v2'));
-  // Only the refund file is checked again: the cleanup change waits for a full scan.
   assert.deepEqual(
     (await index.findFlows({ flows: ['refund'] })).map((f) => f.name),
     [],
   );
   assert.deepEqual(
-    (await index.findFlows({ flows: ['refund-v2', 'invoice'] })).map((f) => f.name),
-    ['invoice', 'refund-v2'],
+    (await index.findFlows({ flows: ['refund-v2', 'cleanup-v2'] })).map((f) => f.name),
+    ['refund-v2', 'cleanup-v2'],
+  );
+  // A flow that moved to another file, and a group that gained a file, are found too.
+  renameSync(join(root, 'billing/invoice.ts'), join(root, 'billing/invoices.ts'));
+  writeTree(root, { 'billing/credit.ts': flow('credit') });
+  assert.deepEqual(
+    (await index.findFlows({ flows: ['invoice'] })).map((f) => f.sourceRelative),
+    ['billing/invoices.ts'],
   );
   assert.deepEqual(
-    (await index.findFlows()).map((f) => f.name),
-    ['invoice', 'refund-v2', 'cleanup-v2'], // path order
+    (await index.findFlows({ groups: ['billing'] })).map((f) => f.name),
+    ['credit', 'invoice', 'refund-v2'], // path order
   );
 });
 
@@ -245,4 +251,37 @@ test('incremental update: changed, added, deleted, ignored and .gitignore paths'
   );
 
   assert.deepEqual((await index.update([join(root, 'a.ts')])).rescanned, [], 'unchanged file is not rescanned');
+});
+
+test('incremental update: deleted, renamed and created folders, files re-included under an ignored folder', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    '.gitignore': 'build/\n',
+    'build/.gitignore': '!a.ts\n',
+    'build/a.ts': flow('in-ignored-folder'),
+    'sub/deep/x.ts': flow('x'),
+    'sub/y.ts': flow('y'),
+    'old/z.ts': flow('z'),
+    'keep.ts': flow('keep'),
+  });
+  const index: FlowIndex = typescriptFlows({ root, cache: false });
+  const names = (flows: FlowDetails[]) => flows.map((f) => f.sourceRelative).sort();
+  assert.deepEqual(names(await index.findFlows()), ['keep.ts', 'old/z.ts', 'sub/deep/x.ts', 'sub/y.ts']);
+
+  // git never lists an ignored folder, so a rule inside it cannot bring a file back.
+  writeFileSync(join(root, 'build/a.ts'), flow('in-ignored-folder-v2'));
+  let update = await index.update([join(root, 'build/a.ts')]);
+  assert.deepEqual(names(update.flows), ['keep.ts', 'old/z.ts', 'sub/deep/x.ts', 'sub/y.ts']);
+
+  // A watcher reports only the folder of a recursive delete.
+  rmSync(join(root, 'sub'), { recursive: true });
+  update = await index.update([join(root, 'sub')]);
+  assert.deepEqual(update.rescanned.sort(), ['sub/deep/x.ts', 'sub/y.ts']);
+  assert.deepEqual(names(update.flows), ['keep.ts', 'old/z.ts']);
+
+  // A folder renamed: the old path is gone, the new one is a folder to list.
+  renameSync(join(root, 'old'), join(root, 'new'));
+  update = await index.update([join(root, 'old'), join(root, 'new')]);
+  assert.deepEqual(names(update.flows), ['keep.ts', 'new/z.ts']);
+  assert.deepEqual(names(update.flows), names(await typescriptFlows({ root, cache: false }).findFlows()));
 });

@@ -92,6 +92,99 @@ test('decoys: markers in comments and strings, defineFlow from another module, t
   assert.deepEqual(index.diagnostics, []);
 });
 
+test("a local binding that hides the import is not flowport's defineFlow", async () => {
+  const { summary } = await flowsIn({
+    'shadow.ts': [
+      `import { defineFlow } from 'flowport';`,
+      `import * as fp from 'flowport';`,
+      `function param(defineFlow: any) { return defineFlow({ name: 'shadowed-param' }); }`,
+      `{ const defineFlow = (x: any) => x; defineFlow({ name: 'shadowed-block' }); }`,
+      `function hoisted() { if (1) { var defineFlow = (x: any) => x; } return defineFlow({ name: 'shadowed-var' }); }`,
+      `const arrow = ({ fp }: any) => fp.defineFlow({ name: 'shadowed-namespace' });`,
+      `try {} catch (defineFlow) { defineFlow({ name: 'shadowed-catch' }); }`,
+      `for (const defineFlow of []) defineFlow({ name: 'shadowed-loop' });`,
+      `function nested() { return () => defineFlow({ name: 'outer-still-flowport' }); }`,
+      `function sibling() { const defineFlow = 1; }`,
+      `export const real = defineFlow({ name: 'real' }, () => sibling());`,
+    ].join('\n'),
+  });
+  assert.deepEqual(summary, ['shadow.ts:9 outer-still-flowport', 'shadow.ts:11 real']);
+});
+
+test('more import forms: import-equals, inline require, export { x } after the declaration', async () => {
+  const { summary, flows } = await flowsIn({
+    'a.ts': `import fp = require('flowport');
+export const a = fp.defineFlow({ name: 'import-equals' }, () => 1);
+`,
+    'b.cjs': `module.exports = require('flowport').defineFlow({ name: 'inline-require' }, () => 1);
+`,
+    'c.ts': `import { defineFlow } from 'flowport';
+const c = defineFlow({ name: 'exported-later' }, () => 1);
+export { c as renamed };
+`,
+  });
+  assert.deepEqual(summary, ['a.ts:2 import-equals', 'b.cjs:1 inline-require', 'c.ts:2 exported-later']);
+  assert.equal(flows[2]!.attributes.exportName, 'renamed');
+});
+
+test('JSDoc @flow on default exports and on functions exported by name later; CR-only lines', async () => {
+  const { summary, flows, index } = await flowsIn({
+    'd/named.ts': `/** Named default.\n * @flow */
+export default async function nightly() {}
+`,
+    'd/anon.ts': `/** @flow anon-job */
+export default () => {};
+`,
+    'd/nameless.ts': `/** @flow */
+export default function () {}
+`,
+    'd/later.ts': `/**\n * Later.\n * @flow\n */
+function later() {}
+/** @flow arrow-later */
+const arrow = () => {};
+/** @flow never-exported */
+function hidden() {}
+export { later, arrow as viaArrow };
+`,
+    'd/cr.ts': `/**\r * Old Mac lines.\r * @flow cr-only\r */\rexport function cr() {}\r`,
+  });
+  assert.deepEqual(summary, [
+    'd/anon.ts:2 anon-job',
+    'd/cr.ts:5 cr-only',
+    'd/later.ts:5 later',
+    'd/later.ts:7 arrow-later',
+    'd/named.ts:3 nightly',
+  ]);
+  assert.equal(flows[1]!.description, 'Old Mac lines.');
+  assert.deepEqual(flows[3]!.attributes, { marker: 'jsdoc', exportName: 'viaArrow' });
+  assert.deepEqual(flows[4]!.attributes, { marker: 'jsdoc', exportName: 'default' });
+  assert.deepEqual(
+    index.diagnostics.map((d) => `${d.line}: ${d.message}`),
+    ['2: an anonymous default export needs a name after the tag: @flow <name>'],
+  );
+});
+
+test('JSDoc is read only from the comment right above: a line comment or code between breaks it', async () => {
+  const { summary } = await flowsIn({
+    'j.ts': [
+      `#!/usr/bin/env node`,
+      `/** @flow after-shebang */`,
+      `export function a() {}`,
+      `/** @flow broken-by-line-comment */`,
+      `// eslint-disable-next-line`,
+      `export function b() {}`,
+      `/** @flow */ /* plain block after it */`,
+      `export function c() {}`,
+      `/* not jsdoc @flow */`,
+      `export function d() {}`,
+      `/** @flow kept-across-blank-lines */`,
+      ``,
+      `export function e() {}`,
+    ].join('\n'),
+  });
+  assert.deepEqual(summary, ['j.ts:3 after-shebang', 'j.ts:13 kept-across-blank-lines']);
+});
+
 test('tsx and jsx files parse with JSX enabled', async () => {
   const { summary } = await flowsIn({
     'ui/page.tsx': `import { defineFlow } from 'flowport';\nconst el = <div className="x">{1}</div>;\nexport const render = defineFlow({ name: 'render-page' }, () => el);\n`,
@@ -123,6 +216,14 @@ test('problems become diagnostics and the scan goes on', async () => {
     'b/fine.ts': `import { defineFlow } from 'flowport';\nexport const fine = defineFlow({ name: 'fine' }, () => 3);\n`,
   });
   assert.deepEqual(summary, ['a/one.ts:2 same', 'b/fine.ts:2 fine', 'b/two.ts:3 same']);
+  const twice = await flowsIn({
+    'x.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'twice' }, () => 1);\nexport const b = defineFlow({ name: 'twice' }, () => 2);\n`,
+  });
+  assert.deepEqual(
+    twice.flows.map((f) => f.id),
+    ['x.ts#twice', 'x.ts#twice~2'],
+    'ids stay unique while a name is repeated in one file',
+  );
   const diags = index.diagnostics.map((d) => `${relative(root, d.file)}:${d.line}: ${d.message}`);
   assert.ok(
     diags.some((d) => d.startsWith('a/broken.ts:2: syntax error')),

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { api, children, label, nodeAt, waitFor } from '../helpers';
@@ -71,6 +72,28 @@ describe('SDK host lifecycle', () => {
       const flows = (await children(await nodeAt('src/reports'))).map(label);
       return flows.join(',') === 'weeklyReport' || undefined;
     });
+  });
+
+  it('a folder moved into the workspace and then deleted updates the tree', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    // Made outside and renamed in, so the watcher reports only the folder, not a source file.
+    const outside = mkdtempSync(join(tmpdir(), 'flowport-moved-'));
+    writeFileSync(
+      join(outside, 'job.ts'),
+      "import { defineFlow } from 'flowport';\nexport const moved = defineFlow({ name: 'moved-in' }, async () => 1);\n",
+    );
+    const inside = join(root, 'src/moved');
+    renameSync(outside, inside);
+    try {
+      await waitFor('the moved folder to appear', async () =>
+        (await children()).map(label).includes('src/moved') ? true : undefined,
+      );
+    } finally {
+      rmSync(inside, { recursive: true, force: true });
+    }
+    await waitFor('the deleted folder to go away', async () =>
+      (await children()).map(label).includes('src/moved') ? undefined : true,
+    );
   });
 
   it('restarts a host that died, and the tree keeps working', async () => {
