@@ -13,7 +13,10 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** A unit of work that is deployed on its own, as found in the source by a {@link FlowFinder}. */
 export interface FlowDetails {
-  /** Stable across runs: `<sourceRelative>#<name>`. */
+  /**
+   * Stable across runs: `<sourceRelative>#<name>`; a name repeated in one file gets `~2`, `~3` …
+   * on its later occurrences, so ids stay unique while the duplicate is reported.
+   */
   id: string;
   /** The flow's name; unique within a project (duplicates are reported with a diagnostic). */
   name: string;
@@ -77,8 +80,16 @@ export interface FlowQuery {
   signal?: AbortSignal;
 }
 
-/** Finds flows in the source. */
+/**
+ * Finds flows in the source. The default is `typescriptFlows()`; a team with flows declared
+ * elsewhere (YAML, another language) implements this and sets `flows` in `flowport.config.ts`.
+ */
 export interface FlowFinder {
+  /**
+   * Every flow, in a stable order (the default: by path, then line), or the ones the query names.
+   * Must not execute project code, and must not fail for one bad file: report it and go on.
+   * Throws an `AbortError` when `query.signal` is aborted.
+   */
   findFlows(query?: FlowQuery): Promise<FlowDetails[]>;
 }
 
@@ -113,7 +124,18 @@ export interface DeployRequest {
   promotedFrom?: { env: string; deploymentId: string };
 }
 
+/**
+ * Makes a new deployment. The default, `commandDeployer()`, runs a command of the project's; a
+ * team with a deploy service implements this to call it. The deployment must be recorded where
+ * the configured {@link DeploymentFinder} reads, so every view refreshes from the store.
+ */
 export interface Deployer {
+  /**
+   * Deploys `request.flow` at `request.ref` to `request.env`, streaming progress through
+   * `run.log`. Resolves with the final record whatever the outcome: `succeeded`, `failed` (with
+   * the reason in `attributes`) or `cancelled` when `run.signal` aborted. Rejects only when no
+   * deployment could be started at all (a `DeployError` whose message says what to fix).
+   */
   deploy(request: DeployRequest, run: RunContext): Promise<DeploymentDetails>;
 }
 
@@ -124,7 +146,18 @@ export interface PromoteRequest {
   to: string;
 }
 
+/**
+ * Moves a version along the promotion path. The default deploys the exact commit `from` runs
+ * to `to` through the configured {@link Deployer}, with `promotedFrom` set, changing nothing but
+ * the environment.
+ */
 export interface Promoter {
+  /**
+   * Resolves with the new deployment in `to` (or the one already there, when `to` already runs
+   * that commit). Rejects with an error whose message says why and what to do when the promotion
+   * is refused: nothing succeeded in `from`, an unknown environment, or `to` not the one after
+   * `from` (`UsageError`, `DeployError`).
+   */
   promote(request: PromoteRequest, run: RunContext): Promise<DeploymentDetails>;
 }
 
