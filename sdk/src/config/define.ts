@@ -47,6 +47,9 @@ export function environmentsOf(config: FlowportConfig): EnvironmentConfig[] {
   return config.environments.map((e) => (typeof e === 'string' ? { name: e } : e));
 }
 
+/** What a config file's default export looks like, for messages that ask for one. */
+export const CONFIG_EXAMPLE = 'export default defineConfig({ environments: ["dev", "uat", "prod"] })';
+
 /** Types a config: `export default defineConfig({ environments: ['dev', 'uat', 'prod'] })`. */
 export function defineConfig<T extends ConfigInput>(config: T): T {
   return config;

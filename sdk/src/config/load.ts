@@ -9,9 +9,11 @@ import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
-import { environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
+import { CONFIG_EXAMPLE, environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
+import { lineOfImport, lineOfThrow } from './locate.js';
 
 export const CONFIG_FILE_NAMES = [
   'flowport.config.ts',
@@ -48,18 +50,18 @@ export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
   }
   const source = readFileSync(file, 'utf8');
   const compiled = (await reuseCompiled(root)) ?? (await compile(root, file));
-  const exported = await importConfig(compiled, file);
+  const exported = await importConfig(compiled, file, source);
   let value: unknown = exported;
   if (typeof exported === 'function') {
     try {
       value = await (exported as (ctx: { root: string }) => unknown)({ root });
     } catch (err) {
-      throw thrownWhileLoading(err, file);
+      throw await thrownWhileLoading(err, file, source, compiled);
     }
   }
   // valibot is most of what listing flows would load: only a project with a config needs it.
   const { validateConfig } = await import('./validate.js');
-  const config = validateConfig(value, file, source);
+  const config = await validateConfig(value, file, source);
   return { root, file, config, environments: environmentsOf(config) };
 }
 
@@ -176,29 +178,36 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-async function importConfig(compiled: string, file: string): Promise<unknown> {
+async function importConfig(compiled: string, file: string, source: string): Promise<unknown> {
   // Stack traces then point at flowport.config.ts lines, not at the compiled module.
   process.setSourceMapsEnabled(true);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
   } catch (err) {
-    throw thrownWhileLoading(err, file);
+    throw await thrownWhileLoading(err, file, source, compiled);
   }
-  if (mod.default === undefined) {
-    throw new ConfigError(
-      'has no default export: add `export default defineConfig({ environments: ["dev", "uat", "prod"] })`',
-      file,
-      0,
-    );
-  }
+  if (mod.default === undefined) throw new ConfigError(`has no default export: add \`${CONFIG_EXAMPLE}\``, file, 0);
   return mod.default;
 }
 
-function thrownWhileLoading(err: unknown, file: string): ConfigError {
-  const message = err instanceof Error ? err.message : String(err);
-  const stack = err instanceof Error ? (err.stack ?? '') : '';
+/** What the config module or its function threw, at the line of the config that threw it. */
+async function thrownWhileLoading(err: unknown, file: string, source: string, compiled: string): Promise<ConfigError> {
+  if (!(err instanceof Error)) {
+    // Only an Error has a stack to read the line from: look for a `throw` of this value instead.
+    return new ConfigError(`threw while loading: ${inspect(err)}`, file, await lineOfThrow(source, err), {
+      cause: err,
+    });
+  }
+  // Node names the package in its message only, and the importer is the compiled config.
+  const missing = /^Cannot find package '([^']+)' imported from (.+)$/.exec(err.message);
+  if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && missing?.[2]?.endsWith(basename(compiled))) {
+    const pkg = missing[1]!;
+    const message = `cannot find package "${pkg}": install it (npm install ${pkg}) or remove the import`;
+    return new ConfigError(message, file, await lineOfImport(source, pkg), { cause: err });
+  }
   const name = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const frame = new RegExp(`${name}:(\\d+):\\d+`).exec(stack);
+  const frame = new RegExp(`${name}:(\\d+):\\d+`).exec(err.stack ?? '');
+  const message = err.message.replaceAll(compiled, file);
   return new ConfigError(`threw while loading: ${message}`, file, frame ? Number(frame[1]) : 0, { cause: err });
 }

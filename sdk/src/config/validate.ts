@@ -4,96 +4,133 @@
  */
 import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
-import { environmentsOf, type FlowportConfig } from './define.js';
+import { CONFIG_EXAMPLE, environmentsOf, type FlowportConfig } from './define.js';
+import { lineOfPath, type ValuePath } from './locate.js';
 
-const ENV_NAME = /^[A-Za-z0-9_-]+$/;
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+const hasMethod = (x: unknown, method: string) => isRecord(x) && typeof x[method] === 'function';
+
+/**
+ * An object with exactly these keys; `mustBe` is the message for anything else. Messages name
+ * their key (`protected must be true or false`), as the path shown before them stops at the
+ * object holding it.
+ */
+function strict<const E extends v.ObjectEntries>(
+  entries: E,
+  mustBe: v.ErrorMessage<v.CustomIssue>,
+  requiredHints: Partial<Record<keyof E, string>> = {},
+) {
+  const keys = Object.keys(entries);
+  const known = `${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`;
+  return v.pipe(
+    // valibot takes an array for an object and would only complain about its keys.
+    v.custom<Record<string, unknown>>(isRecord, mustBe),
+    v.strictObject(entries, (issue) => {
+      const key = String(issue.path?.at(-1)?.key);
+      if (issue.expected === 'never') return `unknown setting ${JSON.stringify(key)}: expected ${known}`;
+      const hint = requiredHints[key];
+      return `${key} is required${hint ? `: ${hint}` : ''}`;
+    }),
+  );
+}
 
 const envName = v.pipe(
-  v.string('an environment name must be a string'),
-  v.regex(ENV_NAME, 'environment names may contain only letters, digits, "-" and "_"'),
+  v.string('name must be a string such as "dev"'),
+  v.regex(
+    /^[A-Za-z0-9_-]+$/,
+    (issue) => `environment names may contain only letters, digits, "-" and "_", not ${issue.received}`,
+  ),
+);
+
+const envObject = strict(
+  {
+    name: envName,
+    protected: v.optional(v.boolean('protected must be true or false')),
+    url: v.optional(v.string('url must be a string such as "https://dev.example.com"')),
+  },
+  'each environment must be a name like "dev" or { name: "dev", protected?: boolean, url?: string }',
+  { name: 'e.g. { name: "prod", protected: true }' },
 );
 
 const implementing = (method: string, what: string) =>
-  v.custom<object>(
-    (x) => typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>)[method] === 'function',
-    `${what} must be an object with a ${method}() method`,
-  );
+  v.custom<object>((x) => hasMethod(x, method), `${what} must be an object with a ${method}() method`);
 
-const schema = v.strictObject(
+const flowFinder = implementing('findFlows', 'flows');
+
+const globs = (key: string) =>
+  v.array(v.string(`${key} holds globs such as "src/**"`), `${key} must be an array of globs such as ["src/**"]`);
+
+const flowOptions = strict(
+  {
+    include: v.optional(globs('include')),
+    exclude: v.optional(globs('exclude')),
+    markers: v.optional(
+      v.array(
+        strict(
+          {
+            callee: v.string('callee must be the name of the function that declares a flow, such as "task"'),
+            module: v.optional(
+              v.string('module must be the module callee is imported from, such as "@trigger.dev/sdk"'),
+            ),
+            nameFrom: v.optional(v.string('nameFrom must be the property that holds the name, such as "id"')),
+            kind: v.optional(v.string('kind must be a string')),
+          },
+          'each marker must be { callee: "task", module?: "@trigger.dev/sdk", nameFrom?: "id" }',
+          { callee: 'the function that declares a flow, e.g. { callee: "task", module: "@trigger.dev/sdk" }' },
+        ),
+        'markers must be an array such as [{ callee: "task", module: "@trigger.dev/sdk" }]',
+      ),
+    ),
+  },
+  'flows must be a FlowFinder (with a findFlows() method) or { include?, exclude?, markers? }',
+);
+
+const schema = strict(
   {
     environments: v.pipe(
       v.array(
-        v.union(
-          [envName, v.strictObject({ name: envName, protected: v.optional(v.boolean()), url: v.optional(v.string()) })],
-          'each environment must be a name like "dev" or { name: "dev", protected?: boolean, url?: string }',
-        ),
+        // Checked as the kind it is, so a problem inside an object is reported there.
+        v.lazy((x) => (typeof x === 'string' ? envName : envObject)),
         'environments must be an array such as ["dev", "uat", "prod"]',
       ),
       v.minLength(1, 'environments must list at least one environment, e.g. ["dev", "uat", "prod"]'),
     ),
-    flows: v.optional(
-      v.union(
-        [
-          implementing('findFlows', 'flows'),
-          v.strictObject({
-            include: v.optional(v.array(v.string())),
-            exclude: v.optional(v.array(v.string())),
-            markers: v.optional(
-              v.array(
-                v.strictObject({
-                  callee: v.string(),
-                  module: v.optional(v.string()),
-                  nameFrom: v.optional(v.string()),
-                  kind: v.optional(v.string()),
-                }),
-              ),
-            ),
-          }),
-        ],
-        'flows must be a FlowFinder or { include?, exclude?, markers? }',
-      ),
-    ),
+    // A finder of your own is taken as it is; anything else must be the built-in finder's options.
+    flows: v.optional(v.lazy((x) => (hasMethod(x, 'findFlows') ? flowFinder : flowOptions))),
     deployments: v.optional(implementing('findDeployments', 'deployments')),
     deploy: v.optional(implementing('deploy', 'deploy')),
     promote: v.optional(implementing('promote', 'promote')),
     allowSkippingEnvironments: v.optional(v.boolean('allowSkippingEnvironments must be true or false')),
   },
-  (issue) =>
-    `unknown setting ${JSON.stringify(issue.input)}: expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments`,
+  (issue) => `the default export must be the config object, not ${issue.received}: ${CONFIG_EXAMPLE}`,
+  { environments: 'list the environments in promotion order, e.g. environments: ["dev", "uat", "prod"]' },
 );
 
-export function validateConfig(value: unknown, file: string, source: string): FlowportConfig {
+export async function validateConfig(value: unknown, file: string, source: string): Promise<FlowportConfig> {
   const result = v.safeParse(schema, value);
   if (!result.success) {
     const issue = result.issues[0];
-    const path = v.getDotPath(issue) ?? '';
-    const input = issue.input;
-    const line = lineOf(source, typeof input === 'string' ? input : (path.split('.')[0] ?? ''));
-    throw new ConfigError(`${path ? `${path}: ` : ''}${issue.message}`, file, line);
+    const path = (issue.path ?? []).map((item) => item.key as string | number);
+    // The message names its own key: the path shown stops at the object holding it.
+    const shown = issue.path?.at(-1)?.type === 'object' ? path.slice(0, -1) : path;
+    throw new ConfigError(`${formatPath(shown)}${issue.message}`, file, await lineOfPath(source, path));
   }
   const config = result.output as FlowportConfig;
   const seen = new Set<string>();
-  for (const env of environmentsOf(config)) {
+  for (const [i, env] of environmentsOf(config).entries()) {
     if (seen.has(env.name)) {
-      throw new ConfigError(
-        `environment "${env.name}" is listed twice: each name must be unique`,
-        file,
-        lineOf(source, env.name, 2),
-      );
+      const path = ['environments', i];
+      const message = `${formatPath(path)}environment "${env.name}" is listed twice: rename or remove one, names must be unique`;
+      throw new ConfigError(message, file, await lineOfPath(source, path));
     }
     seen.add(env.name);
   }
   return config;
 }
 
-/** 1-based line of the `nth` occurrence of `needle` as a word in the source, or 1. */
-export function lineOf(source: string, needle: string, nth = 1): number {
-  if (!needle) return 1;
-  const re = new RegExp(`(?<![\\w$])${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`, 'g');
-  let m: RegExpExecArray | null = null;
-  for (let i = 0; i < nth; i++) {
-    m = re.exec(source);
-    if (!m) return 1;
-  }
-  return m ? source.slice(0, m.index).split('\n').length : 1;
+/** `environments[1].url: `, or nothing for the top level. */
+function formatPath(path: ValuePath): string {
+  if (path.length === 0) return '';
+  return `${path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i > 0 ? `.${key}` : key)).join('')}: `;
 }

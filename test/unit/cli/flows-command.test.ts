@@ -70,7 +70,7 @@ test('bad arguments and config errors exit 2 with a message', () => {
   assert.equal(badConfig.code, 2);
   assert.equal(
     badConfig.stderr.trim(),
-    `flowport: ${join(root, 'flowport.config.ts')}:2: environment "dev" is listed twice: each name must be unique`,
+    `flowport: ${join(root, 'flowport.config.ts')}:2: environments[1]: environment "dev" is listed twice: rename or remove one, names must be unique`,
   );
 });
 

@@ -99,18 +99,117 @@ test('invalid environments are named with their line and what to write', async (
     [`export default {\n  environments: ['dev',\n    'u a t'],\n};\n`, 3, /only letters, digits, "-" and "_"/],
     [`export default {\n  environments: ['dev', 'uat',\n 'dev'],\n};\n`, 3, /"dev" is listed twice/],
     [`export default {\n  environments: 'dev',\n};\n`, 2, /environments must be an array/],
-    [`export default {\n  environments: [{ name: 'dev', protected: 'yes' }],\n};\n`, 2, /environments\.0/],
+    [`export default {\n  environments: [{ name: 'dev', protected: 'yes' }],\n};\n`, 2, /environments\[0\]: protected/],
     [`export default {\n  environments: ['dev'],\n  enviroments: ['x'],\n};\n`, 3, /unknown setting "enviroments"/],
     [
       `export default {\n  environments: ['dev'],\n  deploy: { run() {} },\n};\n`,
       3,
       /deploy must be an object with a deploy\(\) method/,
     ],
-    [`export const environments = ['dev'];\n`, 0, /has no default export/],
   ];
   for (const [source, line, message] of cases) {
     const err = await configError(project(source));
     assert.match(err.message, message, source);
     assert.equal(err.line, line, `${source}\n→ ${err.message}`);
   }
+});
+
+/** Loads each `[source, line, message]` case as its own project and checks the error. */
+async function expectErrors(cases: Array<[string, number, RegExp]>, name = 'flowport.config.ts'): Promise<void> {
+  for (const [source, line, message] of cases) {
+    const err = await configError(project(source, name));
+    assert.match(err.message, message, source);
+    assert.equal(err.line, line, `${source}\n→ ${err.message}`);
+  }
+}
+
+test('a config without environments, or whose default export is not an object, says what to write', async () => {
+  const mustBe = /the default export must be the config object, not .*: export default defineConfig\(\{ environments:/;
+  await expectErrors([
+    [
+      `export default {};\n`,
+      1,
+      /^[^:]+:1: environments is required: list the environments in promotion order, e.g. environments: \["dev", "uat", "prod"\]$/,
+    ],
+    [`// a list is not a config\nexport default ['dev'];\n`, 2, mustBe],
+    [`export default null;\n`, 1, mustBe],
+    [`const answer = 42;\nexport default answer;\n`, 1, mustBe],
+    [`export default () => 42;\n`, 1, mustBe],
+    [
+      `export const environments = ['dev'];\n`,
+      0,
+      /has no default export: add `export default defineConfig\(\{ environments:/,
+    ],
+  ]);
+});
+
+test('an invalid value is reported at its own line, found through the source', async () => {
+  await expectErrors([
+    // A text search found `dev` in the url first.
+    [
+      `import { defineConfig } from 'flowport';\nexport default defineConfig({\n  environments: [\n    { name: 'dev', url: 'https://dev.example.com' },\n    'uat',\n    'dev',\n  ],\n});\n`,
+      6,
+      /environments\[2\]: environment "dev" is listed twice: rename or remove one/,
+    ],
+    // …and the name in a comment.
+    [
+      `// 'qa env' is not a valid name\nconst config = {\n  environments: [\n    'qa env',\n  ],\n};\nexport default config;\n`,
+      4,
+      /environments\[0\]: environment names may contain only letters, digits, "-" and "_", not "qa env"/,
+    ],
+    [
+      `export default {\n  environments: ['dev',\n    42],\n};\n`,
+      3,
+      /environments\[1\]: each environment must be a name like "dev" or \{ name: "dev"/,
+    ],
+    [
+      `export default defineConfig(() => ({\n  environments: [\n    'dev',\n    { name: 'prod',\n      protected: 'yes' },\n  ],\n}));\nimport { defineConfig } from 'flowport';\n`,
+      5,
+      /environments\[1\]: protected must be true or false$/,
+    ],
+    [
+      `export default async function () {\n  const token = 1;\n  return {\n    environments: ['dev'],\n    flows: { markers: [{\n      nameform: 'id', callee: 'task' }] },\n  } satisfies object;\n}\n`,
+      6,
+      /flows\.markers\[0\]: unknown setting "nameform": expected callee, module, nameFrom or kind/,
+    ],
+    // Past a spread or a variable, the deepest place the source spells out.
+    [
+      `const more = ['uat'];\nexport default {\n  environments: [...more,\n    'uat'],\n};\n`,
+      3,
+      /environments\[1\]: environment "uat" is listed twice/,
+    ],
+    [
+      `const envs = ['a b'];\nexport default {\n  allowSkippingEnvironments: true,\n  environments: envs,\n};\n`,
+      4,
+      /environments\[0\]: environment names/,
+    ],
+  ]);
+  await expectErrors(
+    [
+      [
+        `module.exports = {\n  environments: ['dev'],\n  allowSkippingEnvironments: 'no',\n};\n`,
+        3,
+        /: allowSkippingEnvironments must be true or false$/,
+      ],
+    ],
+    'flowport.config.js',
+  );
+});
+
+test('a package that is not installed, or a thrown non-Error, is reported at its line in the config', async () => {
+  await expectErrors([
+    [
+      `import { defineConfig } from 'flowport';\nimport { envs } from 'does-not-exist-pkg/envs';\nexport default defineConfig({ environments: envs });\n`,
+      2,
+      /flowport\.config\.ts:2: cannot find package "does-not-exist-pkg": install it \(npm install does-not-exist-pkg\) or remove the import$/,
+    ],
+    [
+      `export default () => {\n  if (!process.env.NOPE_TOKEN)\n    throw 'boom';\n  return { environments: ['dev'] };\n};\n`,
+      3,
+      /flowport\.config\.ts:3: threw while loading: 'boom'$/,
+    ],
+    [`throw { code: 42 };\n`, 0, /threw while loading: \{ code: 42 \}$/],
+  ]);
+  const err = await configError(project(`import 'does-not-exist-pkg';\nexport default { environments: ['dev'] };\n`));
+  assert.doesNotMatch(err.message, /\.flowport|\.mjs/, 'no compiled path in the message');
 });

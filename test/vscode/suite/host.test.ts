@@ -37,7 +37,7 @@ describe('SDK host lifecycle', () => {
       });
       assert.match(
         label(problem),
-        /^flowport\.config\.ts:5: environments\.1: environment names may contain only letters/,
+        /^flowport\.config\.ts:5: environments\[1\]: environment names may contain only letters/,
       );
       await vscode.commands.executeCommand(problem.command!.command, ...(problem.command!.arguments ?? []));
       const editor = vscode.window.activeTextEditor;
