@@ -122,8 +122,13 @@ function onHostMessage(message: HostMessage): void {
   }
 }
 
+/**
+ * The scroll position and open history saved before the board was hidden or the window reloaded
+ * are applied once flows arrive: after a reload the first state may still be "Loading flows…".
+ */
+let restorePending = true;
+
 function render(next: BoardState): void {
-  const first = state === undefined;
   state = next;
   flows = new Map();
   for (const folder of next.folders) {
@@ -134,7 +139,8 @@ function render(next: BoardState): void {
   notice.textContent = next.notice ?? '';
   grid.update(next);
   applyFilter(filter.value);
-  if (first) {
+  if (restorePending && flows.size > 0) {
+    restorePending = false;
     scroller.scrollTop = saved.scrollTop;
     if (saved.history && flows.has(saved.history.flowId)) openHistory(saved.history);
   } else if (history.target) {

@@ -18,12 +18,21 @@ export const BOARD_VIEW_TYPE = 'flowport.board';
 
 export function registerBoard(context: vscode.ExtensionContext, store: FlowportStore): void {
   let board: BoardPanel | undefined;
+  const forget = () => (board = undefined);
   context.subscriptions.push(
     // From the palette and the view title (no argument), a flow's context menu (its tree node),
     // or code (a flow id): opens the board, or brings it forward, and shows that flow.
     vscode.commands.registerCommand('flowport.showBoard', (target?: FlowportNode | string) => {
-      board ??= new BoardPanel(context.extensionUri, store, () => (board = undefined));
+      board ??= new BoardPanel(context.extensionUri, store, forget);
       board.show(flowIdOf(target));
+    }),
+    // A board open when the window reloaded comes back in its tab; the webview restores its own
+    // filter, collapsed groups and scroll from the state it saved with setState().
+    vscode.window.registerWebviewPanelSerializer(BOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        board?.dispose();
+        board = new BoardPanel(context.extensionUri, store, forget, panel);
+      },
     }),
     { dispose: () => board?.dispose() },
   );
@@ -45,16 +54,19 @@ class BoardPanel implements vscode.Disposable {
   private readonly distances = new Map<string, CommitDistance | null>();
   private readonly counting = new Set<string>();
 
+  /** `restored` is a panel VS Code brought back after a reload; otherwise a new one is opened. */
   constructor(
     extensionUri: vscode.Uri,
     private readonly store: FlowportStore,
     private readonly onDispose: () => void,
+    restored?: vscode.WebviewPanel,
   ) {
     const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(BOARD_VIEW_TYPE, 'Flowport Board', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [assets],
-    });
+    const options = { enableScripts: true, localResourceRoots: [assets] };
+    if (restored) restored.webview.options = options;
+    this.panel =
+      restored ??
+      vscode.window.createWebviewPanel(BOARD_VIEW_TYPE, 'Flowport Board', vscode.ViewColumn.Active, options);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'flowport.svg');
     const { webview } = this.panel;
     webview.html = boardHtml({

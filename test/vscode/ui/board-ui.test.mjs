@@ -3,7 +3,7 @@
 // row (the cell goes running → succeeded with HEAD's short commit), Promote dev → uat (uat gets
 // that commit, the button then says why it is disabled), a new commit deployed to dev makes uat
 // "1 behind dev", a cell's history with "Open log" (the board comes back with its filter and
-// history after being hidden), and screenshots in Dark Modern, Light Modern and High Contrast.
+// history after being hidden, and after a window reload), and screenshots in Dark Modern, Light Modern and High Contrast.
 //
 //   node --test test/vscode/ui/board-ui.test.mjs      (or: node scripts/test-vscode.mjs ui)
 //
@@ -233,6 +233,19 @@ test(
       assert.equal(await board.locator('vscode-text-field.filter input').inputValue(), 'group:billing', 'filter kept');
       assert.equal(await board.locator('.row.flow:not([hidden])').count(), 2, 'filter applied');
       step('log opened; board restored with its filter and history');
+
+      // ---- Reload the window: the board tab comes back (its serializer), with its filter and history ----
+      await page.reload();
+      await page.getByRole('tab', { name: /Flowport Board/ }).click({ timeout: VIEW_TIMEOUT });
+      board = await boardFrame(page);
+      await board
+        .locator(`.row.flow[data-flow="${FLOW_ID}"] .cell.s-succeeded`)
+        .first()
+        .waitFor({ timeout: VIEW_TIMEOUT });
+      assert.equal(await board.locator('vscode-text-field.filter input').inputValue(), 'group:billing', 'filter kept');
+      assert.equal(await board.locator('.row.flow:not([hidden])').count(), 2, 'filter applied after the reload');
+      await board.locator('aside.history .entry').nth(1).waitFor({ timeout: 10_000 });
+      step('window reloaded: the board is back with its filter and history');
 
       // ---- Themes: the same board (filtered, dev's history open) in each theme ----
       await hidePart(page, 'panel', 'Toggle Panel');
