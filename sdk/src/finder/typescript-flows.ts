@@ -51,6 +51,11 @@ export interface ScanStats {
   ms: number;
 }
 
+interface FileFindings {
+  flows: FlowDetails[];
+  diagnostics: Diagnostic[];
+}
+
 /** What an incremental update changed. */
 export interface IndexUpdate {
   flows: FlowDetails[];
@@ -75,6 +80,11 @@ export class FlowIndex implements FlowFinder {
   private scanned = false;
   private writeTimer: NodeJS.Timeout | undefined;
   private flowsCache: FlowDetails[] = [];
+  /**
+   * Details built from each file's scan, kept while that scan object is: an update of one file
+   * rebuilds only that file's. A scan object belongs to one path (a renamed file is scanned anew).
+   */
+  private readonly foundIn = new WeakMap<FileScan, FileFindings>();
   private diagnosticsCache: Diagnostic[] = [];
   lastScan: ScanStats = { files: 0, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
 
@@ -291,22 +301,28 @@ export class FlowIndex implements FlowFinder {
     const diagnostics: Diagnostic[] = [];
     // Only files with flows or problems matter; sorting just those keeps an update of one file in
     // a 50,000-file index cheap.
-    const withFindings: Array<[string, FileScan]> = [];
-    for (const [rel, entry] of this.entries) if (entry.scan !== 0) withFindings.push([rel, entry.scan]);
-    withFindings.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [rel, scan] of withFindings) {
-      const sourcePath = join(this.root, rel);
-      for (const p of scan.problems) diagnostics.push({ file: sourcePath, ...p });
-      const seenInFile = new Map<string, number>();
-      for (const f of scan.flows) {
-        // Ids must stay unique (views key on them) even while a name is duplicated in one file.
-        const nth = (seenInFile.get(f.name) ?? 0) + 1;
-        seenInFile.set(f.name, nth);
-        flows.push(toDetails(f, rel, sourcePath, nth));
+    const withFindings: string[] = [];
+    // forEach, not for…of: no [key, value] pair allocated per entry of a 50,000-file map.
+    this.entries.forEach((entry, rel) => {
+      if (entry.scan !== 0) withFindings.push(rel);
+    });
+    withFindings.sort();
+    for (const rel of withFindings) {
+      const scan = this.entries.get(rel)!.scan as FileScan;
+      let found = this.foundIn.get(scan);
+      if (!found) {
+        found = fileFindings(scan, rel, join(this.root, rel));
+        this.foundIn.set(scan, found);
       }
+      flows.push(...found.flows);
+      diagnostics.push(...found.diagnostics);
     }
     const byName = new Map<string, FlowDetails[]>();
-    for (const f of flows) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+    for (const f of flows) {
+      const same = byName.get(f.name);
+      if (same) same.push(f);
+      else byName.set(f.name, [f]);
+    }
     for (const [name, same] of byName) {
       if (same.length < 2) continue;
       for (const f of same) {
@@ -322,6 +338,19 @@ export class FlowIndex implements FlowFinder {
     this.flowsCache = flows;
     this.diagnosticsCache = diagnostics;
   }
+}
+
+/** One file's FlowDetails and diagnostics, built once per scan result. */
+function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFindings {
+  const diagnostics = scan.problems.map((p) => ({ file: sourcePath, ...p }));
+  const seenInFile = new Map<string, number>();
+  const flows = scan.flows.map((f) => {
+    // Ids must stay unique (views key on them) even while a name is duplicated in one file.
+    const nth = (seenInFile.get(f.name) ?? 0) + 1;
+    seenInFile.set(f.name, nth);
+    return toDetails(f, rel, sourcePath, nth);
+  });
+  return { flows, diagnostics };
 }
 
 /** Files without flows or problems are cached as `0`, which keeps the cache small. */
