@@ -97,7 +97,11 @@ export interface FlowFinder {
 export interface DeploymentQuery {
   flows?: string[];
   envs?: string[];
-  /** When true, every recorded deployment, not only the current one per flow × environment. */
+  /**
+   * When true, every recorded deployment, not only the current one per flow × environment, in
+   * the order they were recorded (the runner relies on it to let the first of two racing deploys
+   * of one flow to one environment win).
+   */
   history?: boolean;
 }
 

@@ -3,7 +3,8 @@
  * its log in the store and a cancel that works from the caller's signal or from any process.
  * `commandDeployer` is built on it; a deployer of your own that records locally can be too.
  */
-import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
+import { DeployError } from '../errors.js';
+import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
 import { currentInitiator } from './processes.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from './store.js';
 
@@ -34,6 +35,12 @@ export const LOG_PREFIX = '[flowport]';
  * records the outcome. `work` throwing records `failed` with its message, or `cancelled` when the
  * run was cancelled. Returns the final deployment; never throws once the record exists, except
  * when the store itself fails.
+ *
+ * One flow deploys to one environment at a time: while another deployment of it there is pending
+ * or running (its runner alive), this throws a {@link DeployError} naming it, and records nothing.
+ * Two runs that start at the same moment are told apart after both are recorded: the store lists
+ * deployments in the order they were recorded, so the later one sees the earlier and stops as
+ * `cancelled` without running anything.
  */
 export async function runRecorded(
   store: DeploymentStore,
@@ -41,8 +48,12 @@ export async function runRecorded(
   run: RunContext,
   work: (active: ActiveRun) => Promise<RunOutcome>,
 ): Promise<DeploymentDetails> {
+  const busy = await unfinishedBefore(store, init, undefined);
+  if (busy) throw new DeployError(alreadyDeploying(busy));
   const created = await store.create(init);
   const id = created.id;
+  const raced = await unfinishedBefore(store, init, id);
+  if (raced) return store.update(id, { status: 'cancelled', attributes: { reason: alreadyDeploying(raced) } });
   let log: LogWriter;
   try {
     log = await store.openLog(id);
@@ -104,6 +115,28 @@ export async function runRecorded(
     ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
     ...(outcome.url === undefined ? {} : { url: outcome.url }),
   });
+}
+
+/** The first unfinished deployment of the same flow and environment recorded before `id` (any, without an id). */
+async function unfinishedBefore(
+  store: DeploymentStore,
+  init: NewDeployment,
+  id: string | undefined,
+): Promise<DeploymentDetails | undefined> {
+  const all = await store.findDeployments({ flows: [init.flowName], envs: [init.env], history: true });
+  for (const d of all) {
+    if (d.id === id) return undefined;
+    if (d.flowName === init.flowName && d.env === init.env && !FINAL_STATUSES.includes(d.status)) return d;
+  }
+  return undefined;
+}
+
+function alreadyDeploying(d: DeploymentDetails): string {
+  return (
+    `"${d.flowName}" is already deploying to ${d.env}: deployment ${d.id} (${d.status}, ` +
+    `${d.commit.slice(0, 7)}, started by ${d.initiator} at ${d.createdAt}). ` +
+    `Wait for it to finish, or cancel it: flowport cancel ${d.id}`
+  );
 }
 
 export function messageOf(err: unknown): string {

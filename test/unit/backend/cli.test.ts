@@ -292,3 +292,23 @@ test('logs --follow prints the log as it grows and returns when the deployment e
   assert.equal(followed.stdout, readFileSync(running.logLocation!, 'utf8'));
   assert.match(followed.stdout, /\[flowport\] succeeded in .*\n$/);
 });
+
+test('two CLI deploys of one flow to one environment at once: one runs, the other says which runs', async () => {
+  const root = cliProject({ billing: 'billing' });
+  const env = { DEPLOY_SLEEP: '1000' };
+  const [a, b] = [
+    startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env }),
+    startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env }),
+  ];
+  const results = await Promise.all([a.done, b.done]);
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [0, 1], results.map((r) => r.stderr).join('\n'));
+  const loser = results.find((r) => r.code === 1)!;
+  assert.match(
+    loser.stdout + loser.stderr,
+    /"billing" is already deploying to dev: deployment \S+ \((pending|running),/,
+  );
+  const history = await localLedger({ root }).findDeployments({ history: true });
+  assert.equal(history.filter((d) => d.status === 'succeeded').length, 1, 'the command ran once');
+  assert.equal(readdirSync(join(root, 'out')).filter((f) => f.endsWith('.json')).length, 1);
+});

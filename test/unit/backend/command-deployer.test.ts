@@ -241,3 +241,44 @@ test('bad options are refused when the config is loaded; a missing program is a 
   assert.equal(d.status, 'failed');
   assert.match(String(d.attributes.reason), /could not start "flowport-no-such-program".*Check the deploy command/);
 });
+
+test('one deploy of a flow to an environment at a time: a second is refused while the first runs', async () => {
+  const { store, deployer } = setup({ env: { DEPLOY_SLEEP: '1500' } });
+  const run = collectingRun();
+  const first = deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, run);
+  await waitFor(() => run.lines.includes('sleeping'), 'the first deploy to run');
+  const running = (await store.findDeployments({ history: true }))[0]!;
+  await assert.rejects(
+    deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun()),
+    (err: unknown) =>
+      err instanceof DeployError &&
+      err.message.includes(`"billing" is already deploying to dev: deployment ${running.id} (running,`) &&
+      err.message.endsWith(`Wait for it to finish, or cancel it: flowport cancel ${running.id}`),
+  );
+  // Another environment, and another flow, are not held up.
+  const quick = setup({}, store.root); // no sleep
+  const [otherEnv, otherFlow] = await Promise.all([
+    quick.deployer.deploy({ flow: flowOf('billing'), env: 'uat' }, collectingRun()),
+    quick.deployer.deploy({ flow: flowOf('reports'), env: 'dev' }, collectingRun()),
+  ]);
+  assert.deepEqual([otherEnv.status, otherFlow.status], ['succeeded', 'succeeded']);
+  assert.equal((await first).status, 'succeeded');
+  const again = await quick.deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun());
+  assert.equal(again.status, 'succeeded', 'free again once the first finished');
+  assert.equal((await store.findDeployments({ history: true })).length, 4, 'the refused deploy left no record');
+});
+
+test('two deploys that start together: the one recorded first runs, the other stops as cancelled', async () => {
+  const { store } = setup();
+  // The other process's record lands between this deploy's check and its own record.
+  const other = await store.create({ flowName: 'billing', env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
+  let checks = 0;
+  const blindOnce = Object.create(store) as typeof store;
+  blindOnce.findDeployments = async (q) => (checks++ === 0 ? [] : store.findDeployments(q));
+  const late = commandDeployer({ command: deployScript, root: store.root, store: blindOnce });
+  const run = collectingRun();
+  const d = await late.deploy({ flow: flowOf('billing'), env: 'dev' }, run);
+  assert.equal(d.status, 'cancelled');
+  assert.match(String(d.attributes.reason), new RegExp(`already deploying to dev: deployment ${other.id} \\(pending,`));
+  assert.ok(!run.lines.some((l) => l.startsWith('deploying')), 'the command never ran');
+});
