@@ -8,6 +8,8 @@ import type { FlowportStore } from './store';
 
 const SOURCE_GLOB = '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}';
 const CONFIG_GLOB = '**/flowport.config.{ts,mts,js,mjs}';
+/** Never scanned: events there are noise. `.git/info/exclude` holds ignore rules, so it counts. */
+const SKIPPED = /[\\/](node_modules|\.flowport|\.git(?![\\/]info[\\/]exclude$))([\\/]|$)/;
 
 export function registerWatchers(context: vscode.ExtensionContext, store: FlowportStore): void {
   const pending = new Map<string, Set<string>>();
@@ -15,7 +17,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   // Batches a burst of saves (a branch switch, a formatter) into one update per folder.
   const queue = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
-    if (!state || /\/(node_modules|\.git|\.flowport)(\/|$)/.test(uri.fsPath)) return;
+    if (!state || SKIPPED.test(uri.fsPath)) return;
     const key = state.folder.uri.toString();
     pending.set(key, (pending.get(key) ?? new Set()).add(uri.fsPath));
     clearTimeout(timer);
@@ -29,7 +31,8 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   };
   const sources = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
   const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
-  for (const w of [sources, gitignores]) {
+  const gitExcludes = vscode.workspace.createFileSystemWatcher('**/.git/info/exclude');
+  for (const w of [sources, gitignores, gitExcludes]) {
     w.onDidChange(queue);
     w.onDidCreate(queue);
     w.onDidDelete(queue);
@@ -54,6 +57,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   context.subscriptions.push(
     sources,
     gitignores,
+    gitExcludes,
     folders,
     configs,
     vscode.workspace.onDidChangeWorkspaceFolders(() => void store.refreshAll()),

@@ -49,12 +49,13 @@ export async function lineOfThrow(source: string, value: unknown): Promise<numbe
   return found?.loc.start.line ?? 0;
 }
 
+/** The config's syntax tree, or undefined: a line is a help, never a reason to lose the error. */
 async function parseSource(source: string): Promise<TSESTree.Program | undefined> {
-  const { parse } = await import('../finder/parser-module.js');
   try {
+    const { parse } = await import('../finder/parser-module.js');
     return parse(source, { loc: true });
   } catch {
-    // esbuild compiled it, yet typescript-estree may refuse what esbuild takes: no line then.
+    // esbuild compiled it, yet typescript-estree may refuse what esbuild takes (or not load).
     return undefined;
   }
 }

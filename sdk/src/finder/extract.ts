@@ -6,7 +6,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
 import { jsdocBefore, readFlowTag } from './jsdoc.js';
 import type { CallMarker } from './markers.js';
-import { isNode, isShadowed } from './scope.js';
+import { isNode, isShadowed, scopeContext, type ScopeContext } from './scope.js';
 
 /**
  * Part of the scan cache's key: bump it whenever the same text can yield other flows or problems,
@@ -46,20 +46,37 @@ interface Binding {
   namespaces: Set<string>;
 }
 
-/** `text` is the source the program was parsed from (offsets in `range` point into it). */
-export function extractFlows(program: TSESTree.Program, text: string, markers: readonly CallMarker[]): FileScan {
+/** What the readers of one file share. */
+interface FileContext {
+  program: TSESTree.Program;
+  scope: ScopeContext;
+  /** Local name → exported name, from `export { … }` and `export default name`; computed on first use. */
+  exports?: Map<string, string>;
+}
+
+/**
+ * `text` is the source the program was parsed from (offsets in `range` point into it); `ext`
+ * (with the dot) tells a sloppy-mode script from a module.
+ */
+export function extractFlows(
+  program: TSESTree.Program,
+  text: string,
+  ext: string,
+  markers: readonly CallMarker[],
+): FileScan {
   const scan: FileScan = { flows: [], problems: [] };
+  const file: FileContext = { program, scope: scopeContext(program, ext) };
   const bindings = markers.map((marker) => bindingsOf(program, marker));
   walk(program, [], (node, ancestors) => {
     if (node.type !== 'CallExpression') return;
     for (const b of bindings) {
-      if (isMarkerCall(node, b, ancestors)) {
-        readCallFlow(node, ancestors, b.marker, scan);
+      if (isMarkerCall(node, b, ancestors, file.scope)) {
+        readCallFlow(node, ancestors, b.marker, scan, file);
         return;
       }
     }
   });
-  readTaggedFunctions(program, text, scan);
+  readTaggedFunctions(file, text, scan);
   scan.flows.sort((a, b) => a.line - b.line);
   return scan;
 }
@@ -113,18 +130,29 @@ function isRequireOf(init: TSESTree.Expression | null | undefined, module: strin
 }
 
 /** `ancestors` tell whether a local function or variable hides the imported name at the call. */
-function isMarkerCall(call: TSESTree.CallExpression, b: Binding, ancestors: readonly Node[]): boolean {
+function isMarkerCall(
+  call: TSESTree.CallExpression,
+  b: Binding,
+  ancestors: readonly Node[],
+  scope: ScopeContext,
+): boolean {
   const callee = call.callee;
-  if (callee.type === 'Identifier') return b.locals.has(callee.name) && !isShadowed(callee.name, ancestors);
+  if (callee.type === 'Identifier') return b.locals.has(callee.name) && !isShadowed(callee.name, ancestors, scope);
   if (callee.type !== 'MemberExpression' || memberName(callee) !== b.marker.callee) return false;
   const { module } = b.marker;
   if (module === undefined) return true;
   if (isRequireOf(callee.object, module)) return true; // require('flowport').defineFlow(…)
   const object = callee.object;
-  return object.type === 'Identifier' && b.namespaces.has(object.name) && !isShadowed(object.name, ancestors);
+  return object.type === 'Identifier' && b.namespaces.has(object.name) && !isShadowed(object.name, ancestors, scope);
 }
 
-function readCallFlow(call: TSESTree.CallExpression, ancestors: Node[], marker: CallMarker, scan: FileScan): void {
+function readCallFlow(
+  call: TSESTree.CallExpression,
+  ancestors: Node[],
+  marker: CallMarker,
+  scan: FileScan,
+  file: FileContext,
+): void {
   const line = call.loc.start.line;
   const nameKey = marker.nameFrom ?? 'name';
   const meta = call.arguments[0];
@@ -149,7 +177,7 @@ function readCallFlow(call: TSESTree.CallExpression, ancestors: Node[], marker: 
     return;
   }
   const attributes: Record<string, JsonValue> = { marker: marker.kind ?? marker.callee };
-  const exportName = exportNameOf(ancestors);
+  const exportName = exportNameOf(ancestors, file);
   if (exportName) attributes.exportName = exportName;
   const group = literalGroup(props.get('group'));
   if (group) attributes.group = group;
@@ -161,8 +189,8 @@ function readCallFlow(call: TSESTree.CallExpression, ancestors: Node[], marker: 
  * `export const f = () => …`, `export default function`, or declared first and exported by
  * `export { f }` / `export { f as g }`.
  */
-function readTaggedFunctions(program: TSESTree.Program, text: string, scan: FileScan): void {
-  let exportedLater: Map<string, string> | undefined;
+function readTaggedFunctions(file: FileContext, text: string, scan: FileScan): void {
+  const { program } = file;
   let previousEnd = 0;
   for (const stmt of program.body) {
     const start = previousEnd;
@@ -173,10 +201,7 @@ function readTaggedFunctions(program: TSESTree.Program, text: string, scan: File
     const tag = doc === undefined ? undefined : readFlowTag(doc);
     if (!tag) continue;
     let exportName: string | undefined = fn.exportName;
-    if (!exportName && fn.local) {
-      exportedLater ??= localExports(program);
-      exportName = exportedLater.get(fn.local);
-    }
+    if (!exportName && fn.local) exportName = localExports(file).get(fn.local);
     if (!exportName) continue; // not exported: a helper, not a flow
     const name = tag.name ?? fn.local;
     if (!name) {
@@ -228,28 +253,38 @@ function functionName(decl: TSESTree.Node): string | undefined {
   return undefined;
 }
 
-/** Local name → exported name, from `export { a, b as c }` (not re-exports from another module). */
-function localExports(program: TSESTree.Program): Map<string, string> {
+/**
+ * Local name → exported name, from `export { a, b as c }` and `export default a` (not re-exports
+ * from another module, not type-only exports).
+ */
+function localExports(file: FileContext): Map<string, string> {
+  if (file.exports) return file.exports;
   const out = new Map<string, string>();
-  for (const stmt of program.body) {
+  for (const stmt of file.program.body) {
+    if (stmt.type === 'ExportDefaultDeclaration' && stmt.declaration.type === 'Identifier') {
+      out.set(stmt.declaration.name, 'default');
+    }
     if (stmt.type !== 'ExportNamedDeclaration' || stmt.source || stmt.exportKind === 'type') continue;
     for (const s of stmt.specifiers) {
-      if (s.local.type === 'Identifier' && !out.has(s.local.name)) out.set(s.local.name, nameOf(s.exported));
+      if (s.exportKind === 'type' || s.local.type !== 'Identifier' || out.has(s.local.name)) continue;
+      out.set(s.local.name, nameOf(s.exported));
     }
   }
+  file.exports = out;
   return out;
 }
 
-function exportNameOf(ancestors: Node[]): string | undefined {
+function exportNameOf(ancestors: Node[], file: FileContext): string | undefined {
   // Nearest declaration that binds the call's result: `export const x = defineFlow(…)`, or a
-  // top-level `const x = defineFlow(…)` exported by `export { x }`.
+  // top-level `const x = defineFlow(…)` exported by `export { x }` / `export default x`.
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const a = ancestors[i]!;
     if (a.type === 'ExportDefaultDeclaration') return 'default';
     if (a.type === 'VariableDeclarator' && a.id.type === 'Identifier') {
-      if (ancestors[i - 2]?.type === 'ExportNamedDeclaration') return a.id.name;
-      const program = ancestors[i - 2];
-      return program?.type === 'Program' ? localExports(program).get(a.id.name) : undefined;
+      // Declarator ← VariableDeclaration ← (ExportNamedDeclaration | Program) when it is top level.
+      const holder = ancestors[i - 2];
+      if (holder?.type === 'ExportNamedDeclaration') return a.id.name;
+      return holder?.type === 'Program' ? localExports(file).get(a.id.name) : undefined;
     }
     if (a.type.startsWith('Function') || a.type === 'ArrowFunctionExpression') return undefined;
   }

@@ -151,7 +151,7 @@ export class IgnoreRules {
  * The stats, or undefined when the path is absent or unreachable: removed during the walk, a
  * folder replaced by a file, `.git` being a file (in a worktree), no permission.
  */
-function statIfAny(path: string): Stats | undefined {
+export function statIfAny(path: string): Stats | undefined {
   try {
     return statSync(path, { throwIfNoEntry: false });
   } catch {

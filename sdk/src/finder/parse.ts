@@ -37,11 +37,11 @@ const JSX_EXTENSIONS = new Set(['.tsx', '.jsx', '.js', '.mjs', '.cjs']);
 export function scanSource(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
   if (!parser) throw new Error('loadParser() must finish before scanSource()');
   const { parse } = parser;
-  // A BOM would shift nothing in lines but would in offsets; blank it to keep offsets = text.
-  const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  // Without its BOM: a `#!` line must come first. Lines do not move; offsets point into `source`.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     const program = parse(source, { loc: true, range: true, jsx: JSX_EXTENSIONS.has(ext) });
-    return extractFlows(program, source, markers);
+    return extractFlows(program, source, ext, markers);
   } catch (err) {
     const e = err as { lineNumber?: number; message?: string };
     return {

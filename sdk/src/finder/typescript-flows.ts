@@ -6,15 +6,16 @@
  * it, drop it cheaply when the text cannot hold a marker, reuse the scan when the text is the same
  * → parse the rest with typescript-estree → assemble ids, groupings and project-wide diagnostics.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic, FlowDetails, FlowFinder, FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
 import { EXTRACT_VERSION, type FileScan } from './extract.js';
 import {
   IgnoreRules,
   PathFilter,
+  statIfAny,
   trustedMtime,
   walkSourceFiles,
   type FileSelection,
@@ -182,11 +183,15 @@ export class FlowIndex implements FlowFinder {
       await this.scanAll();
       return { flows: this.flowsCache, rescanned: [] };
     }
-    const rels = paths
-      .map((p) => (isAbsolute(p) ? relative(this.root, p) : p).split(sep).join('/'))
-      .filter((rel) => rel !== '' && !rel.startsWith('../') && rel !== '..' && !isAbsolute(rel));
+    const rels = [
+      ...new Set(
+        paths
+          .map((p) => relative(this.root, resolve(this.root, p)).split(sep).join('/'))
+          .filter((rel) => rel !== '' && rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel)),
+      ),
+    ];
     const filter = await this.pathFilter();
-    const stats = rels.map((rel) => statSync(join(this.root, rel), { throwIfNoEntry: false }));
+    const stats = rels.map((rel) => statIfAny(join(this.root, rel)));
     const rulesChanged = rels.some((r) => r === '.gitignore' || r.endsWith('/.gitignore') || r === '.git/info/exclude');
     const newFolder = rels.some(
       (rel, i) => stats[i]?.isDirectory() && filter.considers(rel, true) && !this.rules.ignoresPath(rel, true),
@@ -209,12 +214,13 @@ export class FlowIndex implements FlowFinder {
     };
     const rescanned: string[] = [];
     let reread = false;
+    const gone = new Set<string>();
     for (const [i, rel] of rels.entries()) {
       const st = stats[i];
-      if (!st) rescanned.push(...this.dropFolder(rel));
       const considered = st?.isFile() && filter.considers(rel) && !this.rules.ignoresPath(rel, false);
       if (!considered || !st) {
         if (this.entries.delete(rel)) rescanned.push(rel);
+        else if (!st) gone.add(rel); // maybe a folder: what was under it goes too
         continue;
       }
       const old = this.entries.get(rel);
@@ -226,16 +232,27 @@ export class FlowIndex implements FlowFinder {
       // The same text (a touch, a racy mtime checked again) keeps the very same scan object.
       if (entry.scan !== old?.scan) rescanned.push(rel);
     }
+    if (gone.size > 0) rescanned.push(...this.dropUnder(gone));
     if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
     if (rescanned.length > 0) this.assemble();
     return { flows: this.flowsCache, rescanned };
   }
 
-  /** Forgets every file under a deleted folder; returns their paths. */
-  private dropFolder(rel: string): string[] {
-    const prefix = `${rel}/`;
-    const dropped = [...this.entries.keys()].filter((k) => k.startsWith(prefix));
-    for (const k of dropped) this.entries.delete(k);
+  /**
+   * Forgets every file under the deleted folders; returns their paths. One pass over the index
+   * for a whole batch: a branch switch can report thousands of deleted paths at once.
+   */
+  private dropUnder(folders: ReadonlySet<string>): string[] {
+    const dropped: string[] = [];
+    for (const rel of this.entries.keys()) {
+      for (let slash = rel.indexOf('/'); slash !== -1; slash = rel.indexOf('/', slash + 1)) {
+        if (folders.has(rel.slice(0, slash))) {
+          dropped.push(rel);
+          break;
+        }
+      }
+    }
+    for (const rel of dropped) this.entries.delete(rel);
     return dropped;
   }
 

@@ -39,7 +39,11 @@ connection.onRequest(Methods.promote, (p) => session.promote(p));
 connection.onRequest(Methods.cancel, (p) => session.cancel(p.runId));
 connection.onRequest(Methods.gitStatus, () => session.gitStatus());
 connection.onRequest(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
-connection.onNotification(Methods.filesChanged, (p) => void session.filesChanged(p.paths));
+// A notification has no reply to carry an error: log it (stderr reaches the extension's log) so
+// that one bad path never ends the host.
+connection.onNotification(Methods.filesChanged, (p) =>
+  session.filesChanged(p.paths).catch((err: unknown) => console.error('flowport host: files changed:', err)),
+);
 connection.onClose(() => {
   session.dispose();
   process.exit(0);

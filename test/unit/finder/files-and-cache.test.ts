@@ -284,4 +284,30 @@ test('incremental update: deleted, renamed and created folders, files re-include
   update = await index.update([join(root, 'old'), join(root, 'new')]);
   assert.deepEqual(names(update.flows), ['keep.ts', 'new/z.ts']);
   assert.deepEqual(names(update.flows), names(await typescriptFlows({ root, cache: false }).findFlows()));
+
+  // A folder replaced by a file: paths under it cannot be stat'ed (ENOTDIR), and are simply gone.
+  rmSync(join(root, 'new'), { recursive: true });
+  writeFileSync(join(root, 'new'), 'not a folder any more');
+  update = await index.update([join(root, 'new/z.ts'), './keep.ts', 'keep.ts']);
+  assert.deepEqual(names(update.flows), ['keep.ts'], 'no second entry for ./keep.ts');
+});
+
+test('incremental update: a batch of thousands of deleted files and folders', async () => {
+  const root = tempDir();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 4000; i++) files[`pkg${i % 40}/f${i}.ts`] = `export const x${i} = ${i};\n`;
+  writeTree(root, { ...files, 'keep.ts': flow('keep') });
+  const index: FlowIndex = typescriptFlows({ root, cache: false });
+  await index.findFlows();
+  const deleted: string[] = [];
+  for (let p = 0; p < 40; p++) {
+    rmSync(join(root, `pkg${p}`), { recursive: true });
+    deleted.push(join(root, `pkg${p}`), ...Array.from({ length: 50 }, (_, i) => join(root, `pkg${p}/gone${i}.md`)));
+  }
+  const update = await index.update(deleted);
+  assert.equal(update.rescanned.length, 4000);
+  assert.deepEqual(
+    update.flows.map((f) => f.name),
+    ['keep'],
+  );
 });

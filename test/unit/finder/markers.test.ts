@@ -111,6 +111,44 @@ test("a local binding that hides the import is not flowport's defineFlow", async
   assert.deepEqual(summary, ['shadow.ts:9 outer-still-flowport', 'shadow.ts:11 real']);
 });
 
+test('scopes: namespaces, static blocks, parameter defaults, sloppy-mode block functions', async () => {
+  const { summary } = await flowsIn({
+    'ns.ts': [
+      `import { defineFlow } from 'flowport';`,
+      `import * as fp from 'flowport';`,
+      `namespace A { var defineFlow = (o: any) => o; defineFlow({ name: 'ns-var' }); }`,
+      `class C { static { var defineFlow = (o: any) => o; defineFlow({ name: 'static-var' }); } }`,
+      `namespace B { import defineFlow = A; defineFlow({ name: 'ns-import-equals' }); }`,
+      `namespace D { namespace fp { export const defineFlow = (o: any) => o; } fp.defineFlow({ name: 'ns-namespace' }); }`,
+      `export function f() { class K { static { var defineFlow = 1; } } return defineFlow({ name: 'static-var-stays-inside' }); }`,
+      `export function g(x = defineFlow({ name: 'param-default-sees-import' })) { var defineFlow = 1; return x; }`,
+    ].join('\n'),
+    'sloppy.js': [
+      `const { defineFlow } = require('flowport');`,
+      `function o() { if (1) { function defineFlow(x) { return x; } } return defineFlow({ name: 'annex-b-hoisted' }); }`,
+      `module.exports = defineFlow({ name: 'sloppy-real' }, () => o());`,
+    ].join('\n'),
+    'strict.mjs': [
+      `import { defineFlow } from 'flowport';`,
+      `function o() { if (1) { function defineFlow(x) { return x; } } return defineFlow({ name: 'block-scoped-in-modules' }); }`,
+    ].join('\n'),
+  });
+  assert.deepEqual(summary, [
+    'ns.ts:7 static-var-stays-inside',
+    'ns.ts:8 param-default-sees-import',
+    'sloppy.js:3 sloppy-real',
+    'strict.mjs:2 block-scoped-in-modules',
+  ]);
+});
+
+test('thousands of marker calls inside one function are all found', async () => {
+  const calls = Array.from({ length: 3000 }, (_, i) => `defineFlow({ name: 'f${i}' })`).join(',\n');
+  const { flows } = await flowsIn({
+    'many.ts': `import { defineFlow } from 'flowport';\nexport function all() { var x = 1; return [\n${calls}\n]; }\n`,
+  });
+  assert.equal(flows.length, 3000);
+});
+
 test('more import forms: import-equals, inline require, export { x } after the declaration', async () => {
   const { summary, flows } = await flowsIn({
     'a.ts': `import fp = require('flowport');
@@ -147,6 +185,9 @@ function hidden() {}
 export { later, arrow as viaArrow };
 `,
     'd/cr.ts': `/**\r * Old Mac lines.\r * @flow cr-only\r */\rexport function cr() {}\r`,
+    'e/default-later.ts': `/** @flow default-later */\nfunction run() {}\nexport default run;\n`,
+    'e/type-only.ts': `/** @flow not-a-value */\nconst specType = () => {};\nexport { type specType };\n`,
+    'e/bom-shebang.js': `\ufeff#!/usr/bin/env node\n/** @flow bom-shebang */\nexport function b() {}\n`,
   });
   assert.deepEqual(summary, [
     'd/anon.ts:2 anon-job',
@@ -154,7 +195,10 @@ export { later, arrow as viaArrow };
     'd/later.ts:5 later',
     'd/later.ts:7 arrow-later',
     'd/named.ts:3 nightly',
+    'e/bom-shebang.js:3 bom-shebang',
+    'e/default-later.ts:2 default-later',
   ]);
+  assert.equal(flows.find((f) => f.name === 'default-later')!.attributes.exportName, 'default');
   assert.equal(flows[1]!.description, 'Old Mac lines.');
   assert.deepEqual(flows[3]!.attributes, { marker: 'jsdoc', exportName: 'viaArrow' });
   assert.deepEqual(flows[4]!.attributes, { marker: 'jsdoc', exportName: 'default' });
