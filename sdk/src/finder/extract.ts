@@ -67,7 +67,8 @@ export function extractFlows(
   const scan: FileScan = { flows: [], problems: [] };
   const file: FileContext = { program, scope: scopeContext(program, ext) };
   const bindings = markers.map((marker) => bindingsOf(program, marker));
-  walk(program, [], (node, ancestors) => {
+  const hits = offsetsOf(text, [...markers.map((m) => m.callee), ...bindings.flatMap((b) => [...b.locals])]);
+  walk(program, [], hits, (node, ancestors) => {
     if (node.type !== 'CallExpression') return;
     for (const b of bindings) {
       if (isMarkerCall(node, b, ancestors, file.scope)) {
@@ -324,18 +325,48 @@ function memberName(m: TSESTree.MemberExpression): string | undefined {
 
 const SKIPPED_KEYS = new Set(['parent', 'loc', 'range', 'comments', 'tokens']);
 
-/** Depth-first walk over every child node; `ancestors` excludes `node` itself. */
-function walk(node: Node, ancestors: Node[], visit: (node: Node, ancestors: Node[]) => void): void {
+/**
+ * Depth-first walk over the child nodes whose source holds one of `hits` (sorted offsets of the
+ * names a marker call must spell): a subtree without one cannot hold a marker call, so most of a
+ * file is never visited. `ancestors` excludes `node` itself.
+ */
+function walk(
+  node: Node,
+  ancestors: Node[],
+  hits: readonly number[],
+  visit: (node: Node, ancestors: Node[]) => void,
+): void {
   visit(node, ancestors);
   ancestors.push(node);
   for (const key in node) {
     if (SKIPPED_KEYS.has(key)) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
     if (Array.isArray(value)) {
-      for (const v of value) if (isNode(v)) walk(v, ancestors, visit);
-    } else if (isNode(value)) {
-      walk(value, ancestors, visit);
+      for (const v of value) if (isNode(v) && holdsHit(v, hits)) walk(v, ancestors, hits, visit);
+    } else if (isNode(value) && holdsHit(value, hits)) {
+      walk(value, ancestors, hits, visit);
     }
   }
   ancestors.pop();
+}
+
+/** Sorted offsets where any of `names` occurs in `text`. */
+function offsetsOf(text: string, names: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const name of new Set(names)) {
+    for (let i = text.indexOf(name); i !== -1; i = text.indexOf(name, i + name.length)) out.push(i);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function holdsHit(node: Node, hits: readonly number[]): boolean {
+  const [start, end] = node.range;
+  let lo = 0;
+  let hi = hits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (hits[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < hits.length && hits[lo]! < end;
 }
