@@ -56,14 +56,40 @@ export async function selectFlows(
     picked.set(flow.name, flow);
   }
   for (const group of groups) {
-    const members = all.filter((f) => f.grouping.includes(group));
+    const members = all.filter((f) => groupsOf(f).includes(group));
     if (members.length === 0) {
-      const known = [...new Set(all.flatMap((f) => f.grouping))];
+      const known = [...new Set(all.flatMap(groupsOf))];
       throw new UsageError(`no flows in group "${group}". ${listing('Groups', known)}`);
     }
     for (const flow of members) picked.set(flow.name, flow);
   }
-  return [...picked.values()];
+  const flows = [...picked.values()];
+  refuseAmbiguous(flows, all);
+  return flows;
+}
+
+/**
+ * The groups a flow answers to: each folder of its path, each folder path (`src/billing`), and
+ * each `group` of its `defineFlow`.
+ */
+function groupsOf(flow: FlowDetails): string[] {
+  const paths = flow.grouping.map((_, i) => flow.grouping.slice(0, i + 1).join('/'));
+  const declared = Array.isArray(flow.attributes.group) ? flow.attributes.group.map(String) : [];
+  return [...new Set([...flow.grouping, ...paths, ...declared])];
+}
+
+/**
+ * Deployments are recorded by flow name: a name that two flows in the source share cannot be
+ * deployed until one is renamed, or the ledger would mix their versions.
+ */
+export function refuseAmbiguous(picked: readonly FlowDetails[], all: readonly FlowDetails[]): void {
+  for (const flow of picked) {
+    const same = all.filter((f) => f.name === flow.name);
+    if (same.length < 2) continue;
+    throw new UsageError(
+      `flow name "${flow.name}" is defined ${same.length} times (${same.map((f) => `${f.sourceRelative}:${f.line}`).join(', ')}): rename all but one, so their deployments stay apart`,
+    );
+  }
 }
 
 /** Deploys each flow to `env` in turn. */
@@ -132,8 +158,8 @@ async function each(
       results.push(await one(flow, { log, signal: run.signal }));
     } catch (err) {
       if ((err as { kind?: unknown }).kind !== 'DeployError') throw err;
+      // The caller shows each result's message: logging it here too would say it twice.
       const message = (err as Error).message;
-      log(`[flowport] refused: ${message}`);
       results.push({ flow: flow.name, env, outcome: 'refused', message, deployment: null });
     }
   }
@@ -166,7 +192,8 @@ function resultOf(flow: string, env: string, d: DeploymentDetails): FlowRunResul
         flow,
         env,
         outcome: 'cancelled',
-        message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : ''} — deployment ${d.id}`,
+        // Cancelled by someone, or by Flowport itself for a reason (another deploy started first).
+        message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : reason ? `: ${reason}` : ''} — deployment ${d.id}`,
         deployment: d,
       };
     case 'interrupted':

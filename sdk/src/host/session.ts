@@ -4,7 +4,7 @@
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
-import { deployFlows, promoteFlows, type FlowRunResult } from '../backend/batch.js';
+import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
@@ -151,11 +151,13 @@ export class HostSession {
 
   private async flowsById(ids: string[]): Promise<FlowDetails[]> {
     const all = await this.loadedProject!.flows.findFlows();
-    return ids.map((id) => {
+    const flows = ids.map((id) => {
       const flow = all.find((f) => f.id === id);
       if (!flow) throw new UsageError(`unknown flow ${id}: it is no longer in the source. Refresh the Flowport view.`);
       return flow;
     });
+    refuseAmbiguous(flows, all);
+    return flows;
   }
 
   private async run<T>(

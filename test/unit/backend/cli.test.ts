@@ -9,7 +9,8 @@ import {
   type FlowRunResult,
 } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
-import { cliProject, killGroup, pidAlive, scriptRecord, startCli, waitFor } from './fixture.js';
+import { cliProject, commitAll, killGroup, pidAlive, scriptRecord, startCli, waitFor } from './fixture.js';
+import { writeTree } from '../../helpers/tmp.js';
 
 const ID = /\d{8}-\d{6}\.\d{3}-[0-9a-f]{6}/;
 
@@ -311,4 +312,31 @@ test('two CLI deploys of one flow to one environment at once: one runs, the othe
   const history = await localLedger({ root }).findDeployments({ history: true });
   assert.equal(history.filter((d) => d.status === 'succeeded').length, 1, 'the command ran once');
   assert.equal(readdirSync(join(root, 'out')).filter((f) => f.endsWith('.json')).length, 1);
+});
+
+test('groups: a folder, a folder path or a defineFlow group; a name defined twice is refused', () => {
+  const root = cliProject({ billing: 'billing', invoices: 'billing', weekly: 'reports' });
+  writeTree(root, {
+    'src/reports/nightly.ts': `import { defineFlow } from 'flowport';\nexport const n = defineFlow({ name: 'nightly-rollup', group: ['nightly'] }, async () => 1);\n`,
+  });
+  commitAll(root, 'a grouped flow');
+  const flowsOf = (args: string[]) => {
+    const r = flowport(['deploy', ...args, '--env', 'dev', '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results.map((x) => x.flow).sort();
+  };
+  assert.deepEqual(flowsOf(['--group', 'nightly']), ['nightly-rollup'], 'the group of defineFlow');
+  assert.deepEqual(flowsOf(['--group', 'src/billing']), ['billing', 'invoices'], 'a folder path');
+  assert.deepEqual(flowsOf(['--group', 'reports']), ['nightly-rollup', 'weekly'], 'a folder');
+
+  writeTree(root, {
+    'src/other/again.ts': `import { defineFlow } from 'flowport';\nexport const w = defineFlow({ name: 'weekly' }, async () => 2);\n`,
+  });
+  commitAll(root, 'a second weekly');
+  const twice = flowport(['deploy', 'weekly', '--env', 'dev'], { cwd: root });
+  assert.equal(twice.code, 2, twice.stderr);
+  assert.match(
+    twice.stderr,
+    /flow name "weekly" is defined 2 times \(src\/other\/again\.ts:2, src\/reports\/flow2\.ts:2\): rename all but one/,
+  );
 });
