@@ -255,6 +255,15 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       }),
       (err: unknown) => ({ failedToStart: messageOf(err) }),
     );
+    if (subprocess.pid) {
+      // Awaited, so this record cannot land after the final one; exit and output are already
+      // being listened for.
+      try {
+        await active.recordProcess(subprocess.pid);
+      } catch (err) {
+        active.log(`${LOG_PREFIX} warning: could not record the command's process: ${messageOf(err)}`);
+      }
+    }
     try {
       const first = await Promise.race([exit.then((e) => ({ exit: e })), settled.then((s) => ({ settled: s }))]);
       let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;

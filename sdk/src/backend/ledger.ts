@@ -17,8 +17,15 @@ import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path';
 import { DeployError, UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery, type JsonValue } from '../model.js';
-import { currentInitiator, currentRunner, runnerState } from './processes.js';
-import { LEDGER_FORMAT, parseLine, type DeploymentRecord, type LedgerRecord, type RunnerIdentity } from './records.js';
+import { currentInitiator, currentRunner, runnerState, stopOrphanedCommand } from './processes.js';
+import {
+  commandProcessOf,
+  LEDGER_FORMAT,
+  parseLine,
+  type DeploymentRecord,
+  type LedgerRecord,
+  type RunnerIdentity,
+} from './records.js';
 import type { CancelRequest, DeploymentChange, DeploymentStore, LogChunk, LogWriter, NewDeployment } from './store.js';
 
 export interface LocalLedgerOptions {
@@ -137,20 +144,29 @@ export class LocalLedger implements DeploymentStore {
     );
   }
 
-  /** A `running` or `pending` deployment whose runner is gone reads as `interrupted`. */
+  /**
+   * A `running` or `pending` deployment whose runner is gone reads as `interrupted`, unless the
+   * deploy command it started still runs (the runner was killed, its command was not): then it
+   * stays `running`, marked `orphaned`, until that command ends or is cancelled.
+   */
   private view(entry: Entry): DeploymentDetails {
     const d = entry.deployment;
-    if ((d.status === 'running' || d.status === 'pending') && entry.runner && runnerState(entry.runner) === 'gone') {
+    if (!(d.status === 'running' || d.status === 'pending') || !entry.runner) return d;
+    if (runnerState(entry.runner) !== 'gone') return d;
+    const runner = `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}`;
+    const command = commandProcessOf(d.attributes);
+    if (command && runnerState(command) !== 'gone') {
       return {
         ...d,
-        status: 'interrupted',
         attributes: {
           ...d.attributes,
-          reason: `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}`,
+          orphaned: true,
+          reason: `${runner}; its deploy command (pid ${command.pid}) still runs: flowport cancel ${d.id} stops it`,
         },
       };
     }
-    return d;
+    const after = command ? `; its deploy command (pid ${command.pid}) has ended too, its outcome unrecorded` : '';
+    return { ...d, status: 'interrupted', attributes: { ...d.attributes, reason: runner + after } };
   }
 
   /** Reads what was appended since the last read. Serialized: one read at a time per ledger. */
@@ -329,18 +345,34 @@ export class LocalLedger implements DeploymentStore {
     return next;
   }
 
+  /**
+   * Appends a cancel request for the runner to act on. An orphaned deployment (its runner gone,
+   * its deploy command still running) has no runner to do so: the command's process group is
+   * stopped here and the deployment recorded as `cancelled`.
+   */
   async requestCancel(id: string, request: { by?: string; reason?: string } = {}): Promise<void> {
     await this.refresh();
-    if (!this.entries.has(id)) throw new UsageError(`no deployment ${id} in ${this.file}`);
+    const entry = this.entries.get(id);
+    if (!entry) throw new UsageError(`no deployment ${id} in ${this.file}`);
+    const by = request.by ?? currentInitiator();
     await this.append({
       v: LEDGER_FORMAT,
       type: 'cancel-request',
       at: new Date().toISOString(),
-      by: request.by ?? currentInitiator(),
+      by,
       deploymentId: id,
       ...(request.reason === undefined ? {} : { reason: request.reason }),
     });
     await this.refresh();
+    const seen = this.view(entry);
+    const command = commandProcessOf(seen.attributes);
+    if (seen.attributes.orphaned === true && command) {
+      await stopOrphanedCommand(command);
+      await this.update(id, {
+        status: 'cancelled',
+        attributes: { cancelledBy: by, reason: `cancelled by ${by}; its runner was gone, so the command was stopped` },
+      });
+    }
   }
 
   /**

@@ -15,6 +15,35 @@ export function currentRunner(): RunnerIdentity {
   return self;
 }
 
+/** A process of this host as the ledger records it (a deploy command, say). */
+export function processIdentity(pid: number): RunnerIdentity {
+  return { pid, host: hostname(), startTime: processStartTime(pid) };
+}
+
+/**
+ * Stops the process group a detached deploy command leads, when the runner that started it is
+ * gone and cannot: SIGTERM, then SIGKILL after `graceMs`. Resolves once the leader is gone.
+ */
+export async function stopOrphanedCommand(command: RunnerIdentity, graceMs = 5000): Promise<void> {
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(process.platform === 'win32' ? command.pid : -command.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  if (runnerState(command) !== 'alive') return;
+  signalGroup('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (runnerState(command) === 'alive') {
+    if (Date.now() > deadline) {
+      signalGroup('SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** `user@host`, the initiator of what this process records. */
 export function currentInitiator(): string {
   let user: string;

@@ -25,6 +25,18 @@ export interface RunnerIdentity {
   startTime: string | null;
 }
 
+/**
+ * The attribute of a deployment that names its deploy command's process ({@link RunnerIdentity}),
+ * when the runner started one: a running deployment whose runner died stays running while it runs.
+ */
+export const COMMAND_PROCESS = 'commandProcess';
+
+/** The deploy command's process recorded in `attributes`, if any and well-formed. */
+export function commandProcessOf(attributes: Record<string, JsonValue>): RunnerIdentity | undefined {
+  const value = attributes[COMMAND_PROCESS];
+  return isRunner(value) ? value : undefined;
+}
+
 interface RecordBase {
   v: typeof LEDGER_FORMAT;
   /** ISO 8601 time the record was written. */

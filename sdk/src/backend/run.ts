@@ -5,7 +5,8 @@
  */
 import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
-import { currentInitiator } from './processes.js';
+import { currentInitiator, processIdentity } from './processes.js';
+import { COMMAND_PROCESS } from './records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from './store.js';
 
 /** What the work of a recorded run gets. */
@@ -16,6 +17,12 @@ export interface ActiveRun {
   log(line: string): void;
   /** Aborted when the caller aborts or a cancel of this deployment is requested from anywhere. */
   signal: AbortSignal;
+  /**
+   * Records the process that does the work when it is not this one (a deploy command). Should
+   * this runner die, the deployment then reads as running while that process still runs, no
+   * other deploy of the flow to the environment starts, and a cancel stops it.
+   */
+  recordProcess(pid: number): Promise<void>;
 }
 
 /** How the work ended. */
@@ -92,7 +99,10 @@ export async function runRecorded(
       outcome = { status: 'cancelled', attributes: { reason: 'cancelled before it started' } };
     } else {
       const running = await store.update(id, { status: 'running' });
-      outcome = await work({ deployment: running, log: emit, signal: controller.signal });
+      const recordProcess = async (pid: number) => {
+        await store.update(id, { attributes: { [COMMAND_PROCESS]: { ...processIdentity(pid) } } });
+      };
+      outcome = await work({ deployment: running, log: emit, signal: controller.signal, recordProcess });
     }
   } catch (err) {
     const reason = messageOf(err);

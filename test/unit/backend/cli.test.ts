@@ -232,11 +232,11 @@ test('10 concurrent deploys from separate processes: every record intact', async
     .split('\n')
     .filter(Boolean);
   const records = raw.map((l) => JSON.parse(l) as DeploymentRecord);
-  assert.equal(records.length, 30);
+  assert.equal(records.length, 40);
   for (const flow of Object.keys(flows)) {
     assert.deepEqual(
       records.filter((r) => r.deployment.flowName === flow).map((r) => r.deployment.status),
-      ['pending', 'running', 'succeeded'],
+      ['pending', 'running', 'running', 'succeeded'], // the second running names the command's process
       flow,
     );
   }
@@ -252,13 +252,53 @@ test('10 concurrent deploys from separate processes: every record intact', async
   t.diagnostic(`10 CLI deploys at once: ${ms} ms wall, 30 records, 0 damaged`);
 });
 
-test('kill -9 of the CLI running a deploy: the deployment reads as interrupted', async () => {
+test('kill -9 of the CLI while its deploy command runs on: running (orphaned), holds the flow, cancel stops it', async () => {
   const root = cliProject({ victim: 'ops' });
   const ledger = localLedger({ root });
   const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
   const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.status === 'running'),
-    'the deploy to run',
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
+    'the deploy command to be recorded',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  deploy.child.kill('SIGKILL');
+  await deploy.done;
+  const commandPid = scriptRecord(root, running.id).pid;
+  try {
+    assert.ok(pidAlive(commandPid), 'the command outlives its runner (its own process group)');
+    const seen = (await localLedger({ root }).getDeployment(running.id))!;
+    assert.equal(seen.status, 'running');
+    assert.equal(seen.attributes.orphaned, true);
+    assert.match(
+      String(seen.attributes.reason),
+      /its deploy command \(pid \d+\) still runs: flowport cancel \S+ stops it/,
+    );
+
+    const second = flowport(['deploy', 'victim', '--env', 'dev'], { cwd: root });
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(
+      second.stdout,
+      new RegExp(`"victim" is already deploying to dev: deployment ${running.id} \\(running,`),
+    );
+
+    const cancel = flowport(['cancel', running.id], { cwd: root });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    await waitFor(() => !pidAlive(commandPid), 'the orphaned command to be stopped', 10_000);
+    const after = (await localLedger({ root }).getDeployment(running.id))!;
+    assert.equal(after.status, 'cancelled');
+    assert.match(String(after.attributes.reason), /its runner was gone, so the command was stopped/);
+  } finally {
+    killGroup(commandPid);
+  }
+});
+
+test('kill -9 of the CLI and of its deploy command: the deployment reads as interrupted', async () => {
+  const root = cliProject({ victim: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
+    'the deploy command to be recorded',
   );
   await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
   deploy.child.kill('SIGKILL');
@@ -269,7 +309,10 @@ test('kill -9 of the CLI running a deploy: the deployment reads as interrupted',
   const history = flowport(['history', 'victim', '--json'], { cwd: root });
   const [d] = (JSON.parse(history.stdout) as { deployments: DeploymentDetails[] }).deployments;
   assert.equal(d!.status, 'interrupted');
-  assert.match(String(d!.attributes.reason), /its runner \(pid \d+ on .+\) stopped while it was running/);
+  assert.match(
+    String(d!.attributes.reason),
+    /its runner \(pid \d+ on .+\) stopped while it was running; its deploy command \(pid \d+\) has ended too/,
+  );
   assert.match(flowport(['deployments'], { cwd: root }).stdout, /victim\s+[0-9a-f]{7} interrupted/);
   const cancel = flowport(['cancel', running.id], { cwd: root });
   assert.equal(cancel.code, 2);
@@ -339,4 +382,25 @@ test('groups: a folder, a folder path or a defineFlow group; a name defined twic
     twice.stderr,
     /flow name "weekly" is defined 2 times \(src\/other\/again\.ts:2, src\/reports\/flow2\.ts:2\): rename all but one/,
   );
+});
+
+test('a hang-up (the terminal closed) cancels the deploy like Ctrl+C: recorded cancelled, command stopped', async () => {
+  const root = cliProject({ hup: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'hup', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
+    'the deploy command to be recorded',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const commandPid = scriptRecord(root, running.id).pid;
+  deploy.child.kill('SIGHUP');
+  const ended = await deploy.done;
+  try {
+    assert.equal(ended.code, 1, ended.stderr);
+    assert.equal((await localLedger({ root }).getDeployment(running.id))!.status, 'cancelled');
+    await waitFor(() => !pidAlive(commandPid), 'the command to be stopped', 10_000);
+  } finally {
+    killGroup(commandPid);
+  }
 });

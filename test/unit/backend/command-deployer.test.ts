@@ -63,10 +63,16 @@ test('success: argv placeholders, FLOWPORT_* variables, live lines, log file, ou
   assert.match(run.lines[0]!, /^\[flowport\] deploying billing to dev: [0-9a-f]{12} \(HEAD\)/);
   assert.equal(readFileSync(d.logLocation!, 'utf8'), run.lines.join('\n') + '\n');
 
-  const statuses = (await store.events())
+  const snapshots = (await store.events())
     .filter((e): e is DeploymentRecord => e.type === 'deployment')
-    .map((e) => e.deployment.status);
-  assert.deepEqual(statuses, ['pending', 'running', 'succeeded']);
+    .map((e) => e.deployment);
+  assert.deepEqual(
+    snapshots.map((s) => s.status),
+    ['pending', 'running', 'running', 'succeeded'],
+  );
+  // The second running snapshot names the command's process, for when this runner dies.
+  const command = snapshots[2]!.attributes.commandProcess as { pid: number };
+  assert.equal(command.pid, scriptRecord(root, d.id).pid);
 });
 
 test('failure: a non-zero exit is failed, with the exit code and the last lines', async () => {
