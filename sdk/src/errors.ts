@@ -15,13 +15,20 @@ export class FlowportError extends Error {
 /** `flowport.config.*` cannot be loaded or is invalid. Points at the file and line to fix. */
 export class ConfigError extends FlowportError {
   override readonly kind = 'ConfigError';
+  /**
+   * The message says only what is wrong (a compiler's words), not what to do. The next step
+   * depends on where it is shown (save in the editor, run the command again in a terminal), so
+   * each surface adds its own with {@link withNextStep}.
+   */
+  readonly needsNextStep: boolean;
   constructor(
     message: string,
     readonly file: string,
     readonly line: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; needsNextStep?: boolean },
   ) {
     super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`, options);
+    this.needsNextStep = options?.needsNextStep ?? false;
   }
 }
 
@@ -42,4 +49,10 @@ export class UsageError extends FlowportError {
 export function flowportErrorKind(err: unknown): string | undefined {
   const kind = (err as { kind?: unknown } | null)?.kind;
   return err instanceof Error && typeof kind === 'string' ? kind : undefined;
+}
+
+/** The error's message, ending with this surface's `nextStep` when it has none of its own. */
+export function withNextStep(err: Error, nextStep: string): string {
+  // By shape, as flowportErrorKind: the error may come from another copy of these classes.
+  return (err as { needsNextStep?: unknown }).needsNextStep === true ? `${err.message} — ${nextStep}` : err.message;
 }

@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
+import { rootOption, type FlagSpecs } from './options.js';
+import { USAGE } from './usage.js';
 import { findDeployment, positiveInt } from './run-output.js';
 
 /** The `--json` output of `flowport cancel`. */
@@ -16,6 +17,14 @@ export interface CancelOutput {
   deployment: DeploymentDetails;
 }
 
+/** Every flag `flowport cancel` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  'no-wait': { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
+
 /**
  * `flowport cancel <deploymentId>`: asks the deployment's runner, in whatever process it runs, to
  * stop it, then waits until it is recorded as cancelled. Exit 0 once cancelled, 1 when it ended
@@ -24,17 +33,11 @@ export interface CancelOutput {
 export async function cancelCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      'no-wait': { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1)
-    throw new UsageError('name one deployment: flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS]');
+  if (positionals.length !== 1) throw new UsageError(`name one deployment: ${USAGE.cancel}`);
   const timeoutMs = positiveInt(values.timeout, '--timeout', 30) * 1000;
   const project = await openProject(rootOption(values.root));
   const store = project.store;

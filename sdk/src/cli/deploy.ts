@@ -4,32 +4,35 @@ import { checkRef } from '../backend/git.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
-import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { rootOption, type FlagSpecs } from './options.js';
+import { USAGE } from './usage.js';
+import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
-export const DEPLOY_USAGE = 'flowport deploy <flow…|--group G> --env E [--ref R] [--yes] [--json]';
+/** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  env: { type: 'string' },
+  ref: { type: 'string' },
+  group: { type: 'string', multiple: true },
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  'no-cache': { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
 
 /** `flowport deploy`: deploys each flow to one environment, streaming logs; exits 1 unless all succeeded. */
 export async function deployCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      env: { type: 'string' },
-      ref: { type: 'string' },
-      group: { type: 'string', multiple: true },
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      'no-cache': { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (!values.env) throw new UsageError(`--env is required: ${DEPLOY_USAGE}`);
+  if (!values.env) throw new UsageError(`--env is required: ${USAGE.deploy}`);
   if (values.ref !== undefined) checkRef(values.ref);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  await checkDeployer(project);
   await confirmProtected(project, values.env, 'deploy', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import type { DeploymentDetails } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
+import { rootOption, type FlagSpecs } from './options.js';
 import { checkEnvironment, formatAge, shortCommit } from './run-output.js';
 import { formatTable } from './table.js';
 
@@ -26,17 +26,20 @@ export interface DeploymentMatrix {
   flows: MatrixRow[];
 }
 
+/** Every flag `flowport deployments` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  flow: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'no-cache': { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
+
 /** `flowport deployments`: flows × environments, with short commit, status and age. */
 export async function deploymentsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      flow: { type: 'string', multiple: true },
-      env: { type: 'string', multiple: true },
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-cache': { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     strict: true,
   });
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });

@@ -3,16 +3,19 @@ import { formatDiagnostic } from '../model.js';
 import { openFlowSource } from '../project.js';
 import type { CommandIO } from './main.js';
 import { formatTable } from './table.js';
-import { rootOption } from './options.js';
+import { rootOption, type FlagSpecs } from './options.js';
+
+/** Every flag `flowport flows` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'no-cache': { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
 
 export async function flowsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-cache': { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     strict: true,
   });
   const project = await openFlowSource(rootOption(values.root), { cache: !values['no-cache'] });

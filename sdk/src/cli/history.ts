@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import type { DeploymentDetails } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
+import { rootOption, type FlagSpecs } from './options.js';
+import { USAGE } from './usage.js';
 import { checkEnvironment, formatAge, positiveInt, shortCommit } from './run-output.js';
 import { formatTable } from './table.js';
 
@@ -16,22 +17,24 @@ export interface HistoryOutput {
   deployments: DeploymentDetails[];
 }
 
+/** Every flag `flowport history` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  env: { type: 'string' },
+  limit: { type: 'string' },
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'no-cache': { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
+
 /** `flowport history <flow> [--env E]`: every recorded deployment of a flow, newest first. */
 export async function historyCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      env: { type: 'string' },
-      limit: { type: 'string' },
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-cache': { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1)
-    throw new UsageError('name one flow: flowport history <flow> [--env E] [--limit N] [--json]');
+  if (positionals.length !== 1) throw new UsageError(`name one flow: ${USAGE.history}`);
   const flow = positionals[0]!;
   const limit = positiveInt(values.limit, '--limit', Number.MAX_SAFE_INTEGER);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });

@@ -3,23 +3,27 @@ import { UsageError } from '../errors.js';
 import { FINAL_STATUSES } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
+import { rootOption, type FlagSpecs } from './options.js';
+import { USAGE } from './usage.js';
 import { findDeployment } from './run-output.js';
 
 const FOLLOW_POLL_MS = 200;
+
+/** Every flag `flowport logs` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  follow: { type: 'boolean', short: 'f', default: false },
+  root: { type: 'string' },
+} as const satisfies FlagSpecs;
 
 /** `flowport logs <deploymentId> [--follow]`: prints a deployment's log; `--follow` until it ends. */
 export async function logsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      follow: { type: 'boolean', short: 'f', default: false },
-      root: { type: 'string' },
-    },
+    options: OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError('name one deployment: flowport logs <deploymentId> [--follow]');
+  if (positionals.length !== 1) throw new UsageError(`name one deployment: ${USAGE.logs}`);
   const project = await openProject(rootOption(values.root));
   const store = project.store;
   const deployment = await findDeployment(store, positionals[0]!);

@@ -2,7 +2,8 @@
  * The `flowport` CLI. Exit codes: 0 success, 1 the deploy (or promote) failed, 2 bad input or
  * config. Diagnostics go to stderr so stdout stays parseable with `--json`.
  */
-import { flowportErrorKind } from '../errors.js';
+import { UsageError, flowportErrorKind, withNextStep } from '../errors.js';
+import { USAGE, type CommandName } from './usage.js';
 
 export interface CommandIO {
   out(text: string): void;
@@ -20,50 +21,61 @@ const lazy =
   async (args, io) =>
     (await load())[name](args, io);
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  flows: {
-    run: lazy(() => import('./flows.js'), 'flowsCommand'),
-    summary: 'flowport flows [--root DIR] [--json] [--no-cache]   list the flows found in the source',
-  },
+const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
+  flows: { run: lazy(() => import('./flows.js'), 'flowsCommand'), summary: 'list the flows found in the source' },
   deployments: {
     run: lazy(() => import('./deployments.js'), 'deploymentsCommand'),
-    summary: 'flowport deployments [--flow F] [--env E] [--json]   flows × environments: commit, status, age',
+    summary: 'flows × environments: commit, status, age',
   },
-  deploy: {
-    run: lazy(() => import('./deploy.js'), 'deployCommand'),
-    summary: 'flowport deploy <flow…|--group G> --env E [--ref R] [--json]   deploy, streaming the log',
-  },
-  promote: {
-    run: lazy(() => import('./promote.js'), 'promoteCommand'),
-    summary: 'flowport promote <flow…|--group G> --from E1 --to E2 [--json]   deploy what E1 runs to E2',
-  },
+  deploy: { run: lazy(() => import('./deploy.js'), 'deployCommand'), summary: 'deploy, streaming the log' },
+  promote: { run: lazy(() => import('./promote.js'), 'promoteCommand'), summary: 'deploy what E1 runs to E2' },
   history: {
     run: lazy(() => import('./history.js'), 'historyCommand'),
-    summary: 'flowport history <flow> [--env E] [--limit N] [--json]   every deployment of a flow, newest first',
+    summary: 'every deployment of a flow, newest first',
   },
-  logs: {
-    run: lazy(() => import('./logs.js'), 'logsCommand'),
-    summary: "flowport logs <deploymentId> [--follow]   print a deployment's log",
-  },
-  cancel: {
-    run: lazy(() => import('./cancel.js'), 'cancelCommand'),
-    summary: 'flowport cancel <deploymentId> [--no-wait] [--timeout S] [--json]   stop a deploy, from any process',
-  },
+  logs: { run: lazy(() => import('./logs.js'), 'logsCommand'), summary: "print a deployment's log" },
+  cancel: { run: lazy(() => import('./cancel.js'), 'cancelCommand'), summary: 'stop a deploy, from any process' },
 };
 
-const USAGE = `Usage: flowport <command> [options]
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
+
+const HELP = `Usage: flowport <command> [options]
 
 Commands:
-${Object.values(COMMANDS)
-  .map((c) => `  ${c.summary}`)
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${USAGE[name as CommandName]}\n      ${c.summary}`)
   .join('\n')}
 
+--root DIR: the project folder. Default: the nearest folder, from the current one up, holding
+flowport.config.{ts,mts,js,mjs}, else the nearest holding .git, else the current folder.
+--yes, -y: deploy or promote to a protected environment without asking.
+--json: print one JSON document on stdout (logs and messages go to stderr).
+--no-cache: neither read nor write the flow scan cache.
+flowport <command> --help: that command's usage.
+
 Exit codes: 0 success, 1 a deploy failed, 2 bad input or config.`;
+
+/** What a terminal user does once a config problem is fixed (the editor reloads it on save). */
+const NEXT_STEP = 'fix it and run the command again';
+
+/** The `--json` output of a command that failed before it had a result to print (exit 2, or 1 when unexpected). */
+export interface ErrorOutput {
+  error: {
+    /** `UsageError` (bad flags and arguments too), `ConfigError`, `DeployError`; `Error` when unexpected. */
+    kind: string;
+    /** As printed on stderr, without the `flowport: ` prefix. */
+    message: string;
+    /** The config file (ConfigError). */
+    file?: string;
+    /** 1-based line in `file`, when known. */
+    line?: number;
+  };
+}
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(USAGE);
+    io.out(HELP);
     return name ? 0 : 2;
   }
   if (name === '--version') {
@@ -71,34 +83,53 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.out(SDK_VERSION);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.err(`flowport: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
+  // With --json, stdout is one JSON document even when the command fails.
+  const json = rest.includes('--json');
+  if (!isCommand(name)) {
+    return reportError(new UsageError(`unknown command "${name}"`), io, json, `\n\n${HELP}`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${USAGE[name]}`);
+    return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await COMMANDS[name].run(rest, io);
   } catch (err) {
-    return reportError(err, io);
+    return reportError(err, io, json);
   }
 }
 
-function reportError(err: unknown, io: CommandIO): number {
+/**
+ * Prints the error (on stderr, and as {@link ErrorOutput} on stdout with `--json`); returns the
+ * exit code. `stderrTail` is for a person only, such as the help after an unknown command.
+ */
+function reportError(err: unknown, io: CommandIO, json: boolean, stderrTail = ''): number {
+  const { code, error, hint } = describeError(err);
+  io.err(`flowport: ${error.message}${hint}${stderrTail}`);
+  if (json) io.out(JSON.stringify({ error } satisfies ErrorOutput, null, 2));
+  return code;
+}
+
+function describeError(err: unknown): { code: number; error: ErrorOutput['error']; hint: string } {
   const kind = flowportErrorKind(err);
   if (kind) {
-    io.err(`flowport: ${(err as Error).message}`);
-    return kind === 'UsageError' || kind === 'ConfigError' ? 2 : 1;
+    const { file, line } = err as { file?: unknown; line?: unknown };
+    const error: ErrorOutput['error'] = {
+      kind,
+      message: withNextStep(err as Error, NEXT_STEP),
+      ...(typeof file === 'string' ? { file } : {}),
+      ...(typeof line === 'number' && line > 0 ? { line } : {}),
+    };
+    return { code: kind === 'UsageError' || kind === 'ConfigError' ? 2 : 1, error, hint: '' };
   }
   // Node's parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for bad flags.
-  const code = (err as { code?: string }).code;
+  const code = (err as { code?: string } | null)?.code;
   if (code?.startsWith('ERR_PARSE_ARGS')) {
-    io.err(`flowport: ${(err as Error).message}\nRun "flowport --help" for usage.`);
-    return 2;
+    const error = { kind: 'UsageError', message: (err as Error).message };
+    return { code: 2, error, hint: '\nRun "flowport --help" for usage.' };
   }
-  io.err(
-    `flowport: unexpected error: ${err instanceof Error ? (process.env.FLOWPORT_DEBUG ? err.stack : err.message) : String(err)}`,
-  );
-  return 1;
+  const message = `unexpected error: ${err instanceof Error ? (process.env.FLOWPORT_DEBUG ? err.stack : err.message) : String(err)}`;
+  return { code: 1, error: { kind: 'Error', message }, hint: '' };
 }
 
 const io: CommandIO = {

@@ -1,12 +1,24 @@
 import { parseArgs } from 'node:util';
 import { promoteFlows, selectFlows } from '../backend/batch.js';
-import { UsageError } from '../errors.js';
-import { openProject } from '../project.js';
+import type { DefaultPromoter, PromotePlanner } from '../backend/promoter.js';
+import { UsageError, flowportErrorKind } from '../errors.js';
+import type { FlowDetails, Promoter } from '../model.js';
+import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption } from './options.js';
-import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { rootOption, type FlagSpecs } from './options.js';
+import { USAGE } from './usage.js';
+import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
-export const PROMOTE_USAGE = 'flowport promote <flow…|--group G> --from E1 --to E2 [--yes] [--json]';
+/** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
+export const OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  group: { type: 'string', multiple: true },
+  root: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  'no-cache': { type: 'boolean', default: false },
+} as const satisfies FlagSpecs;
 
 /**
  * `flowport promote`: moves the version `--from` runs to `--to`, per flow. A flow already there is
@@ -15,32 +27,57 @@ export const PROMOTE_USAGE = 'flowport promote <flow…|--group G> --from E1 --t
 export async function promoteCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      group: { type: 'string', multiple: true },
-      root: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      'no-cache': { type: 'boolean', default: false },
-    },
+    options: OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (!values.from || !values.to) throw new UsageError(`--from and --to are required: ${PROMOTE_USAGE}`);
+  if (!values.from || !values.to) throw new UsageError(`--from and --to are required: ${USAGE.promote}`);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
-  // The default promoter checks the route itself, naming the flow; a custom one gets the basics checked here.
-  if (typeof (project.promoter as { checkRoute?: unknown }).checkRoute !== 'function') {
-    checkEnvironment(project, values.from, '--from');
-    checkEnvironment(project, values.to, '--to');
-  }
+  const route = { from: values.from, to: values.to };
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
-  await confirmProtected(project, values.to, 'promote', values.yes);
+  // Whatever can refuse without running anything does so before the protected-environment prompt.
+  checkRoute(project, flows, route);
+  if (await anythingToPromote(project.promoter, flows, route)) {
+    // The default promoter deploys through the project's deployer.
+    if (!project.config.promote) await checkDeployer(project);
+    await confirmProtected(project, values.to, 'promote', values.yes);
+  }
   const { run, dispose } = terminalRun(io, values.json);
   try {
-    const results = await promoteFlows(project.promoter, flows, { from: values.from, to: values.to }, run);
+    const results = await promoteFlows(project.promoter, flows, route, run);
     return reportResults(io, results, values.json);
   } finally {
     dispose();
   }
+}
+
+type Route = { from: string; to: string };
+
+/** The default promoter's route check (it names the flow); for another, that both environments exist. */
+function checkRoute(project: Project, flows: FlowDetails[], route: Route): void {
+  const router = project.promoter as Promoter & Partial<Pick<DefaultPromoter, 'checkRoute'>>;
+  if (typeof router.checkRoute === 'function') {
+    for (const flow of flows) router.checkRoute(flow.name, route.from, route.to);
+    return;
+  }
+  checkEnvironment(project, route.from, '--from');
+  checkEnvironment(project, route.to, '--to');
+}
+
+/**
+ * Whether any flow would be deployed. When the promoter can plan (the default one can) and every
+ * flow is already there or has nothing to promote, nothing is sent, so there is nothing to confirm.
+ */
+async function anythingToPromote(promoter: Promoter, flows: FlowDetails[], route: Route): Promise<boolean> {
+  const planner = promoter as Promoter & Partial<PromotePlanner>;
+  if (typeof planner.plan !== 'function') return true;
+  for (const flow of flows) {
+    try {
+      if ((await planner.plan({ flow, ...route })).action === 'deploy') return true;
+    } catch (err) {
+      // Nothing to promote from: promoteFlows reports that flow as refused.
+      if (flowportErrorKind(err) !== 'DeployError') throw err;
+    }
+  }
+  return false;
 }

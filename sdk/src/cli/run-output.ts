@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { DeploymentDetails, RunContext } from '../model.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
 import { killAllCommands } from '../backend/processes.js';
+import { MissingDeployer } from '../backend/project-backend.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { Project } from '../project.js';
 import type { CommandIO } from './main.js';
@@ -10,12 +11,15 @@ import { formatTable } from './table.js';
 
 /**
  * A run whose log goes to the terminal (stderr with `--json`, so stdout stays parseable). The
- * first Ctrl+C cancels, recorded as `cancelled`; a second one kills the commands and quits.
+ * first Ctrl+C (or SIGTERM, or a hang-up when the terminal closes) cancels, recorded as
+ * `cancelled`; a second one kills the commands and quits.
  */
 export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; dispose(): void } {
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A closed terminal fails every later write: the run must still be cancelled and recorded.
+    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     interrupts++;
     if (interrupts === 1) {
       io.err('flowport: cancelling… (Ctrl+C again to quit at once)');
@@ -25,13 +29,12 @@ export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; di
     killAllCommands();
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
   return {
     run: { log: (line) => (json ? io.err(line) : io.out(line)), signal: controller.signal },
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of signals) process.off(s, onSignal);
     },
   };
 }
@@ -70,9 +73,19 @@ export function checkEnvironment(project: Project, env: string, flag: string): v
 }
 
 /**
+ * Refuses now when no deploy command is configured, as every flow would be: a missing command is
+ * a config problem to report before anyone is asked to confirm a deploy.
+ */
+export async function checkDeployer(project: Project): Promise<void> {
+  // Its deploy() refuses with the line to add to the config.
+  if (project.deployer instanceof MissingDeployer) await project.deployer.deploy();
+}
+
+/**
  * A protected environment (config `{ name, protected: true }`) needs a yes: `--yes`, or an answer
  * at the prompt when a person is at the terminal. A script without `--yes` is refused, not
- * silently let through.
+ * silently let through. Asked last, once nothing else can refuse: a yes followed by "you cannot
+ * do that" wastes the yes.
  */
 export async function confirmProtected(project: Project, env: string, action: string, yes: boolean): Promise<void> {
   if (yes || !project.environments.find((e) => e.name === env)?.protected) return;

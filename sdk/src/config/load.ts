@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
@@ -39,6 +39,27 @@ export function findConfigFile(root: string): string | undefined {
     if (existsSync(file)) return file;
   }
   return undefined;
+}
+
+/**
+ * The root of the project that holds `dir`, found as git and eslint find theirs: the nearest
+ * folder from `dir` up that holds a config file, else the nearest that holds `.git` (a folder, or
+ * a file in a worktree), else `dir` itself. So a command run from `src/jobs` sees the whole project.
+ */
+export function findProjectRoot(dir: string): string {
+  const start = resolve(dir);
+  return (
+    nearestAncestor(start, (d) => findConfigFile(d) !== undefined) ??
+    nearestAncestor(start, (d) => existsSync(join(d, '.git'))) ??
+    start
+  );
+}
+
+function nearestAncestor(start: string, holds: (dir: string) => boolean): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (holds(dir)) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
@@ -149,11 +170,7 @@ async function compile(root: string, file: string): Promise<string> {
       .errors?.[0];
     if (first) {
       const where = first.location ? resolve(root, first.location.file) : file;
-      throw new ConfigError(
-        `${first.text} — fix this and save; Flowport reloads the config`,
-        where,
-        first.location?.line ?? 0,
-      );
+      throw new ConfigError(first.text, where, first.location?.line ?? 0, { needsNextStep: true });
     }
     throw new ConfigError(`could not compile: ${String(err)}`, file, 0, { cause: err });
   }

@@ -8,7 +8,7 @@ import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '
 import { commitCounts, headStatus } from '../backend/git.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, UsageError, withNextStep } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
@@ -70,7 +70,12 @@ export class HostSession {
         configFile: err.file,
         environments: environmentsOf({ environments: DEFAULT_ENVIRONMENTS }),
         allowSkippingEnvironments: false,
-        configProblem: { message: err.message, file: err.file, line: err.line },
+        // The editor's next step: it reloads the config when the file is saved.
+        configProblem: {
+          message: withNextStep(err, 'fix this and save; Flowport reloads the config'),
+          file: err.file,
+          line: err.line,
+        },
       };
     }
     return this.state;

@@ -29,3 +29,27 @@ test('a protected environment needs --yes when no one is at the terminal', () =>
   const promoted = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'prod', '--yes'], { cwd: root });
   assert.equal(promoted.code, 0, promoted.stderr);
 });
+
+test('what can refuse without running anything does so before the protected-environment prompt', () => {
+  const root = cliProject(
+    { nightly: 'jobs' },
+    config.replace(`['dev', { name: 'prod', protected: true }]`, `['dev', 'uat', { name: 'prod', protected: true }]`),
+  );
+  assert.equal(flowport(['deploy', 'nightly', '--env', 'dev'], { cwd: root }).code, 0);
+  const skipping = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'prod'], { cwd: root });
+  assert.equal(skipping.code, 2);
+  assert.match(skipping.stderr, /the next environment after dev is uat/);
+  assert.doesNotMatch(skipping.stderr, /--yes/, 'the route is refused, not the missing --yes');
+
+  // Nothing in uat to promote: refused per flow, nothing sent, so no yes is needed.
+  const nothing = flowport(['promote', 'nightly', '--from', 'uat', '--to', 'prod'], { cwd: root });
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stdout, /uat has no successful deployment of "nightly"/);
+  assert.doesNotMatch(nothing.stdout + nothing.stderr, /--yes/);
+
+  const noDeploy = cliProject({ nightly: 'jobs' }, config.replace(/^ {2}deploy: .*\n/m, ''));
+  const refused = flowport(['deploy', 'nightly', '--env', 'prod'], { cwd: noDeploy });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /no deploy command is configured/);
+  assert.doesNotMatch(refused.stderr, /--yes/);
+});

@@ -114,6 +114,26 @@ test('invalid environments are named with their line and what to write', async (
   }
 });
 
+test('an unknown setting is reported before a missing one, with the known key it is close to', async () => {
+  const typo = await configError(project(`export default {\n  enviroments: ['dev'],\n};\n`));
+  assert.equal(typo.line, 2);
+  assert.equal(
+    typo.message.slice(typo.file.length + 1),
+    '2: unknown setting "enviroments": did you mean "environments"? Expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments',
+  );
+  const nested = await configError(project(`export default {\n  environments: [{ nmae: 'dev' }],\n};\n`));
+  assert.match(
+    nested.message,
+    /environments\[0\]: unknown setting "nmae": did you mean "name"\? Expected name, protected or url$/,
+  );
+  const far = await configError(project(`export default {\n  environments: ['dev'],\n  stages: ['x'],\n};\n`));
+  assert.match(
+    far.message,
+    /unknown setting "stages": expected environments, flows/,
+    'no suggestion when nothing is close',
+  );
+});
+
 /** Loads each `[source, line, message]` case as its own project and checks the error. */
 async function expectErrors(cases: Array<[string, number, RegExp]>, name = 'flowport.config.ts'): Promise<void> {
   for (const [source, line, message] of cases) {
@@ -170,7 +190,7 @@ test('an invalid value is reported at its own line, found through the source', a
     [
       `export default async function () {\n  const token = 1;\n  return {\n    environments: ['dev'],\n    flows: { markers: [{\n      nameform: 'id', callee: 'task' }] },\n  } satisfies object;\n}\n`,
       6,
-      /flows\.markers\[0\]: unknown setting "nameform": expected callee, module, nameFrom or kind/,
+      /flows\.markers\[0\]: unknown setting "nameform": did you mean "nameFrom"\? Expected callee, module, nameFrom or kind/,
     ],
     // Past a spread or a variable, the deepest place the source spells out.
     [

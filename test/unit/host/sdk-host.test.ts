@@ -92,6 +92,13 @@ test('a config that throws is reported as data; the host keeps answering', async
   assert.equal(child.exitCode, null, 'still running');
 });
 
+test('a config that does not compile says what to do in the editor: save, and it reloads', async () => {
+  const root = gitProject({ 'flowport.config.ts': `export default {\n  environments: ['dev'],\n  flows: {,\n};\n` });
+  const { connection } = startHost(root);
+  const project = await connection.sendRequest(Methods.project);
+  assert.match(project.configProblem?.message ?? '', /:3: .+ — fix this and save; Flowport reloads the config$/);
+});
+
 test('console output from the config goes to stderr, never into the protocol stream', async () => {
   const root = gitProject({
     'flowport.config.ts': `console.log('hello from config');\nexport default { environments: ['dev'] };\n`,

@@ -1,0 +1,16 @@
+/**
+ * Each command's synopsis, written once for `--help` and for the usage errors. Kept apart from the
+ * commands so that `--help` loads none of them; test/unit/cli/usage.test.ts checks that each lists
+ * every flag its command's parseArgs accepts.
+ */
+export const USAGE = {
+  flows: 'flowport flows [--root DIR] [--json] [--no-cache]',
+  deployments: 'flowport deployments [--flow F]… [--env E]… [--root DIR] [--json] [--no-cache]',
+  deploy: 'flowport deploy <flow…|--group G…> --env E [--ref R] [--yes|-y] [--root DIR] [--json] [--no-cache]',
+  promote: 'flowport promote <flow…|--group G…> --from E1 --to E2 [--yes|-y] [--root DIR] [--json] [--no-cache]',
+  history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--no-cache]',
+  logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
+  cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--root DIR] [--json]',
+} as const;
+
+export type CommandName = keyof typeof USAGE;
