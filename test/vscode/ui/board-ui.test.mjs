@@ -235,7 +235,10 @@ test(
       step('log opened; board restored with its filter and history');
 
       // ---- Reload the window: the board tab comes back (its serializer), with its filter and history ----
-      await page.reload();
+      // Through the workbench's own command, as a user reloads: it saves the editors' state
+      // before the page goes (a bare page.reload() may leave the last seconds unsaved).
+      await runCommand(page, 'Developer: Reload Window');
+      await page.waitForEvent('load', { timeout: VIEW_TIMEOUT });
       await page.getByRole('tab', { name: /Flowport Board/ }).click({ timeout: VIEW_TIMEOUT });
       board = await boardFrame(page);
       await board
