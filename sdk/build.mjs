@@ -30,6 +30,7 @@ await build({
     'typescript',
     'esbuild',
     'execa',
+    'v8-compile-cache',
     'vscode-jsonrpc',
   ],
   define: { __FLOWPORT_VERSION__: JSON.stringify(pkg.version) },

@@ -3,19 +3,32 @@
  * ~0.2–0.5 s to load, so it is loaded on first use only: a warm run that finds every file
  * unchanged never loads it.
  */
-import { withParserCodeCache } from './code-cache.js';
+import { createRequire } from 'node:module';
 import { extractFlows, type FileScan } from './extract.js';
 import type { CallMarker } from './markers.js';
 
 type ParserModule = typeof import('./parser-module.js');
 let parser: ParserModule | undefined;
-/** One load for concurrent callers: the code cache's hook must be installed once. */
-let loading: Promise<ParserModule> | undefined;
 
-/** Loads the parser (once), through V8's code cache. Call before {@link scanSource}. */
+/** Loads the parser (once). Call before {@link scanSource}. */
 export async function loadParser(): Promise<void> {
-  loading ??= withParserCodeCache(() => import('./parser-module.js'));
-  parser = await loading;
+  if (parser) return;
+  enableCompileCache();
+  parser = await import('./parser-module.js');
+}
+
+/** V8's code cache halves the parser's load time: built in from Node 22.1, a package before. */
+function enableCompileCache(): void {
+  const require = createRequire(import.meta.url);
+  const mod = require('node:module') as { enableCompileCache?: () => unknown };
+  if (typeof mod.enableCompileCache === 'function') mod.enableCompileCache();
+  else {
+    try {
+      require('v8-compile-cache');
+    } catch {
+      // Not installed (e.g. inside the extension's bundle, which runs on Node 22+ anyway).
+    }
+  }
 }
 
 const JSX_EXTENSIONS = new Set(['.tsx', '.jsx', '.js', '.mjs', '.cjs']);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import Module from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FlowDetails } from '../../../sdk/src/index.js';
@@ -95,28 +94,4 @@ test('processes that load a new config at the same time all get it', async () =>
       }),
   );
   for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
-});
-
-test('the parser code cache: written once in the user cache folder after a parsing run, then only read', () => {
-  const root = tempDir();
-  writeTree(root, { 'a/one.ts': flow('one') });
-  const cacheHome = tempDir('flowport-xdg-');
-  const env = { XDG_CACHE_HOME: cacheHome };
-  const first = flowport(['flows', '--root', root, '--json', '--no-cache'], { env });
-  assert.equal(first.code, 0, first.stderr);
-  const dir = join(cacheHome, 'flowport', 'code-cache', process.version);
-  const cached = () =>
-    existsSync(dir)
-      ? readdirSync(dir)
-          .map((f) => `${f}@${statSync(join(dir, f)).mtimeMs}`)
-          .sort()
-      : [];
-  const written = cached();
-  // Node ≥ 22.1 uses its built-in compile cache instead (the extension's SDK host does).
-  if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return;
-  assert.ok(written.length > 10, `the parser's modules were cached: ${written.length}`);
-  assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no half-written cache file');
-  const second = flowport(['flows', '--root', root, '--json', '--no-cache'], { env });
-  assert.equal(second.stdout, first.stdout);
-  assert.deepEqual(cached(), written, 'an accepted cache is not written again');
 });
