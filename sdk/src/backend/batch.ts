@@ -55,7 +55,9 @@ export async function selectFlows(
       );
     picked.set(flow.name, flow);
   }
-  for (const group of groups) {
+  for (const asked of groups) {
+    // `./src/billing/` names the same folder as `src/billing`.
+    const group = asked.replace(/^\.\//, '').replace(/\/+$/, '');
     const members = all.filter((f) => groupsOf(f).includes(group));
     if (members.length === 0) {
       const known = [...new Set(all.flatMap(groupsOf))];

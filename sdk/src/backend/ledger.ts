@@ -368,6 +368,9 @@ export class LocalLedger implements DeploymentStore {
     const command = commandProcessOf(seen.attributes);
     if (seen.attributes.orphaned === true && command) {
       await stopOrphanedCommand(command);
+      await this.refresh();
+      // Another cancel of the same orphan may have recorded it meanwhile: once is enough.
+      if (FINAL_STATUSES.includes(this.entries.get(id)!.deployment.status)) return;
       await this.update(id, {
         status: 'cancelled',
         attributes: { cancelledBy: by, reason: `cancelled by ${by}; its runner was gone, so the command was stopped` },

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { DeployError } from '../errors.js';
 import type { RunnerIdentity } from './records.js';
 
 let self: RunnerIdentity | undefined;
@@ -22,23 +23,31 @@ export function processIdentity(pid: number): RunnerIdentity {
 
 /**
  * Stops the process group a detached deploy command leads, when the runner that started it is
- * gone and cannot: SIGTERM, then SIGKILL after `graceMs`. Resolves once the leader is gone.
+ * gone and cannot: SIGTERM, then SIGKILL after `graceMs`. Resolves once the leader is gone;
+ * throws a {@link DeployError} that says why when it cannot be stopped (another user's process).
  */
 export async function stopOrphanedCommand(command: RunnerIdentity, graceMs = 5000): Promise<void> {
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(process.platform === 'win32' ? command.pid : -command.pid, signal);
-    } catch {
-      // already gone
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPERM') {
+        throw new DeployError(
+          `cannot stop the deploy command (pid ${command.pid}): it belongs to another user. Run flowport cancel as the user who started the deploy.`,
+        );
+      }
+      // ESRCH: already gone
     }
   };
   if (runnerState(command) !== 'alive') return;
   signalGroup('SIGTERM');
   const deadline = Date.now() + graceMs;
+  let killed = false;
   while (runnerState(command) === 'alive') {
     if (Date.now() > deadline) {
+      if (killed) throw new DeployError(`the deploy command (pid ${command.pid}) did not stop after SIGKILL`);
       signalGroup('SIGKILL');
-      break;
+      killed = true;
     }
     await new Promise((r) => setTimeout(r, 50));
   }

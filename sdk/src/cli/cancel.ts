@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
+import { currentInitiator } from '../backend/processes.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
@@ -21,6 +22,7 @@ export interface CancelOutput {
 export const OPTIONS = {
   'no-wait': { type: 'boolean', default: false },
   timeout: { type: 'string' },
+  force: { type: 'boolean', default: false },
   root: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
@@ -28,7 +30,9 @@ export const OPTIONS = {
 /**
  * `flowport cancel <deploymentId>`: asks the deployment's runner, in whatever process it runs, to
  * stop it, then waits until it is recorded as cancelled. Exit 0 once cancelled, 1 when it ended
- * otherwise or did not stop in time, 2 when it had already finished.
+ * otherwise or did not stop in time, 2 when it had already finished. With `--force`, a runner that
+ * does not answer in time (on another host that is gone, or hung) is not waited for: the
+ * deployment is recorded as cancelled here, so the flow can be deployed to that environment again.
  */
 export async function cancelCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -75,6 +79,22 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     deployment = (await store.getDeployment(deployment.id)) ?? deployment;
   }
   if (deployment.status === 'cancelled') return done(true, 0, `Cancelled ${what}.`);
+  if (values.force && !FINAL_STATUSES.includes(deployment.status)) {
+    const by = currentInitiator();
+    deployment = await store.update(deployment.id, {
+      status: 'cancelled',
+      attributes: {
+        cancelledBy: by,
+        forced: true,
+        reason: `recorded as cancelled by ${by} with --force: its runner did not answer the cancel`,
+      },
+    });
+    return done(
+      true,
+      0,
+      `Recorded ${what} as cancelled (--force). Its runner did not answer: if its command still runs where it started, stop it there.`,
+    );
+  }
   if (deployment.status === 'interrupted')
     return done(true, 1, `${what} stopped without recording the cancel: its runner is gone (interrupted).`);
   if (FINAL_STATUSES.includes(deployment.status))
@@ -82,6 +102,7 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
   return done(
     true,
     1,
-    `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet.`,
+    `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet. ` +
+      `If that runner is gone for good (another host), record the deployment as cancelled: flowport cancel ${deployment.id} --force`,
   );
 }

@@ -18,8 +18,12 @@ export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; di
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    // A closed terminal fails every later write: the run must still be cancelled and recorded.
-    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    if (signal === 'SIGHUP') {
+      // A closed terminal fails every later write: the run must still be cancelled and recorded.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      // The shell forwards one hang-up and the kernel sends another: neither is "Ctrl+C again".
+      if (interrupts > 0) return;
+    }
     interrupts++;
     if (interrupts === 1) {
       io.err('flowport: cancelling… (Ctrl+C again to quit at once)');

@@ -10,7 +10,7 @@ export const USAGE = {
   promote: 'flowport promote <flow…|--group G…> --from E1 --to E2 [--yes|-y] [--root DIR] [--json] [--no-cache]',
   history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--no-cache]',
   logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
-  cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--root DIR] [--json]',
+  cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--force] [--root DIR] [--json]',
 } as const;
 
 export type CommandName = keyof typeof USAGE;

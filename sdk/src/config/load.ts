@@ -36,7 +36,8 @@ export interface LoadedConfig {
 export function findConfigFile(root: string): string | undefined {
   for (const name of CONFIG_FILE_NAMES) {
     const file = join(root, name);
-    if (existsSync(file)) return file;
+    // A folder of that name is not a config.
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) return file;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -403,4 +403,48 @@ test('a hang-up (the terminal closed) cancels the deploy like Ctrl+C: recorded c
   } finally {
     killGroup(commandPid);
   }
+});
+
+test('two hang-ups (the shell forwards one, the kernel sends one) still record the deploy as cancelled', async () => {
+  const root = cliProject({ hup2: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'hup2', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
+    'the deploy command to be recorded',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const commandPid = scriptRecord(root, running.id).pid;
+  deploy.child.kill('SIGHUP');
+  deploy.child.kill('SIGHUP');
+  await deploy.done;
+  try {
+    assert.equal((await localLedger({ root }).getDeployment(running.id))!.status, 'cancelled');
+  } finally {
+    killGroup(commandPid);
+  }
+});
+
+test('cancel --force records a deployment whose runner never answers (another host) as cancelled', async () => {
+  const root = cliProject({ remote: 'ops' });
+  const ledger = localLedger({ root });
+  // A runner on another host: this machine cannot see its process, so it counts as alive.
+  const d = await ledger.create({ flowName: 'remote', env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
+  const line = readFileSync(ledger.file, 'utf8').trimEnd().split('\n').at(-1)!;
+  const record = JSON.parse(line) as DeploymentRecord;
+  record.runner = { pid: 1, host: 'elsewhere.invalid', startTime: null };
+  writeFileSync(ledger.file, readFileSync(ledger.file, 'utf8').replace(line, JSON.stringify(record)));
+
+  const refused = flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root });
+  assert.equal(refused.code, 1, refused.stderr);
+  const waited = flowport(['cancel', d.id, '--timeout', '1'], { cwd: root });
+  assert.equal(waited.code, 1);
+  assert.match(waited.stdout, new RegExp(`record the deployment as cancelled: flowport cancel ${d.id} --force`));
+  const forced = flowport(['cancel', d.id, '--timeout', '1', '--force'], { cwd: root });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /Recorded .* as cancelled \(--force\)/);
+  const after = (await localLedger({ root }).getDeployment(d.id))!;
+  assert.equal(after.status, 'cancelled');
+  assert.equal(after.attributes.forced, true);
+  assert.equal(flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root }).code, 0, 'the flow is free again');
 });
