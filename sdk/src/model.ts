@@ -75,7 +75,7 @@ export interface DeploymentDetails {
 export interface FlowQuery {
   /** Flow names to refetch. */
   flows?: string[];
-  /** Groups to refetch: a flow matches when any of its `grouping` elements is listed. */
+  /** Groups to refetch: a flow matches when any of {@link groupsOf} it is listed (a folder, a folder path, a `group`). */
   groups?: string[];
   signal?: AbortSignal;
 }
@@ -178,4 +178,14 @@ export interface Diagnostic {
 /** `file:line: message`, the form editors and terminals turn into links. */
 export function formatDiagnostic(d: Diagnostic): string {
   return d.line > 0 ? `${d.file}:${d.line}: ${d.message}` : `${d.file}: ${d.message}`;
+}
+
+/**
+ * The groups a flow answers to: each folder of its path, each folder path (`src/billing`), and
+ * each `group` of its `defineFlow`.
+ */
+export function groupsOf(flow: FlowDetails): string[] {
+  const paths = flow.grouping.map((_, i) => flow.grouping.slice(0, i + 1).join('/'));
+  const declared = Array.isArray(flow.attributes.group) ? flow.attributes.group.map(String) : [];
+  return [...new Set([...flow.grouping, ...paths, ...declared])];
 }

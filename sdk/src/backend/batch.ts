@@ -5,7 +5,15 @@
  * is thrown, since it would be the same for every flow.
  */
 import { UsageError } from '../errors.js';
-import type { Deployer, DeploymentDetails, FlowDetails, FlowFinder, Promoter, RunContext } from '../model.js';
+import {
+  groupsOf,
+  type Deployer,
+  type DeploymentDetails,
+  type FlowDetails,
+  type FlowFinder,
+  type Promoter,
+  type RunContext,
+} from '../model.js';
 import type { PromotePlanner } from './promoter.js';
 
 export type FlowOutcome =
@@ -68,16 +76,6 @@ export async function selectFlows(
   const flows = [...picked.values()];
   refuseAmbiguous(flows, all);
   return flows;
-}
-
-/**
- * The groups a flow answers to: each folder of its path, each folder path (`src/billing`), and
- * each `group` of its `defineFlow`.
- */
-function groupsOf(flow: FlowDetails): string[] {
-  const paths = flow.grouping.map((_, i) => flow.grouping.slice(0, i + 1).join('/'));
-  const declared = Array.isArray(flow.attributes.group) ? flow.attributes.group.map(String) : [];
-  return [...new Set([...flow.grouping, ...paths, ...declared])];
 }
 
 /**

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Diagnostic, FlowDetails, FlowFinder, FlowQuery } from '../model.js';
+import { groupsOf, type Diagnostic, type FlowDetails, type FlowFinder, type FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
 import { EXTRACT_VERSION, type FileScan } from './extract.js';
 import {
@@ -392,8 +392,9 @@ function toDetails(f: FileScan['flows'][number], rel: string, sourcePath: string
 
 function matches(f: FlowDetails, q: FlowQuery): boolean {
   if (q.flows?.includes(f.name)) return true;
-  const group = Array.isArray(f.attributes.group) ? f.attributes.group : [];
-  return Boolean(q.groups?.some((g) => f.grouping.includes(g) || group.includes(g)));
+  if (!q.groups?.length) return false;
+  const groups = groupsOf(f);
+  return q.groups.some((g) => groups.includes(g));
 }
 
 function hashKey(value: unknown): string {

@@ -215,6 +215,21 @@ test('findFlows refetches a subset by flow name or by group', async () => {
   );
 });
 
+test('findFlows by group takes a folder, a folder path or a defineFlow group, as the CLI does', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'src/jobs/a.ts': flow('a'),
+    'src/other/b.ts': `import { defineFlow } from 'flowport';\nexport const b = defineFlow({ name: 'b', group: ['nightly'] }, () => 1);\n`,
+  });
+  const index = typescriptFlows({ root, cache: false });
+  const names = async (groups: string[]) => (await index.findFlows({ groups })).map((f) => f.name);
+  assert.deepEqual(await names(['src/jobs']), ['a']);
+  assert.deepEqual(await names(['jobs']), ['a']);
+  assert.deepEqual(await names(['nightly']), ['b']);
+  assert.deepEqual(await names(['src']), ['a', 'b']);
+  assert.deepEqual(await names(['src/job']), []);
+});
+
 test('incremental update: changed, added, deleted, ignored and .gitignore paths', async () => {
   const root = tempDir();
   writeTree(root, { '.gitignore': 'gen/\n', 'a.ts': flow('a'), 'b.ts': flow('b') });
