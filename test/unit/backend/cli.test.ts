@@ -253,14 +253,7 @@ test('10 concurrent deploys from separate processes: every record intact', async
 });
 
 test('kill -9 of the CLI while its deploy command runs on: running (orphaned), holds the flow, cancel stops it', async () => {
-  const root = cliProject({ victim: 'ops' });
-  const ledger = localLedger({ root });
-  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
-  const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
-    'the deploy command to be recorded',
-  );
-  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const { root, deploy, running } = await startSlowDeploy('victim');
   deploy.child.kill('SIGKILL');
   await deploy.done;
   const commandPid = scriptRecord(root, running.id).pid;
@@ -293,14 +286,7 @@ test('kill -9 of the CLI while its deploy command runs on: running (orphaned), h
 });
 
 test('kill -9 of the CLI and of its deploy command: the deployment reads as interrupted', async () => {
-  const root = cliProject({ victim: 'ops' });
-  const ledger = localLedger({ root });
-  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
-  const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
-    'the deploy command to be recorded',
-  );
-  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const { root, deploy, running } = await startSlowDeploy('victim');
   deploy.child.kill('SIGKILL');
   await deploy.done;
   // The deploy command runs in its own process group and outlives its runner; stop it here.
@@ -385,14 +371,7 @@ test('groups: a folder, a folder path or a defineFlow group; a name defined twic
 });
 
 test('a hang-up (the terminal closed) cancels the deploy like Ctrl+C: recorded cancelled, command stopped', async () => {
-  const root = cliProject({ hup: 'ops' });
-  const ledger = localLedger({ root });
-  const deploy = startCli(['deploy', 'hup', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
-  const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
-    'the deploy command to be recorded',
-  );
-  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const { root, deploy, running } = await startSlowDeploy('hup');
   const commandPid = scriptRecord(root, running.id).pid;
   deploy.child.kill('SIGHUP');
   const ended = await deploy.done;
@@ -406,14 +385,7 @@ test('a hang-up (the terminal closed) cancels the deploy like Ctrl+C: recorded c
 });
 
 test('two hang-ups (the shell forwards one, the kernel sends one) still record the deploy as cancelled', async () => {
-  const root = cliProject({ hup2: 'ops' });
-  const ledger = localLedger({ root });
-  const deploy = startCli(['deploy', 'hup2', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
-  const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
-    'the deploy command to be recorded',
-  );
-  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const { root, deploy, running } = await startSlowDeploy('hup2');
   const commandPid = scriptRecord(root, running.id).pid;
   deploy.child.kill('SIGHUP');
   deploy.child.kill('SIGHUP');
@@ -448,3 +420,19 @@ test('cancel --force records a deployment whose runner never answers (another ho
   assert.equal(after.attributes.forced, true);
   assert.equal(flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root }).code, 0, 'the flow is free again');
 });
+
+/**
+ * A project whose one flow deploys for a minute: the CLI started, the deployment recorded with
+ * its command's process, and the command running.
+ */
+async function startSlowDeploy(flow: string) {
+  const root = cliProject({ [flow]: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', flow, '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  const running = await waitFor(
+    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
+    'the deploy command to be recorded',
+  );
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  return { root, deploy, running };
+}
