@@ -4,7 +4,7 @@
  * parser (~0.3 s to load) is loaded here on first use, never when a config loads fine.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isNode } from '../finder/scope.js';
+import { forEachChild } from '../finder/ast.js';
 
 type Node = TSESTree.Node;
 
@@ -172,12 +172,7 @@ function isIdentifier(node: Node, name: string): boolean {
 /** The first node, depth first, that `test` accepts. */
 function findNode(node: Node, test: (node: Node) => boolean): Node | undefined {
   if (test(node)) return node;
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'parent') continue;
-    for (const child of Array.isArray(value) ? value : [value]) {
-      const found = isNode(child) ? findNode(child, test) : undefined;
-      if (found) return found;
-    }
-  }
-  return undefined;
+  let found: Node | undefined;
+  forEachChild(node, (child) => (found = findNode(child, test)) !== undefined);
+  return found;
 }

@@ -6,7 +6,8 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
 import { jsdocBefore, readFlowTag } from './jsdoc.js';
 import type { CallMarker } from './markers.js';
-import { isNode, isShadowed, scopeContext, type ScopeContext } from './scope.js';
+import { forEachChild } from './ast.js';
+import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
 
 /**
  * Part of the scan cache's key: bump it whenever the same text can yield other flows or problems,
@@ -323,8 +324,6 @@ function memberName(m: TSESTree.MemberExpression): string | undefined {
   return undefined;
 }
 
-const SKIPPED_KEYS = new Set(['parent', 'loc', 'range', 'comments', 'tokens']);
-
 /**
  * Depth-first walk over the child nodes whose source holds one of `hits` (sorted offsets of the
  * names a marker call must spell): a subtree without one cannot hold a marker call, so most of a
@@ -338,15 +337,9 @@ function walk(
 ): void {
   visit(node, ancestors);
   ancestors.push(node);
-  for (const key in node) {
-    if (SKIPPED_KEYS.has(key)) continue;
-    const value = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(value)) {
-      for (const v of value) if (isNode(v) && holdsHit(v, hits)) walk(v, ancestors, hits, visit);
-    } else if (isNode(value) && holdsHit(value, hits)) {
-      walk(value, ancestors, hits, visit);
-    }
-  }
+  forEachChild(node, (child) => {
+    if (holdsHit(child, hits)) walk(child, ancestors, hits, visit);
+  });
   ancestors.pop();
 }
 

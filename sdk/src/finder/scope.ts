@@ -5,6 +5,7 @@
  * scope tree for every file; the `var`s of each function are collected once and remembered.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { forEachChild } from './ast.js';
 
 type Node = TSESTree.Node;
 
@@ -133,16 +134,10 @@ function collectVars(node: Node, into: Set<string>, ctx: ScopeContext): void {
   if (node.type === 'VariableDeclaration' && node.kind === 'var') {
     for (const d of node.declarations) collectBindings(d.id, into);
   }
-  for (const key in node) {
-    if (key === 'parent' || key === 'loc' || key === 'range') continue;
-    const value = (node as unknown as Record<string, unknown>)[key];
-    for (const child of Array.isArray(value) ? value : [value]) {
-      if (!isNode(child)) continue;
-      if (child.type === 'FunctionDeclaration' && ctx.sloppy && child.id) into.add(child.id.name);
-      if (opensVarScope(child)) continue;
-      collectVars(child, into, ctx);
-    }
-  }
+  forEachChild(node, (child) => {
+    if (child.type === 'FunctionDeclaration' && ctx.sloppy && child.id) into.add(child.id.name);
+    if (!opensVarScope(child)) collectVars(child, into, ctx);
+  });
 }
 
 /** Nodes whose `var`s are their own. */
@@ -154,8 +149,4 @@ function opensVarScope(n: Node): boolean {
     n.type === 'StaticBlock' ||
     n.type === 'TSModuleBlock'
   );
-}
-
-export function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
 }
