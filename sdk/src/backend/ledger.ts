@@ -364,7 +364,8 @@ export class LocalLedger implements DeploymentStore {
       ...(request.reason === undefined ? {} : { reason: request.reason }),
     });
     await this.refresh();
-    const seen = this.view(entry);
+    // The entry as it is now: its runner may have recorded more since it was read above.
+    const seen = this.view(this.entries.get(id)!);
     const command = commandProcessOf(seen.attributes);
     if (seen.attributes.orphaned === true && command) {
       await stopOrphanedCommand(command);
