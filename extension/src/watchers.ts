@@ -29,19 +29,18 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
       pending.clear();
     }, 100);
   };
-  const sources = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
-  const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
-  const gitExcludes = vscode.workspace.createFileSystemWatcher('**/.git/info/exclude');
-  for (const w of [sources, gitignores, gitExcludes]) {
-    w.onDidChange(queue);
-    w.onDidCreate(queue);
-    w.onDidDelete(queue);
-  }
-  // A folder deleted, created or renamed is reported as the folder alone, which SOURCE_GLOB does
-  // not match: the host drops what was under a deleted path and lists a new folder.
-  const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
-  folders.onDidCreate(queue);
-  folders.onDidDelete(queue);
+  // Changes only: creates and deletes come from `entries` below.
+  const changes = (glob: string) => vscode.workspace.createFileSystemWatcher(glob, true, false, true);
+  const sources = changes(SOURCE_GLOB);
+  const gitignores = changes('**/.gitignore');
+  const gitExcludes = changes('**/.git/info/exclude');
+  for (const w of [sources, gitignores, gitExcludes]) w.onDidChange(queue);
+  // Creates and deletes of anything, files and folders alike: a folder deleted, created or renamed
+  // is reported as the folder alone, which SOURCE_GLOB does not match. The host drops what was
+  // under a deleted path, lists a new folder, and passes over files it does not consider.
+  const entries = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+  entries.onDidCreate(queue);
+  entries.onDidDelete(queue);
   const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
   const restart = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
@@ -58,7 +57,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
     sources,
     gitignores,
     gitExcludes,
-    folders,
+    entries,
     configs,
     vscode.workspace.onDidChangeWorkspaceFolders(() => void store.refreshAll()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void store.refreshAll()),
