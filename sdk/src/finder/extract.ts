@@ -5,8 +5,9 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
 import { jsdocBefore, readFlowTag } from './jsdoc.js';
-import type { CallMarker } from './markers.js';
+import { FLOW_TAG, type CallMarker } from './markers.js';
 import { forEachChild } from './ast.js';
+import { hitIn, offsetsOf } from './hits.js';
 import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
 
 /**
@@ -14,7 +15,7 @@ import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
  * so that caches written by an earlier finder are not trusted (the SDK version alone moves too
  * rarely for that).
  */
-export const EXTRACT_VERSION = 2;
+export const EXTRACT_VERSION = 3;
 
 /** A flow as found in one file, before it gets its project-wide id and paths. */
 export interface ScannedFlow {
@@ -81,6 +82,22 @@ export function extractFlows(
   readTaggedFunctions(file, text, scan);
   scan.flows.sort((a, b) => a.line - b.line);
   return scan;
+}
+
+/**
+ * Every name a top-level statement must spell for {@link extractFlows} to read anything from it:
+ * the `@flow` tag, each marker's callee and module, and the local and namespace names this file binds
+ * them to. `imports` needs to hold only the file's import, export and require statements. (Export
+ * lists and `export default name` matter too, but they spell none of these: keep them always.)
+ */
+export function namesThatMatter(imports: TSESTree.Program, markers: readonly CallMarker[]): string[] {
+  const names = [FLOW_TAG];
+  for (const marker of markers) {
+    const b = bindingsOf(imports, marker);
+    names.push(marker.callee, ...b.locals, ...b.namespaces);
+    if (marker.module !== undefined) names.push(marker.module);
+  }
+  return names;
 }
 
 function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
@@ -338,28 +355,7 @@ function walk(
   visit(node, ancestors);
   ancestors.push(node);
   forEachChild(node, (child) => {
-    if (holdsHit(child, hits)) walk(child, ancestors, hits, visit);
+    if (hitIn(hits, child.range[0], child.range[1])) walk(child, ancestors, hits, visit);
   });
   ancestors.pop();
-}
-
-/** Sorted offsets where any of `names` occurs in `text`. */
-function offsetsOf(text: string, names: readonly string[]): number[] {
-  const out: number[] = [];
-  for (const name of new Set(names)) {
-    for (let i = text.indexOf(name); i !== -1; i = text.indexOf(name, i + name.length)) out.push(i);
-  }
-  return out.sort((a, b) => a - b);
-}
-
-function holdsHit(node: Node, hits: readonly number[]): boolean {
-  const [start, end] = node.range;
-  let lo = 0;
-  let hi = hits.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (hits[mid]! < start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < hits.length && hits[lo]! < end;
 }
