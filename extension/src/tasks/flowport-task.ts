@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Methods, type FlowRunResult, type RunLogParams } from '../../../sdk/src/host/protocol';
+import { alreadyDeploying, unfinishedDeployments } from '../../../sdk/src/backend/in-progress';
 import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore, FolderState } from '../store';
 
@@ -160,6 +161,7 @@ class RunTerminal implements vscode.Pseudoterminal {
     if (!target || (this.def.action === 'promote' && !this.def.from)) {
       throw new Error(`The task needs ${this.def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
     }
+    if (await this.refuseInProgress(target, flows)) return 1;
     if (!(await this.confirmProtected(target, flows))) {
       this.write('Not confirmed: nothing was deployed.');
       return 1;
@@ -193,6 +195,24 @@ class RunTerminal implements vscode.Pseudoterminal {
         );
       return flow;
     });
+  }
+
+  /**
+   * A flow still deploying to `env` refuses the whole run, before the protected-environment
+   * question: a yes followed by "already deploying" wastes the yes. (The host refuses each deploy
+   * again as it starts, for one started elsewhere meanwhile.) Returns whether it refused.
+   */
+  private async refuseInProgress(env: string, flows: FlowDetails[]): Promise<boolean> {
+    await this.store.refreshDeployments(this.state);
+    const busy = unfinishedDeployments(
+      this.state.deployments,
+      flows.map((f) => f.name),
+      env,
+    );
+    if (busy.length === 0) return false;
+    for (const d of busy) this.write(`${CSI.red}✖ ${alreadyDeploying(d)}${CSI.reset}`);
+    this.write('Nothing was started.');
+    return true;
   }
 
   private async confirmProtected(env: string, flows: FlowDetails[]): Promise<boolean> {

@@ -4,7 +4,8 @@
  * `commandDeployer` is built on it; a deployer of your own that records locally can be too.
  */
 import { DeployError } from '../errors.js';
-import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
+import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
+import { alreadyDeploying, unfinishedDeployments } from './in-progress.js';
 import { currentInitiator, processIdentity } from './processes.js';
 import { COMMAND_PROCESS } from './records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from './store.js';
@@ -134,19 +135,8 @@ async function unfinishedBefore(
   id: string | undefined,
 ): Promise<DeploymentDetails | undefined> {
   const all = await store.findDeployments({ flows: [init.flowName], envs: [init.env], history: true });
-  for (const d of all) {
-    if (d.id === id) return undefined;
-    if (d.flowName === init.flowName && d.env === init.env && !FINAL_STATUSES.includes(d.status)) return d;
-  }
-  return undefined;
-}
-
-function alreadyDeploying(d: DeploymentDetails): string {
-  return (
-    `"${d.flowName}" is already deploying to ${d.env}: deployment ${d.id} (${d.status}, ` +
-    `${d.commit.slice(0, 7)}, started by ${d.initiator} at ${d.createdAt}). ` +
-    `Wait for it to finish, or cancel it: flowport cancel ${d.id}`
-  );
+  const own = id === undefined ? -1 : all.findIndex((d) => d.id === id);
+  return unfinishedDeployments(own === -1 ? all : all.slice(0, own), [init.flowName], init.env)[0];
 }
 
 export function messageOf(err: unknown): string {

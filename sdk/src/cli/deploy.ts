@@ -6,7 +6,14 @@ import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import {
+  checkDeployer,
+  checkEnvironment,
+  confirmProtected,
+  refuseInProgress,
+  reportResults,
+  terminalRun,
+} from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -33,6 +40,11 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
   await checkDeployer(project);
+  await refuseInProgress(
+    project,
+    flows.map((f) => f.name),
+    values.env,
+  );
   await confirmProtected(project, values.env, 'deploy', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {

@@ -7,7 +7,14 @@ import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import {
+  checkDeployer,
+  checkEnvironment,
+  confirmProtected,
+  refuseInProgress,
+  reportResults,
+  terminalRun,
+} from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -37,9 +44,15 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
-  if (await anythingToPromote(project.promoter, flows, route)) {
+  const sending = await flowsToPromote(project.promoter, flows, route);
+  if (sending.length > 0) {
     // The default promoter deploys through the project's deployer.
     if (!project.config.promote) await checkDeployer(project);
+    await refuseInProgress(
+      project,
+      sending.map((f) => f.name),
+      route.to,
+    );
     await confirmProtected(project, values.to, 'promote', values.yes);
   }
   const { run, dispose } = terminalRun(io, values.json);
@@ -65,19 +78,21 @@ function checkRoute(project: Project, flows: FlowDetails[], route: Route): void 
 }
 
 /**
- * Whether any flow would be deployed. When the promoter can plan (the default one can) and every
- * flow is already there or has nothing to promote, nothing is sent, so there is nothing to confirm.
+ * The flows that would be deployed: all of them unless the promoter can plan (the default one
+ * can). A flow already there, or with nothing to promote, is not sent; when none is, there is
+ * nothing to confirm.
  */
-async function anythingToPromote(promoter: Promoter, flows: FlowDetails[], route: Route): Promise<boolean> {
+async function flowsToPromote(promoter: Promoter, flows: FlowDetails[], route: Route): Promise<FlowDetails[]> {
   const planner = promoter as Promoter & Partial<PromotePlanner>;
-  if (typeof planner.plan !== 'function') return true;
+  if (typeof planner.plan !== 'function') return flows;
+  const sending: FlowDetails[] = [];
   for (const flow of flows) {
     try {
-      if ((await planner.plan({ flow, ...route })).action === 'deploy') return true;
+      if ((await planner.plan({ flow, ...route })).action === 'deploy') sending.push(flow);
     } catch (err) {
       // Nothing to promote from: promoteFlows reports that flow as refused.
       if (flowportErrorKind(err) !== 'DeployError') throw err;
     }
   }
-  return false;
+  return sending;
 }

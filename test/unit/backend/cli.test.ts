@@ -270,7 +270,7 @@ test('kill -9 of the CLI while its deploy command runs on: running (orphaned), h
     const second = flowport(['deploy', 'victim', '--env', 'dev'], { cwd: root });
     assert.equal(second.code, 1, second.stderr);
     assert.match(
-      second.stdout,
+      second.stderr,
       new RegExp(`"victim" is already deploying to dev: deployment ${running.id} \\(running,`),
     );
 

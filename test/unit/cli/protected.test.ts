@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { localLedger } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
 import { cliProject } from '../backend/fixture.js';
 
@@ -52,4 +53,33 @@ test('what can refuse without running anything does so before the protected-envi
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /no deploy command is configured/);
   assert.doesNotMatch(refused.stderr, /--yes/);
+});
+
+test('a flow still deploying to the protected environment is refused before the prompt, and nothing starts', async () => {
+  const root = cliProject({ nightly: 'jobs', weekly: 'jobs' }, config);
+  assert.equal(flowport(['deploy', 'nightly', 'weekly', '--env', 'dev'], { cwd: root }).code, 0);
+  // Another runner (this test process, alive) has a deploy of nightly to prod under way.
+  const ledger = localLedger({ root });
+  const busy = await ledger.create({ flowName: 'nightly', env: 'prod', commit: 'c'.repeat(40), ref: 'HEAD' });
+
+  for (const args of [
+    ['deploy', 'nightly', 'weekly', '--env', 'prod'],
+    ['promote', 'nightly', 'weekly', '--from', 'dev', '--to', 'prod'],
+  ]) {
+    const refused = flowport(args, { cwd: root });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      new RegExp(`"nightly" is already deploying to prod: deployment ${busy.id} \\(pending,`),
+    );
+    assert.match(refused.stderr, /flowport cancel \S+\nNothing was started \(1 other flow included\)/);
+    assert.doesNotMatch(refused.stderr, /--yes/, `${args[0]}: refused before the protected-environment prompt`);
+  }
+  const prod = (await ledger.findDeployments({ envs: ['prod'], history: true })).map((d) => d.id);
+  assert.deepEqual(prod, [busy.id], 'nothing else was recorded in prod');
+
+  // --json: the refusal is the error document.
+  const json = flowport(['deploy', 'nightly', '--env', 'prod', '--yes', '--json'], { cwd: root });
+  assert.equal(json.code, 1);
+  assert.equal((JSON.parse(json.stdout) as { error: { kind: string } }).error.kind, 'DeployError');
 });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EnvItem } from '../../../extension/src/tree/nodes';
+import { localLedger } from '../../../sdk/src/index';
 import { api, children, label, nodeAt, waitFor } from '../helpers';
 
 async function envCell(group: string, flow: string, env: string): Promise<EnvItem> {
@@ -107,5 +108,30 @@ describe('Deploy and Promote', () => {
     const seenAfter = Date.now() - started;
     assert.ok(store.folders.length === 1);
     console.log(`      (CLI deploy visible in the tree ${seenAfter} ms after the CLI started)`);
+  });
+
+  it('refuses a deploy to prod while the flow is still deploying there, before the confirmation', async function () {
+    // Were the protected-environment question asked first, its modal would wait for an answer.
+    this.timeout(20_000);
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const ledger = localLedger({ root });
+    // A deploy of ingest-events to prod under way elsewhere (its runner, this process, is alive).
+    const busy = await ledger.create({ flowName: 'ingest-events', env: 'prod', commit: 'c'.repeat(40), ref: 'HEAD' });
+    try {
+      const exitCode = await vscode.commands.executeCommand<number>(
+        'flowport.deploy',
+        'src/ingest/events.ts#ingest-events',
+        'prod',
+      );
+      assert.equal(exitCode, 1);
+      const prod = await ledger.findDeployments({ flows: ['ingest-events'], envs: ['prod'], history: true });
+      assert.deepEqual(
+        prod.map((d) => d.id),
+        [busy.id],
+        'nothing else was recorded',
+      );
+    } finally {
+      await ledger.update(busy.id, { status: 'cancelled', attributes: { reason: 'test over' } });
+    }
   });
 });
