@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { ConfigError } from '../errors.js';
@@ -224,8 +224,37 @@ async function thrownWhileLoading(err: unknown, file: string, source: string, co
     const message = `cannot find package "${pkg}": install it (npm install ${pkg}) or remove the import`;
     return new ConfigError(message, file, await lineOfImport(source, pkg), { cause: err });
   }
-  const name = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const frame = new RegExp(`${name}:(\\d+):\\d+`).exec(err.stack ?? '');
   const message = err.message.replaceAll(compiled, file);
-  return new ConfigError(`threw while loading: ${message}`, file, frame ? Number(frame[1]) : 0, { cause: err });
+  const where = throwingSource(err.stack ?? '', compiledInputs(compiled));
+  if (where && where.file !== file) {
+    // Named by its own path and line, where the fix is; the config is what loaded it.
+    const loading = `threw while loading the config (${basename(file)} imports it)`;
+    return new ConfigError(`${loading}: ${message}`, where.file, where.line, {
+      cause: err,
+    });
+  }
+  return new ConfigError(`threw while loading: ${message}`, file, where?.line ?? 0, { cause: err });
+}
+
+/**
+ * The innermost stack frame in one of the config's own source files (`inputs`: the config and
+ * the project files it imports, which the compiled module bundles; source maps make the stack
+ * name them). A frame in a package or in Node is not the place to fix.
+ */
+function throwingSource(stack: string, inputs: ReadonlySet<string>): { file: string; line: number } | undefined {
+  for (const m of stack.matchAll(/(file:\/\/[^\s()]+|\/[^\s():]+):(\d+):\d+/g)) {
+    const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+    if (inputs.has(path)) return { file: path, line: Number(m[2]) };
+  }
+  return undefined;
+}
+
+/** The source files bundled into `compiled`, from the manifest written beside it. */
+function compiledInputs(compiled: string): Set<string> {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dirname(compiled), 'manifest.json'), 'utf8')) as CompiledManifest;
+    return new Set(Object.keys(manifest.inputs));
+  } catch {
+    return new Set();
+  }
 }
