@@ -7,8 +7,22 @@ import type { EnvItem } from '../tree/nodes';
 
 const run = promisify(execFile);
 
+/** A commit's patch, shown read-only: `flowport-commit:/<sha>.diff?<folder path>`. */
+const COMMIT_SCHEME = 'flowport-commit';
+
 export function registerCompareCommand(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('flowport.compare', (node: EnvItem) => compare(node)));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowport.compare', (node: EnvItem) => compare(node)),
+    vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, { provideTextDocumentContent: commitPatch }),
+  );
+}
+
+/** The patch of the commit a {@link COMMIT_SCHEME} URI names, from a folder that is open in the workspace. */
+async function commitPatch(uri: vscode.Uri): Promise<string> {
+  const sha = uri.path.replace(/^\//, '').replace(/\.diff$/, '');
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === uri.query);
+  if (!folder || !COMMIT_ID.test(sha)) return `Not a commit of an open folder: ${uri.toString()}`;
+  return git(folder.uri.fsPath, ['show', '--stat', '--patch', '--format=fuller', sha, '--']);
 }
 
 function git(cwd: string, args: string[]): Promise<string> {
@@ -76,15 +90,20 @@ async function showCommits(root: string, base: string, head: string, title: stri
     return;
   }
   const picked = await vscode.window.showQuickPick(items, {
-    title: `${title}: ${items.length - (web ? 1 : 0)} commits`,
+    title: `${title}: ${plural(items.length - (web ? 1 : 0), 'commit')}`,
     matchOnDescription: true,
   });
   if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
   else if (picked?.sha) {
-    const patch = await git(root, ['show', '--stat', '--patch', '--format=fuller', picked.sha, '--']);
-    const doc = await vscode.workspace.openTextDocument({ content: patch, language: 'diff' });
+    // Read-only, named after the commit: nothing to save, no "Untitled" left dirty on close.
+    const uri = vscode.Uri.from({ scheme: COMMIT_SCHEME, path: `/${picked.sha.slice(0, 12)}.diff`, query: root });
+    const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'diff');
     await vscode.window.showTextDocument(doc, { preview: true });
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** GitHub's and GitLab's compare pages, when `origin` points at one of them. */

@@ -2,7 +2,8 @@
 // rendered tree. It collapses the view, expands a group and a flow by clicking, clicks the flow's
 // inline Deploy action, picks the preselected "dev" in the "Deploy to" QuickPick and watches the
 // dev row go never deployed (circle-outline, "—") → running (spinner) → succeeded (pass, short
-// commit · just now), with the task terminal streaming the deploy log.
+// commit · just now), with the task terminal streaming the deploy log. Then, after one more
+// commit, Compare in the dev row's context menu lists that commit and opens its patch.
 //
 //   node --test test/vscode/ui/tree-ui.test.mjs      (or: node scripts/test-vscode.mjs ui)
 //
@@ -158,6 +159,38 @@ test(
       step('dev expanded: the deployment details are listed');
       await shot('05-details.png');
 
+      // ---- Compare (the dev row's context menu): dev ↔ local HEAD after one more commit ----
+      const subject = 'Raise the invoice batch size';
+      writeFileSync(join(folder, 'NOTES.md'), 'Invoices go out in batches of 500.\n');
+      const gitAs = ['-c', 'user.name=Flowport Test', '-c', 'user.email=test@flowport.invalid'];
+      execFileSync('git', [...gitAs, 'add', 'NOTES.md'], { cwd: folder });
+      execFileSync('git', [...gitAs, 'commit', '-q', '-m', subject], { cwd: folder });
+      await dev.click({ button: 'right' });
+      // The workbench's context menu acts on mouse-up after its own mouse-down: pick by keyboard.
+      const compareItem = page.getByRole('menuitem', { name: /^Compare/ });
+      await compareItem.hover({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      // Only dev runs this flow, so the one comparison there is goes straight to its commits.
+      const commits = page.getByRole('listbox', { name: /dev ↔ local HEAD: 1 commit\b/ });
+      await commits.waitFor({ timeout: 30_000 });
+      const commitOption = commits.getByRole('option', { name: new RegExp(`^${escapeRe(subject)}\\b`) });
+      await commitOption.waitFor({ timeout: 10_000 });
+      step('Compare: the commit made after the deploy is listed');
+      await shot('06-compare.png');
+      await page.keyboard.press('Enter');
+      // Its patch opens read-only in an editor named after the commit (Monaco renders spaces as nbsp).
+      const editorText = page.locator('.editor-instance .view-lines').first();
+      await waitUntil(
+        async () =>
+          (await editorText.innerText()).replace(/\u00a0/g, ' ').includes('+Invoices go out in batches of 500.'),
+        15_000,
+        "the commit's patch in an editor",
+      );
+      const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: folder, encoding: 'utf8' }).trim();
+      await page.getByRole('tab', { name: new RegExp(`^${sha.slice(0, 12)}\\.diff\\b`) }).waitFor({ timeout: 10_000 });
+      step("Compare: the picked commit's patch is open");
+      await shot('07-compare-patch.png');
+
       // ---- The task terminal with the whole log ----
       await page.getByRole('button', { name: 'Maximize Panel', exact: true }).click({ timeout: 10_000 });
       await waitUntil(
@@ -175,7 +208,7 @@ test(
         .waitFor({ state: 'detached', timeout: 5_000 })
         .catch(() => {});
       await page.waitForTimeout(300);
-      await shot('06-terminal.png');
+      await shot('08-terminal.png');
       step('terminal: the log ends with "succeeded" and "is now in dev"');
     } catch (err) {
       if (wb) {
