@@ -77,14 +77,19 @@ test('an edited config is reloaded, an unchanged one reuses its compiled module'
 });
 
 test('a file the config imports that throws is named, with its own line', async () => {
-  const root = project(`import { token } from './config/secrets';\nexport default { environments: ['dev'], note: token };\n`);
+  const root = project(
+    `import { token } from './config/secrets';\nexport default { environments: ['dev'], note: token };\n`,
+  );
   writeTree(root, {
     'config/secrets.ts': `const name = 'DEPLOY_TOKEN';\n\nif (!process.env[name + '_NOT_SET']) throw new Error(\`missing \${name}\`);\nexport const token = 1;\n`,
   });
   const err = await configError(root);
   assert.equal(err.file, join(root, 'config/secrets.ts'));
   assert.equal(err.line, 3);
-  assert.match(err.message, /config\/secrets\.ts:3: threw while loading the config \(flowport\.config\.ts imports it\): missing DEPLOY_TOKEN/);
+  assert.match(
+    err.message,
+    /config\/secrets\.ts:3: threw while loading the config \(flowport\.config\.ts imports it\): missing DEPLOY_TOKEN/,
+  );
 });
 
 test('syntax error: file, line and the compiler message', async () => {
