@@ -3,7 +3,7 @@
 // and are loaded only when needed (the parser, esbuild, execa).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -43,5 +43,7 @@ await build({
 if (withTypes) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: here, stdio: 'inherit' });
+  // tsc emits no declarations for hand-written .d.cts files; the emitted parser-module.d.ts needs it.
+  copyFileSync(`${here}src/finder/typescript.d.cts`, `${here}dist/types/finder/typescript.d.cts`);
 }
 console.log(`flowport sdk built in ${Date.now() - started} ms`);

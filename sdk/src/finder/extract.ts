@@ -86,15 +86,16 @@ export function extractFlows(
 
 /**
  * Every name a top-level statement must spell for {@link extractFlows} to read anything from it:
- * the `@flow` tag, each marker's callee and module, and the local and namespace names this file binds
- * them to. `imports` needs to hold only the file's import, export and require statements. (Export
- * lists and `export default name` matter too, but they spell none of these: keep them always.)
+ * the `@flow` tag, each marker's callee and module, and the local names this file binds the callee
+ * to. `imports` needs to hold only the file's import, export and require statements. (Export lists
+ * and `export default name` matter too, but they spell none of these: keep them always. A call
+ * through a namespace, `fp.defineFlow(…)`, spells the callee.)
  */
 export function namesThatMatter(imports: TSESTree.Program, markers: readonly CallMarker[]): string[] {
   const names = [FLOW_TAG];
   for (const marker of markers) {
     const b = bindingsOf(imports, marker);
-    names.push(marker.callee, ...b.locals, ...b.namespaces);
+    names.push(marker.callee, ...b.locals);
     if (marker.module !== undefined) names.push(marker.module);
   }
   return names;

@@ -5,10 +5,15 @@
  * that finds every file unchanged never loads it.
  *
  * Why convert only some statements: in a cold run, converting a whole file to ESTree costs more
- * than TypeScript's parse of it (../shared/MEASURED.md: 1.1 s against 0.4 s for the corpus's 100
- * flow files), and most of a flow file is code that spells no marker. typescript-estree takes a
- * `ts.SourceFile` as its input; we give it one whose other statements are empty statements over
- * the same text ranges, so every offset, line and statement boundary stays what it was.
+ * than TypeScript's parse of it (measured on the bench corpus's 100 flow files: ~0.4 s to parse
+ * them, ~0.7 s more to convert them whole), and most of a flow file is code that spells no marker.
+ * typescript-estree takes a `ts.SourceFile` as its input; we give it one whose other statements
+ * are empty statements over the same text ranges, so every offset, line and statement boundary
+ * stays what it was.
+ *
+ * What only typescript-estree's converter rejects (a grammar error TypeScript's parser accepts,
+ * such as `abstract` on a function, or an expression nested deeper than its recursion goes) is
+ * found only in the statements it converts: elsewhere it no longer hides the file's flows.
  */
 import { createRequire } from 'node:module';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
@@ -46,16 +51,16 @@ const JSX_EXTENSIONS = new Set(['.tsx', '.jsx', '.js', '.mjs', '.cjs']);
 /** `ext` includes the dot. Never throws for bad source: syntax errors become problems. */
 export function scanSource(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
   const p = loaded();
-  // Without its BOM: a `#!` line must come first. Lines do not move; offsets point into `source`.
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const source = withoutBom(text);
   const jsx = JSX_EXTENSIONS.has(ext);
   try {
     let program: TSESTree.Program;
     try {
       program = convertWhatMatters(p, source, jsx, markers);
     } catch (err) {
-      if (err instanceof p.TSError) throw err;
-      // TypeScript asserted on the partial tree: the whole file, converted as usual, is the answer.
+      // A syntax error, or a statement too deep to convert: converting the whole file fails too.
+      if (err instanceof p.TSError || err instanceof RangeError) throw err;
+      // Should TypeScript assert on the partial tree, the whole file converted as usual is the answer.
       program = fullProgram(p, source, jsx);
     }
     return extractFlows(program, source, ext, markers);
@@ -70,7 +75,7 @@ export function scanSource(text: string, ext: string, markers: readonly CallMark
  */
 export function scanSourceWhole(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
   const p = loaded();
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const source = withoutBom(text);
   try {
     return extractFlows(fullProgram(p, source, JSX_EXTENSIONS.has(ext)), source, ext, markers);
   } catch (err) {
@@ -90,16 +95,22 @@ function fullProgram(p: ParserModule, source: string, jsx: boolean): TSESTree.Pr
 /**
  * The program {@link scanSource} reads: each top-level statement that cannot matter to a flow is
  * an empty statement. Throws like typescript-estree's `parse` for a file with a syntax error.
- * `text` is without its BOM.
  */
 export function programOfWhatMatters(text: string, ext: string, markers: readonly CallMarker[]): TSESTree.Program {
-  return convertWhatMatters(loaded(), text, JSX_EXTENSIONS.has(ext), markers);
+  return convertWhatMatters(loaded(), withoutBom(text), JSX_EXTENSIONS.has(ext), markers);
+}
+
+/** Without its BOM: a `#!` line must come first. Lines do not move; offsets point into the result. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
  * Two conversions of one TypeScript parse: first the import, export and require statements, to
  * learn the names this file gives the markers; then every statement that spells one of them. A
  * file TypeScript could not parse throws typescript-estree's error for it, as `parse` would.
+ * (A require is kept by the word `require`, not by its module's name: `'flow\x70ort'` is
+ * 'flowport' too.)
  */
 function convertWhatMatters(
   p: ParserModule,
@@ -108,8 +119,8 @@ function convertWhatMatters(
   markers: readonly CallMarker[],
 ): TSESTree.Program {
   const { ts } = p;
-  // As typescript-estree's own parse creates it (file name, target, parent pointers), except that
-  // JSDoc is not parsed: extract.ts reads the few comments it needs from the text.
+  // As typescript-estree's own parse creates it without a project: latest target, parent pointers,
+  // no JSDoc parsing (extract.ts reads the few comments it needs from the text).
   const file = ts.createSourceFile(
     jsx ? 'estree.tsx' : 'estree.ts',
     source,
@@ -118,7 +129,7 @@ function convertWhatMatters(
     jsx ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
   );
   const modules = markers.flatMap((m) => (m.module === undefined ? [] : [m.module]));
-  const imports = convertStatements(p, file, offsetsOf(source, modules));
+  const imports = convertStatements(p, file, offsetsOf(source, [...modules, 'require']));
   return convertStatements(p, file, offsetsOf(source, namesThatMatter(imports, markers)));
 }
 
@@ -138,7 +149,8 @@ function convertStatements(p: ParserModule, file: TS.SourceFile, hits: readonly 
 /**
  * Statements extract.ts reads whatever they spell: imports, export lists and `export default
  * name` (how a tagged function or a flow's const is exported), and string directives (`'use
- * strict'` tells a sloppy script from a strict one). All are short.
+ * strict'` tells a sloppy script from a strict one). All are short. (`export default <call>`
+ * holds a flow only when it spells a marker, like any other statement.)
  */
 function alwaysKept(ts: ParserModule['ts'], s: TS.Statement): boolean {
   const k = ts.SyntaxKind;
@@ -146,8 +158,12 @@ function alwaysKept(ts: ParserModule['ts'], s: TS.Statement): boolean {
     case k.ImportDeclaration:
     case k.ImportEqualsDeclaration:
     case k.ExportDeclaration:
-    case k.ExportAssignment:
       return true;
+    case k.ExportAssignment: {
+      let e = (s as TS.ExportAssignment).expression;
+      while (ts.isParenthesizedExpression(e)) e = e.expression;
+      return ts.isIdentifier(e);
+    }
     case k.ExpressionStatement:
       return ts.isStringLiteral((s as TS.ExpressionStatement).expression);
     default:
@@ -157,13 +173,15 @@ function alwaysKept(ts: ParserModule['ts'], s: TS.Statement): boolean {
 
 function syntaxError(err: unknown): FileScan {
   const e = err as { lineNumber?: number; message?: string };
+  // typescript-estree's errors carry a line; anything else (a stack overflow) is the parser's limit.
+  const what = typeof e.lineNumber === 'number' ? 'syntax error' : 'could not be parsed';
   return {
     flows: [],
     problems: [
       {
         line: e.lineNumber ?? 0,
         severity: 'error',
-        message: `syntax error, file skipped: ${e.message ?? String(err)}`,
+        message: `${what}, file skipped: ${e.message ?? String(err)}`,
       },
     ],
   };

@@ -1,4 +1,6 @@
-// TypeScript as parse.ts needs it, required rather than imported: Node scans an imported CommonJS
-// file for its export names, and typescript.js is 9 MB (~0.2 s of a cold run). typescript-estree
-// has required it already, so this costs nothing; bundlers resolve this require as any other.
-module.exports = require('typescript');
+// TypeScript for parse.ts, through require: importing typescript.js from ESM makes Node scan its
+// 9 MB for export names (~0.2–0.4 s of a cold run). Assigned through a variable, not re-exported
+// with `module.exports = require(…)`, which Node's scan follows into typescript.js. In a bundle
+// (the SDK's dist, the extension's host) this file is inlined and the require is resolved there.
+const ts = require('typescript');
+module.exports = ts;

@@ -20,8 +20,7 @@ function assertSame(text: string, ext: string, what: string): number {
   assert.deepEqual(partial, scanSourceWhole(text, ext, MARKERS), what);
   if (partial.problems.some((p) => p.message.startsWith('syntax error'))) return 0;
   // Read without the fallback to a whole conversion: the partial tree itself must convert.
-  const source = text.replace(/^\uFEFF/, '');
-  return programOfWhatMatters(source, ext, MARKERS).body.filter((s) => s.type === 'EmptyStatement').length;
+  return programOfWhatMatters(text, ext, MARKERS).body.filter((s) => s.type === 'EmptyStatement').length;
 }
 
 /** Each source is one file; what matters is that both conversions agree on it. */
@@ -83,6 +82,16 @@ const TRICKY: Array<[ext: string, what: string, text: string]> = [
     `export const a = require('flowport').defineFlow({ name: 'twice' }, () => 1);\nexport const b = require('flowport').defineFlow({ name: 'twice' }, () => 2);\n`,
   ],
   [
+    '.js',
+    "an alias from a require whose module name is spelled with an escape ('flow\\x70ort')",
+    `import type { Flow } from 'flowport';\nconst { defineFlow: df } = require('flow\\x70ort');\nexport const a = df({ name: 'escaped-module' }, () => 1);\n`,
+  ],
+  [
+    '.ts',
+    'a parenthesized export default of a name',
+    `import { defineFlow } from 'flowport';\nconst f = defineFlow({ name: 'default-paren' }, () => 1);\nexport default (f);\n`,
+  ],
+  [
     '.ts',
     'a syntax error TypeScript reports',
     `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'a' }, () => 1;\n`,
@@ -116,6 +125,23 @@ test('every candidate file of a generated corpus reads the same converted in par
   assert.ok(compared >= 100, `compared ${compared} files`);
   // Most of a flow file is code without a marker: it must not have been converted.
   assert.ok(unconverted > compared * 3, `${unconverted} statements left unconverted in ${compared} files`);
+});
+
+test('an expression too deep for the converter, outside every flow statement, no longer hides the flows', () => {
+  // Far deeper than any stack: how deep the converter gets depends on how warm its code is.
+  const deep = Array.from({ length: 50_000 }, (_, i) => `'s${i}'`).join(' + ');
+  const text = `import { defineFlow } from 'flowport';\nconst sql = ${deep};\nexport const a = defineFlow({ name: 'found' }, () => sql);\n`;
+  assert.deepEqual(
+    scanSource(text, '.ts', MARKERS).flows.map((f) => f.name),
+    ['found'],
+  );
+  assert.match(
+    scanSourceWhole(text, '.ts', MARKERS).problems[0]?.message ?? '',
+    /could not be parsed, file skipped: Maximum call stack/,
+  );
+  // Inside the flow's statement it cannot be converted either way.
+  const inFlow = `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'x' }, () => ${deep});\n`;
+  assert.match(scanSource(inFlow, '.ts', MARKERS).problems[0]?.message ?? '', /could not be parsed, file skipped/);
 });
 
 test('a grammar error only typescript-estree reports, outside every flow statement, no longer hides the flows', () => {
