@@ -4,10 +4,10 @@
  * file and line. The compiled module is kept under `.flowport/config/` with the sizes and mtimes
  * of every file it was built from, so an unchanged config is imported without starting esbuild.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { ConfigError } from '../errors.js';
@@ -225,36 +225,73 @@ async function thrownWhileLoading(err: unknown, file: string, source: string, co
     return new ConfigError(message, file, await lineOfImport(source, pkg), { cause: err });
   }
   const message = err.message.replaceAll(compiled, file);
-  const where = throwingSource(err.stack ?? '', compiledInputs(compiled));
+  const where = throwingSource(err.stack ?? '', file, compiledInputs(compiled));
   if (where && where.file !== file) {
     // Named by its own path and line, where the fix is; the config is what loaded it.
     const loading = `threw while loading the config (${basename(file)} imports it)`;
-    return new ConfigError(`${loading}: ${message}`, where.file, where.line, {
-      cause: err,
-    });
+    return new ConfigError(`${loading}: ${message}`, where.file, where.line, { cause: err });
   }
   return new ConfigError(`threw while loading: ${message}`, file, where?.line ?? 0, { cause: err });
 }
 
 /**
- * The innermost stack frame in one of the config's own source files (`inputs`: the config and
- * the project files it imports, which the compiled module bundles; source maps make the stack
- * name them). A frame in a package or in Node is not the place to fix.
+ * The innermost stack frame in one of the config's own source files: the config, or a project
+ * file it imports (`inputs`, by real path → path as the project names it). The compiled module
+ * bundles them, and source maps make the stack name them. A frame in a package or in Node is not
+ * the place to fix. Frames are matched against these known paths, as paths and as file URLs: a
+ * path may hold spaces, brackets or a colon, and the message above the frames anything at all.
  */
-function throwingSource(stack: string, inputs: ReadonlySet<string>): { file: string; line: number } | undefined {
-  for (const m of stack.matchAll(/(file:\/\/[^\s()]+|\/[^\s():]+):(\d+):\d+/g)) {
-    const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (inputs.has(path)) return { file: path, line: Number(m[2]) };
+function throwingSource(
+  stack: string,
+  config: string,
+  inputs: ReadonlyMap<string, string>,
+): { file: string; line: number } | undefined {
+  const spellings: Array<[spelling: string, file: string]> = [];
+  for (const [real, input] of inputs) {
+    for (const path of new Set([input, real])) spellings.push([path, input], [pathToFileURL(path).href, input]);
+  }
+  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l));
+  for (const frame of frames) {
+    for (const [spelling, file] of spellings) {
+      const line = lineAfter(frame, spelling);
+      if (line !== undefined) return { file, line };
+    }
+  }
+  // Should no path compare (no manifest, another spelling), the config's name still does.
+  const name = basename(config);
+  for (const frame of frames) {
+    const line = lineAfter(frame, `/${name}`, false) ?? lineAfter(frame, `\\${name}`, false);
+    if (line !== undefined) return { file: config, line };
   }
   return undefined;
 }
 
-/** The source files bundled into `compiled`, from the manifest written beside it. */
-function compiledInputs(compiled: string): Set<string> {
+/** The line in "…<location>:<line>:<column>…" of a stack frame, if `location` (or, not `whole`, a path ending so) is there. */
+function lineAfter(frame: string, location: string, whole = true): number | undefined {
+  const at = frame.lastIndexOf(`${location}:`);
+  if (at === -1) return undefined;
+  // The whole location, not the tail of a longer path: a frame has it after "at " or "(".
+  if (whole && !/[( ]/.test(frame[at - 1] ?? '')) return undefined;
+  const m = /^:(\d+):\d+/.exec(frame.slice(at + location.length));
+  return m ? Number(m[1]) : undefined;
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The source files bundled into `compiled` (from the manifest written beside it), by real path. */
+function compiledInputs(compiled: string): Map<string, string> {
+  const out = new Map<string, string>();
   try {
     const manifest = JSON.parse(readFileSync(join(dirname(compiled), 'manifest.json'), 'utf8')) as CompiledManifest;
-    return new Set(Object.keys(manifest.inputs));
+    for (const input of Object.keys(manifest.inputs)) out.set(realOrSelf(input), input);
   } catch {
-    return new Set();
+    // no manifest: throwingSource falls back to the config's name
   }
+  return out;
 }

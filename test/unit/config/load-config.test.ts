@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { flowportErrorKind, loadConfig, type ConfigError } from '../../../sdk/src/index.js';
@@ -90,6 +90,26 @@ test('a file the config imports that throws is named, with its own line', async 
     err.message,
     /config\/secrets\.ts:3: threw while loading the config \(flowport\.config\.ts imports it\): missing DEPLOY_TOKEN/,
   );
+});
+
+test('the throwing file and line are found under a path with spaces and brackets, through a symlink, whatever the message says', async () => {
+  const real = join(tempDir(), 'my proj (copy)');
+  linkSdk(real);
+  writeTree(real, {
+    'flowport.config.ts': `import { check } from './lib/check';\ncheck();\nexport default { environments: ['dev'] };\n`,
+    'lib/check.ts': `export function check() {\n  throw new Error('cannot fetch file://fileserver/share/envs.json:1:1');\n}\n`,
+  });
+  const link = join(tempDir(), 'linked');
+  symlinkSync(real, link, 'dir');
+  for (const root of [real, link]) {
+    const err = await configError(root);
+    assert.equal(err.file, join(root, 'lib/check.ts'), root);
+    assert.equal(err.line, 2, root);
+    assert.match(
+      err.message,
+      /threw while loading the config \(flowport\.config\.ts imports it\): cannot fetch file:\/\/fileserver/,
+    );
+  }
 });
 
 test('syntax error: file, line and the compiler message', async () => {
