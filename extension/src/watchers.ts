@@ -1,6 +1,6 @@
 /**
  * Keeps the views current: source changes go to the host's incremental index, a changed config
- * restarts the host, and workspace folder and trust changes are followed.
+ * (or a file it imports) restarts the host, and workspace folder and trust changes are followed.
  */
 import * as vscode from 'vscode';
 import { Methods } from '../../sdk/src/host/protocol';
@@ -18,6 +18,8 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   const queue = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
     if (!state || SKIPPED.test(uri.fsPath)) return;
+    // A file the config imports (or the file its error names): the config loads again.
+    if (state.project?.configSources.includes(uri.fsPath)) return restart(uri);
     const key = state.folder.uri.toString();
     pending.set(key, (pending.get(key) ?? new Set()).add(uri.fsPath));
     clearTimeout(timer);

@@ -226,6 +226,6 @@ class BoardPanel implements vscode.Disposable {
 
 function problemOf(state: FolderState): string | undefined {
   const problem = state.project?.configProblem;
-  if (problem) return `${problem.file}:${problem.line}: ${problem.message}`;
+  if (problem) return problem.message; // it starts with the file and line
   return state.error ? `The Flowport SDK host failed: ${state.error}` : undefined;
 }

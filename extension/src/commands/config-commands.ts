@@ -22,9 +22,11 @@ async function openConfig(store: FlowportStore): Promise<void> {
     if (create) await createConfig(store);
     return;
   }
-  const line = Math.max(0, (state.project.configProblem?.line ?? 1) - 1);
+  // At the error, which may be in a file the config imports.
+  const problem = state.project.configProblem;
+  const line = Math.max(0, (problem?.line ?? 1) - 1);
   const position = new vscode.Position(line, 0);
-  await vscode.window.showTextDocument(vscode.Uri.file(state.project.configFile), {
+  await vscode.window.showTextDocument(vscode.Uri.file(problem?.file ?? state.project.configFile), {
     selection: new vscode.Range(position, position),
   });
 }

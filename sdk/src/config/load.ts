@@ -87,6 +87,27 @@ export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
   return { root, file, config, environments: environmentsOf(config) };
 }
 
+/**
+ * The files whose change means the config must load again: the config and the project files it
+ * imports (as of its last compile), plus `also` (the file a ConfigError names). An editor watches
+ * these; the CLI loads the config every run anyway.
+ */
+export function configSources(root: string, also?: string): string[] {
+  const out = new Set<string>();
+  const file = findConfigFile(resolve(root));
+  if (file) out.add(file);
+  try {
+    const manifest = JSON.parse(
+      readFileSync(join(root, '.flowport', 'config', 'manifest.json'), 'utf8'),
+    ) as CompiledManifest;
+    if (file && file in manifest.inputs) for (const input of Object.keys(manifest.inputs)) out.add(input);
+  } catch {
+    // never compiled: the config alone
+  }
+  if (also) out.add(also);
+  return [...out];
+}
+
 interface CompiledManifest {
   output: string;
   /** Absolute input path → [size, mtimeMs] when compiled. */

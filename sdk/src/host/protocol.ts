@@ -23,6 +23,8 @@ export interface ProjectState {
   environments: EnvironmentConfig[];
   /** Set when the config failed to load; then `environments` are the defaults. */
   configProblem?: ConfigProblem;
+  /** Absolute paths whose change reloads the config: it, the project files it imports, the file in error. */
+  configSources: string[];
   allowSkippingEnvironments: boolean;
 }
 

@@ -6,7 +6,7 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
-import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS } from '../config/load.js';
+import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError, withNextStep } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
@@ -59,6 +59,7 @@ export class HostSession {
         configFile: project.file,
         environments: project.environments,
         allowSkippingEnvironments: project.config.allowSkippingEnvironments ?? false,
+        configSources: configSources(project.root),
       };
       // Loaded in the background: the first file saved after start then updates in milliseconds.
       if (project.flows instanceof FlowIndex) void project.flows.warmUp();
@@ -67,7 +68,9 @@ export class HostSession {
       if (!(err instanceof ConfigError)) throw err;
       this.state = {
         root: this.root,
-        configFile: err.file,
+        // The error may name a file the config imports: that is where to fix it, and what to watch.
+        configFile: findConfigFile(this.root) ?? err.file,
+        configSources: configSources(this.root, err.file),
         environments: environmentsOf({ environments: DEFAULT_ENVIRONMENTS }),
         allowSkippingEnvironments: false,
         // The editor's next step: it reloads the config when the file is saved.

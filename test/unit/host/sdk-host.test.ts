@@ -92,6 +92,22 @@ test('a config that throws is reported as data; the host keeps answering', async
   assert.equal(child.exitCode, null, 'still running');
 });
 
+test('a file the config imports that throws: the problem names it, and the editor is told to watch it', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `import { token } from './config/token';\nexport default { environments: ['dev'], note: token };\n`,
+    'config/token.ts': `export const token: string = process.env.NOPE_TOKEN ?? '';\nif (!token) throw new Error('no token');\n`,
+  });
+  const { connection } = startHost(root);
+  const project = await connection.sendRequest(Methods.project);
+  assert.equal(project.configFile, join(root, 'flowport.config.ts'));
+  assert.equal(project.configProblem?.file, join(root, 'config/token.ts'));
+  assert.equal(project.configProblem?.line, 2);
+  assert.deepEqual([...project.configSources].sort(), [
+    join(root, 'config/token.ts'),
+    join(root, 'flowport.config.ts'),
+  ]);
+});
+
 test('a config that does not compile says what to do in the editor: save, and it reloads', async () => {
   const root = gitProject({ 'flowport.config.ts': `export default {\n  environments: ['dev'],\n  flows: {,\n};\n` });
   const { connection } = startHost(root);

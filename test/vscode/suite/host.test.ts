@@ -25,6 +25,45 @@ describe('SDK host lifecycle', () => {
     });
   });
 
+  it('reloads when a file the config imports changes, and a problem there opens that file', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = join(root, 'flowport.config.ts');
+    const imported = join(root, 'flowport.envs.ts');
+    const original = readFileSync(file, 'utf8');
+    const envsOf = async () => (await children(await nodeAt('src/reports', 'weeklyReport'))).map(label).join(',');
+    try {
+      writeFileSync(imported, `export const middle: string[] = ['uat'];\n`);
+      writeFileSync(
+        file,
+        `import { middle } from './flowport.envs';\n` +
+          original.replace("environments: ['dev', 'uat',", "environments: ['dev', ...middle,"),
+      );
+      await waitFor('the config that imports its environments', async () => {
+        const state = (await api()).store.folders[0]!;
+        return state.project?.configSources.includes(imported) || undefined;
+      });
+      writeFileSync(imported, `export const middle: string[] = ['qa', 'uat'];\n`);
+      await waitFor('qa, from the imported file', async () => (await envsOf()) === 'dev,qa,uat,prod' || undefined);
+
+      writeFileSync(imported, `export const middle: string[] = [];\nthrow new Error('no environments here');\n`);
+      const problem = await waitFor('the problem in the imported file', async () => {
+        const [first] = await children();
+        return first && label(first).startsWith('flowport.envs.ts:') ? first : undefined;
+      });
+      assert.match(
+        label(problem),
+        /^flowport\.envs\.ts:2: threw while loading the config \(flowport\.config\.ts imports it\): no environments here/,
+      );
+      await vscode.commands.executeCommand(problem.command!.command, ...(problem.command!.arguments ?? []));
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, imported);
+      assert.equal(vscode.window.activeTextEditor!.selection.active.line + 1, 2);
+    } finally {
+      writeFileSync(file, original);
+      rmSync(imported, { force: true });
+    }
+    await waitFor('the demo config again', async () => (await envsOf()) === 'dev,uat,prod' || undefined);
+  });
+
   it('shows a config error with its line, and a click opens the config there', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = join(root, 'flowport.config.ts');
