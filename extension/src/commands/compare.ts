@@ -7,7 +7,7 @@ import type { EnvItem } from '../tree/nodes';
 
 const run = promisify(execFile);
 
-/** A commit's patch, shown read-only: `flowport-commit:/<sha>.diff?<folder path>`. */
+/** A commit's patch, shown read-only: `flowport-commit:/<short sha>.diff?<folder path>#<sha>` (the tab shows the short one). */
 const COMMIT_SCHEME = 'flowport-commit';
 
 export function registerCompareCommand(context: vscode.ExtensionContext): void {
@@ -17,12 +17,31 @@ export function registerCompareCommand(context: vscode.ExtensionContext): void {
   );
 }
 
-/** The patch of the commit a {@link COMMIT_SCHEME} URI names, from a folder that is open in the workspace. */
+/**
+ * The patch of the commit a {@link COMMIT_SCHEME} URI names, from a folder that is open in the
+ * workspace. Not in Restricted Mode: a repository's own config can make `git show` run commands
+ * (textconv, external diff drivers), and those are switched off here too.
+ */
 async function commitPatch(uri: vscode.Uri): Promise<string> {
-  const sha = uri.path.replace(/^\//, '').replace(/\.diff$/, '');
+  if (!vscode.workspace.isTrusted)
+    return 'Trust this workspace to see commits from Flowport (Restricted Mode runs no git).';
+  const sha = uri.fragment;
   const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === uri.query);
   if (!folder || !COMMIT_ID.test(sha)) return `Not a commit of an open folder: ${uri.toString()}`;
-  return git(folder.uri.fsPath, ['show', '--stat', '--patch', '--format=fuller', sha, '--']);
+  try {
+    return await git(folder.uri.fsPath, [
+      'show',
+      '--no-textconv',
+      '--no-ext-diff',
+      '--stat',
+      '--patch',
+      '--format=fuller',
+      sha,
+      '--',
+    ]);
+  } catch (err) {
+    return `git could not show commit ${sha} in ${folder.name}: ${(err as Error).message}`;
+  }
 }
 
 function git(cwd: string, args: string[]): Promise<string> {
@@ -96,7 +115,12 @@ async function showCommits(root: string, base: string, head: string, title: stri
   if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
   else if (picked?.sha) {
     // Read-only, named after the commit: nothing to save, no "Untitled" left dirty on close.
-    const uri = vscode.Uri.from({ scheme: COMMIT_SCHEME, path: `/${picked.sha.slice(0, 12)}.diff`, query: root });
+    const uri = vscode.Uri.from({
+      scheme: COMMIT_SCHEME,
+      path: `/${picked.sha.slice(0, 12)}.diff`,
+      query: root,
+      fragment: picked.sha,
+    });
     const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'diff');
     await vscode.window.showTextDocument(doc, { preview: true });
   }

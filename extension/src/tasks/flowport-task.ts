@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Methods, type FlowRunResult, type RunLogParams } from '../../../sdk/src/host/protocol';
-import { alreadyDeploying, unfinishedDeployments } from '../../../sdk/src/backend/in-progress';
 import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore, FolderState } from '../store';
 
@@ -161,8 +160,11 @@ class RunTerminal implements vscode.Pseudoterminal {
     if (!target || (this.def.action === 'promote' && !this.def.from)) {
       throw new Error(`The task needs ${this.def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
     }
-    if (await this.refuseInProgress(target, flows)) return 1;
-    if (!(await this.confirmProtected(target, flows))) {
+    const sending = await this.preflight(target, flows);
+    if (!sending) return 1;
+    // Nothing would be sent (a promote of flows already there): nothing to confirm either.
+    const confirmed = sending.length === 0 || (await this.confirmProtected(target, sending));
+    if (!confirmed) {
       this.write('Not confirmed: nothing was deployed.');
       return 1;
     }
@@ -198,29 +200,31 @@ class RunTerminal implements vscode.Pseudoterminal {
   }
 
   /**
-   * A flow still deploying to `env` refuses the whole run, before the protected-environment
-   * question: a yes followed by "already deploying" wastes the yes. (The host refuses each deploy
-   * again as it starts, for one started elsewhere meanwhile.) Returns whether it refused.
+   * Asks the host what refuses the run before it starts (a flow still deploying to the target, in
+   * the store deploys are recorded in), before the protected-environment question: a yes followed
+   * by "already deploying" wastes the yes. Returns the flows that would be deployed, or undefined
+   * when refused. (The host refuses each deploy again as it starts, for one started elsewhere since.)
    */
-  private async refuseInProgress(env: string, flows: FlowDetails[]): Promise<boolean> {
-    await this.store.refreshDeployments(this.state);
-    const busy = unfinishedDeployments(
-      this.state.deployments,
-      flows.map((f) => f.name),
-      env,
+  private async preflight(target: string, flows: FlowDetails[]): Promise<string[] | undefined> {
+    const connection = await this.state.client.connect();
+    const flowIds = flows.map((f) => f.id);
+    const result = await connection.sendRequest(
+      Methods.preflight,
+      this.def.action === 'deploy'
+        ? { action: 'deploy', flowIds, env: target }
+        : { action: 'promote', flowIds, from: this.def.from!, to: target },
     );
-    if (busy.length === 0) return false;
-    for (const d of busy) this.write(`${CSI.red}✖ ${alreadyDeploying(d)}${CSI.reset}`);
-    this.write('Nothing was started.');
-    return true;
+    if (result.refusal === undefined) return result.sending;
+    for (const line of result.refusal.split('\n')) this.write(`${CSI.red}${line}${CSI.reset}`);
+    return undefined;
   }
 
-  private async confirmProtected(env: string, flows: FlowDetails[]): Promise<boolean> {
+  private async confirmProtected(env: string, flowNames: string[]): Promise<boolean> {
     const config = this.state.project?.environments.find((e) => e.name === env);
     if (!config?.protected) return true;
     const go = this.def.action === 'deploy' ? 'Deploy' : 'Promote';
     const answer = await vscode.window.showWarningMessage(
-      `${go} ${flows.map((f) => f.name).join(', ')} to ${env}?`,
+      `${go} ${flowNames.join(', ')} to ${env}?`,
       { modal: true, detail: `"${env}" is a protected environment.` },
       go,
     );

@@ -1,19 +1,13 @@
 import { parseArgs } from 'node:util';
 import { deployFlows, selectFlows } from '../backend/batch.js';
 import { checkRef } from '../backend/git.js';
+import { refuseInProgress } from '../backend/in-progress.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import {
-  checkDeployer,
-  checkEnvironment,
-  confirmProtected,
-  refuseInProgress,
-  reportResults,
-  terminalRun,
-} from './run-output.js';
+import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -41,7 +35,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
   await checkDeployer(project);
   await refuseInProgress(
-    project,
+    project.store,
     flows.map((f) => f.name),
     values.env,
   );

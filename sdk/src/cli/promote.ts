@@ -1,20 +1,14 @@
 import { parseArgs } from 'node:util';
-import { promoteFlows, selectFlows } from '../backend/batch.js';
-import type { DefaultPromoter, PromotePlanner } from '../backend/promoter.js';
-import { UsageError, flowportErrorKind } from '../errors.js';
+import { flowsToPromote, promoteFlows, selectFlows } from '../backend/batch.js';
+import type { DefaultPromoter } from '../backend/promoter.js';
+import { UsageError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
+import { refuseInProgress } from '../backend/in-progress.js';
 import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import {
-  checkDeployer,
-  checkEnvironment,
-  confirmProtected,
-  refuseInProgress,
-  reportResults,
-  terminalRun,
-} from './run-output.js';
+import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -49,7 +43,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
     // The default promoter deploys through the project's deployer.
     if (!project.config.promote) await checkDeployer(project);
     await refuseInProgress(
-      project,
+      project.store,
       sending.map((f) => f.name),
       route.to,
     );
@@ -75,24 +69,4 @@ function checkRoute(project: Project, flows: FlowDetails[], route: Route): void 
   }
   checkEnvironment(project, route.from, '--from');
   checkEnvironment(project, route.to, '--to');
-}
-
-/**
- * The flows that would be deployed: all of them unless the promoter can plan (the default one
- * can). A flow already there, or with nothing to promote, is not sent; when none is, there is
- * nothing to confirm.
- */
-async function flowsToPromote(promoter: Promoter, flows: FlowDetails[], route: Route): Promise<FlowDetails[]> {
-  const planner = promoter as Promoter & Partial<PromotePlanner>;
-  if (typeof planner.plan !== 'function') return flows;
-  const sending: FlowDetails[] = [];
-  for (const flow of flows) {
-    try {
-      if ((await planner.plan({ flow, ...route })).action === 'deploy') sending.push(flow);
-    } catch (err) {
-      // Nothing to promote from: promoteFlows reports that flow as refused.
-      if (flowportErrorKind(err) !== 'DeployError') throw err;
-    }
-  }
-  return sending;
 }

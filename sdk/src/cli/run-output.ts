@@ -1,8 +1,7 @@
 /** What the deployment commands share: a cancellable run for the terminal, results, ids, ages. */
-import { DeployError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { DeploymentDetails, RunContext } from '../model.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
-import { alreadyDeploying, unfinishedDeployments } from '../backend/in-progress.js';
 import { killAllCommands } from '../backend/processes.js';
 import { MissingDeployer } from '../backend/project-backend.js';
 import type { DeploymentStore } from '../backend/store.js';
@@ -84,20 +83,6 @@ export function checkEnvironment(project: Project, env: string, flag: string): v
 export async function checkDeployer(project: Project): Promise<void> {
   // Its deploy() refuses with the line to add to the config.
   if (project.deployer instanceof MissingDeployer) await project.deployer.deploy();
-}
-
-/**
- * Refuses the whole batch while one of its flows is still deploying to `env` (in the store deploys
- * are recorded in): asked before the protected-environment prompt, and nothing starts.
- */
-export async function refuseInProgress(project: Project, flowNames: readonly string[], env: string): Promise<void> {
-  if (flowNames.length === 0) return;
-  const recorded = await project.store.findDeployments({ flows: [...flowNames], envs: [env], history: true });
-  const busy = unfinishedDeployments(recorded, flowNames, env);
-  if (busy.length === 0) return;
-  const others = flowNames.length - busy.length;
-  const nothing = others > 0 ? `\nNothing was started (${others} other flow${others === 1 ? '' : 's'} included).` : '';
-  throw new DeployError(busy.map(alreadyDeploying).join('\n') + nothing);
 }
 
 /**

@@ -34,6 +34,7 @@ const session = new HostSession(values.root, {
 connection.onRequest(Methods.project, () => session.project());
 connection.onRequest(Methods.flows, (q) => session.flows(q));
 connection.onRequest(Methods.deployments, (q) => session.deployments(q));
+connection.onRequest(Methods.preflight, (p) => session.preflight(p));
 connection.onRequest(Methods.deploy, (p) => session.deploy(p));
 connection.onRequest(Methods.promote, (p) => session.promote(p));
 connection.onRequest(Methods.cancel, (p) => session.cancel(p.runId));

@@ -48,6 +48,18 @@ export interface PromoteParams {
   to: string;
 }
 
+/** A deploy (`env`) or a promote (`from`, `to`) the editor is about to start. */
+export type PreflightParams =
+  | { action: 'deploy'; flowIds: string[]; env: string }
+  | { action: 'promote'; flowIds: string[]; from: string; to: string };
+
+export interface PreflightResult {
+  /** Why the whole run is refused before it starts (a flow still deploying there), if it is. */
+  refusal?: string;
+  /** The flows that would be deployed: for a promote, those not already there and with something to promote. */
+  sending: string[];
+}
+
 export interface RunLogParams {
   runId: string;
   line: string;
@@ -77,6 +89,8 @@ export const Methods = {
   deployments: new RequestType<{ flows?: string[]; envs?: string[]; history?: boolean }, DeploymentDetails[], void>(
     'flowport/deployments',
   ),
+  /** What can refuse before a run starts, asked before the protected-environment question. */
+  preflight: new RequestType<PreflightParams, PreflightResult, void>('flowport/preflight'),
   deploy: new RequestType<DeployParams, FlowRunResult[], void>('flowport/deploy'),
   promote: new RequestType<PromoteParams, FlowRunResult[], void>('flowport/promote'),
   cancel: new RequestType<{ runId: string }, void, void>('flowport/cancel'),

@@ -4,11 +4,12 @@
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
-import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
+import { deployFlows, flowsToPromote, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
+import { refuseInProgress } from '../backend/in-progress.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
-import { ConfigError, UsageError, withNextStep } from '../errors.js';
+import { ConfigError, UsageError, flowportErrorKind, withNextStep } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
@@ -18,6 +19,8 @@ import type {
   DeployParams,
   FlowsResult,
   GitStatus,
+  PreflightParams,
+  PreflightResult,
   ProjectState,
   PromoteParams,
 } from './protocol.js';
@@ -101,6 +104,20 @@ export class HostSession {
     await this.project();
     if (!this.loadedProject) return [];
     return this.loadedProject.deployments.findDeployments(query);
+  }
+
+  async preflight(params: PreflightParams): Promise<PreflightResult> {
+    const project = await this.loaded();
+    const flows = await this.flowsById(params.flowIds);
+    const sending = params.action === 'deploy' ? flows : await flowsToPromote(project.promoter, flows, params);
+    const names = sending.map((f) => f.name);
+    try {
+      await refuseInProgress(project.store, names, params.action === 'deploy' ? params.env : params.to);
+    } catch (err) {
+      if (flowportErrorKind(err) !== 'DeployError') throw err;
+      return { refusal: (err as Error).message, sending: names };
+    }
+    return { sending: names };
   }
 
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
+import { localLedger } from '../../../sdk/src/index.js';
 import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
@@ -80,6 +81,44 @@ test('project, flows, deploy with live log lines, deployments, and a change noti
   assert.equal(deployments[0]!.outputs.url, 'https://example.invalid/dev');
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(changed >= 1, 'deploymentsChanged was sent');
+});
+
+test('preflight: a flow still deploying to the target refuses the run; a promote says which flows it would send', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev', 'prod'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
+    'deploy.mjs': deployScript,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\nexport const b = defineFlow({ name: 'beta' }, async () => 2);\n`,
+  });
+  const { connection } = startHost(root);
+  const flowIds = ['jobs/a.ts#alpha', 'jobs/a.ts#beta'];
+  assert.deepEqual(await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds, env: 'prod' }), {
+    sending: ['alpha', 'beta'],
+  });
+  // Nothing in dev yet: a promote would send nothing (each flow is refused when it runs).
+  assert.deepEqual(
+    await connection.sendRequest(Methods.preflight, { action: 'promote', flowIds, from: 'dev', to: 'prod' }),
+    { sending: [] },
+  );
+  // This test process, alive, is deploying alpha to prod.
+  const busy = await localLedger({ root }).create({
+    flowName: 'alpha',
+    env: 'prod',
+    commit: 'c'.repeat(40),
+    ref: 'HEAD',
+  });
+  const refused = await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds, env: 'prod' });
+  assert.deepEqual(refused.sending, ['alpha', 'beta']);
+  assert.match(
+    refused.refusal ?? '',
+    new RegExp(`"alpha" is already deploying to prod: deployment ${busy.id} \\(pending,`),
+  );
+  assert.match(refused.refusal ?? '', /\nNothing was started \(1 other flow included\)\.$/);
+  assert.equal(
+    (await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds: ['jobs/a.ts#beta'], env: 'prod' }))
+      .refusal,
+    undefined,
+    'beta is free',
+  );
 });
 
 test('a config that throws is reported as data; the host keeps answering', async () => {
