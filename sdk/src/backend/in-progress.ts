@@ -45,9 +45,16 @@ export function unfinishedDeployments(
 
 /** Why a deploy of `d`'s flow to `d`'s environment cannot start now, and what to do. */
 export function alreadyDeploying(d: DeploymentDetails): string {
-  return (
+  const what =
     `"${d.flowName}" is already deploying to ${d.env}: deployment ${d.id} (${d.status}, ` +
-    `${d.commit.slice(0, 7)}, started by ${d.initiator} at ${d.createdAt}). ` +
-    `Wait for it to finish, or cancel it: flowport cancel ${d.id}`
-  );
+    `${d.commit.slice(0, 7)}, started by ${d.initiator} at ${d.createdAt}).`;
+  const host = d.attributes.runnerHost;
+  if (typeof host === 'string') {
+    // Its runner is another machine's process (a shared folder, a rebuilt container): it may be long gone.
+    return (
+      `${what} Its runner is on ${host}, which this machine cannot check. Wait for it to finish, ` +
+      `or cancel it there; if that runner is gone, flowport cancel ${d.id} --force frees the flow.`
+    );
+  }
+  return `${what} Wait for it to finish, or cancel it: flowport cancel ${d.id}`;
 }

@@ -152,7 +152,10 @@ export class LocalLedger implements DeploymentStore {
   private view(entry: Entry): DeploymentDetails {
     const d = entry.deployment;
     if (!(d.status === 'running' || d.status === 'pending') || !entry.runner) return d;
-    if (runnerState(entry.runner) !== 'gone') return d;
+    const state = runnerState(entry.runner);
+    // Another machine's process cannot be checked: counted as alive, and said where it runs.
+    if (state === 'unknown') return { ...d, attributes: { ...d.attributes, runnerHost: entry.runner.host } };
+    if (state !== 'gone') return d;
     const runner = `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}`;
     const command = commandProcessOf(d.attributes);
     if (command && runnerState(command) !== 'gone') {

@@ -409,6 +409,10 @@ test('cancel --force records a deployment whose runner never answers (another ho
 
   const refused = flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root });
   assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stderr,
+    new RegExp(`Its runner is on elsewhere\\.invalid, .+ flowport cancel ${d.id} --force frees the flow`),
+  );
   const waited = flowport(['cancel', d.id, '--timeout', '1'], { cwd: root });
   assert.equal(waited.code, 1);
   assert.match(waited.stdout, new RegExp(`record the deployment as cancelled: flowport cancel ${d.id} --force`));

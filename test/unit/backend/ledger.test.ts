@@ -164,6 +164,8 @@ test('a running deployment whose runner is gone reads as interrupted; a reused p
   const all = await localLedger({ root }).findDeployments({ history: true });
   const status = Object.fromEntries(all.map((d) => [d.flowName, d.status]));
   assert.deepEqual(status, { a: 'running', reused: 'interrupted', elsewhere: 'running' });
+  assert.equal(all.find((d) => d.flowName === 'elsewhere')!.attributes.runnerHost, 'another-host.invalid');
+  assert.equal(all.find((d) => d.flowName === 'a')!.attributes.runnerHost, undefined, 'a runner here is checked');
   assert.match(
     String(all.find((d) => d.flowName === 'reused')!.attributes.reason),
     /runner \(pid \d+ on .*\) stopped while it was running/,
