@@ -48,7 +48,7 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
     const state = store.stateFor(uri);
     if (state && uri.fsPath.startsWith(state.folder.uri.fsPath)) {
       store.log.info(`${uri.fsPath} changed: reloading the project`);
-      void state.client.restart().then(() => store.refreshFolder(state));
+      void state.client.reloadWhenIdle().then(() => store.refreshFolder(state));
     }
   };
   configs.onDidChange(restart);

@@ -50,11 +50,46 @@ export class HostClient implements vscode.Disposable {
     return this.starting;
   }
 
-  /** `Flowport: Restart SDK Host`: a clean stop and start, backoff reset. */
+  /**
+   * `Flowport: Restart SDK Host`: a clean stop and start, backoff reset. The old host cancels what
+   * it runs, and records it, before it exits.
+   */
   async restart(): Promise<void> {
     this.restarts = 0;
     this.stop();
     await this.connect();
+  }
+
+  private activeRuns = 0;
+  private reloadAfterRuns: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  /** Runs a deploy or promote request; a reload asked for meanwhile waits until it ends. */
+  async run<T>(request: (connection: MessageConnection) => Promise<T>): Promise<T> {
+    this.activeRuns++;
+    try {
+      return await request(await this.connect());
+    } finally {
+      if (--this.activeRuns === 0 && this.reloadAfterRuns) {
+        const { resolve } = this.reloadAfterRuns;
+        this.reloadAfterRuns = undefined;
+        void this.restart().then(resolve, resolve);
+      }
+    }
+  }
+
+  /**
+   * A changed config: restart the host, but not under a running deploy (that would cancel it).
+   * Resolves once the new host runs.
+   */
+  reloadWhenIdle(): Promise<void> {
+    if (this.activeRuns === 0) return this.restart();
+    if (!this.reloadAfterRuns) {
+      this.log.info(`[${this.folder.name}] config changed: reloading once the running deploy ends`);
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.reloadAfterRuns = { promise, resolve };
+    }
+    return this.reloadAfterRuns.promise;
   }
 
   private async start(): Promise<MessageConnection> {

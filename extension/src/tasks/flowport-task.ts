@@ -169,21 +169,22 @@ class RunTerminal implements vscode.Pseudoterminal {
       return 1;
     }
     this.write(`${CSI.dim}> ${taskTitle(this.def)}${CSI.reset}`);
-    const connection = await this.state.client.connect();
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
       if (method === Methods.runLog.method && p.runId === this.runId) this.write(p.line);
     });
     const flowIds = flows.map((f) => f.id);
-    const results =
+    // Through client.run: a config saved meanwhile reloads the host after this run, not under it.
+    const results = await this.state.client.run((connection) =>
       this.def.action === 'deploy'
-        ? await connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
-        : await connection.sendRequest(Methods.promote, {
+        ? connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
+        : connection.sendRequest(Methods.promote, {
             runId: this.runId,
             flowIds,
             from: this.def.from!,
             to: target,
-          });
+          }),
+    );
     return this.summarize(results);
   }
 

@@ -21,14 +21,25 @@ if (!values.root) {
   process.exit(2);
 }
 
+/** Longest wait for cancelled runs to record their end: the command deployer's default kill grace and then some. */
+const SHUTDOWN_GRACE_MS = 8000;
+
 const connection = createMessageConnection(
   new StreamMessageReader(process.stdin),
   new StreamMessageWriter(process.stdout),
 );
+/** Tells the editor, while it listens: once it has gone (shutting down), there is no one to tell. */
+function notify(send: () => Promise<void>): void {
+  try {
+    send().catch(() => undefined);
+  } catch {
+    // the connection is closed
+  }
+}
 const session = new HostSession(values.root, {
-  log: (runId, line) => void connection.sendNotification(Methods.runLog, { runId, line }),
-  flowsChanged: (result) => void connection.sendNotification(Methods.flowsChanged, result),
-  deploymentsChanged: () => void connection.sendNotification(Methods.deploymentsChanged),
+  log: (runId, line) => notify(() => connection.sendNotification(Methods.runLog, { runId, line })),
+  flowsChanged: (result) => notify(() => connection.sendNotification(Methods.flowsChanged, result)),
+  deploymentsChanged: () => notify(() => connection.sendNotification(Methods.deploymentsChanged)),
 });
 
 connection.onRequest(Methods.project, () => session.project());
@@ -45,8 +56,15 @@ connection.onRequest(Methods.commitDistances, (p) => session.commitDistances(p.p
 connection.onNotification(Methods.filesChanged, (p) =>
   session.filesChanged(p.paths).catch((err: unknown) => console.error('flowport host: files changed:', err)),
 );
-connection.onClose(() => {
-  session.dispose();
-  process.exit(0);
-});
+// The editor closed the connection or stopped the host (a restart sends TERM): runs are cancelled
+// and recorded as such before the host exits (a deploy command gets TERM, then KILL after its
+// grace period of 5 s by default). Exiting at once would leave them interrupted or orphaned.
+let exiting = false;
+function shutdown(): void {
+  if (exiting) return;
+  exiting = true;
+  void session.shutdown(SHUTDOWN_GRACE_MS).finally(() => process.exit(0));
+}
+connection.onClose(shutdown);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, shutdown);
 connection.listen();

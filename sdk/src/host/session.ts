@@ -35,7 +35,8 @@ export class HostSession {
   private loadedProject: Project | undefined;
   private loading: Promise<ProjectState> | undefined;
   private state: ProjectState | undefined;
-  private readonly runs = new Map<string, AbortController>();
+  /** Deploys and promotes in progress, by run id: how to cancel each, and when it has settled. */
+  private readonly runs = new Map<string, { controller: AbortController; settled: Promise<void> }>();
   private watcher: FSWatcher | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
   /** Commit pairs never change their distance: counted once per host. */
@@ -137,7 +138,7 @@ export class HostSession {
   }
 
   cancel(runId: string): void {
-    this.runs.get(runId)?.abort();
+    this.runs.get(runId)?.controller.abort();
   }
 
   async gitStatus(): Promise<GitStatus> {
@@ -191,9 +192,16 @@ export class HostSession {
   ): Promise<T> {
     if (this.runs.has(runId)) throw new UsageError(`run ${runId} is already running`);
     const controller = new AbortController();
-    this.runs.set(runId, controller);
+    const running = body({ log: (line) => this.events.log(runId, line), signal: controller.signal });
+    this.runs.set(runId, {
+      controller,
+      settled: running.then(
+        () => undefined,
+        () => undefined,
+      ),
+    });
     try {
-      return await body({ log: (line) => this.events.log(runId, line), signal: controller.signal });
+      return await running;
     } finally {
       this.runs.delete(runId);
       this.events.deploymentsChanged();
@@ -217,8 +225,23 @@ export class HostSession {
     }
   }
 
+  /**
+   * The editor went away (window closed, host restarted): cancel what runs, and give each run up
+   * to `graceMs` to stop its command and record `cancelled`. Exiting at once would leave the
+   * deployment to be read as interrupted, or its command orphaned.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    const settled = [...this.runs.values()].map((r) => r.settled);
+    for (const r of this.runs.values()) r.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(settled), timeout]);
+    clearTimeout(timer);
+    this.dispose();
+  }
+
   dispose(): void {
-    for (const c of this.runs.values()) c.abort();
+    for (const r of this.runs.values()) r.controller.abort();
     this.watcher?.close();
     clearTimeout(this.notifyTimer);
     if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
 import { localLedger } from '../../../sdk/src/index.js';
+import { waitFor } from '../backend/fixture.js';
 import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
@@ -120,6 +121,35 @@ test('preflight: a flow still deploying to the target refuses the run; a promote
     'beta is free',
   );
 });
+
+for (const [how, stop] of [
+  ['closes the connection', (child: ReturnType<typeof spawn>) => child.stdin!.end()],
+  ['stops the host (TERM)', (child: ReturnType<typeof spawn>) => child.kill('SIGTERM')],
+] as const) {
+  test(`the editor that ${how} cancels a running deploy, recorded as cancelled, before the host exits`, async () => {
+    const root = gitProject({
+      'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
+      'deploy.mjs': `console.log('started ' + process.pid);\nsetTimeout(() => console.log('finished'), 60_000);\n`,
+      'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+    });
+    const { connection, child } = startHost(root);
+    const lines: string[] = [];
+    connection.onNotification(Methods.runLog, (p: RunLogParams) => {
+      lines.push(p.line);
+    });
+    void connection
+      .sendRequest(Methods.deploy, { runId: 'r1', flowIds: ['jobs/a.ts#alpha'], env: 'dev' })
+      .catch(() => {});
+    const started = await waitFor(() => lines.find((l) => l.startsWith('started ')), 'the deploy command to start');
+    const commandPid = Number(started.split(' ')[1]);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    stop(child);
+    assert.equal(await exited, 0);
+    const [d] = await localLedger({ root }).findDeployments({ history: true });
+    assert.equal(d!.status, 'cancelled', JSON.stringify(d));
+    assert.throws(() => process.kill(commandPid, 0), 'the deploy command was stopped');
+  });
+}
 
 test('a config that throws is reported as data; the host keeps answering', async () => {
   const root = gitProject({ 'flowport.config.ts': `throw new Error('no token');\nexport default {};\n` });

@@ -25,6 +25,49 @@ describe('SDK host lifecycle', () => {
     });
   });
 
+  it('a config saved during a deploy reloads after it, and the deploy finishes', async function () {
+    this.timeout(60_000);
+    const { store } = await api();
+    // The demo's deploy script pauses between its steps: the deploy is still running at the save.
+    process.env.DEMO_STEP_MS = '1500';
+    await store.restartHosts();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = join(root, 'flowport.config.ts');
+    const original = readFileSync(file, 'utf8');
+    const state = store.folders[0]!;
+    try {
+      const hostBefore = state.client.pid;
+      const deployed = vscode.commands.executeCommand<number>(
+        'flowport.deploy',
+        'src/reports/weekly.ts#weeklyReport',
+        'uat',
+      );
+      await waitFor('the deploy to run', async () => {
+        await store.refreshDeployments(state);
+        return (
+          state.deployments.some((d) => d.flowName === 'weeklyReport' && d.env === 'uat' && d.status === 'running') ||
+          undefined
+        );
+      });
+      writeFileSync(file, original.replace("environments: ['dev', 'uat',", "environments: ['dev', 'qa', 'uat',"));
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(state.client.pid, hostBefore, 'the host is not restarted under a running deploy');
+      assert.equal(await deployed, 0);
+      await waitFor('qa, once the deploy ended', async () => {
+        const envs = (await children(await nodeAt('src/reports', 'weeklyReport'))).map(label);
+        return envs.join(',') === 'dev,qa,uat,prod' || undefined;
+      });
+    } finally {
+      writeFileSync(file, original);
+      delete process.env.DEMO_STEP_MS;
+    }
+    await waitFor('qa to go away again', async () => {
+      const envs = (await children(await nodeAt('src/reports', 'weeklyReport'))).map(label);
+      return envs.join(',') === 'dev,uat,prod' || undefined;
+    });
+    await store.restartHosts();
+  });
+
   it('reloads when a file the config imports changes, and a problem there opens that file', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = join(root, 'flowport.config.ts');
