@@ -130,7 +130,8 @@ function convertWhatMatters(
   );
   const modules = markers.flatMap((m) => (m.module === undefined ? [] : [m.module]));
   const imports = convertStatements(p, file, offsetsOf(source, [...modules, 'require']));
-  return convertStatements(p, file, offsetsOf(source, namesThatMatter(imports, markers)));
+  // The requires again: `const fp = require('flow\x70ort')` spells no other name that matters.
+  return convertStatements(p, file, offsetsOf(source, [...namesThatMatter(imports, markers), 'require']));
 }
 
 /** `file` converted with each statement that holds none of `hits` (its comments included) left empty. */

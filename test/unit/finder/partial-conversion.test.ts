@@ -87,6 +87,11 @@ const TRICKY: Array<[ext: string, what: string, text: string]> = [
     `import type { Flow } from 'flowport';\nconst { defineFlow: df } = require('flow\\x70ort');\nexport const a = df({ name: 'escaped-module' }, () => 1);\n`,
   ],
   [
+    '.cjs',
+    'a namespace from a require whose module name is spelled with an escape',
+    `const fp = require('flow\\u0070ort');\nmodule.exports = fp.defineFlow({ name: 'escaped-namespace' }, () => 1);\n// defineFlow from 'flowport'\n`,
+  ],
+  [
     '.ts',
     'a parenthesized export default of a name',
     `import { defineFlow } from 'flowport';\nconst f = defineFlow({ name: 'default-paren' }, () => 1);\nexport default (f);\n`,
