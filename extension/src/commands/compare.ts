@@ -11,9 +11,18 @@ const run = promisify(execFile);
 const COMMIT_SCHEME = 'flowport-commit';
 
 export function registerCompareCommand(context: vscode.ExtensionContext): void {
+  const changed = new vscode.EventEmitter<vscode.Uri>();
   context.subscriptions.push(
+    changed,
     vscode.commands.registerCommand('flowport.compare', (node: EnvItem) => compare(node)),
-    vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, { provideTextDocumentContent: commitPatch }),
+    vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, {
+      onDidChange: changed.event,
+      provideTextDocumentContent: commitPatch,
+    }),
+    // A patch opened in Restricted Mode (a restored tab) shows once the workspace is trusted.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === COMMIT_SCHEME) changed.fire(doc.uri);
+    }),
   );
 }
 
@@ -25,7 +34,8 @@ export function registerCompareCommand(context: vscode.ExtensionContext): void {
 async function commitPatch(uri: vscode.Uri): Promise<string> {
   if (!vscode.workspace.isTrusted)
     return 'Trust this workspace to see commits from Flowport (Restricted Mode runs no git).';
-  const sha = uri.fragment;
+  // The full sha is in the fragment; a tab restored from before has only the short one in its path.
+  const sha = uri.fragment || uri.path.replace(/^\//, '').replace(/\.diff$/, '');
   const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === uri.query);
   if (!folder || !COMMIT_ID.test(sha)) return `Not a commit of an open folder: ${uri.toString()}`;
   try {

@@ -14,6 +14,8 @@ import {
 import { Methods } from '../../../sdk/src/host/protocol';
 
 const MAX_BACKOFF_MS = 30_000;
+/** A stopped host that has not exited by then is killed: past the host's own wait for its runs (30 s). */
+const STOP_KILL_AFTER_MS = 35_000;
 
 export class HostClient implements vscode.Disposable {
   private child: ChildProcess | undefined;
@@ -45,6 +47,7 @@ export class HostClient implements vscode.Disposable {
 
   /** The live connection, starting the host on first use. */
   connect(): Promise<MessageConnection> {
+    if (this.disposed) return Promise.reject(new Error(`the SDK host of ${this.folder.name} is closed`));
     if (this.connection) return Promise.resolve(this.connection);
     this.starting ??= this.start().finally(() => (this.starting = undefined));
     return this.starting;
@@ -69,7 +72,7 @@ export class HostClient implements vscode.Disposable {
     try {
       return await request(await this.connect());
     } finally {
-      if (--this.activeRuns === 0 && this.reloadAfterRuns) {
+      if (--this.activeRuns === 0 && this.reloadAfterRuns && !this.disposed) {
         const { resolve } = this.reloadAfterRuns;
         this.reloadAfterRuns = undefined;
         void this.restart().then(resolve, resolve);
@@ -133,6 +136,10 @@ export class HostClient implements vscode.Disposable {
     this.restartTimer = setTimeout(() => void this.connect().catch((e: unknown) => this.log.error(String(e))), delay);
   }
 
+  /**
+   * Stops the host: TERM lets it cancel and record its runs (it takes up to ~30 s); a host that
+   * does not exit by then (a config or deployer stuck in a loop) is killed.
+   */
   private stop(): void {
     this.generation++;
     clearTimeout(this.restartTimer);
@@ -140,11 +147,17 @@ export class HostClient implements vscode.Disposable {
     this.child = undefined;
     this.connection?.dispose();
     this.connection = undefined;
-    child?.kill();
+    if (!child) return;
+    child.kill();
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_AFTER_MS);
+    kill.unref();
+    child.once('exit', () => clearTimeout(kill));
   }
 
   dispose(): void {
     this.disposed = true;
+    this.reloadAfterRuns?.resolve();
+    this.reloadAfterRuns = undefined;
     this.stop();
     this.onDidStartEmitter.dispose();
     this.onNotificationEmitter.dispose();

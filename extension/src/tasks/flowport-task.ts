@@ -128,6 +128,8 @@ class RunTerminal implements vscode.Pseudoterminal {
   readonly onDidClose = this.closeEmitter.event;
   private readonly runId = randomUUID();
   private finished = false;
+  /** Terminated by the user: whatever has not started yet does not start. */
+  private closed = false;
   private subscription: vscode.Disposable | undefined;
 
   constructor(
@@ -149,6 +151,7 @@ class RunTerminal implements vscode.Pseudoterminal {
   /** The user terminated the task (or closed its terminal): cancel the run. */
   close(): void {
     if (this.finished) return;
+    this.closed = true;
     this.write(`${CSI.yellow}cancelling…${CSI.reset}`);
     void this.state.client.connect().then((c) => c.sendRequest(Methods.cancel, { runId: this.runId }));
   }
@@ -160,7 +163,7 @@ class RunTerminal implements vscode.Pseudoterminal {
     if (!target || (this.def.action === 'promote' && !this.def.from)) {
       throw new Error(`The task needs ${this.def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
     }
-    const sending = await this.preflight(target, flows);
+    const sending = this.closed ? undefined : await this.preflight(target, flows);
     if (!sending) return 1;
     // Nothing would be sent (a promote of flows already there): nothing to confirm either.
     const confirmed = sending.length === 0 || (await this.confirmProtected(target, sending));
@@ -168,23 +171,33 @@ class RunTerminal implements vscode.Pseudoterminal {
       this.write('Not confirmed: nothing was deployed.');
       return 1;
     }
+    if (this.closed) return 1; // terminated while the question was open
     this.write(`${CSI.dim}> ${taskTitle(this.def)}${CSI.reset}`);
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
       if (method === Methods.runLog.method && p.runId === this.runId) this.write(p.line);
     });
     const flowIds = flows.map((f) => f.id);
+    const generation = this.state.client.generation;
     // Through client.run: a config saved meanwhile reloads the host after this run, not under it.
-    const results = await this.state.client.run((connection) =>
-      this.def.action === 'deploy'
-        ? connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
-        : connection.sendRequest(Methods.promote, {
-            runId: this.runId,
-            flowIds,
-            from: this.def.from!,
-            to: target,
-          }),
-    );
+    const results = await this.state.client
+      .run((connection) =>
+        this.def.action === 'deploy'
+          ? connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
+          : connection.sendRequest(Methods.promote, {
+              runId: this.runId,
+              flowIds,
+              from: this.def.from!,
+              to: target,
+            }),
+      )
+      .catch((err: unknown) => {
+        if (this.state.client.generation === generation) throw err;
+        // "Restart SDK Host" ended the connection (a stopped host cancels its runs), or the host died.
+        throw new Error(
+          "The SDK host stopped during the run (restarted, or it died): the flow's history says how the deployment ended.",
+        );
+      });
     return this.summarize(results);
   }
 

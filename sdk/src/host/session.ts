@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { deployFlows, flowsToPromote, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { refuseInProgress } from '../backend/in-progress.js';
+import { MissingDeployer } from '../backend/project-backend.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError, flowportErrorKind, withNextStep } from '../errors.js';
@@ -37,6 +38,9 @@ export class HostSession {
   private state: ProjectState | undefined;
   /** Deploys and promotes in progress, by run id: how to cancel each, and when it has settled. */
   private readonly runs = new Map<string, { controller: AbortController; settled: Promise<void> }>();
+  /** Cancels that came before their run started (the editor's task was terminated early). */
+  private readonly cancelledEarly = new Set<string>();
+  private closing = false;
   private watcher: FSWatcher | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
   /** Commit pairs never change their distance: counted once per host. */
@@ -110,7 +114,18 @@ export class HostSession {
   async preflight(params: PreflightParams): Promise<PreflightResult> {
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
-    const sending = params.action === 'deploy' ? flows : await flowsToPromote(project.promoter, flows, params);
+    // As the CLI: no deploy command configured refuses before the question (the default promoter deploys too).
+    if (project.deployer instanceof MissingDeployer && (params.action === 'deploy' || !project.config.promote)) {
+      const refusal = await project.deployer.deploy().then(
+        () => 'no deploy command is configured',
+        (err: unknown) => (err as Error).message,
+      );
+      return { refusal, sending: [] };
+    }
+    const sending =
+      params.action === 'deploy'
+        ? flows
+        : await flowsToPromote(project.promoter, flows, { from: params.from, to: params.to });
     const names = sending.map((f) => f.name);
     try {
       await refuseInProgress(project.store, names, params.action === 'deploy' ? params.env : params.to);
@@ -137,8 +152,12 @@ export class HostSession {
     );
   }
 
+  /** Cancels a run; one not started yet (its request still on the way) is cancelled as it starts. */
   cancel(runId: string): void {
-    this.runs.get(runId)?.controller.abort();
+    const run = this.runs.get(runId);
+    if (run) run.controller.abort();
+    else if (this.cancelledEarly.add(runId).size > 100)
+      this.cancelledEarly.delete(this.cancelledEarly.values().next().value!);
   }
 
   async gitStatus(): Promise<GitStatus> {
@@ -191,7 +210,9 @@ export class HostSession {
     body: (ctx: { log(line: string): void; signal: AbortSignal }) => Promise<T>,
   ): Promise<T> {
     if (this.runs.has(runId)) throw new UsageError(`run ${runId} is already running`);
+    if (this.closing) throw new UsageError('the SDK host is shutting down: nothing was started. Run it again.');
     const controller = new AbortController();
+    if (this.cancelledEarly.delete(runId)) controller.abort();
     const running = body({ log: (line) => this.events.log(runId, line), signal: controller.signal });
     this.runs.set(runId, {
       controller,
@@ -231,6 +252,7 @@ export class HostSession {
    * deployment to be read as interrupted, or its command orphaned.
    */
   async shutdown(graceMs: number): Promise<void> {
+    this.closing = true; // a request still on its way starts nothing now
     const settled = [...this.runs.values()].map((r) => r.settled);
     for (const r of this.runs.values()) r.controller.abort();
     let timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
@@ -150,6 +151,35 @@ for (const [how, stop] of [
     assert.throws(() => process.kill(commandPid, 0), 'the deploy command was stopped');
   });
 }
+
+test('a cancel that comes before its run starts cancels it as it starts; no deploy command refuses in preflight', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
+    'deploy.mjs': deployScript,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+  });
+  const { connection } = startHost(root);
+  await connection.sendRequest(Methods.cancel, { runId: 'early' });
+  const [result] = await connection.sendRequest(Methods.deploy, {
+    runId: 'early',
+    flowIds: ['jobs/a.ts#alpha'],
+    env: 'dev',
+  });
+  assert.equal(result!.outcome, 'cancelled', JSON.stringify(result));
+  assert.equal(readdirSync(root).includes('out'), false);
+
+  const bare = gitProject({
+    'flowport.config.ts': `export default { environments: ['dev'] };\n`,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+  });
+  const host = startHost(bare);
+  const refused = await host.connection.sendRequest(Methods.preflight, {
+    action: 'deploy',
+    flowIds: ['jobs/a.ts#alpha'],
+    env: 'dev',
+  });
+  assert.match(refused.refusal ?? '', /no deploy command is configured/);
+});
 
 test('a config that throws is reported as data; the host keeps answering', async () => {
   const root = gitProject({ 'flowport.config.ts': `throw new Error('no token');\nexport default {};\n` });
