@@ -2,7 +2,6 @@
  * What a project deploys and promotes with: the configured implementations bound to the project,
  * with the local defaults where the config is silent.
  */
-import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { DeploymentDetails, DeploymentFinder, Deployer, Promoter } from '../model.js';
@@ -35,25 +34,26 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     store,
     deployments,
   };
-  const deployer = config.deploy
-    ? bindToProject(config.deploy, context)
-    : new MissingDeployer(loaded.file ?? join(root, 'flowport.config.ts'));
+  const deployer = config.deploy ? bindToProject(config.deploy, context) : new MissingDeployer(loaded.file, root);
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
   return { deployments, store, deployer, promoter, stateDir: store instanceof LocalLedger ? store.dir : undefined };
 }
 
-/** Stands in when the config has no `deploy`: refuses with the line to add. */
+/** Stands in when the config has no `deploy`, or there is no config: refuses with what to write. */
 export class MissingDeployer implements Deployer {
-  constructor(private readonly configFile: string) {}
+  constructor(
+    private readonly configFile: string | undefined,
+    private readonly root: string,
+  ) {}
 
   deploy(): Promise<DeploymentDetails> {
-    return Promise.reject(
-      new ConfigError(
-        "no deploy command is configured. Add deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] }) " +
-          "to the config (import { commandDeployer } from 'flowport'), with the command your team deploys a flow with.",
-        this.configFile,
-        0,
-      ),
-    );
+    const line = "deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] })";
+    const message = this.configFile
+      ? `no deploy command is configured. Add ${line} to the config (import { commandDeployer } from 'flowport'), ` +
+        'with the command your team deploys a flow with.'
+      : // No config here: perhaps the project that has one is elsewhere (examples/demo in this repository).
+        'no flowport.config.ts here, so nothing can deploy. Create one (in VS Code: "Flowport: Create ' +
+        `flowport.config.ts") with ${line}, or run the command in the project that has one, or pass --root to it.`;
+    return Promise.reject(new ConfigError(message, this.configFile ?? this.root, 0));
   }
 }

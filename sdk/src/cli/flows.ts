@@ -24,8 +24,17 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.json) {
     io.out(JSON.stringify(flows, null, 2));
   } else if (flows.length === 0) {
+    const source = project.config.flows;
+    const { include, exclude } = source && !('findFlows' in source) ? source : {};
+    // The globs are the likelier cause when the config narrows the search.
+    const globs = [
+      include?.length ? `include ${JSON.stringify(include)}` : '',
+      exclude?.length ? `exclude ${JSON.stringify(exclude)}` : '',
+    ].filter(Boolean);
+    const within = globs.length ? ` within the config's flows: { ${globs.join(', ')} }` : '';
     io.out(
-      `No flows found under ${project.root}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag.`,
+      `No flows found under ${project.root}${within}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag` +
+        (globs.length ? ', or widen those globs.' : '.'),
     );
   } else {
     const rows = flows.map((f) => [

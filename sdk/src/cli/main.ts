@@ -1,7 +1,8 @@
 /**
- * The `flowport` CLI. Exit codes: 0 success, 1 the deploy (or promote) failed, 2 bad input or
- * config. Diagnostics go to stderr so stdout stays parseable with `--json`.
+ * The `flowport` CLI. Exit codes: 0 success, 1 a deploy or promote failed or was refused, 2 bad
+ * input or config. Diagnostics go to stderr so stdout stays parseable with `--json`.
  */
+import { closest } from '../did-you-mean.js';
 import { UsageError, flowportErrorKind, withNextStep } from '../errors.js';
 import { USAGE, type CommandName } from './usage.js';
 
@@ -53,7 +54,7 @@ flowport.config.{ts,mts,js,mjs}, else the nearest holding .git, else the current
 --no-cache: neither read nor write the flow scan cache.
 flowport <command> --help: that command's usage.
 
-Exit codes: 0 success, 1 a deploy failed, 2 bad input or config.`;
+Exit codes: 0 success, 1 a deploy or promote failed or was refused, 2 bad input or config.`;
 
 /** What a terminal user does once a config problem is fixed (the editor reloads it on save). */
 const NEXT_STEP = 'fix it and run the command again';
@@ -86,7 +87,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   // With --json, stdout is one JSON document even when the command fails.
   const json = rest.includes('--json');
   if (!isCommand(name)) {
-    return reportError(new UsageError(`unknown command "${name}"`), io, json, `\n\n${HELP}`);
+    const near = closest(name, Object.keys(COMMANDS));
+    const hint = near ? `: did you mean "${near}"?` : '';
+    return reportError(new UsageError(`unknown command "${name}"${hint}`), io, json, `\n\n${HELP}`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`Usage: ${USAGE[name]}`);
@@ -95,8 +98,20 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   try {
     return await COMMANDS[name].run(rest, io);
   } catch (err) {
-    return reportError(err, io, json);
+    return reportError(unknownOption(err, name) ?? err, io, json);
   }
+}
+
+/** Node's parseArgs words an unknown flag for any program: say it for this command, with the flag meant. */
+function unknownOption(err: unknown, command: CommandName): UsageError | undefined {
+  if ((err as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+  if (!flag) return undefined;
+  const known = [...new Set(USAGE[command].match(/--[a-z][a-z-]*|-[a-z]\b/g) ?? [])];
+  const near = closest(flag, known);
+  return new UsageError(
+    `unknown option ${flag} for ${command}${near ? `: did you mean ${near}?` : '.'} Usage: ${USAGE[command]}`,
+  );
 }
 
 /**

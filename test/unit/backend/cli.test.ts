@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -34,6 +34,16 @@ test('without deploy in the config, deploy fails with what to write (exit 2); ba
   assert.equal(flowport(['deploy', 'billing'], { cwd: root }).code, 2, 'no --env');
   assert.equal(flowport(['deploy', '--env', 'dev'], { cwd: root }).code, 2, 'no flow');
   assert.equal(flowport(['deploy', 'billing', '--env', 'dev', '--bogus'], { cwd: root }).code, 2);
+
+  // No config at all: said so, with the ways out (a file that does not exist is not named).
+  rmSync(join(root, 'flowport.config.ts'));
+  const bare = flowport(['deploy', 'billing', '--env', 'dev'], { cwd: root });
+  assert.equal(bare.code, 2, bare.stderr);
+  assert.match(
+    bare.stderr,
+    /: no flowport\.config\.ts here, so nothing can deploy\. Create one .+ or pass --root to it\./,
+  );
+  assert.doesNotMatch(bare.stderr, /flowport\.config\.ts: /);
 });
 
 test('deploy, promote, deployments, history and logs: output, --json shapes and exit codes', () => {

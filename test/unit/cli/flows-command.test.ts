@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FlowDetails } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
-import { tempDir, writeTree } from '../../helpers/tmp.js';
+import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const flow = (name: string) =>
   `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: '${name}', description: 'Does ${name}' }, async () => 1);\n`;
@@ -57,7 +57,7 @@ test('bad arguments and config errors exit 2 with a message', () => {
   const root = tempDir();
   const unknownFlag = flowport(['flows', '--root', root, '--jsn']);
   assert.equal(unknownFlag.code, 2);
-  assert.match(unknownFlag.stderr, /Unknown option '--jsn'/);
+  assert.match(unknownFlag.stderr, /unknown option --jsn for flows: did you mean --json\?/);
   const missingRoot = flowport(['flows', '--root', join(root, 'nope')]);
   assert.equal(missingRoot.code, 2);
   assert.match(missingRoot.stderr, /not a folder/);
@@ -94,4 +94,21 @@ test('processes that load a new config at the same time all get it', async () =>
       }),
   );
   for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
+});
+
+test('no flows found says where it looked, and names the config globs that narrowed it', () => {
+  const root = tempDir();
+  linkSdk(root);
+  writeTree(root, { 'src/a.ts': `export const a = 1;\n` });
+  const plain = flowport(['flows', '--root', root]);
+  assert.equal(plain.code, 0);
+  assert.match(plain.stdout, /^No flows found under .+\. Mark one with defineFlow/);
+  writeTree(root, {
+    'flowport.config.ts': `export default { environments: ['dev'], flows: { include: ['lib/**'] } };\n`,
+  });
+  const narrowed = flowport(['flows', '--root', root]);
+  assert.match(
+    narrowed.stdout,
+    /within the config's flows: \{ include \["lib\/\*\*"\] \}\. .+, or widen those globs\./,
+  );
 });

@@ -65,3 +65,15 @@ test('a config that does not compile reads as terminal advice, not editor advice
   assert.match(r.stderr, /flowport\.config\.ts:3: .+ — fix it and run the command again\n$/);
   assert.doesNotMatch(r.stderr, /save|reloads/);
 });
+
+test('a mistyped command or flag is answered with the one meant', () => {
+  const root = tempDir();
+  const command = flowport(['deplyo', 'x', '--env', 'dev'], { cwd: root });
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /^flowport: unknown command "deplyo": did you mean "deploy"\?/);
+  const flag = flowport(['deploy', 'x', '--evn', 'dev'], { cwd: root });
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /^flowport: unknown option --evn for deploy: did you mean --env\? Usage: flowport deploy /);
+  const far = flowport(['flows', '--xyzzy'], { cwd: root });
+  assert.match(far.stderr, /^flowport: unknown option --xyzzy for flows\. Usage: flowport flows /);
+});
