@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
+import { closest } from '../did-you-mean.js';
 import { ConfigError } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
 import { CONFIG_EXAMPLE, environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
@@ -242,7 +243,12 @@ async function thrownWhileLoading(err: unknown, file: string, source: string, co
   const missing = /^Cannot find package '([^']+)' imported from (.+)$/.exec(err.message);
   if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && missing?.[2]?.endsWith(basename(compiled))) {
     const pkg = missing[1]!;
-    const message = `cannot find package "${pkg}": install it (npm install ${pkg}) or remove the import`;
+    // A misspelt import of flowport, or of a package the project has, is likelier than a missing one.
+    const near = closest(pkg, ['flowport', ...projectPackages(dirname(file))]);
+    const message =
+      near && near !== pkg
+        ? `cannot find package "${pkg}": did you mean "${near}"?`
+        : `cannot find package "${pkg}": install it (npm install ${pkg}) or remove the import`;
     return new ConfigError(message, file, await lineOfImport(source, pkg), { cause: err });
   }
   const message = err.message.replaceAll(compiled, file);
@@ -302,6 +308,18 @@ function realOrSelf(path: string): string {
     return realpathSync(path);
   } catch {
     return path;
+  }
+}
+
+/** The dependencies named in the package.json beside the config, if there is one. */
+function projectPackages(dir: string): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    return ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'].flatMap((k) =>
+      Object.keys((pkg[k] as Record<string, string> | undefined) ?? {}),
+    );
+  } catch {
+    return [];
   }
 }
 

@@ -265,6 +265,11 @@ test('a package that is not installed, or a thrown non-Error, is reported at its
       /flowport\.config\.ts:3: threw while loading: 'boom'$/,
     ],
     [`throw { code: 42 };\n`, 0, /threw while loading: \{ code: 42 \}$/],
+    [
+      `import { defineConfig } from 'flowpor';\nexport default defineConfig({ environments: ['dev'] });\n`,
+      1,
+      /flowport\.config\.ts:1: cannot find package "flowpor": did you mean "flowport"\?$/,
+    ],
   ]);
   const err = await configError(project(`import 'does-not-exist-pkg';\nexport default { environments: ['dev'] };\n`));
   assert.doesNotMatch(err.message, /\.flowport|\.mjs/, 'no compiled path in the message');
