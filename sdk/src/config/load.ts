@@ -97,14 +97,9 @@ export function configSources(root: string, also?: string): string[] {
   const out = new Set<string>();
   const file = findConfigFile(resolve(root));
   if (file) out.add(file);
-  try {
-    const manifest = JSON.parse(
-      readFileSync(join(root, '.flowport', 'config', 'manifest.json'), 'utf8'),
-    ) as CompiledManifest;
-    if (file && file in manifest.inputs) for (const input of Object.keys(manifest.inputs)) out.add(input);
-  } catch {
-    // never compiled: the config alone
-  }
+  // Never compiled, or compiled from another config file: the config alone.
+  const inputs = readManifest(join(root, '.flowport', 'config'))?.inputs ?? {};
+  if (file && file in inputs) for (const input of Object.keys(inputs)) out.add(input);
   if (also) out.add(also);
   return [...out];
 }
@@ -115,18 +110,23 @@ interface CompiledManifest {
   inputs: Record<string, [number, number]>;
 }
 
+/** The manifest in a compiled-config folder, when there is a readable one. */
+function readManifest(dir: string): CompiledManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CompiledManifest;
+  } catch {
+    return undefined;
+  }
+}
+
 function compiledDir(root: string): string {
   return join(ensureStateDir(root), 'config');
 }
 
 async function reuseCompiled(root: string): Promise<string | undefined> {
   const dir = join(root, '.flowport', 'config');
-  let manifest: CompiledManifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CompiledManifest;
-  } catch {
-    return undefined;
-  }
+  const manifest = readManifest(dir);
+  if (!manifest) return undefined;
   // The config file itself may have been renamed (.ts → .mjs): a new name is a new input set.
   const current = findConfigFile(root);
   if (!current || !(current in manifest.inputs)) return undefined;
@@ -325,12 +325,7 @@ function projectPackages(dir: string): string[] {
 
 /** The source files bundled into `compiled` (from the manifest written beside it), by real path. */
 function compiledInputs(compiled: string): Map<string, string> {
-  const out = new Map<string, string>();
-  try {
-    const manifest = JSON.parse(readFileSync(join(dirname(compiled), 'manifest.json'), 'utf8')) as CompiledManifest;
-    for (const input of Object.keys(manifest.inputs)) out.set(realOrSelf(input), input);
-  } catch {
-    // no manifest: throwingSource falls back to the config's name
-  }
-  return out;
+  // No manifest: throwingSource falls back to the config's name.
+  const inputs = Object.keys(readManifest(dirname(compiled))?.inputs ?? {});
+  return new Map(inputs.map((input) => [realOrSelf(input), input]));
 }
