@@ -4,7 +4,7 @@
  * others, a cancel does. Bad input or config (an unknown ref or environment, no deploy command)
  * is thrown, since it would be the same for every flow.
  */
-import { UsageError, flowportErrorKind } from '../errors.js';
+import { UsageError } from '../errors.js';
 import {
   groupsOf,
   type Deployer,
@@ -219,28 +219,4 @@ function listing(what: string, names: string[]): string {
   if (names.length === 0) return `No ${what.toLowerCase()} were found.`;
   const shown = names.slice(0, 20).join(', ');
   return `${what}: ${shown}${names.length > 20 ? `, … (${names.length} in all)` : ''}.`;
-}
-
-/**
- * The flows that would be deployed: all of them unless the promoter can plan (the default one
- * can). A flow already there, or with nothing to promote, is not sent; when none is, there is
- * nothing to confirm.
- */
-export async function flowsToPromote(
-  promoter: Promoter,
-  flows: FlowDetails[],
-  route: { from: string; to: string },
-): Promise<FlowDetails[]> {
-  const planner = promoter as Promoter & Partial<PromotePlanner>;
-  if (typeof planner.plan !== 'function') return flows;
-  const sending: FlowDetails[] = [];
-  for (const flow of flows) {
-    try {
-      if ((await planner.plan({ flow, ...route })).action === 'deploy') sending.push(flow);
-    } catch (err) {
-      // Nothing to promote from: promoteFlows reports that flow as refused.
-      if (flowportErrorKind(err) !== 'DeployError') throw err;
-    }
-  }
-  return sending;
 }

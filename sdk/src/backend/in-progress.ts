@@ -1,30 +1,9 @@
 /**
- * One flow deploys to one environment at a time. These helpers tell which of the flows a deploy
- * or promote would touch are still deploying there, so that the CLI and the editor refuse before
- * they ask about a protected environment, not after the yes. (runRecorded refuses each deploy
- * again when it starts: another process may have started one since.)
+ * One flow deploys to one environment at a time. These helpers tell which deployments still hold
+ * a flow there, and why another cannot start: runRecorded refuses with them as a deploy starts,
+ * and preflight.ts before anything starts.
  */
-import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
-import type { DeploymentStore } from './store.js';
-
-/**
- * Refuses the whole batch while one of its flows is still deploying to `env` in `store` (the store
- * deploys are recorded in, which runRecorded checks too). Nothing has started when it throws.
- */
-export async function refuseInProgress(
-  store: DeploymentStore,
-  flowNames: readonly string[],
-  env: string,
-): Promise<void> {
-  if (flowNames.length === 0) return;
-  const recorded = await store.findDeployments({ flows: [...flowNames], envs: [env], history: true });
-  const busy = unfinishedDeployments(recorded, flowNames, env);
-  if (busy.length === 0) return;
-  const others = flowNames.length - busy.length;
-  const included = others > 0 ? ` (${others} other flow${others === 1 ? '' : 's'} included)` : '';
-  throw new DeployError(`${busy.map(alreadyDeploying).join('\n')}\nNothing was started${included}.`);
-}
 
 /** The first unfinished deployment (in `deployments`' order) of each of `flowNames` to `env`. */
 export function unfinishedDeployments(

@@ -47,6 +47,11 @@ export class MissingDeployer implements Deployer {
   ) {}
 
   deploy(): Promise<DeploymentDetails> {
+    return Promise.reject(this.problem());
+  }
+
+  /** What every deploy would be refused with: the config to write. */
+  problem(): ConfigError {
     const line = "deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] })";
     const message = this.configFile
       ? `no deploy command is configured. Add ${line} to the config (import { commandDeployer } from 'flowport'), ` +
@@ -54,6 +59,6 @@ export class MissingDeployer implements Deployer {
       : // No config here: perhaps the project that has one is elsewhere (examples/demo in this repository).
         'no flowport.config.ts here, so nothing can deploy. Create one (in VS Code: "Flowport: Create ' +
         `flowport.config.ts") with ${line}, or run the command in the project that has one, or pass --root to it.`;
-    return Promise.reject(new ConfigError(message, this.configFile ?? this.root, 0));
+    return new ConfigError(message, this.configFile ?? this.root, 0);
   }
 }

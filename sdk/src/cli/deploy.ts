@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { deployFlows, selectFlows } from '../backend/batch.js';
 import { checkRef } from '../backend/git.js';
-import { refuseInProgress } from '../backend/in-progress.js';
+import { preflight } from '../backend/preflight.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -33,12 +33,9 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
-  await checkDeployer(project);
-  await refuseInProgress(
-    project.store,
-    flows.map((f) => f.name),
-    values.env,
-  );
+  // Whatever can refuse without running anything does so before the protected-environment prompt.
+  const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows);
+  if (refusal) throw refusal;
   await confirmProtected(project, values.env, 'deploy', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { flowsToPromote, promoteFlows, selectFlows } from '../backend/batch.js';
+import { promoteFlows, selectFlows } from '../backend/batch.js';
+import { preflight } from '../backend/preflight.js';
 import type { DefaultPromoter } from '../backend/promoter.js';
 import { UsageError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
-import { refuseInProgress } from '../backend/in-progress.js';
 import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkDeployer, checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -38,17 +38,9 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
-  const sending = await flowsToPromote(project.promoter, flows, route);
-  if (sending.length > 0) {
-    // The default promoter deploys through the project's deployer.
-    if (!project.config.promote) await checkDeployer(project);
-    await refuseInProgress(
-      project.store,
-      sending.map((f) => f.name),
-      route.to,
-    );
-    await confirmProtected(project, values.to, 'promote', values.yes);
-  }
+  const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows);
+  if (refusal) throw refusal;
+  if (sending.length > 0) await confirmProtected(project, values.to, 'promote', values.yes);
   const { run, dispose } = terminalRun(io, values.json);
   try {
     const results = await promoteFlows(project.promoter, flows, route, run);

@@ -3,7 +3,6 @@ import { UsageError } from '../errors.js';
 import type { DeploymentDetails, RunContext } from '../model.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
 import { killAllCommands } from '../backend/processes.js';
-import { MissingDeployer } from '../backend/project-backend.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { Project } from '../project.js';
 import type { CommandIO } from './main.js';
@@ -74,15 +73,6 @@ export function checkEnvironment(project: Project, env: string, flag: string): v
       `${flag} ${env}: no such environment. ${project.file ? 'flowport.config.ts lists' : 'The defaults are'} ${names.join(', ')}.`,
     );
   }
-}
-
-/**
- * Refuses now when no deploy command is configured, as every flow would be: a missing command is
- * a config problem to report before anyone is asked to confirm a deploy.
- */
-export async function checkDeployer(project: Project): Promise<void> {
-  // Its deploy() refuses with the line to add to the config.
-  if (project.deployer instanceof MissingDeployer) await project.deployer.deploy();
 }
 
 /**

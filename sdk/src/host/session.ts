@@ -4,13 +4,12 @@
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
-import { deployFlows, flowsToPromote, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
+import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
 import { commitCounts, headStatus } from '../backend/git.js';
-import { refuseInProgress } from '../backend/in-progress.js';
-import { MissingDeployer } from '../backend/project-backend.js';
+import { preflight, type PlannedRun } from '../backend/preflight.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
-import { ConfigError, UsageError, flowportErrorKind, withNextStep } from '../errors.js';
+import { ConfigError, UsageError, withNextStep } from '../errors.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
@@ -113,27 +112,14 @@ export class HostSession {
 
   async preflight(params: PreflightParams): Promise<PreflightResult> {
     const project = await this.loaded();
-    const flows = await this.flowsById(params.flowIds);
-    // As the CLI: no deploy command configured refuses before the question (the default promoter deploys too).
-    if (project.deployer instanceof MissingDeployer && (params.action === 'deploy' || !project.config.promote)) {
-      const refusal = await project.deployer.deploy().then(
-        () => 'no deploy command is configured',
-        (err: unknown) => (err as Error).message,
-      );
-      return { refusal, sending: [] };
-    }
-    const sending =
+    // Only the run itself: the promoter is handed the route, not the request's other fields.
+    const run: PlannedRun =
       params.action === 'deploy'
-        ? flows
-        : await flowsToPromote(project.promoter, flows, { from: params.from, to: params.to });
+        ? { action: 'deploy', env: params.env }
+        : { action: 'promote', from: params.from, to: params.to };
+    const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds));
     const names = sending.map((f) => f.name);
-    try {
-      await refuseInProgress(project.store, names, params.action === 'deploy' ? params.env : params.to);
-    } catch (err) {
-      if (flowportErrorKind(err) !== 'DeployError') throw err;
-      return { refusal: (err as Error).message, sending: names };
-    }
-    return { sending: names };
+    return refusal ? { refusal: refusal.message, sending: names } : { sending: names };
   }
 
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {
