@@ -8,7 +8,8 @@
 // `node scripts/test-vscode.mjs [suite|restricted|multi|ui]` runs one of them; `--build-only` builds the SDK,
 // the extension and the suite bundles (out/vscode-tests/*.js) and runs nothing (test-electron.mjs).
 // It always builds the SDK (without types) and the extension first. First run installs code-server
-// and Node 24 into ~/.cache/flowport. Ends with one line: "VS Code tests: all passed …" or "… FAILED …".
+// and Node 24 into ~/.cache/flowport. Ends with one line: "VS Code tests: N passed, M failed — …",
+// in which a suite that never reported (it did not start, or crashed) counts as one failure.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,9 +36,37 @@ if (positional.length > 1 || (only !== undefined && !NAMES.includes(only)) || (b
   process.exit(2);
 }
 
+/**
+ * Counts what a suite reports as it prints: mocha's "N passing / N failing" and node:test's
+ * "ℹ pass N / ℹ fail N". A suite that ends without reporting anything (it never started, or
+ * crashed first) counts as one failure, whatever its exit code: "0 failed" must mean "ran, passed".
+ */
+function suiteCounter() {
+  const counts = { passed: 0, failed: 0, reported: false };
+  /** @param {string} text */
+  const count = (text) => {
+    for (const line of text.split('\n')) {
+      const m = /^\s*(\d+) (passing|failing)\b/.exec(line) ?? /^ℹ (pass|fail) (\d+)$/.exec(line.trim());
+      if (!m) continue;
+      const [n, kind] = /^\d+$/.test(m[1]) ? [Number(m[1]), m[2]] : [Number(m[2]), m[1]];
+      counts.reported = true;
+      if (kind.startsWith('pass')) counts.passed += n;
+      else counts.failed += n;
+    }
+  };
+  /** @param {boolean} ok the suite's own verdict (exit code 0) */
+  const finish = (ok) => ({
+    passed: counts.passed,
+    failed: counts.failed + (!counts.reported || (!ok && counts.failed === 0) ? 1 : 0),
+  });
+  return { count, finish };
+}
+
 /** A mocha suite that runs inside the extension host, on a fresh demo workspace. */
 async function extensionSuite(name, folder, trusted) {
   console.log(`\n== VS Code suite "${name}" on ${folder}${trusted ? '' : ' (untrusted)'}`);
+  const counter = suiteCounter();
+  let ok = false;
   try {
     const code = await runExtensionTests({
       extensionDevelopmentPath: root,
@@ -46,12 +75,19 @@ async function extensionSuite(name, folder, trusted) {
       trusted,
       timeoutMs: 240_000,
       screenshotDir: join(root, 'test-output', name),
+      write: (line, isError) => {
+        (isError ? process.stderr : process.stdout).write(`${line}\n`);
+        counter.count(line);
+      },
     });
-    return code === 0;
+    ok = code === 0;
+  } catch (err) {
+    console.error(`VS Code suite "${name}" did not finish:`, err);
   } finally {
     // A workspace file's folder holds its folders too.
     rmSync(folder.endsWith('.code-workspace') ? dirname(folder) : folder, { recursive: true, force: true });
   }
+  return counter.finish(ok);
 }
 
 /** The Playwright UI tests: plain node:test files, each opening its own workbench. */
@@ -62,13 +98,22 @@ async function uiTests() {
     .sort()
     .map((f) => join(dir, f));
   console.log(`\n== VS Code UI tests (Playwright): ${files.map((f) => f.slice(root.length)).join(', ')}`);
-  // spec reporter even when piped: `npm test` counts its "ℹ pass N" / "ℹ fail N" lines.
+  const counter = suiteCounter();
+  // spec reporter even when piped: its "ℹ pass N" / "ℹ fail N" lines are what is counted.
   const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let tail = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    const lines = (tail + chunk.toString()).split('\n');
+    tail = lines.pop() ?? '';
+    counter.count(lines.join('\n'));
   });
   const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(signal ? 1 : c)));
-  return code === 0;
+  counter.count(tail);
+  return counter.finish(code === 0);
 }
 
 const runs = [
@@ -115,24 +160,25 @@ if (buildOnly || runs.some((r) => r.name !== 'ui')) {
 if (buildOnly) process.exit(0);
 
 const started = Date.now();
-/** @type {{ name: string, ok: boolean, seconds: string }[]} */
+/** @type {{ name: string, passed: number, failed: number, seconds: string }[]} */
 const results = [];
 for (const { name, run } of runs) {
   const t0 = Date.now();
-  let ok = false;
+  let counts = { passed: 0, failed: 1 };
   try {
-    ok = await run();
+    counts = await run();
   } catch (err) {
     console.error(`VS Code ${name}:`, err);
   }
-  results.push({ name, ok, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+  results.push({ name, ...counts, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
 }
-const failed = results.filter((r) => !r.ok);
-const summary = results.map((r) => `${r.name} ${r.ok ? 'passed' : 'FAILED'} (${r.seconds} s)`).join(', ');
-const total = ((Date.now() - started) / 1000).toFixed(1);
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+const summary = results
+  .map((r) => `${r.name} ${r.failed ? `FAILED (${r.failed})` : 'passed'} in ${r.seconds} s`)
+  .join(', ');
+// run-tests.mjs reads this line: keep its "VS Code tests: N passed, M failed" prefix.
 console.log(
-  failed.length
-    ? `\nVS Code tests: FAILED — ${failed.length} of ${results.length} failed: ${summary}; ${total} s`
-    : `\nVS Code tests: all passed — ${summary}; ${total} s`,
+  `\nVS Code tests: ${passed} passed, ${failed} failed — ${summary}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
-process.exit(failed.length ? 1 : 0);
+process.exit(failed ? 1 : 0);

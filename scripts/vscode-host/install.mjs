@@ -60,6 +60,23 @@ export function run(cmd, args, opts = {}) {
   });
 }
 
+/**
+ * The environment for a nested `npm install`. Run under `npm start`/`npm test`, this process
+ * inherits npm's own variables: `npm_config_user_agent` names the outer Node (v20), and
+ * code-server's postinstall reads the Node version from it and refuses; `NODE` and
+ * `npm_node_execpath` point node-gyp at Node 20. None of them belong to the inner install.
+ * @param {NodeJS.ProcessEnv} env @returns {NodeJS.ProcessEnv}
+ */
+export function nestedNpmEnv(env) {
+  /** @type {NodeJS.ProcessEnv} */
+  const clean = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^npm_/i.test(k) || k === 'NODE' || k === 'INIT_CWD' || k === 'NODE_OPTIONS') continue;
+    clean[k] = v;
+  }
+  return clean;
+}
+
 /** @param {string} pkg */
 function dpkgInstalled(pkg) {
   return new Promise((resolve) => {
@@ -155,7 +172,7 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
   await npmInstallOnce({
     prefix: nodePrefix,
     spec: `node@${NODE_MAJOR}`,
-    env: process.env,
+    env: nestedNpmEnv(process.env),
     log,
     note: 'first run only, ~10 s',
     check: (dir) => existsSync(path.join(dir, nodePkgRel, 'bin', 'node')),
@@ -173,7 +190,7 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
     log,
     note: 'first run only, ~3 min, ~620 MB',
     env: {
-      ...process.env,
+      ...nestedNpmEnv(process.env),
       PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: nodeDir,
     },

@@ -98,8 +98,10 @@ export function launchChromium(chromium = loadPlaywright().chromium) {
  * @param {{
  *   extensionDevelopmentPath: string, extensionTestsPath: string, folder: string,
  *   timeoutMs?: number, screenshotDir?: string, env?: Record<string, string>,
- *   userSettings?: Record<string, unknown>,
+ *   userSettings?: Record<string, unknown>, trusted?: boolean,
+ *   write?: (line: string, isError: boolean) => void,
  * }} opts  env: extra environment for the extension host (passed through the server).
+ *   write: receives each line the suite prints (default: our stdout/stderr).
  * @returns {Promise<number>}
  */
 export async function runExtensionTests({
@@ -111,6 +113,7 @@ export async function runExtensionTests({
   env,
   userSettings,
   trusted = true,
+  write = writeStd,
 }) {
   const { chromium } = loadPlaywright();
   const started = Date.now();
@@ -122,7 +125,7 @@ export async function runExtensionTests({
   try {
     browser = await launchChromium(chromium);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const flush = forwardExtensionHostConsole(page, writeStd);
+    const flush = forwardExtensionHostConsole(page, write);
 
     /** @type {(r: { code: number, logs: { relativePath: string, contents: string }[] }) => void} */
     let onExit = () => {};
