@@ -1,0 +1,57 @@
+// Mutation testing of the SDK's backend and flow finder: `npm run test:mutation` (not part of CI or
+// `npm test`; see test/MUTATION.md for the last score and the surviving mutants).
+//
+//   npm run test:mutation                                         the whole mutate set below
+//   npm run test:mutation -- --mutate sdk/src/backend/ledger.ts   one file (or a few, comma-separated)
+//
+// What the score means. Stryker copies the project into a sandbox, instruments the files below
+// (every mutant in the code, switched by an environment variable) and runs the unit tests there.
+// Only tests that load sdk/src in their own process can see a mutant: the CLI and SDK-host tests
+// spawn the built SDK (sdk/dist, bundled by `node sdk/build.mjs --no-types` from the unmutated
+// sources), so a mutant in sdk/src never reaches them. Those tests are therefore left out of
+// `tap.testFiles`: the score is that of the tests that drive the backend and the finder in-process
+// (real git, real deploy processes, real files), and every mutant they let live is a gap in them.
+//
+// Runner: the TAP runner runs each test file as `node --import tsx <file>`; node:test prints TAP
+// when stdout is not a terminal. With perTest coverage each mutant runs only the test files that
+// executed its code in the dry run (the runner's unit is a file, not a single test). Concurrency 1:
+// the tests start git and node processes of their own, and the machine has two cores.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  plugins: ['@stryker-mutator/tap-runner'],
+  testRunner: 'tap',
+  tap: {
+    testFiles: [
+      'test/unit/backend/ledger.test.ts',
+      'test/unit/backend/promoter.test.ts',
+      'test/unit/backend/command-deployer.test.ts',
+      'test/unit/backend/current-state.test.ts',
+      'test/unit/backend/preflight.test.ts',
+      'test/unit/finder/*.test.ts',
+    ],
+    nodeArgs: ['--import', 'tsx'],
+  },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'sdk/src/backend/**/*.ts',
+    'sdk/src/finder/**/*.ts',
+    // Declarations and re-exports only: nothing to mutate.
+    '!sdk/src/finder/typescript.d.cts',
+    '!sdk/src/finder/parser-module.ts',
+  ],
+  concurrency: 1,
+  // A mutant that makes a deploy wait forever is a timeout (counted as detected), not a hung run.
+  timeoutMS: 20_000,
+  // The sandbox holds what the tests need (sdk with its built dist, test, scripts), not the
+  // extension's bundle or the demo.
+  ignorePatterns: ['/dist', '/examples', '/extension', '/webview', '/media', '/test-output', '/*.vsix', '/.flowport'],
+  tempDirName: 'test-output/stryker-tmp',
+  cleanTempDir: 'always',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'test-output/mutation/mutation.html' },
+  jsonReporter: { fileName: 'test-output/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  thresholds: { high: 90, low: 75, break: null },
+};
