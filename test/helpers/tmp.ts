@@ -1,14 +1,56 @@
 /** Real files in real temp folders: every test gets its own, removed afterwards. */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 
-/** A fresh temp folder, deleted when the test file finishes. */
+const cleanups: Array<() => unknown> = [];
+
+/**
+ * Runs `fn` when the current test ends. Cleanups run newest first, so a process a test started in
+ * a folder is stopped (and has exited) before that folder is removed: a process still running
+ * then would write its state into a folder nobody removes again. (node:test runs `after` hooks
+ * in the order they were added, and the tests of one file one at a time.)
+ */
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn);
+  after(async () => {
+    let failure: unknown;
+    for (let next = cleanups.pop(); next; next = cleanups.pop()) {
+      try {
+        await next();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
+  });
+}
+
+/** A fresh temp folder, deleted when the test ends (after the processes started in it have exited). */
 export function tempDir(prefix = 'flowport-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
+}
+
+/**
+ * Stops `child` when the test ends, unless it has exited by then, and waits for it to exit. A
+ * process that ignores SIGTERM gets SIGKILL after `graceMs`.
+ */
+export function stopAtEnd(child: ChildProcess, graceMs = 10_000): void {
+  onCleanup(() => exited(child, graceMs));
+}
+
+/** Resolves once `child` has exited, stopping it first if it still runs. */
+export async function exited(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
 }
 
 /** Writes `files` (relative path → content) under `root`, creating folders. */

@@ -367,14 +367,19 @@ export class LocalLedger implements DeploymentStore {
       ...(request.reason === undefined ? {} : { reason: request.reason }),
     });
     await this.refresh();
-    // The entry as it is now: its runner may have recorded more since it was read above.
-    const seen = this.view(this.entries.get(id)!);
+    // The entry as it is now: its runner may have recorded more since it was read above. It is
+    // gone when the ledger was removed or replaced meanwhile (the state folder deleted, say).
+    const now = this.entries.get(id);
+    if (!now) throw this.vanished(entry.deployment, 'its cancel request was written');
+    const seen = this.view(now);
     const command = commandProcessOf(seen.attributes);
     if (seen.attributes.orphaned === true && command) {
       await stopOrphanedCommand(command);
       await this.refresh();
+      const after = this.entries.get(id);
+      if (!after) throw this.vanished(entry.deployment, 'its orphaned deploy command was stopped');
       // Another cancel of the same orphan may have recorded it meanwhile: once is enough.
-      if (FINAL_STATUSES.includes(this.entries.get(id)!.deployment.status)) return;
+      if (FINAL_STATUSES.includes(after.deployment.status)) return;
       await this.update(id, {
         status: 'cancelled',
         attributes: { cancelledBy: by, reason: `cancelled by ${by}; its runner was gone, so the command was stopped` },
@@ -382,13 +387,22 @@ export class LocalLedger implements DeploymentStore {
     }
   }
 
+  private vanished(d: DeploymentDetails, while_: string): DeployError {
+    const command = commandProcessOf(d.attributes);
+    const stop = command
+      ? `If ${d.flowName} still deploys to ${d.env}, stop its deploy command (pid ${command.pid} on ${command.host}) yourself`
+      : `If ${d.flowName} still deploys to ${d.env}, stop it where it runs`;
+    return new DeployError(
+      `deployment ${d.id} is no longer in ${this.file}: the ledger was removed or replaced while ${while_}, so no runner may see the cancel. ${stop}; "flowport history ${d.flowName}" shows what the ledger holds now.`,
+    );
+  }
+
   /**
    * Appends one record and returns once it is on disk. Public so that record types added later
    * (see records.ts) need no change here.
    */
   async append(record: LedgerRecord): Promise<void> {
-    await this.ensureDir();
-    const fh = await open(this.file, 'a+');
+    const fh = await this.openInDir(this.file, 'a+');
     try {
       const { size } = await fh.stat();
       let lead = '';
@@ -410,6 +424,21 @@ export class LocalLedger implements DeploymentStore {
     if (!this.dirSynced) {
       this.dirSynced = true;
       await syncDir(this.dir); // the file's directory entry, when this write created it
+    }
+  }
+
+  /** Opens a file in the state folder, making the folder first (again, when it was removed since). */
+  private async openInDir(path: string, flags: string): Promise<FileHandle> {
+    await this.ensureDir();
+    try {
+      return await open(path, flags);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Removed since this ledger made it (ignored files cleaned, say): made again.
+      this.dirReady = false;
+      this.dirSynced = false;
+      await this.ensureDir();
+      return open(path, flags);
     }
   }
 
@@ -488,9 +517,8 @@ export class LocalLedger implements DeploymentStore {
   }
 
   async openLog(id: string): Promise<LogWriter> {
-    await this.ensureDir();
     const location = this.logPath(id);
-    const fh = await open(location, 'a');
+    const fh = await this.openInDir(location, 'a');
     return new FileLogWriter(location, fh, this.warn);
   }
 
@@ -580,10 +608,20 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** `20250611-093012.345-3f9a1c`: UTC time to the millisecond, then 24 random bits. Sorts by creation time. */
+let lastStamp = '';
+let lastSuffix = 0;
+
+/**
+ * `20250611-093012.345-3f9a1c`: UTC time to the millisecond, then 24 bits. Sorts by creation time.
+ * The 24 bits start at random in each millisecond (below 2^23, so that they do not run over) and
+ * count up for each further id this process makes in that millisecond: one process never makes
+ * an id twice, and its ids sort in the order it made them. Two processes collide only when both
+ * make one in the same millisecond and draw the same bits.
+ */
 export function newDeploymentId(now = new Date()): string {
   const iso = now.toISOString(); // 2025-06-11T09:30:12.345Z
-  const date = iso.slice(0, 10).replaceAll('-', '');
-  const time = iso.slice(11, 19).replaceAll(':', '');
-  return `${date}-${time}.${iso.slice(20, 23)}-${randomBytes(3).toString('hex')}`;
+  const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}.${iso.slice(20, 23)}`;
+  lastSuffix = stamp === lastStamp ? (lastSuffix + 1) % 0x1000000 : randomBytes(3).readUIntBE(0, 3) >>> 1;
+  lastStamp = stamp;
+  return `${stamp}-${lastSuffix.toString(16).padStart(6, '0')}`;
 }

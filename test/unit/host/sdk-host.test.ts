@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
 import { localLedger } from '../../../sdk/src/index.js';
 import { waitFor } from '../backend/fixture.js';
-import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
+import { exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
 
@@ -22,9 +22,10 @@ function startHost(root: string) {
     new StreamMessageWriter(child.stdin),
   );
   connection.listen();
-  after(() => {
+  // Before its folder is removed: a host stopped then still writes its scan cache there as it exits.
+  onCleanup(async () => {
+    await exited(child);
     connection.dispose();
-    child.kill();
   });
   return { connection, child, stderr: () => stderr };
 }
