@@ -18,7 +18,34 @@ export interface FolderState {
   deployments: DeploymentDetails[];
   /** Set when the host could not be reached or answered with an error. */
   error?: string;
+  /** A config reload asked for and not done yet (see `FlowportStore.reloadProject`). */
+  reload?: PendingReload;
 }
+
+interface PendingReload {
+  /** Waits for the burst of file events one save makes to end. */
+  timer?: NodeJS.Timeout;
+  /** The reload running now. */
+  running?: Promise<void>;
+  /** Saved again while a reload ran: the host may have read the old file, so once more after it. */
+  again?: boolean;
+  /** Resolves when no reload is waiting or running any more. */
+  settled: Promise<void>;
+  resolve: () => void;
+}
+
+/**
+ * One save of the config is several file events (the config watcher and the source watcher both
+ * see it, and a write can be reported twice): they make one reload when none came for this long.
+ */
+export const RELOAD_DEBOUNCE_MS = 250;
+
+/** How the UI reads a folder that shows no flows: why, so nothing says "no flows" for a broken config. */
+export type NoFlowsReason =
+  | { kind: 'configProblem'; state: FolderState; message: string }
+  | { kind: 'hostFailed'; state: FolderState; message: string }
+  | { kind: 'noConfig' }
+  | { kind: 'noFlows' };
 
 export class FlowportStore implements vscode.Disposable {
   private readonly states = new Map<string, FolderState>();
@@ -111,6 +138,68 @@ export class FlowportStore implements vscode.Disposable {
     return folder ? this.states.get(folder.uri.toString()) : undefined;
   }
 
+  /**
+   * A config (or a file it imports) changed: reload the folder's project once for a burst of
+   * changes, and not under a running deploy (the host client waits for it). Resolves when the
+   * reload, and any one asked for meanwhile, is done.
+   */
+  reloadProject(state: FolderState, reason: string): Promise<void> {
+    let pending = state.reload;
+    if (!pending) {
+      let resolve!: () => void;
+      const settled = new Promise<void>((r) => (resolve = r));
+      pending = state.reload = { settled, resolve };
+    }
+    if (pending.running) {
+      // The host may already have read the file as it was before this save.
+      pending.again = true;
+      return pending.settled;
+    }
+    if (!pending.timer) this.log.info(`${reason}: reloading the project`);
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => this.runReload(state, pending), RELOAD_DEBOUNCE_MS);
+    return pending.settled;
+  }
+
+  /** Resolves once the folder has no config reload waiting or running (for tests and commands). */
+  reloadSettled(state: FolderState): Promise<void> {
+    return state.reload?.settled ?? Promise.resolve();
+  }
+
+  private runReload(state: FolderState, pending: PendingReload): void {
+    pending.timer = undefined;
+    pending.running = state.client
+      .reloadWhenIdle()
+      .then(() => this.refreshFolder(state))
+      .catch((err: unknown) => this.log.error(`[${state.folder.name}] reload failed: ${String(err)}`))
+      .finally(() => {
+        pending.running = undefined;
+        if (pending.again) {
+          pending.again = false;
+          this.log.info(`[${state.folder.name}] the config changed during the reload: reloading the project again`);
+          pending.timer = setTimeout(() => this.runReload(state, pending), RELOAD_DEBOUNCE_MS);
+          return;
+        }
+        if (state.reload === pending) state.reload = undefined;
+        pending.resolve();
+      });
+  }
+
+  /** Why no flows are shown: a config error and a failed host come before "there are none". */
+  noFlowsReason(): NoFlowsReason {
+    for (const state of this.folders) {
+      const problem = state.project?.configProblem;
+      if (problem) return { kind: 'configProblem', state, message: problem.message };
+    }
+    for (const state of this.folders) {
+      if (state.error) return { kind: 'hostFailed', state, message: state.error };
+    }
+    if (this.folders.length > 0 && this.folders.every((s) => s.project && !s.project.configFile)) {
+      return { kind: 'noConfig' };
+    }
+    return { kind: 'noFlows' };
+  }
+
   /** Restarts every host (config changed, or the user asked) and reloads. */
   async restartHosts(): Promise<void> {
     await Promise.all(this.folders.map((s) => s.client.restart()));
@@ -148,7 +237,11 @@ export class FlowportStore implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.states.values()) s.client.dispose();
+    for (const s of this.states.values()) {
+      clearTimeout(s.reload?.timer);
+      s.reload?.resolve();
+      s.client.dispose();
+    }
     this.states.clear();
     for (const d of this.disposables) d.dispose();
   }

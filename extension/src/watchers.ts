@@ -46,10 +46,9 @@ export function registerWatchers(context: vscode.ExtensionContext, store: Flowpo
   const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
   const restart = (uri: vscode.Uri) => {
     const state = store.stateFor(uri);
-    if (state && uri.fsPath.startsWith(state.folder.uri.fsPath)) {
-      store.log.info(`${uri.fsPath} changed: reloading the project`);
-      void state.client.reloadWhenIdle().then(() => store.refreshFolder(state));
-    }
+    // The config watcher and the source watcher both see a save: the store makes it one reload.
+    if (state && uri.fsPath.startsWith(state.folder.uri.fsPath))
+      void store.reloadProject(state, `${uri.fsPath} changed`);
   };
   configs.onDidChange(restart);
   configs.onDidCreate(restart);

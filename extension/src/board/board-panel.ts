@@ -140,6 +140,8 @@ class BoardPanel implements vscode.Disposable {
     }
     if (folders.length === 0) return 'Open a folder with flows to see them here.';
     if (this.store.folders.every((s) => !s.project && !s.error)) return 'Loading flows…';
+    // A config that does not load (or a failed host) is the folder's problem, shown as such: not "no flows".
+    if (folders.some((f) => f.problem)) return undefined;
     if (folders.every((f) => f.groups.length === 0)) return 'No flows found in this workspace.';
     return undefined;
   }

@@ -1,6 +1,7 @@
 /** QuickPicks shared by the palette commands. */
 import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
+import { showNoFlows } from '../no-flows';
 import type { FlowportStore, FolderState } from '../store';
 
 export interface PickedFlows {
@@ -13,7 +14,7 @@ export async function pickFlows(store: FlowportStore, title: string): Promise<Pi
   await store.ensureLoaded();
   const states = store.folders.filter((s) => s.flows.length > 0);
   if (states.length === 0) {
-    void vscode.window.showInformationMessage('Flowport found no flows in this workspace.');
+    showNoFlows(store);
     return undefined;
   }
   type Item = vscode.QuickPickItem & { state: FolderState; flow: FlowDetails };
