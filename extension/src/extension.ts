@@ -15,6 +15,7 @@ import { FlowportStore } from './store';
 import { registerTaskProvider } from './tasks/flowport-task';
 import type { FlowsTreeProvider } from './tree/flows-tree';
 import { registerFlowsView } from './tree/register';
+import { registerWalkthrough } from './walkthrough';
 import { registerWatchers } from './watchers';
 
 /** What `activate()` returns: used by the integration tests to read the views' data. */
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   registerDiagnostics(context, store);
   registerWatchers(context, store);
   registerBoard(context, store);
+  registerWalkthrough(context, store);
 
   const activationMs = performance.now() - started;
   log.info(`Flowport activated in ${activationMs.toFixed(1)} ms`);

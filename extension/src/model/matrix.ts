@@ -101,6 +101,30 @@ export function buildGroups(
     .map(([key, rows]) => ({ key, rows: rows.sort((a, b) => a.flow.name.localeCompare(b.flow.name)) }));
 }
 
+/** What the compact summary shows after an environment's commit for its latest attempt. */
+export const STATUS_MARKS: Record<EnvCell['status'], string> = {
+  succeeded: '✓',
+  failed: '✗',
+  running: '…',
+  pending: '…',
+  cancelled: '⊘',
+  interrupted: '↯',
+  never: '',
+};
+
+/**
+ * One flow's environments on one line, for a collapsed row: `dev a1b2c3d ✓ · uat — · prod —`.
+ * The commit is what runs there; the mark is the latest attempt (✓ succeeded, ✗ failed, … running).
+ */
+export function rowSummary(row: FlowRow): string {
+  return row.cells
+    .map((cell) => {
+      const mark = STATUS_MARKS[cell.status];
+      return `${cell.env} ${shortCommit(cell.current?.commit)}${mark ? ` ${mark}` : ''}`;
+    })
+    .join(' · ');
+}
+
 export function shortCommit(commit: string | undefined): string {
   return commit ? commit.slice(0, 7) : '—';
 }

@@ -23,8 +23,30 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
   private readonly changed = new vscode.EventEmitter<FlowportNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  /**
+   * What the user expanded or collapsed, by item id. Rows that go away (a config error replaces
+   * the flows) and come back would otherwise return in their default state.
+   */
+  private readonly expansion = new Map<string, boolean>();
+
   constructor(private readonly store: FlowportStore) {
     store.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  /** From the view's expand and collapse events. */
+  setExpanded(node: FlowportNode, expanded: boolean): void {
+    if (node.id) this.expansion.set(node.id, expanded);
+  }
+
+  private withExpansion<T extends FlowportNode>(nodes: T[]): T[] {
+    for (const node of nodes) {
+      const expanded = node.id === undefined ? undefined : this.expansion.get(node.id);
+      if (expanded === undefined || node.collapsibleState === vscode.TreeItemCollapsibleState.None) continue;
+      node.collapsibleState = expanded
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.Collapsed;
+    }
+    return nodes;
   }
 
   /** Re-renders every row (ages like "just now" age with the clock, not only with new data). */
@@ -37,6 +59,10 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
   }
 
   async getChildren(node?: FlowportNode): Promise<FlowportNode[]> {
+    return this.withExpansion(await this.childrenOf(node));
+  }
+
+  private async childrenOf(node?: FlowportNode): Promise<FlowportNode[]> {
     if (!node) {
       if (!vscode.workspace.isTrusted) return [];
       // The first load starts the SDK host: show the view's progress bar meanwhile.

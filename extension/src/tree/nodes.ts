@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import type { FolderState } from '../store';
-import { relativeAge, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
+import { relativeAge, rowSummary, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
 
 export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem | ProblemItem;
 
@@ -82,17 +82,18 @@ export class FlowItem extends vscode.TreeItem {
     super(row.flow.name, vscode.TreeItemCollapsibleState.Collapsed);
     const flow = row.flow;
     this.id = `flow:${state.folder.uri.toString()}:${flow.id}`;
-    // The group already names the folder: the file and line are what is left to say.
-    this.description = `${flow.sourceRelative.split('/').pop()}:${flow.line}`;
+    // Where the flow runs, readable without expanding the row; its file is in the tooltip.
+    this.description = rowSummary(row);
+    const envLines = row.cells.map((c) => `- ${escape(c.env)}: ${escape(envDescription(c))}`).join('\n');
     this.tooltip = new vscode.MarkdownString(
-      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\``,
+      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}`,
     );
     this.iconPath = new vscode.ThemeIcon(
       row.cells.some((c) => c.status === 'running' || c.status === 'pending') ? 'sync~spin' : 'rocket',
     );
     this.contextValue = 'flow deployable refreshable';
+    // No click command: a click (like the twistie) expands the row; Open Flow Source is an action.
     this.resourceUri = vscode.Uri.file(flow.sourcePath);
-    this.command = { command: 'flowport.openFlow', title: 'Open Flow Source', arguments: [flow] };
   }
   get flow(): FlowDetails {
     return this.row.flow;
@@ -126,7 +127,7 @@ export class EnvItem extends vscode.TreeItem {
     this.description = envDescription(cell);
     const [icon, color] = STATUS_ICONS[cell.status];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    this.tooltip = envTooltip(cell);
+    this.tooltip = envTooltip(cell, row.flow.id);
     const words = ['env'];
     if (cell.current && cell.nextEnv) words.push('promotable');
     if (cell.current) words.push('comparable');
@@ -158,7 +159,7 @@ export function envDescription(cell: EnvCell): string {
   return parts.join(' · ');
 }
 
-function envTooltip(cell: EnvCell): vscode.MarkdownString {
+function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString(
     `**${escape(cell.env)}** — ${cell.status === 'never' ? 'never deployed' : cell.status}`,
   );
@@ -170,6 +171,15 @@ function envTooltip(cell: EnvCell): vscode.MarkdownString {
   if (cell.latest && cell.latest !== d)
     md.appendMarkdown(`\n\nLatest attempt: ${cell.latest.status} ${relativeAge(cell.latest.updatedAt)}`);
   if (cell.behind) md.appendMarkdown(`\n\nBehind **${escape(cell.previousEnv ?? '')}**: promote to bring it level.`);
+  if (cell.current && cell.nextEnv) {
+    // The inline → button's own tooltip cannot name the target (menu titles are static): say it here.
+    const args = encodeURIComponent(JSON.stringify([flowId, cell.env]));
+    md.appendMarkdown(
+      `\n\n[$(arrow-right) Promote ${escape(cell.env)} → ${escape(cell.nextEnv)}](command:flowport.promoteNext?${args} "Promote ${cell.env} → ${cell.nextEnv}")`,
+    );
+    md.supportThemeIcons = true;
+    md.isTrusted = { enabledCommands: ['flowport.promoteNext'] };
+  }
   return md;
 }
 

@@ -1,7 +1,9 @@
-/** The Flows view, its welcome states (`flowport.state`) and "reveal in view". */
+/** The Flows view, its welcome states (`flowport.state`), its row actions and "reveal in view". */
 import * as vscode from 'vscode';
+import { pickRef } from '../commands/pickers';
 import type { FlowportStore } from '../store';
 import { FLOWS_VIEW_ID, FlowsTreeProvider } from './flows-tree';
+import { EnvItem, FlowItem } from './nodes';
 
 /** Drives the welcome views (package.json `viewsWelcome`), shown while the tree is empty. */
 export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'problem' | 'noFlows' | 'ready';
@@ -18,6 +20,8 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
   context.subscriptions.push(
     { dispose: () => clearInterval(ticker) },
     view,
+    view.onDidExpandElement((e) => provider.setExpanded(e.element, true)),
+    view.onDidCollapseElement((e) => provider.setExpanded(e.element, false)),
     store.onDidChange(update),
     vscode.workspace.onDidGrantWorkspaceTrust(update),
     vscode.commands.registerCommand('flowport.revealFlow', async (flowId: string) => {
@@ -27,8 +31,36 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
       const items = await provider.findFlowItem(found.flow.id);
       if (items) await view.reveal(items, { select: true, focus: true, expand: true });
     }),
+    ...registerRowActions(),
   );
   return provider;
+}
+
+/**
+ * An environment row's actions run at once, so their titles carry no ellipsis: Deploy HEAD to that
+ * environment, Promote it to the next one. "Deploy a Version…" asks which ref. They run the same
+ * commands (and tasks) as the palette.
+ */
+function registerRowActions(): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('flowport.deployHead', (node: EnvItem) =>
+      vscode.commands.executeCommand<number | undefined>('flowport.deploy', node),
+    ),
+    vscode.commands.registerCommand('flowport.deployVersion', async (node: EnvItem) => {
+      const ref = await pickRef(`Deploy ${node.flow.name} to ${node.cell.env}: which version?`);
+      if (!ref) return undefined;
+      return vscode.commands.executeCommand<number | undefined>('flowport.deploy', node.flow.id, node.cell.env, ref);
+    }),
+    // From the row's inline → and context menu (its node), or the row tooltip's link (flow id, env).
+    vscode.commands.registerCommand('flowport.promoteNext', (target: EnvItem | string, env?: string) =>
+      target instanceof EnvItem
+        ? vscode.commands.executeCommand<number | undefined>('flowport.promote', target)
+        : vscode.commands.executeCommand<number | undefined>('flowport.promote', target, env),
+    ),
+    vscode.commands.registerCommand('flowport.openFlowSource', (node: FlowItem) =>
+      vscode.commands.executeCommand('flowport.openFlow', node.flow),
+    ),
+  ];
 }
 
 function viewState(store: FlowportStore): ViewState {
