@@ -17,6 +17,7 @@ import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path';
 import { DeployError, UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery, type JsonValue } from '../model.js';
+import { checkFactoryOptions, unbound } from '../config/bind.js';
 import { currentInitiator, currentRunner, runnerState, stopOrphanedCommand } from './processes.js';
 import {
   commandProcessOf,
@@ -39,9 +40,39 @@ export interface LocalLedgerOptions {
   pollMs?: number;
 }
 
-/** Creates the local ledger. No file is touched until the first read or write. */
-export function localLedger(options: LocalLedgerOptions): LocalLedger {
-  return new LocalLedger(options);
+const LEDGER_METHODS = [
+  'findDeployments',
+  'create',
+  'update',
+  'getDeployment',
+  'requestCancel',
+  'watchCancel',
+  'openLog',
+  'readLog',
+];
+
+/**
+ * Creates the local ledger. No file is touched until the first read or write. In
+ * `flowport.config.ts`, call it without `root` (`deployments: localLedger()`): the project binds
+ * it to its root as the config loads.
+ */
+export function localLedger(options?: Omit<LocalLedgerOptions, 'root'> & { root?: undefined }): LocalLedger;
+export function localLedger(options: LocalLedgerOptions): LocalLedger;
+export function localLedger(options?: Partial<LocalLedgerOptions>): LocalLedger {
+  const example = "deployments: localLedger({ dir: '.flowport' })";
+  checkFactoryOptions('localLedger', options, ['root', 'dir', 'warn', 'pollMs'], example);
+  const { root, ...rest } = options ?? {};
+  if (rest.dir !== undefined && (typeof rest.dir !== 'string' || rest.dir === ''))
+    throw new UsageError(
+      `localLedger(): dir must be a folder path, relative to the project root or absolute: ${example}`,
+    );
+  if (root !== undefined) {
+    if (typeof root !== 'string' || root === '')
+      throw new UsageError('localLedger(): root must be the project folder, a string; in a config leave it out');
+    return new LocalLedger({ ...rest, root });
+  }
+  // Typed as the ledger it becomes: the project binds it before anything uses it.
+  return unbound<LocalLedger>('localLedger', LEDGER_METHODS, (ctx) => new LocalLedger({ ...rest, root: ctx.root }));
 }
 
 /** A record read back from the ledger: a known one, or one of a type this SDK does not know. */

@@ -36,7 +36,13 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
   };
   const deployer = config.deploy ? bindToProject(config.deploy, context) : new MissingDeployer(loaded.file, root);
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
-  return { deployments, store, deployer, promoter, stateDir: store instanceof LocalLedger ? store.dir : undefined };
+  // By shape too: a config's localLedger() comes from the project's copy of the flowport package.
+  const stateDir =
+    store instanceof LocalLedger ||
+    (store.constructor?.name === 'LocalLedger' && typeof (store as LocalLedger).dir === 'string')
+      ? (store as LocalLedger).dir
+      : undefined;
+  return { deployments, store, deployer, promoter, stateDir };
 }
 
 /** Stands in when the config has no `deploy`, or there is no config: refuses with what to write. */

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { closest } from '../did-you-mean.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, flowportErrorKind } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
 import { CONFIG_EXAMPLE, environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
 import { lineOfImport, lineOfThrow } from './locate.js';
@@ -258,7 +258,9 @@ async function thrownWhileLoading(err: unknown, file: string, source: string, co
     const loading = `threw while loading the config (${basename(file)} imports it)`;
     return new ConfigError(`${loading}: ${message}`, where.file, where.line, { cause: err });
   }
-  return new ConfigError(`threw while loading: ${message}`, file, where?.line ?? 0, { cause: err });
+  // A factory called wrongly (typescriptFlows('src')) says what to write: it did not crash.
+  const prefix = flowportErrorKind(err) === 'UsageError' ? '' : 'threw while loading: ';
+  return new ConfigError(`${prefix}${message}`, file, where?.line ?? 0, { cause: err });
 }
 
 /**

@@ -129,9 +129,7 @@ function childAt(node: Node, key: string | number): Node | undefined {
   const value = withoutCast(node.type === 'Property' ? node.value : node);
   if (value.type === 'ObjectExpression' && typeof key === 'string') {
     // The last one wins, as it does when the object is built.
-    return value.properties.findLast(
-      (p): p is TSESTree.Property => p.type === 'Property' && !p.computed && keyName(p.key) === key,
-    );
+    return value.properties.findLast((p) => p.type === 'Property' && !p.computed && keyName(p.key) === key);
   }
   if (value.type === 'ArrayExpression' && typeof key === 'number') {
     // A spread before the element shifts the indices by a length the source does not tell.

@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { groupsOf, type Diagnostic, type FlowDetails, type FlowFinder, type FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
+import { checkFactoryOptions, unbound } from '../config/bind.js';
+import { UsageError } from '../errors.js';
 import { EXTRACT_VERSION, type FileScan } from './extract.js';
 import {
   IgnoreRules,
@@ -64,9 +66,47 @@ export interface IndexUpdate {
   rescanned: string[];
 }
 
-/** Creates the default finder. The returned index also supports incremental updates. */
-export function typescriptFlows(options: TypeScriptFlowsOptions): FlowIndex {
-  return new FlowIndex(options);
+/** {@link typescriptFlows} in a config: the project gives the root. */
+export type UnboundTypeScriptFlows = FlowFinder & {
+  readonly typescriptFlowsOptions: Omit<TypeScriptFlowsOptions, 'root'>;
+};
+
+const FLOWS_EXAMPLE = "flows: typescriptFlows({ include: ['src/**'], exclude: ['**/*.test.ts'] })";
+
+/**
+ * Creates the default finder. The returned index also supports incremental updates. In
+ * `flowport.config.ts`, call it without `root` (`flows: typescriptFlows()`): the project binds it
+ * to its root as the config loads.
+ */
+export function typescriptFlows(
+  options?: Omit<TypeScriptFlowsOptions, 'root'> & { root?: undefined },
+): UnboundTypeScriptFlows;
+export function typescriptFlows(options: TypeScriptFlowsOptions): FlowIndex;
+export function typescriptFlows(options?: Partial<TypeScriptFlowsOptions>): FlowIndex | UnboundTypeScriptFlows {
+  checkFactoryOptions('typescriptFlows', options, ['root', 'include', 'exclude', 'markers', 'cache'], FLOWS_EXAMPLE);
+  const { root, ...rest } = options ?? {};
+  for (const key of ['include', 'exclude'] as const) {
+    const globs = rest[key];
+    if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string'))) {
+      throw new UsageError(`typescriptFlows(): ${key} must be an array of globs such as ["src/**"]: ${FLOWS_EXAMPLE}`);
+    }
+  }
+  if (rest.markers !== undefined && !Array.isArray(rest.markers)) {
+    throw new UsageError(
+      'typescriptFlows(): markers must be an array such as [{ callee: "task", module: "@trigger.dev/sdk" }]',
+    );
+  }
+  if (root !== undefined) {
+    if (typeof root !== 'string' || root === '')
+      throw new UsageError(`typescriptFlows(): root must be the project folder, a string; in a config leave it out`);
+    return new FlowIndex({ ...rest, root });
+  }
+  return unbound<UnboundTypeScriptFlows, FlowIndex>(
+    'typescriptFlows',
+    ['findFlows'],
+    (ctx) => new FlowIndex({ ...rest, root: ctx.root, cache: ctx.cache === false ? false : (rest.cache ?? true) }),
+    { typescriptFlowsOptions: rest },
+  );
 }
 
 export class FlowIndex implements FlowFinder {
