@@ -1,6 +1,6 @@
-// The project's test command (`npm test`): unit tests on node:test (TypeScript through tsx), then
-// the suites that run inside a real VS Code (code-server, installed on first use into
-// ~/.cache/flowport). Ends with one summary line over everything: "N passed, M failed".
+// The project's test command (`npm test`): the typecheck and ESLint, the unit tests on node:test
+// (TypeScript through tsx), then the suites that run inside a real VS Code (code-server, installed
+// on first use into ~/.cache/flowport). Ends with one summary line over everything: "N passed, M failed".
 //
 //   npm test                      everything
 //   npm test -- --unit            unit tests only (no VS Code)
@@ -53,6 +53,24 @@ for (const script of ['sdk/build.mjs', 'scripts/build-extension.mjs']) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// Static checks first: the types, and type-checked lint (promise misuse above all). Each is one
+// check in the summary. Skipped when only some test files were asked for.
+const checks = { passed: 0, failed: 0 };
+if (files.length === 0) {
+  for (const [name, bin, binArgs] of [
+    ['typecheck (tsc)', 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']],
+    ['lint (eslint)', 'eslint/bin/eslint.js', ['.']],
+  ]) {
+    console.log(`== ${name}`);
+    const r = spawnSync(process.execPath, [join(root, 'node_modules', bin), ...binArgs], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    checks[r.status === 0 ? 'passed' : 'failed']++;
+    if (r.status !== 0) console.log(`${name} FAILED`);
+  }
+}
+
 const unit = await run(
   process.execPath,
   [
@@ -68,7 +86,7 @@ const unit = await run(
     if (m) t[m[1] === 'pass' ? 'passed' : 'failed'] += Number(m[2]);
   },
 );
-let total = unit;
+let total = { passed: checks.passed + unit.passed, failed: checks.failed + unit.failed };
 if (!unitOnly && files.length === 0) {
   // test-vscode.mjs counts its suites itself (a suite that never started is a failure there):
   // take its closing line rather than re-parsing the suites' output.
@@ -76,9 +94,10 @@ if (!unitOnly && files.length === 0) {
     const m = /^VS Code tests: (\d+) passed, (\d+) failed\b/.exec(line.trim());
     if (m) Object.assign(t, { passed: Number(m[1]), failed: Number(m[2]) });
   });
-  total = { passed: unit.passed + vscode.passed, failed: unit.failed + vscode.failed };
+  total = { passed: total.passed + vscode.passed, failed: total.failed + vscode.failed };
   console.log(
-    `\nunit: ${unit.passed} passed, ${unit.failed} failed · VS Code: ${vscode.passed} passed, ${vscode.failed} failed`,
+    `\nchecks: ${checks.passed} passed, ${checks.failed} failed · unit: ${unit.passed} passed, ${unit.failed} failed · ` +
+      `VS Code: ${vscode.passed} passed, ${vscode.failed} failed`,
   );
 }
 console.log(`${total.passed} passed, ${total.failed} failed`);

@@ -24,7 +24,7 @@ export function onCleanup(fn: () => unknown): void {
         failure ??= err;
       }
     }
-    if (failure) throw failure;
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   });
 }
 

@@ -56,7 +56,8 @@ function checkShape(raw: unknown): Checked {
       };
   }
   // Only the known fields go on: nothing else the webview added reaches a command.
-  const message = Object.fromEntries([['type', type], ...Object.keys(fields).map((k) => [k, record[k]])]);
+  const message: Record<string, unknown> = { type };
+  for (const k of Object.keys(fields)) message[k] = record[k];
   return { ok: true, message: message as WebviewMessage };
 }
 

@@ -297,7 +297,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         tail,
         argv,
         ms: Date.now() - started,
-        log: active.log,
+        log: (line: string) => active.log(line),
       });
     } finally {
       if (timeout) clearTimeout(timeout);

@@ -50,7 +50,7 @@ function git(cwd: string, args: string[]): Promise<GitResult> {
               ? new DeployError('git was not found on PATH: Flowport deploys git commits, so it needs git installed.', {
                   cause: err,
                 })
-              : err,
+              : (err as Error),
           );
           return;
         }

@@ -51,7 +51,7 @@ interface CacheFileV2 {
  * files is flat: name, size, mtimeMs, then 0 when the text could hold no flow or [digest, scan]
  * when it was parsed, then the next file.
  */
-type FolderRecord = [string, number | null, 0 | 1, Array<string | number | 0 | [string, CachedScan]>];
+type FolderRecord = [string, number | null, 0 | 1, Array<string | number | [string, CachedScan]>];
 
 /** Where a project's state lives; `.flowport/` ignores itself so it never shows in `git status`. */
 export function stateDir(root: string): string {

@@ -152,7 +152,7 @@ export class HostSession {
 
   /** Counts, for the board's "N commits behind"; at most four git processes at a time. */
   async commitDistances(pairs: CommitPair[]): Promise<(CommitDistance | null)[]> {
-    const results: (CommitDistance | null)[] = new Array(pairs.length).fill(null);
+    const results = new Array<CommitDistance | null>(pairs.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < pairs.length) {

@@ -85,7 +85,7 @@ test('ids sort by creation time and do not collide, even many made in one millis
 
 test('a torn last line is skipped with a warning; later appends stay readable', async () => {
   const root = tempDir();
-  const { ledger, warnings } = ledgerIn(root);
+  const { ledger } = ledgerIn(root);
   const kept = await ledger.create({ flowName: 'billing', env: 'dev', ...base });
   await ledger.update(kept.id, { status: 'succeeded' });
   // A writer killed in the middle of its write leaves half a record and no newline.
@@ -268,7 +268,7 @@ test('a cancel requested from another process reaches the watcher; logs are read
   const chunk = await ledger.readLog(d.id);
   assert.deepEqual(chunk, { text: 'one\ntwo ü\n', next: Buffer.byteLength('one\ntwo ü\n') });
   appendFileSync(log.location, ' line\nthree\n');
-  assert.deepEqual(await ledger.readLog(d.id, chunk!.next), {
+  assert.deepEqual(await ledger.readLog(d.id, chunk.next), {
     text: 'partial line\nthree\n',
     next: Buffer.byteLength('one\ntwo ü\npartial line\nthree\n'),
   });

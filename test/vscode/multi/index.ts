@@ -1,5 +1,5 @@
 import { runMocha } from '../mocha-run';
 
 export function run(): Promise<void> {
-  return runMocha(() => require('./multi-root.test'));
+  return runMocha(() => void require('./multi-root.test'));
 }

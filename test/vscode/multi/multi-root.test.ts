@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { EnvItem } from '../../../extension/src/tree/nodes';
+import type { EnvItem, FlowportNode } from '../../../extension/src/tree/nodes';
 import { api, children, label, waitFor } from '../helpers';
 
 describe('Multi-root workspace', () => {
@@ -24,8 +24,8 @@ describe('Multi-root workspace', () => {
   });
 
   it('deploys in the second folder only', async () => {
-    const [first, second] = await children();
-    const envOf = async (folder: typeof first) => {
+    const [, second] = await children();
+    const envOf = async (folder: FlowportNode | undefined) => {
       const group = (await children(folder)).find((n) => label(n) === 'src/reports')!;
       const flow = (await children(group))[0]!;
       return (await children(flow)).find((n) => label(n) === 'dev') as EnvItem;

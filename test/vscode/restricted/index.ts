@@ -1,5 +1,5 @@
 import { runMocha } from '../mocha-run';
 
 export function run(): Promise<void> {
-  return runMocha(() => require('./restricted.test'));
+  return runMocha(() => void require('./restricted.test'));
 }

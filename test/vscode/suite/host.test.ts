@@ -97,9 +97,9 @@ describe('SDK host lifecycle', () => {
         label(problem),
         /^flowport\.envs\.ts:2: threw while loading the config \(flowport\.config\.ts imports it\): no environments here/,
       );
-      await vscode.commands.executeCommand(problem.command!.command, ...(problem.command!.arguments ?? []));
+      await vscode.commands.executeCommand(problem.command!.command, ...((problem.command!.arguments ?? []) as unknown[]));
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, imported);
-      assert.equal(vscode.window.activeTextEditor!.selection.active.line + 1, 2);
+      assert.equal(vscode.window.activeTextEditor.selection.active.line + 1, 2);
     } finally {
       writeFileSync(file, original);
       rmSync(imported, { force: true });
@@ -121,7 +121,7 @@ describe('SDK host lifecycle', () => {
         label(problem),
         /^flowport\.config\.ts:5: environments\[1\]: environment names may contain only letters/,
       );
-      await vscode.commands.executeCommand(problem.command!.command, ...(problem.command!.arguments ?? []));
+      await vscode.commands.executeCommand(problem.command!.command, ...((problem.command!.arguments ?? []) as unknown[]));
       const editor = vscode.window.activeTextEditor;
       assert.ok(editor?.document.uri.fsPath.endsWith('flowport.config.ts'));
       assert.equal(editor!.selection.active.line + 1, 5);
