@@ -4,12 +4,15 @@
 // the extension loaded: desktop VS Code when `code` is on PATH, otherwise code-server on
 // 127.0.0.1 (installed on first run into ~/.cache/flowport), printing the URL to open.
 //
-//   npm start [-- --port 8080] [-- --check]   --check: start, check that the workbench answers, stop
+//   npm start [-- --port 8080] [-- --check]
+//   --check: start it, confirm in chromium that the extension is loaded and lists the demo's flows
+//   (a screenshot lands in test-output/main-job.png), stop; exit 1 if not.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCodeServer } from './vscode-host/server.mjs';
-import { workbenchUrl } from './vscode-host/run-tests.mjs';
+import { checkFlowsListed } from './vscode-host/check-workbench.mjs';
+import { describeInstallFailure } from './vscode-host/install.mjs';
+import { startInstalledWorkbench } from './vscode-host/installed.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const demo = join(root, 'examples', 'demo');
@@ -39,6 +42,12 @@ run(process.execPath, [join(root, 'scripts', 'build-extension.mjs')]);
 ensureGitRepo(demo);
 console.log(`\n$ flowport flows   (in examples/demo)\n`);
 run(process.execPath, [join(root, 'sdk', 'bin', 'flowport.js'), 'flows'], { cwd: demo });
+const demoFlows = JSON.parse(
+  execFileSync(process.execPath, [join(root, 'sdk', 'bin', 'flowport.js'), 'flows', '--json'], {
+    cwd: demo,
+    encoding: 'utf8',
+  }),
+);
 
 if (onPath('code') && !values.check) {
   console.log('\nOpening examples/demo in VS Code with the extension in development mode…');
@@ -46,21 +55,35 @@ if (onPath('code') && !values.check) {
   process.exit(0);
 }
 
-// The workbench loads a development extension from the URL's payload only with the smoke-test
-// driver option on: it is how VS Code's own "Run Extension" works remotely.
-const server = await startCodeServer({
-  folder: demo,
-  port: values.port ? Number(values.port) : undefined,
-  smokeTestDriver: true,
-  userSettings: { 'workbench.startupEditor': 'none' },
-});
-const url = workbenchUrl({ authority: new URL(server.url).host, folder: demo, extensionDevelopmentPath: root });
+// Installed from a VSIX, as a user's VS Code loads an extension (not through the smoke-test driver,
+// which hides every notification).
+let started;
+try {
+  started = await startInstalledWorkbench({
+    folder: demo,
+    port: values.port ? Number(values.port) : undefined,
+    // The demo sits inside this repository: use its git repository without asking.
+    userSettings: { 'git.openRepositoryInParentFolders': 'always' },
+  });
+} catch (err) {
+  console.error(`\nnpm start: ${describeInstallFailure(err)}`);
+  process.exit(1);
+}
+const { server, url } = started;
 console.log(`\nFlowport is running in VS Code (code-server) on the demo project. Open:\n\n  ${url}\n`);
 if (values.check) {
-  const res = await fetch(url);
-  console.log(`workbench answered ${res.status}`);
-  await server.stop();
-  process.exit(res.ok ? 0 : 1);
+  let ok = false;
+  try {
+    console.log('Checking it in a real browser (chromium):');
+    await checkFlowsListed({ url, flows: demoFlows, screenshot: join(root, 'test-output', 'main-job.png') });
+    ok = true;
+  } catch (err) {
+    console.error(`npm start --check failed: ${/** @type {Error} */ (err).message}`);
+  } finally {
+    await server.stop();
+  }
+  console.log(ok ? "npm start --check: the extension is loaded and lists the demo's flows" : '');
+  process.exit(ok ? 0 : 1);
 }
 console.log('Press Ctrl-C to stop.');
 const stop = () => void server.stop().then(() => process.exit(0));

