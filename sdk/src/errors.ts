@@ -2,13 +2,17 @@
  * Errors a user can act on. Each message says what went wrong and what to do; callers show the
  * message and keep `cause` for the details view / log.
  */
+import type { CommandHint } from './hint.js';
 
 /** Base class: `kind` lets a JSON-RPC peer or the CLI tell them apart after serialization. */
 export class FlowportError extends Error {
   readonly kind: string = 'FlowportError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The command that fixes it, when there is one; the message ends with it as text. */
+  readonly hint?: CommandHint;
+  constructor(message: string, options?: { cause?: unknown; hint?: CommandHint }) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.hint) this.hint = options.hint;
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type RunContext,
 } from '../model.js';
 import type { PromotePlanner } from './promoter.js';
+import { hintOf, type CommandHint } from '../hint.js';
 
 export type FlowOutcome =
   | 'succeeded'
@@ -36,6 +37,8 @@ export interface FlowRunResult {
   message: string;
   /** The deployment made (or, for `unchanged`, the one already there); null when none was. */
   deployment: DeploymentDetails | null;
+  /** For a refusal: the command that fixes it (the message ends with it as text). */
+  hint?: CommandHint;
 }
 
 /** Outcomes that make a CLI run exit 0. */
@@ -160,7 +163,8 @@ async function each(
       if ((err as { kind?: unknown }).kind !== 'DeployError') throw err;
       // The caller shows each result's message: logging it here too would say it twice.
       const message = (err as Error).message;
-      results.push({ flow: flow.name, env, outcome: 'refused', message, deployment: null });
+      const hint = hintOf(err);
+      results.push({ flow: flow.name, env, outcome: 'refused', message, deployment: null, ...(hint ? { hint } : {}) });
     }
   }
   return results;
@@ -193,7 +197,7 @@ function resultOf(flow: string, env: string, d: DeploymentDetails): FlowRunResul
         env,
         outcome: 'cancelled',
         // Cancelled by someone, or by Flowport itself for a reason (another deploy started first).
-        message: `${flow} in ${env} was cancelled${d.attributes.cancelledBy ? ` by ${String(d.attributes.cancelledBy)}` : reason ? `: ${reason}` : ''} — deployment ${d.id}`,
+        message: `${flow} in ${env} was cancelled${typeof d.attributes.cancelledBy === 'string' && d.attributes.cancelledBy ? ` by ${d.attributes.cancelledBy}` : reason ? `: ${reason}` : ''} — deployment ${d.id}`,
         deployment: d,
       };
     case 'interrupted':

@@ -4,6 +4,7 @@
  * and preflight.ts before anything starts.
  */
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
+import { commandLine, type CommandHint } from '../hint.js';
 
 /** The first unfinished deployment (in `deployments`' order) of each of `flowNames` to `env`. */
 export function unfinishedDeployments(
@@ -32,8 +33,13 @@ export function alreadyDeploying(d: DeploymentDetails): string {
     // Its runner is another machine's process (a shared folder, a rebuilt container): it may be long gone.
     return (
       `${what} Its runner is on ${host}, which this machine cannot check. Wait for it to finish, ` +
-      `or cancel it there; if that runner is gone, flowport cancel ${d.id} --force frees the flow.`
+      `or cancel it there; if that runner is gone, ${commandLine(cancelHint(d))} frees the flow.`
     );
   }
-  return `${what} Wait for it to finish, or cancel it: flowport cancel ${d.id}`;
+  return `${what} Wait for it to finish, or cancel it: ${commandLine(cancelHint(d))}`;
+}
+
+/** The command that frees the flow `d` holds: cancel it (with --force when its runner is on another host). */
+export function cancelHint(d: DeploymentDetails): CommandHint {
+  return { command: 'cancel', args: typeof d.attributes.runnerHost === 'string' ? [d.id, '--force'] : [d.id] };
 }

@@ -6,7 +6,7 @@
 import { DeployError, flowportErrorKind, type ConfigError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
 import type { Project } from '../project.js';
-import { alreadyDeploying, unfinishedDeployments } from './in-progress.js';
+import { alreadyDeploying, cancelHint, unfinishedDeployments } from './in-progress.js';
 import { MissingDeployer } from './project-backend.js';
 import type { PromotePlanner } from './promoter.js';
 import type { DeploymentStore } from './store.js';
@@ -52,7 +52,9 @@ async function stillDeploying(
   if (busy.length === 0) return undefined;
   const others = flowNames.length - busy.length;
   const included = others > 0 ? ` (${others} other flow${others === 1 ? '' : 's'} included)` : '';
-  return new DeployError(`${busy.map(alreadyDeploying).join('\n')}\nNothing was started${included}.`);
+  return new DeployError(`${busy.map(alreadyDeploying).join('\n')}\nNothing was started${included}.`, {
+    hint: cancelHint(busy[0]!),
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
  * What a project deploys and promotes with: the configured implementations bound to the project,
  * with the local defaults where the config is silent.
  */
+import { dirname, relative, sep } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { DeploymentDetails, DeploymentFinder, Deployer, Promoter } from '../model.js';
@@ -34,7 +35,9 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     store,
     deployments,
   };
-  const deployer = config.deploy ? bindToProject(config.deploy, context) : new MissingDeployer(loaded.file, root);
+  const deployer = config.deploy
+    ? bindToProject(config.deploy, context)
+    : new MissingDeployer(loaded.file, root, () => nearbyConfigs(loaded));
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
   // By shape too: a config's localLedger() comes from the project's copy of the flowport package.
   const stateDir =
@@ -45,11 +48,21 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
   return { deployments, store, deployer, promoter, stateDir };
 }
 
+/** The config files of the projects of their own the flow source saw below the root, nearest first. */
+function nearbyConfigs(loaded: LoadedConfig): string[] {
+  const nested = (loaded as { nestedProjects?: () => Array<{ configFile: string }> }).nestedProjects?.() ?? [];
+  return nested
+    .map((p) => p.configFile)
+    .sort((a, b) => a.split(sep).length - b.split(sep).length || a.localeCompare(b));
+}
+
 /** Stands in when the config has no `deploy`, or there is no config: refuses with what to write. */
 export class MissingDeployer implements Deployer {
   constructor(
     private readonly configFile: string | undefined,
     private readonly root: string,
+    /** Config files of projects of their own below the root, nearest first (no config: perhaps one of them was meant). */
+    private readonly nearby: () => string[] = () => [],
   ) {}
 
   deploy(): Promise<DeploymentDetails> {
@@ -59,12 +72,16 @@ export class MissingDeployer implements Deployer {
   /** What every deploy would be refused with: the config to write. */
   problem(): ConfigError {
     const line = "deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] })";
+    const nearest = this.configFile ? undefined : this.nearby()[0];
     const message = this.configFile
       ? `no deploy command is configured. Add ${line} to the config (import { commandDeployer } from 'flowport'), ` +
         'with the command your team deploys a flow with.'
       : // No config here: perhaps the project that has one is elsewhere (examples/demo in this repository).
         'no flowport.config.ts here, so nothing can deploy. Create one (in VS Code: "Flowport: Create ' +
-        `flowport.config.ts") with ${line}, or run the command in the project that has one, or pass --root to it.`;
+        `flowport.config.ts") with ${line}, or run the command in the project that has one` +
+        (nearest
+          ? `: the nearest is ${relative(this.root, nearest).split(sep).join('/')} below, so pass --root ${relative(this.root, dirname(nearest)).split(sep).join('/')}.`
+          : ', or pass --root to it.');
     return new ConfigError(message, this.configFile ?? this.root, 0);
   }
 }

@@ -7,6 +7,7 @@ import { DeployError, UsageError } from '../errors.js';
 import type { DeploymentDetails, DeploymentFinder, Deployer, PromoteRequest, Promoter, RunContext } from '../model.js';
 import type { ProjectAware, ProjectContext } from './context.js';
 import { LOG_PREFIX } from './run.js';
+import { withHint } from '../hint.js';
 
 export interface DefaultPromoterOptions {
   /** Promotion order. Default: the project's environments. */
@@ -84,14 +85,25 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     const finder = this.options.deployments;
     if (!finder)
       throw new DeployError('defaultPromoter needs deployments: use it through a project or pass { deployments }');
-    const current = await finder.findDeployments({ flows: [flow.name], envs: [from, to] });
+    // The environments before `from` too: when one runs the flow, promoting it on is the fix.
+    const names = this.environmentNames();
+    const before = names.slice(0, names.indexOf(from));
+    const current = await finder.findDeployments({ flows: [flow.name], envs: [...before, from, to] });
     const latest = (env: string) =>
       current.filter((d) => d.flowName === flow.name && d.env === env && d.status === 'succeeded').at(-1);
     const source = latest(from);
     if (!source) {
-      throw new DeployError(
-        `cannot promote "${flow.name}" from ${from} to ${to}: ${from} has no successful deployment of "${flow.name}". Deploy it there first: flowport deploy ${flow.name} --env ${from}`,
-      );
+      const runsIt = before.findLast((env) => latest(env));
+      const why = `cannot promote "${flow.name}" from ${from} to ${to}: ${from} has no successful deployment of "${flow.name}".`;
+      // One step at a time: from the nearest environment that runs it to the one after that.
+      const next = runsIt && names[names.indexOf(runsIt) + 1]!;
+      const { message, hint } = runsIt
+        ? withHint(`${why} ${runsIt} runs it: promote it to ${next} first`, {
+            command: 'promote',
+            args: [flow.name, '--from', runsIt, '--to', next!],
+          })
+        : withHint(`${why} Deploy it there first`, { command: 'deploy', args: [flow.name, '--env', from] });
+      throw new DeployError(message, { hint });
     }
     const target = latest(to);
     const short = source.commit.slice(0, 12);

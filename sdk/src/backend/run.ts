@@ -5,7 +5,7 @@
  */
 import { DeployError } from '../errors.js';
 import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
-import { alreadyDeploying, unfinishedDeployments } from './in-progress.js';
+import { alreadyDeploying, cancelHint, unfinishedDeployments } from './in-progress.js';
 import { currentInitiator, processIdentity } from './processes.js';
 import { COMMAND_PROCESS } from './records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from './store.js';
@@ -57,7 +57,7 @@ export async function runRecorded(
   work: (active: ActiveRun) => Promise<RunOutcome>,
 ): Promise<DeploymentDetails> {
   const busy = await unfinishedBefore(store, init, undefined);
-  if (busy) throw new DeployError(alreadyDeploying(busy));
+  if (busy) throw new DeployError(alreadyDeploying(busy), { hint: cancelHint(busy) });
   const created = await store.create(init);
   const id = created.id;
   const raced = await unfinishedBefore(store, init, id);

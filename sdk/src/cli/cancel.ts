@@ -4,7 +4,7 @@ import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import { currentInitiator } from '../backend/processes.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption, type FlagSpecs } from './options.js';
+import { commandHere, rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
 import { findDeployment, positiveInt } from './run-output.js';
 
@@ -71,7 +71,7 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     return done(
       true,
       0,
-      `Its runner stops it shortly; "flowport history ${deployment.flowName} --env ${deployment.env}" shows when.`,
+      `Its runner stops it shortly; "${commandHere({ command: 'history', args: [deployment.flowName, '--env', deployment.env] })}" shows when.`,
     );
   const deadline = Date.now() + timeoutMs;
   while (!FINAL_STATUSES.includes(deployment.status) && Date.now() < deadline) {
@@ -103,6 +103,6 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     true,
     1,
     `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet. ` +
-      `If that runner is gone for good (another host), record the deployment as cancelled: flowport cancel ${deployment.id} --force`,
+      `If that runner is gone for good (another host), record the deployment as cancelled: ${commandHere({ command: 'cancel', args: [deployment.id, '--force'] })}`,
   );
 }

@@ -7,7 +7,7 @@ import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -31,8 +31,19 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   if (!values.env) throw new UsageError(`--env is required: ${USAGE.deploy}`);
   if (values.ref !== undefined) checkRef(values.ref);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
+  const env = values.env;
+  const again = [
+    ...(values.group ?? []).flatMap((g) => ['--group', g]),
+    '--env',
+    env,
+    ...(values.ref ? ['--ref', values.ref] : []),
+  ];
+  const finder = await namedFlows(project, positionals, (typed, meant) => ({
+    command: 'deploy',
+    args: [...withFlow(positionals, typed, meant), ...again],
+  }));
   checkEnvironment(project, values.env, '--env');
-  const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows);
   if (refusal) throw refusal;

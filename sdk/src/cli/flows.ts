@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../model.js';
-import { openFlowSource } from '../project.js';
+import { openFlowSource, relativeToRoot } from '../project.js';
 import type { CommandIO } from './main.js';
 import { formatTable } from './table.js';
-import { rootOption, type FlagSpecs } from './options.js';
+import { commandHere, rootOption, type FlagSpecs } from './options.js';
 
 /** Every flag `flowport flows` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -21,6 +21,15 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
   const project = await openFlowSource(rootOption(values.root), { cache: !values['no-cache'] });
   const flows = await project.flows.findFlows();
   for (const d of project.flowDiagnostics()) io.err(formatDiagnostic(d));
+  // Their flows are theirs: say where they are rather than list them as this project's.
+  const nested = project
+    .nestedProjects()
+    .map(
+      (p) =>
+        `${relativeToRoot(project.root, p.configFile)}: ${p.flows.length} flow${p.flows.length === 1 ? '' : 's'} in a project of its own, not listed here: ` +
+        commandHere({ command: 'flows', args: [], root: p.root }),
+    );
+  if (flows.length > 0 || values.json) for (const line of nested) io.err(line);
   if (values.json) {
     io.out(JSON.stringify(flows, null, 2));
   } else if (flows.length === 0) {
@@ -34,7 +43,8 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
     const within = globs.length ? ` within the config's flows: { ${globs.join(', ')} }` : '';
     io.out(
       `No flows found under ${project.root}${within}. Mark one with defineFlow({ name: '…' }, handler) from 'flowport', or a /** @flow */ JSDoc tag` +
-        (globs.length ? ', or widen those globs.' : '.'),
+        (globs.length ? ', or widen those globs.' : '.') +
+        nested.map((line) => `\n${line}`).join(''),
     );
   } else {
     const rows = flows.map((f) => [

@@ -3,9 +3,10 @@ import { UsageError } from '../errors.js';
 import type { DeploymentDetails } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
-import { rootOption, type FlagSpecs } from './options.js';
+import { commandHere, rootOption, type FlagSpecs } from './options.js';
+import type { CommandHint } from '../hint.js';
 import { USAGE } from './usage.js';
-import { checkEnvironment, formatAge, positiveInt, shortCommit } from './run-output.js';
+import { checkEnvironment, formatAge, namedFlows, positiveInt, shortCommit } from './run-output.js';
 import { formatTable } from './table.js';
 
 /** The `--json` output of `flowport history`. */
@@ -49,7 +50,12 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
     .reverse()
     .slice(0, limit);
   if (deployments.length === 0) {
-    const known = (await project.flows.findFlows({ flows: [flow] })).some((f) => f.name === flow);
+    const again = values.env ? ['--env', values.env] : [];
+    const finder = await namedFlows(project, [flow], (_typed, meant) => ({
+      command: 'history',
+      args: [meant, ...again],
+    }));
+    const known = (await finder.findFlows()).some((f) => f.name === flow);
     if (!known)
       throw new UsageError(
         `unknown flow "${flow}": not in the source and never deployed. "flowport flows" lists the flows.`,
@@ -60,8 +66,9 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
     return 0;
   }
   if (deployments.length === 0) {
+    const hint: CommandHint = { command: 'deploy', args: [flow, '--env', values.env ?? project.environments[0]!.name] };
     io.out(
-      `No deployments of ${flow}${values.env ? ` in ${values.env}` : ''} yet. Deploy it with: flowport deploy ${flow} --env ${values.env ?? project.environments[0]!.name}`,
+      `No deployments of ${flow}${values.env ? ` in ${values.env}` : ''} yet. Deploy it with: ${commandHere(hint)}`,
     );
     return 0;
   }

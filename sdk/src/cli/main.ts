@@ -5,6 +5,8 @@
 import { closest } from '../did-you-mean.js';
 import { UsageError, flowportErrorKind, withNextStep } from '../errors.js';
 import { USAGE, type CommandName } from './usage.js';
+import { hintOf, type CommandHint } from '../hint.js';
+import { asTypedHere } from './options.js';
 
 export interface CommandIO {
   out(text: string): void;
@@ -70,6 +72,8 @@ export interface ErrorOutput {
     file?: string;
     /** 1-based line in `file`, when known. */
     line?: number;
+    /** The command that fixes it, when there is one (the message ends with it as text). */
+    hint?: CommandHint;
   };
 }
 
@@ -108,7 +112,7 @@ function unknownOption(err: unknown, command: CommandName): UsageError | undefin
   const flag = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
   if (!flag) return undefined;
   const known = [...new Set(USAGE[command].match(/--[a-z][a-z-]*|-[a-z]\b/g) ?? [])];
-  const near = closest(flag, known);
+  const near = closest(flag, known, { prefixes: true });
   return new UsageError(
     `unknown option ${flag} for ${command}${near ? `: did you mean ${near}?` : '.'} Usage: ${USAGE[command]}`,
   );
@@ -129,11 +133,13 @@ function describeError(err: unknown): { code: number; error: ErrorOutput['error'
   const kind = flowportErrorKind(err);
   if (kind) {
     const { file, line } = err as { file?: unknown; line?: unknown };
+    const hint = hintOf(err);
     const error: ErrorOutput['error'] = {
       kind,
-      message: withNextStep(err as Error, NEXT_STEP),
+      message: asTypedHere(withNextStep(err as Error, NEXT_STEP), hint),
       ...(typeof file === 'string' ? { file } : {}),
       ...(typeof line === 'number' && line > 0 ? { line } : {}),
+      ...(hint ? { hint } : {}),
     };
     return { code: kind === 'UsageError' || kind === 'ConfigError' ? 2 : 1, error, hint: '' };
   }

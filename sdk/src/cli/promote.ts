@@ -8,7 +8,7 @@ import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkEnvironment, confirmProtected, reportResults, terminalRun } from './run-output.js';
+import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -35,7 +35,15 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   if (!values.from || !values.to) throw new UsageError(`--from and --to are required: ${USAGE.promote}`);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   const route = { from: values.from, to: values.to };
-  const flows = await selectFlows(project.flows, { flows: positionals, groups: values.group ?? [] });
+  const again = [...(values.group ?? []).flatMap((g) => ['--group', g]), '--from', route.from, '--to', route.to];
+  const finder = await namedFlows(project, positionals, (typed, meant) => ({
+    command: 'promote',
+    args: [...withFlow(positionals, typed, meant), ...again],
+  }));
+  // A mistyped environment (Dev for dev) gets the one meant, whatever the promoter.
+  checkEnvironment(project, route.from, '--from');
+  checkEnvironment(project, route.to, '--to');
+  const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
   const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows);

@@ -1,10 +1,14 @@
 /** What the deployment commands share: a cancellable run for the terminal, results, ids, ages. */
-import { UsageError } from '../errors.js';
-import type { DeploymentDetails, RunContext } from '../model.js';
+import { basename } from 'node:path';
+import { closest } from '../did-you-mean.js';
+import { DeployError, UsageError } from '../errors.js';
+import { commandLine, type CommandHint } from '../hint.js';
+import type { DeploymentDetails, FlowFinder, RunContext } from '../model.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
 import { killAllCommands } from '../backend/processes.js';
 import type { DeploymentStore } from '../backend/store.js';
-import type { Project } from '../project.js';
+import { relativeToRoot, type FlowSource, type Project } from '../project.js';
+import { asTypedHere } from './options.js';
 import type { CommandIO } from './main.js';
 import { formatTable } from './table.js';
 
@@ -13,7 +17,7 @@ import { formatTable } from './table.js';
  * first Ctrl+C (or SIGTERM, or a hang-up when the terminal closes) cancels, recorded as
  * `cancelled`; a second one kills the commands and quits.
  */
-export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; dispose(): void } {
+export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; dispose: () => void } {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -43,7 +47,8 @@ export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; di
 }
 
 /** Prints the per-flow results and returns the exit code: 0 when every flow ended well, else 1. */
-export function reportResults(io: CommandIO, results: FlowRunResult[], json: boolean): number {
+export function reportResults(io: CommandIO, given: FlowRunResult[], json: boolean): number {
+  const results = given.map((r) => (r.hint ? { ...r, message: asTypedHere(r.message, r.hint) } : r));
   if (json) {
     io.out(JSON.stringify({ results }, null, 2));
   } else {
@@ -65,14 +70,52 @@ export function reportResults(io: CommandIO, results: FlowRunResult[], json: boo
   return results.every((r) => GOOD_OUTCOMES.includes(r.outcome)) ? 0 : 1;
 }
 
-/** Refuses an environment the config does not list. */
+/** Refuses an environment the config does not list, with the one meant (`Dev` for `dev`). */
 export function checkEnvironment(project: Project, env: string, flag: string): void {
   const names = project.environments.map((e) => e.name);
   if (!names.includes(env)) {
+    const near = closest(env, names);
     throw new UsageError(
-      `${flag} ${env}: no such environment. ${project.file ? 'flowport.config.ts lists' : 'The defaults are'} ${names.join(', ')}.`,
+      `${flag} ${env}: no such environment${near ? `: did you mean ${near}?` : '.'} ${project.file ? `${basename(project.file)} lists` : 'The defaults are'} ${names.join(', ')}.`,
     );
   }
+}
+
+/**
+ * The flows the command names, found once: an unknown name is refused with the one meant
+ * (`weekly-report` for `weeklyReport`), or with the project of its own below that holds it.
+ */
+export function withFlow(args: readonly string[], typed: string, meant: string): string[] {
+  return args.map((a) => (a === typed ? meant : a));
+}
+
+export async function namedFlows(
+  source: FlowSource,
+  names: readonly string[],
+  /** The command again, with `meant` in place of the flow named `typed`. */
+  retry: (typed: string, meant: string) => CommandHint,
+): Promise<FlowFinder> {
+  const all = await source.flows.findFlows();
+  for (const name of names) {
+    if (all.some((f) => f.name === name)) continue;
+    const elsewhere = source.nestedProjects().find((p) => p.flows.some((f) => f.name === name));
+    if (elsewhere) {
+      const where = relativeToRoot(source.root, elsewhere.root);
+      const hint = { ...retry(name, name), root: elsewhere.root };
+      throw new UsageError(
+        `"${name}" is a flow of ${where}, a project of its own (${relativeToRoot(source.root, elsewhere.configFile)}), not of ${source.root}: ` +
+          commandLine(hint),
+        { hint },
+      );
+    }
+    const near = closest(name, [...new Set(all.map((f) => f.name))]);
+    if (near) {
+      const hint = retry(name, near);
+      throw new UsageError(`unknown flow "${name}": did you mean "${near}"? ${commandLine(hint)}`, { hint });
+    }
+  }
+  // selectFlows reports the rest (no such flow at all, groups), from this one scan.
+  return { findFlows: () => Promise.resolve(all) };
 }
 
 /**
@@ -83,8 +126,9 @@ export function checkEnvironment(project: Project, env: string, flag: string): v
  */
 export async function confirmProtected(project: Project, env: string, action: string, yes: boolean): Promise<void> {
   if (yes || !project.environments.find((e) => e.name === env)?.protected) return;
+  // Refused, as any deploy or promote that is not let through: exit 1, not bad input.
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new UsageError(`${env} is a protected environment: pass --yes to ${action} to it without a prompt.`);
+    throw new DeployError(`${env} is a protected environment: pass --yes to ${action} to it without a prompt.`);
   }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -92,7 +136,7 @@ export async function confirmProtected(project: Project, env: string, action: st
     const answer = await rl.question(
       `${env} is protected. ${action[0]!.toUpperCase()}${action.slice(1)} to ${env}? [y/N] `,
     );
-    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError(`not confirmed: nothing was sent to ${env}.`);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new DeployError(`not confirmed: nothing was sent to ${env}.`);
   } finally {
     rl.close();
   }

@@ -40,7 +40,15 @@ test('the nearest config wins, else the nearest .git (a file in a worktree); --r
   assert.deepEqual(sources(fromPkg), ['lib/a.ts'], 'the package with the config');
   const fromTools = flowport(['flows', '--json'], { cwd: join(root, 'tools', 'deep') });
   assert.equal(fromTools.code, 0, fromTools.stderr);
-  assert.deepEqual(sources(fromTools), ['pkg/lib/a.ts', 'tools/deep/b.ts'], 'the folder holding .git');
+  assert.deepEqual(
+    sources(fromTools),
+    ['tools/deep/b.ts'],
+    'the folder holding .git, without pkg: a project of its own',
+  );
+  assert.match(
+    fromTools.stderr,
+    /pkg\/flowport\.config\.mjs: 1 flow in a project of its own, not listed here: flowport flows --root \.\.\/\.\.\/pkg/,
+  );
   const exact = flowport(['flows', '--json', '--root', join(root, 'tools')], { cwd: join(root, 'pkg', 'lib') });
   assert.deepEqual(sources(exact), ['deep/b.ts']);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { localLedger } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
+import type { ErrorOutput } from '../../../sdk/src/cli/main.js';
 import { cliProject } from '../backend/fixture.js';
 
 const config = [
@@ -15,7 +16,7 @@ const config = [
 test('a protected environment needs --yes when no one is at the terminal', () => {
   const root = cliProject({ nightly: 'jobs' }, config);
   const refused = flowport(['deploy', 'nightly', '--env', 'prod'], { cwd: root });
-  assert.equal(refused.code, 2);
+  assert.equal(refused.code, 1, 'a refusal, as the README says: exit 1');
   assert.match(refused.stderr, /prod is a protected environment: pass --yes to deploy to it without a prompt/);
   const history = flowport(['history', 'nightly', '--json'], { cwd: root });
   assert.equal(
@@ -25,8 +26,9 @@ test('a protected environment needs --yes when no one is at the terminal', () =>
   );
 
   assert.equal(flowport(['deploy', 'nightly', '--env', 'dev'], { cwd: root }).code, 0, 'dev is not protected');
-  const promoteRefused = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'prod'], { cwd: root });
-  assert.equal(promoteRefused.code, 2);
+  const promoteRefused = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'prod', '--json'], { cwd: root });
+  assert.equal(promoteRefused.code, 1);
+  assert.equal((JSON.parse(promoteRefused.stdout) as ErrorOutput).error.kind, 'DeployError');
   const promoted = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'prod', '--yes'], { cwd: root });
   assert.equal(promoted.code, 0, promoted.stderr);
 });
