@@ -12,7 +12,7 @@ import {
   type DeploymentRecord,
 } from '../../../sdk/src/index.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
-import { collectingRun, commitAll, flowOf, git, gitRepo, pidAlive, scriptRecord, waitFor } from './fixture.js';
+import { collectingRun, commitAll, flowOf, git, gitRepo, pidAlive, release, scriptRecord, waitFor } from './fixture.js';
 
 const deployScript = ['node', 'deploy.mjs', '{flow}', '{env}', '{commit}', '{ref}', '{deploymentId}'];
 
@@ -91,15 +91,13 @@ test('failure: a non-zero exit is failed, with the exit code and the last lines'
 test('timeout: the run fails as timed out and its process tree is stopped', async () => {
   // 2 s: long enough for the script to start and spawn its child on a loaded 2-core machine.
   const { root, deployer } = setup({ timeoutMs: 2000, env: { DEPLOY_SLEEP: '30000', DEPLOY_SPAWN_CHILD: '1' } });
-  const started = Date.now();
   const d = await deployer.deploy({ flow: flowOf('slow'), env: 'dev' }, collectingRun());
   assert.equal(d.status, 'failed');
   assert.equal(d.attributes.timedOut, true);
   assert.equal(d.attributes.reason, 'timed out after 2.0 s');
-  assert.ok(Date.now() - started < 7000, `took ${Date.now() - started} ms`);
   const grandchild = Number(readFileSync(join(root, 'out', `${d.id}.child`), 'utf8'));
   // The grandchild ignores SIGTERM: it is gone only because SIGKILL followed after the grace period.
-  await waitFor(() => !pidAlive(grandchild), 'the grandchild to be killed', 3000);
+  await waitFor(() => !pidAlive(grandchild), 'the grandchild to be killed');
 });
 
 test('cancel: aborting the run kills the whole tree, TERM then KILL, and records cancelled', async () => {
@@ -110,17 +108,15 @@ test('cancel: aborting the run kills the whole tree, TERM then KILL, and records
   const run = collectingRun(controller.signal);
   const pending = deployer.deploy({ flow: flowOf('slow'), env: 'dev' }, run);
   await waitFor(() => run.lines.includes('sleeping'), 'the command to start');
-  const started = Date.now();
   controller.abort();
   const d = await pending;
   assert.equal(d.status, 'cancelled');
   assert.equal(d.attributes.signal, 'SIGKILL', 'the command ignored SIGTERM, so it was killed');
-  assert.ok(Date.now() - started < 4000);
   assert.ok(run.lines.includes('ignoring SIGTERM'));
   const { pid } = scriptRecord(root, d.id);
   const grandchild = Number(readFileSync(join(root, 'out', `${d.id}.child`), 'utf8'));
   assert.equal(pidAlive(pid), false);
-  await waitFor(() => !pidAlive(grandchild), 'the grandchild to be killed', 3000);
+  await waitFor(() => !pidAlive(grandchild), 'the grandchild to be killed');
 });
 
 test('refusals: outside git, no commits yet, unknown ref, a ref that looks like an option', async () => {
@@ -249,10 +245,11 @@ test('bad options are refused when the config is loaded; a missing program is a 
 });
 
 test('one deploy of a flow to an environment at a time: a second is refused while the first runs', async () => {
-  const { store, deployer } = setup({ env: { DEPLOY_SLEEP: '1500' } });
+  // The first holds until released: it still runs however long the rest takes.
+  const { root, store, deployer } = setup({ env: { DEPLOY_HOLD: '1' } });
   const run = collectingRun();
   const first = deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, run);
-  await waitFor(() => run.lines.includes('sleeping'), 'the first deploy to run');
+  await waitFor(() => run.lines.includes('holding'), 'the first deploy to run');
   const running = (await store.findDeployments({ history: true }))[0]!;
   await assert.rejects(
     deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun()),
@@ -268,6 +265,7 @@ test('one deploy of a flow to an environment at a time: a second is refused whil
     quick.deployer.deploy({ flow: flowOf('reports'), env: 'dev' }, collectingRun()),
   ]);
   assert.deepEqual([otherEnv.status, otherFlow.status], ['succeeded', 'succeeded']);
+  release(root);
   assert.equal((await first).status, 'succeeded');
   const again = await quick.deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun());
   assert.equal(again.status, 'succeeded', 'free again once the first finished');

@@ -1,10 +1,10 @@
 /** Real git repositories, real deploy scripts and real CLI processes for the backend tests. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FlowDetails, RunContext } from '../../../sdk/src/index.js';
-import { cliPath, linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
+import { cliPath, linkSdk, stopAtEnd, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 /** The built SDK bundle, for plain-node child processes (npm test builds it first). */
@@ -44,10 +44,11 @@ export function commitAll(root: string, message = 'change'): string {
 /**
  * The deploy script every test project uses. It records what it was given (argv, FLOWPORT_*
  * variables, cwd, the checked-out version.txt) in `$FLOWPORT_ROOT/out/<deploymentId>.json` and
- * behaves as the DEPLOY_* variables say.
+ * behaves as the DEPLOY_* variables say. DEPLOY_HOLD=1 makes it write `out/<deploymentId>.held` and
+ * wait until `release(root)`: deploys that must overlap do, however slowly each one starts.
  */
 export const DEPLOY_SCRIPT = `
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 const id = process.env.FLOWPORT_DEPLOYMENT_ID;
@@ -64,6 +65,12 @@ if (process.env.DEPLOY_IGNORE_TERM) process.on('SIGTERM', () => console.log('ign
 if (process.env.DEPLOY_SPAWN_CHILD) {
   const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   writeFileSync(join(out, id + '.child'), String(child.pid));
+}
+if (process.env.DEPLOY_HOLD) {
+  // A barrier: says it holds, then waits until the test releases every held deploy.
+  writeFileSync(join(out, id + '.held'), '');
+  console.log('holding');
+  while (!existsSync(join(out, 'release'))) await new Promise((r) => setTimeout(r, 20));
 }
 if (process.env.DEPLOY_SLEEP) {
   console.log('sleeping');
@@ -164,6 +171,7 @@ export function startCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  stopAtEnd(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -213,6 +221,22 @@ export function killGroup(pid: number): void {
   } catch {
     // gone
   }
+}
+
+/** The deploys held by DEPLOY_HOLD: their deployment ids. */
+export function held(root: string): string[] {
+  const out = join(root, 'out');
+  return existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith('.held'))
+        .map((f) => f.slice(0, -'.held'.length))
+    : [];
+}
+
+/** Lets every deploy held by DEPLOY_HOLD (now or later) go on. */
+export function release(root: string): void {
+  mkdirSync(join(root, 'out'), { recursive: true });
+  writeFileSync(join(root, 'out', 'release'), '');
 }
 
 export function writeText(path: string, text: string): void {

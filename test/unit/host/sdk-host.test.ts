@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
-import { localLedger } from '../../../sdk/src/index.js';
+import { localLedger, type FlowRunResult } from '../../../sdk/src/index.js';
+import { flowport } from '../../helpers/cli.js';
 import { waitFor } from '../backend/fixture.js';
 import { exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
 
@@ -33,7 +34,7 @@ function startHost(root: string) {
 function gitProject(files: Record<string, string>): string {
   const root = tempDir();
   linkSdk(root);
-  writeTree(root, { '.gitignore': 'node_modules/\n', ...files });
+  writeTree(root, { '.gitignore': 'node_modules/\nout/\n', ...files });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
   git('init', '-q');
   git('add', '-A');
@@ -41,7 +42,14 @@ function gitProject(files: Record<string, string>): string {
   return root;
 }
 
-const deployScript = `console.log('deploying ' + process.env.FLOWPORT_FLOW + ' to ' + process.env.FLOWPORT_ENV);\nconsole.log('::flowport-output url=https://example.invalid/' + process.env.FLOWPORT_ENV);\n`;
+/** Says what it deploys, leaves `out/<deploymentId>` behind to show it ran, and outputs a url. */
+const deployScript = [
+  `import { mkdirSync, writeFileSync } from 'node:fs';`,
+  `mkdirSync('out', { recursive: true });`,
+  `writeFileSync('out/' + process.env.FLOWPORT_DEPLOYMENT_ID, '');`,
+  `console.log('deploying ' + process.env.FLOWPORT_FLOW + ' to ' + process.env.FLOWPORT_ENV);`,
+  `console.log('::flowport-output url=https://example.invalid/' + process.env.FLOWPORT_ENV);`,
+].join('\n');
 
 test('project, flows, deploy with live log lines, deployments, and a change notification', async () => {
   const root = gitProject({
@@ -82,8 +90,45 @@ test('project, flows, deploy with live log lines, deployments, and a change noti
   assert.equal(deployments.length, 1);
   assert.equal(deployments[0]!.env, 'dev');
   assert.equal(deployments[0]!.outputs.url, 'https://example.invalid/dev');
-  await new Promise((r) => setTimeout(r, 300));
+  // Sent before the deploy's answer, so it has arrived by now.
   assert.ok(changed >= 1, 'deploymentsChanged was sent');
+});
+
+test('a deploy by another process (the CLI) is reported: deploymentsChanged, and the host reads it', async () => {
+  const root = gitProject({
+    'deploy.mjs': deployScript,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+  });
+  // The ledger in a folder of its own: only what records deployments writes there (the scan
+  // cache and the compiled config stay in .flowport/).
+  writeTree(root, {
+    'flowport.config.ts': [
+      `import { commandDeployer, defineConfig, localLedger } from 'flowport';`,
+      `export default defineConfig({`,
+      `  environments: ['dev', 'prod'],`,
+      `  deployments: localLedger({ root: ${JSON.stringify(root)}, dir: 'ledger' }),`,
+      `  deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }),`,
+      `});`,
+    ].join('\n'),
+  });
+  const { connection } = startHost(root);
+  let changed = 0;
+  connection.onNotification(Methods.deploymentsChanged, () => {
+    changed++;
+  });
+  await connection.sendRequest(Methods.project); // the host watches the store from here on
+  assert.deepEqual(await connection.sendRequest(Methods.deployments, {}), []);
+
+  // This host runs nothing: only its store watcher can tell of this deploy.
+  const cli = flowport(['deploy', 'alpha', '--env', 'dev', '--json'], { cwd: root });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [made] = (JSON.parse(cli.stdout) as { results: FlowRunResult[] }).results;
+  await waitFor(() => changed > 0, 'the host to report the deploy made outside it');
+  const seen = await connection.sendRequest(Methods.deployments, {});
+  assert.deepEqual(
+    seen.map((d) => [d.id, d.status]),
+    [[made!.deployment!.id, 'succeeded']],
+  );
 });
 
 test('preflight: a flow still deploying to the target refuses the run; a promote says which flows it would send', async () => {
@@ -167,7 +212,7 @@ test('a cancel that comes before its run starts cancels it as it starts; no depl
     env: 'dev',
   });
   assert.equal(result!.outcome, 'cancelled', JSON.stringify(result));
-  assert.equal(readdirSync(root).includes('out'), false);
+  assert.equal(readdirSync(root).includes('out'), false, 'the deploy command never ran');
 
   const bare = gitProject({
     'flowport.config.ts': `export default { environments: ['dev'] };\n`,
