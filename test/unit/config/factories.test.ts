@@ -4,7 +4,7 @@
  * a wrong call is a ConfigError at the config's line.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openProject, type FlowDetails } from '../../../sdk/src/index.js';
@@ -103,4 +103,32 @@ test('a wrong factory call is a ConfigError at the line of the call, saying what
     assert.match(error.message, message);
     assert.doesNotMatch(error.message, /Cannot read properties/);
   }
+});
+
+test('a flowport.config.mts loads through the CLI, typed, importing the SDK as ESM', () => {
+  const root = cliProject({ nightly: 'jobs' }, '');
+  rmSync(join(root, 'flowport.config.ts'));
+  writeFileSync(
+    join(root, 'flowport.config.mts'),
+    [
+      `import { defineConfig, typescriptFlows, type EnvironmentConfig } from 'flowport';`,
+      `const prod: EnvironmentConfig = { name: 'prod', protected: true };`,
+      `export default defineConfig({ environments: ['dev', prod], flows: typescriptFlows({ include: ['src/**'] }) });`,
+    ].join('\n'),
+  );
+  const matrix = flowport(['deployments', '--json'], { cwd: join(root, 'src') });
+  assert.equal(matrix.code, 0, matrix.stderr);
+  const out = JSON.parse(matrix.stdout) as { environments: string[]; flows: Array<{ flow: string }> };
+  assert.deepEqual(out.environments, ['dev', 'prod'], 'the .mts config, not the defaults');
+  assert.deepEqual(
+    out.flows.map((f) => f.flow),
+    ['nightly'],
+  );
+  // Its errors are reported at its own lines, as a .ts config's are.
+  writeFileSync(join(root, 'flowport.config.mts'), `export default {\n  environments: ['dev', 'dev'],\n};\n`);
+  const twice = flowport(['flows', '--json'], { cwd: root });
+  assert.equal(twice.code, 2);
+  const { error } = JSON.parse(twice.stdout) as ErrorOutput;
+  assert.equal(error.file, join(root, 'flowport.config.mts'));
+  assert.equal(error.line, 2);
 });
