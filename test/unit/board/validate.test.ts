@@ -44,3 +44,22 @@ test('rejects unknown flows and environments, and promotes that skip or go back'
   assert.match(error({ type: 'openLog', flowId: 'src/a.ts#a', env: 'x', deploymentId: 'd1' })!, /unknown environment/);
   assert.match(error({ type: 'openFlow', flowId: 'nope' })!, /unknown flow/);
 });
+
+test('a text field over 1024 characters is refused, whatever the field; 1024 is still taken', () => {
+  const anyFlow: FlowLookup = () => ({ envs: ['dev', 'uat'] });
+  const check = (raw: unknown) => {
+    const checked = checkMessage(raw, anyFlow);
+    return checked.ok ? undefined : checked.error;
+  };
+  const fits = 'a'.repeat(1024);
+  const over = 'a'.repeat(1025);
+  assert.equal(check({ type: 'deploy', flowId: 'f', env: 'dev', ref: fits }), undefined);
+  assert.match(check({ type: 'deploy', flowId: 'f', env: 'dev', ref: over })!, /^deploy: ref must be/);
+  assert.equal(check({ type: 'openLog', flowId: 'f', env: 'dev', deploymentId: fits }), undefined);
+  assert.match(
+    check({ type: 'openLog', flowId: 'f', env: 'dev', deploymentId: over })!,
+    /^openLog: deploymentId must be/,
+  );
+  assert.equal(check({ type: 'openFlow', flowId: fits }), undefined);
+  assert.match(check({ type: 'openFlow', flowId: over })!, /^openFlow: flowId must be/);
+});
