@@ -188,7 +188,7 @@ export function startCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
