@@ -61,3 +61,6 @@ export {
 export { bindToProject, type ProjectAware, type ProjectContext } from './backend/context.js';
 export { projectBackend, MissingDeployer, type ProjectBackend } from './backend/project-backend.js';
 export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } from './backend/git.js';
+export { commandLine, hintOf, type CommandHint, type HintCommand } from './hint.js';
+export type { NestedProject } from './project.js';
+export type { UnboundTypeScriptFlows } from './finder/typescript-flows.js';
