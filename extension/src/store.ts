@@ -111,11 +111,15 @@ export class FlowportStore implements vscode.Disposable {
   }
 
   async refreshDeployments(state: FolderState): Promise<void> {
+    let generation: number | undefined;
     try {
       const connection = await state.client.connect();
+      generation = state.client.generation;
       state.deployments = await connection.sendRequest(Methods.deployments, { history: true });
       this.changed.fire();
     } catch (err) {
+      // A reload stopped that host: the new one's refresh reads them.
+      if (generation !== undefined && state.client.generation !== generation) return;
       this.log.error(`[${state.folder.name}] could not read deployments: ${String(err)}`);
     }
   }
@@ -224,6 +228,10 @@ export class FlowportStore implements vscode.Disposable {
       if (this.states.has(key) || folder.uri.scheme !== 'file') continue;
       const client = new HostClient(folder, this.hostScript, this.log);
       const state: FolderState = { folder, client, flows: [], diagnostics: [], deployments: [] };
+      // A host that died is restarted by its client: what failed with it is read again from the new one.
+      client.onDidStart(() => {
+        if (state.error !== undefined && !state.reload) setTimeout(() => void this.refreshFolder(state), 0);
+      });
       client.onNotification(({ method, params }) => {
         if (method === Methods.flowsChanged.method) {
           this.applyFlows(state, params as FlowsResult);

@@ -26,6 +26,7 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
     vscode.workspace.onDidGrantWorkspaceTrust(update),
     vscode.commands.registerCommand('flowport.revealFlow', async (flowId: string) => {
       await vscode.commands.executeCommand(`${FLOWS_VIEW_ID}.focus`);
+      await store.ensureLoaded();
       const found = store.findFlow(flowId);
       if (!found) return;
       const items = await provider.findFlowItem(found.flow.id);

@@ -5,5 +5,6 @@ export function run(): Promise<void> {
     require('./tree.test');
     require('./deploy.test');
     require('./host.test');
+    require('./config.test');
   });
 }
