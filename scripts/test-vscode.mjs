@@ -151,7 +151,12 @@ if (buildOnly || runs.some((r) => r.name !== 'ui')) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    external: ['vscode', 'mocha'],
+    // esbuild finds its native binary from its own files: it stays a package the bundle requires.
+    external: ['vscode', 'mocha', 'esbuild'],
+    // The suites import SDK modules (ESM) that read import.meta.url; in this CJS bundle it is the
+    // bundle's own file URL, which is what those modules resolve packages from.
+    banner: { js: "const __fpImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__fpImportMetaUrl' },
     sourcemap: 'inline',
     logLevel: 'warning',
   });
