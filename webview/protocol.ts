@@ -68,13 +68,25 @@ export interface BoardFolder {
   name: string;
   envs: BoardEnv[];
   groups: BoardGroup[];
-  /** A config or host problem to show instead of (or above) the grid. */
+  /**
+   * The folder's config failed to load: the board shows only this, with an Open Config action,
+   * and never "No flows found" (there are no flows because the config is broken).
+   */
+  configError?: BoardConfigError;
+  /** Another problem (the SDK host failed) to show above the grid. */
   problem?: string;
+}
+
+export interface BoardConfigError {
+  /** What went wrong; it may start with the file and line. */
+  message: string;
+  /** Where, relative to the folder when inside it: `flowport.config.ts:3`. */
+  location: string;
 }
 
 export interface BoardState {
   folders: BoardFolder[];
-  /** Shown when there is nothing to board (Restricted Mode, loading, no flows). */
+  /** Shown when there is nothing to board (Restricted Mode, loading, no flows and no config error). */
   notice?: string;
 }
 
@@ -104,6 +116,8 @@ export type WebviewMessage =
   | { type: 'history'; requestId: number; flowId: string; env: string }
   | { type: 'openLog'; flowId: string; env: string; deploymentId: string }
   | { type: 'openFlow'; flowId: string }
+  /** Open the folder's config at its error (`folder` is a BoardFolder key). */
+  | { type: 'openConfig'; folder: string }
   | { type: 'refresh' };
 
 /** Host → webview. */

@@ -38,14 +38,33 @@ export function groupLabel(key: string): string {
   return key || '(root)';
 }
 
-/** `grid-template-columns` for a folder: flow, then each environment with a promote gap between. */
+const FLOW_MIN_REM = 16;
+const ENV_MIN_REM = 8.5;
+const PROMOTE_REM = 2.25;
+
+/**
+ * `grid-template-columns` for a folder: flow, then each environment with a promote gap between.
+ * The minimums are what a cell needs ("✓ succeeded", "a1b2c3d 12m ago", "3 behind dev"): three
+ * environments and an open history fit beside VS Code's side bar at 1500 px. Narrower, the grid
+ * scrolls sideways under a sticky flow column.
+ */
 export function gridColumns(envs: readonly BoardEnv[]): string {
-  const parts = ['minmax(16rem, 1.3fr)'];
+  const parts = [`minmax(${FLOW_MIN_REM}rem, 1.3fr)`];
   envs.forEach((_, i) => {
-    if (i > 0) parts.push('2.25rem');
-    parts.push('minmax(9.5rem, 1fr)');
+    if (i > 0) parts.push(`${PROMOTE_REM}rem`);
+    parts.push(`minmax(${ENV_MIN_REM}rem, 1fr)`);
   });
   return parts.join(' ');
+}
+
+/**
+ * The grid's own minimum width: the sum of the column minimums. (Not `max-content`: that sizes
+ * every flexible column to the widest flow cell's share, ~255 px each, and pushed prod out of view
+ * beside an open history.)
+ */
+export function gridMinWidth(envs: readonly BoardEnv[]): string {
+  const n = envs.length;
+  return `${FLOW_MIN_REM + n * ENV_MIN_REM + Math.max(0, n - 1) * PROMOTE_REM}rem`;
 }
 
 export function headerHtml(folder: BoardFolder): string {
@@ -70,8 +89,13 @@ export function groupHeaderHtml(folderKey: string, group: BoardGroup, collapsed:
   );
 }
 
+/**
+ * A group's id: its folder's URI, a space (a URI string has none), its key. It goes through an
+ * HTML attribute (data-group), so no NUL: the parser turns one into U+FFFD, and the toggle's id
+ * then named no group (clicks and ←/→ on a group row did nothing).
+ */
 export function groupId(folderKey: string, groupKey: string): string {
-  return `${folderKey}\u0000${groupKey}`;
+  return `${folderKey} ${groupKey}`;
 }
 
 export function rowHtml(row: BoardRow, now: number): string {

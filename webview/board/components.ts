@@ -65,20 +65,21 @@ function valueControl(el: HTMLElement & { value: string }): ValueControl {
 }
 
 export interface TextFieldOptions {
-  ariaLabel: string;
+  /**
+   * The visible label, and the field's accessible name: the toolkit's text field names its input
+   * after its text content and overwrites any aria-label with "Text field" when it has none.
+   */
+  label: string;
   placeholder?: string;
   value?: string;
   /** Called on every edit, with the new text. */
   onInput?: (value: string) => void;
-  /** Text shown before the field, as its visible label. */
-  label?: string;
 }
 
 export function textField(options: TextFieldOptions): ValueControl {
   const el = document.createElement('vscode-text-field') as HTMLElement & { value: string };
-  el.setAttribute('aria-label', options.ariaLabel);
+  el.textContent = options.label;
   if (options.placeholder) el.setAttribute('placeholder', options.placeholder);
-  if (options.label) el.textContent = options.label;
   el.value = options.value ?? '';
   const { onInput } = options;
   if (onInput) el.addEventListener('input', () => onInput(el.value));

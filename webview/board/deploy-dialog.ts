@@ -28,7 +28,7 @@ export class DeployDialog {
       options: envs.map((e) => ({ value: e.name, label: e.protected ? `${e.name} (protected)` : e.name })),
       value: envs[0]?.name,
     });
-    const ref = textField({ ariaLabel: 'Ref: branch, tag or commit', value: 'HEAD', placeholder: 'HEAD' });
+    const ref = textField({ label: 'Ref (branch, tag or commit)', value: 'HEAD', placeholder: 'HEAD' });
     const submit = () => {
       const choice = { flowId: flow.flowId, env: env.value, ref: ref.value.trim() || 'HEAD' };
       this.element.close();
@@ -51,12 +51,9 @@ export class DeployDialog {
       button('Deploy', { onClick: submit }),
       button('Cancel', { appearance: 'secondary', onClick: () => this.element.close() }),
     );
-    this.element.replaceChildren(
-      heading,
-      row('Environment', env.element),
-      row('Ref (branch, tag or commit)', ref.element),
-      actions,
-    );
+    // The text field shows its own label (its accessible name too).
+    ref.element.classList.add('field');
+    this.element.replaceChildren(heading, row('Environment', env.element), ref.element, actions);
     this.element.showModal();
     env.focus();
   }

@@ -5,14 +5,15 @@
  * group row ←/→ collapse and expand. Live updates replace only the rows whose HTML changed.
  */
 import type { BoardRow, BoardState } from '../protocol';
-import { groupHeaderHtml, groupId, gridColumns, headerHtml, rowHtml, esc, cellCol } from './cells';
+import { groupHeaderHtml, groupId, gridColumns, gridMinWidth, headerHtml, rowHtml, esc, cellCol } from './cells';
 import { matchesFilter, parseFilter, type ParsedFilter, type SearchableRow } from './filter';
 
 export type GridAction =
   | { action: 'deploy'; flowId: string }
   | { action: 'promote'; flowId: string; from: string; to: string }
   | { action: 'cell'; flowId: string; env: string }
-  | { action: 'openFlow'; flowId: string };
+  | { action: 'openFlow'; flowId: string }
+  | { action: 'openConfig'; folder: string };
 
 interface RowEntry {
   el: HTMLElement;
@@ -42,6 +43,8 @@ export class Grid {
   private structure = '';
   private filter: ParsedFilter = { terms: [], unknownFields: [] };
   private active: Active | undefined;
+  /** The cell whose history is open. */
+  private selected: { flowId: string; env: string } | undefined;
 
   constructor(
     /** Group ids (folder key + group key) that are collapsed; the grid keeps it up to date. */
@@ -69,6 +72,7 @@ export class Grid {
     for (const folder of state.folders) {
       html.push(`<section class="folder">`);
       if (multi) html.push(`<h2 class="folder-name">${esc(folder.name)}</h2>`);
+      if (folder.configError) html.push(configErrorHtml(folder.key, folder.configError));
       if (folder.problem) html.push(`<p class="problem" role="alert">${esc(folder.problem)}</p>`);
       if (folder.groups.length) {
         html.push(
@@ -95,7 +99,10 @@ export class Grid {
     const grids = this.element.querySelectorAll<HTMLElement>('.grid');
     state.folders
       .filter((f) => f.groups.length)
-      .forEach((folder, i) => grids[i]!.style.setProperty('--cols', gridColumns(folder.envs)));
+      .forEach((folder, i) => {
+        grids[i]!.style.setProperty('--cols', gridColumns(folder.envs));
+        grids[i]!.style.setProperty('--grid-min', gridMinWidth(folder.envs));
+      });
 
     this.rows.clear();
     this.groups.clear();
@@ -124,6 +131,7 @@ export class Grid {
     }
     this.structure = structure;
     this.applyFilter();
+    this.applySelection();
     this.placeTabStop(hadFocus);
   }
 
@@ -149,7 +157,28 @@ export class Grid {
       }
     }
     this.applyFilter();
+    this.applySelection();
     this.placeTabStop(refocus);
+  }
+
+  /** Marks the cell whose history is open (undefined: none). */
+  select(target: { flowId: string; env: string } | undefined): void {
+    this.selected = target;
+    this.applySelection();
+  }
+
+  private applySelection(): void {
+    for (const el of this.element.querySelectorAll<HTMLElement>('.cell.selected')) {
+      el.classList.remove('selected');
+      el.parentElement!.removeAttribute('aria-selected');
+    }
+    const target = this.selected;
+    const row = target && this.rows.get(target.flowId);
+    if (!target || !row) return;
+    const cell = [...row.el.querySelectorAll<HTMLElement>('.cell')].find((el) => el.dataset['env'] === target.env);
+    if (!cell) return;
+    cell.classList.add('selected');
+    cell.parentElement!.setAttribute('aria-selected', 'true');
   }
 
   /** Applies the filter box's text; returns how many flows are shown of how many. */
@@ -229,6 +258,10 @@ export class Grid {
     const button = (e.target as HTMLElement).closest<HTMLElement>('[data-action]');
     if (!button || !this.element.contains(button)) return;
     const action = button.dataset['action'];
+    if (action === 'openConfig') {
+      this.onAction({ action, folder: button.dataset['folder']! }, button);
+      return;
+    }
     if (action === 'toggle') {
       const id = button.dataset['group']!;
       this.setCollapsed(id, !this.collapsed.has(id));
@@ -339,6 +372,17 @@ export class Grid {
   }
 }
 
+/** A broken config: what went wrong, where, and the way to it. Nothing else for the folder. */
+function configErrorHtml(folderKey: string, error: { message: string; location: string }): string {
+  return (
+    `<div class="config-error" role="alert">` +
+    `<p class="config-error-title">The Flowport config failed to load: <code>${esc(error.location)}</code></p>` +
+    `<pre class="config-error-message">${esc(error.message)}</pre>` +
+    `<button class="open-config" data-action="openConfig" data-folder="${esc(folderKey)}" ` +
+    `title="${esc(`Open ${error.location}`)}">Open Config</button></div>`
+  );
+}
+
 /** The button `dir` steps left or right of column `col` in `row`. */
 function sibling(row: HTMLElement, col: number, dir: 1 | -1): HTMLElement | undefined {
   const all = [...row.querySelectorAll<HTMLElement>('[data-col]')];
@@ -379,6 +423,7 @@ function structureOf(state: BoardState): string {
       f.key,
       f.name,
       f.problem,
+      f.configError,
       f.envs,
       f.groups.map((g) => [g.key, g.rows.map((r) => r.flowId)]),
     ]),

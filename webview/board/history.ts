@@ -27,6 +27,17 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/**
+ * Escaped text in nowrap parts that end at each `/` (and `\\`): a path wraps between folders,
+ * never inside a name (`send-invoices` would otherwise break at its hyphen).
+ */
+export function breakable(text: string): string {
+  return text
+    .split(/(?<=[/\\])/)
+    .map((part) => `<span class="seg">${esc(part)}</span>`)
+    .join('<wbr>');
+}
+
 export class HistoryPanel {
   readonly element = document.createElement('aside');
   target: HistoryTarget | undefined;
@@ -81,11 +92,12 @@ export class HistoryPanel {
   private entryElement(target: HistoryTarget, entry: HistoryEntry, now: number): HTMLElement {
     const li = document.createElement('li');
     li.className = 'entry';
-    const facts: string[] = [];
-    if (entry.ref !== entry.commit) facts.push(`ref ${esc(entry.ref)}`);
-    if (entry.promotedFrom) facts.push(`promoted from ${esc(entry.promotedFrom)}`);
-    if (entry.packageVersion) facts.push(`v${esc(entry.packageVersion)}`);
-    for (const [k, v] of Object.entries(entry.outputs)) facts.push(`${esc(k)}=${esc(v)}`);
+    // Each fact is a label and a value; a value (often a path) breaks only after a `/`.
+    const facts: [string, string][] = [];
+    if (entry.ref !== entry.commit) facts.push(['ref', entry.ref]);
+    if (entry.promotedFrom) facts.push(['promoted from', entry.promotedFrom]);
+    if (entry.packageVersion) facts.push(['package', `v${entry.packageVersion}`]);
+    for (const [k, v] of Object.entries(entry.outputs)) facts.push([k, v]);
     li.innerHTML =
       `<div class="entry-line"><span class="badge s-${entry.status}">${entry.status}</span>` +
       `<code title="${esc(entry.commit)}">${shortCommit(entry.commit)}</code>` +
@@ -93,7 +105,9 @@ export class HistoryPanel {
       `</div><div class="entry-line muted"><span>${esc(entry.initiator)}</span>` +
       `<span title="${esc(fullTime(entry.createdAt))}">${esc(relativeAge(entry.createdAt, now))}</span>` +
       `<span class="full-time">${esc(fullTime(entry.createdAt))}</span></div>` +
-      (facts.length ? `<div class="entry-line facts">${facts.join(' · ')}</div>` : '');
+      (facts.length
+        ? `<dl class="facts">${facts.map(([k, v]) => `<div class="fact"><dt>${esc(k)}</dt><dd>${breakable(v)}</dd></div>`).join('')}</dl>`
+        : '');
     const buttons = document.createElement('div');
     buttons.className = 'entry-actions';
     if (entry.hasLog) {

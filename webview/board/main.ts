@@ -60,8 +60,8 @@ const summary = document.createElement('span');
 summary.className = 'summary muted';
 summary.setAttribute('role', 'status');
 const filter = textField({
-  ariaLabel: 'Filter flows: name:, group:, env:, commit:, status: or any word',
-  placeholder: 'Filter: name: group: env: commit: status: or any word',
+  label: 'Filter flows',
+  placeholder: 'name: group: env: commit: status: or any word',
   value: saved.filter,
   onInput: (text) => applyFilter(text),
 });
@@ -84,13 +84,31 @@ toolbar.append(
   }),
 );
 
+// The shadow at the grid's right edge while columns are out of view to the right.
+const overflowHint = document.createElement('div');
+overflowHint.className = 'overflow-hint';
+overflowHint.setAttribute('aria-hidden', 'true');
+overflowHint.hidden = true;
+const scrollArea = document.createElement('div');
+scrollArea.className = 'scroll-area';
+scrollArea.append(scroller, overflowHint);
+const updateOverflow = () => {
+  const more = scroller.scrollLeft + scroller.clientWidth < scroller.scrollWidth - 1;
+  if (overflowHint.hidden === more) overflowHint.hidden = !more;
+  scroller.classList.toggle('scrolled-x', scroller.scrollLeft > 0);
+};
+new ResizeObserver(updateOverflow).observe(scroller);
+new ResizeObserver(updateOverflow).observe(grid.element);
+
 const layout = document.createElement('div');
 layout.className = 'layout';
-layout.append(scroller, history.element);
+layout.append(scrollArea, history.element);
 document.body.append(toolbar, layout, dialog.element);
 
 let scrollFrame = 0;
 scroller.addEventListener('scroll', () => {
+  // The sticky flow column casts a shadow over the cells that scroll under it.
+  updateOverflow();
   cancelAnimationFrame(scrollFrame);
   scrollFrame = requestAnimationFrame(() => save());
 });
@@ -148,6 +166,7 @@ function render(next: BoardState): void {
     requestHistory(history.target);
   }
   revealPending();
+  updateOverflow();
   performance.mark('board:rendered');
 }
 
@@ -185,6 +204,9 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
     case 'openFlow':
       post({ type: 'openFlow', flowId: action.flowId });
       break;
+    case 'openConfig':
+      post({ type: 'openConfig', folder: action.folder });
+      break;
     case 'cell': {
       const flow = flows.get(action.flowId);
       if (flow) openHistory({ flowId: action.flowId, name: flow.name, env: action.env });
@@ -195,6 +217,7 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
 
 function openHistory(target: HistoryTarget): void {
   history.open(target);
+  grid.select(target);
   requestHistory(target);
   saved.history = target;
   save();
@@ -207,6 +230,7 @@ function requestHistory(target: HistoryTarget): void {
 function closeHistory(): void {
   const target = history.target;
   history.close();
+  grid.select(undefined);
   saved.history = undefined;
   save();
   const envIndex = target ? (flows.get(target.flowId)?.envs.findIndex((e) => e.name === target.env) ?? -1) : -1;

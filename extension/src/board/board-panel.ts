@@ -4,9 +4,10 @@
  * webview sends, and runs the same commands as the tree and the palette.
  */
 import { randomBytes } from 'node:crypto';
+import { isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { Methods, type CommitDistance, type CommitPair } from '../../../sdk/src/host/protocol';
-import type { BoardFolder, BoardState, HostMessage, WebviewMessage } from '../../../webview/protocol';
+import type { BoardConfigError, BoardFolder, BoardState, HostMessage, WebviewMessage } from '../../../webview/protocol';
 import { openLogLocation } from '../commands/view-commands';
 import type { FlowportStore, FolderState } from '../store';
 import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
@@ -121,7 +122,8 @@ class BoardPanel implements vscode.Disposable {
           environments: state.project?.environments ?? [],
           flows: state.flows,
           deployments: state.deployments,
-          problem: problemOf(state),
+          configError: configErrorOf(state),
+          problem: hostProblemOf(state),
         },
         (pair) => this.distances.get(pairKey(pair)),
       );
@@ -142,7 +144,12 @@ class BoardPanel implements vscode.Disposable {
     if (this.store.folders.every((s) => !s.project && !s.error)) return 'Loading flows…';
     // A config that does not load (or a failed host) is the folder's problem, shown as such: not "no flows".
     if (folders.some((f) => f.problem)) return undefined;
-    if (folders.every((f) => f.groups.length === 0)) return 'No flows found in this workspace.';
+    // A folder whose config is broken, or whose host failed, shows that instead: its flows are
+    // unknown, not absent.
+    const empty = folders.filter((f) => f.groups.length === 0);
+    if (empty.length === folders.length && empty.every((f) => !f.configError && !f.problem)) {
+      return 'No flows found in this workspace.';
+    }
     return undefined;
   }
 
@@ -164,10 +171,14 @@ class BoardPanel implements vscode.Disposable {
   }
 
   private onMessage(raw: unknown): void {
-    const checked = checkMessage(raw, (flowId) => {
-      const found = this.store.findFlow(flowId);
-      return found && { envs: (found.state.project?.environments ?? []).map((e) => e.name) };
-    });
+    const checked = checkMessage(
+      raw,
+      (flowId) => {
+        const found = this.store.findFlow(flowId);
+        return found && { envs: (found.state.project?.environments ?? []).map((e) => e.name) };
+      },
+      (key) => this.store.folders.some((s) => s.folder.uri.toString() === key),
+    );
     if (!checked.ok) {
       this.store.log.warn(`[board] rejected a message from the webview: ${checked.error}`);
       return;
@@ -199,6 +210,9 @@ class BoardPanel implements vscode.Disposable {
       case 'openFlow':
         await vscode.commands.executeCommand('flowport.openFlow', this.store.findFlow(message.flowId)!.flow);
         return;
+      case 'openConfig':
+        await this.openConfig(message.folder);
+        return;
     }
     const { state, flow } = this.store.findFlow(message.flowId)!;
     if (message.type === 'history') {
@@ -218,6 +232,20 @@ class BoardPanel implements vscode.Disposable {
     await openLogLocation(deployment.logLocation);
   }
 
+  /** Opens the folder's config at its error (which may be in a file the config imports). */
+  private async openConfig(folderKey: string): Promise<void> {
+    const state = this.store.folders.find((s) => s.folder.uri.toString() === folderKey);
+    const problem = state?.project?.configProblem;
+    if (!problem) {
+      await vscode.commands.executeCommand('flowport.openConfig');
+      return;
+    }
+    const position = new vscode.Position(Math.max(0, problem.line - 1), 0);
+    await vscode.window.showTextDocument(vscode.Uri.file(problem.file), {
+      selection: new vscode.Range(position, position),
+    });
+  }
+
   dispose(): void {
     clearTimeout(this.postTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -226,8 +254,15 @@ class BoardPanel implements vscode.Disposable {
   }
 }
 
-function problemOf(state: FolderState): string | undefined {
+function configErrorOf(state: FolderState): BoardConfigError | undefined {
   const problem = state.project?.configProblem;
-  if (problem) return problem.message; // it starts with the file and line
+  if (!problem) return undefined;
+  const rel = relative(state.folder.uri.fsPath, problem.file);
+  const file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : problem.file;
+  return { message: problem.message, location: `${file}:${problem.line}` };
+}
+
+function hostProblemOf(state: FolderState): string | undefined {
+  if (state.project?.configProblem) return undefined; // shown as the config error
   return state.error ? `The Flowport SDK host failed: ${state.error}` : undefined;
 }

@@ -5,6 +5,7 @@
 import { FINAL_STATUSES, type DeploymentDetails, type FlowDetails } from '../../../sdk/src/model';
 import type {
   BoardCell,
+  BoardConfigError,
   BoardFolder,
   BoardRow,
   CommitDistance,
@@ -20,6 +21,8 @@ export interface FolderInput {
   environments: readonly EnvironmentInfo[];
   flows: readonly FlowDetails[];
   deployments: readonly DeploymentDetails[];
+  /** The config failed to load: the board shows this and nothing else for the folder. */
+  configError?: BoardConfigError;
   problem?: string;
 }
 
@@ -46,6 +49,7 @@ export function buildBoardFolder(
     envs: input.environments.map((e) => ({ name: e.name, protected: e.protected === true })),
     groups,
   };
+  if (input.configError) folder.configError = input.configError;
   if (input.problem) folder.problem = input.problem;
   return { folder, missing: [...missing.values()] };
 }

@@ -20,15 +20,19 @@ const SHAPES: Record<WebviewMessage['type'], Fields> = {
   history: { requestId: 'integer', flowId: 'string', env: 'string' },
   openLog: { flowId: 'string', env: 'string', deploymentId: 'string' },
   openFlow: { flowId: 'string' },
+  openConfig: { folder: 'string' },
 };
 
 const MAX_TEXT = 1024;
 
-/** Checks a message's shape, then its flow and environments against `lookup`. */
-export function checkMessage(raw: unknown, lookup: FlowLookup): Checked {
+/** Whether a folder key (a BoardFolder's `key`) is one of the workspace's folders. */
+export type FolderLookup = (key: string) => boolean;
+
+/** Checks a message's shape, then its flow and environments against `lookup` (its folder against `hasFolder`). */
+export function checkMessage(raw: unknown, lookup: FlowLookup, hasFolder: FolderLookup = () => false): Checked {
   const shaped = checkShape(raw);
   if (!shaped.ok) return shaped;
-  const error = checkTargets(shaped.message, lookup);
+  const error = checkTargets(shaped.message, lookup, hasFolder);
   return error ? { ok: false, error } : shaped;
 }
 
@@ -61,8 +65,11 @@ function checkShape(raw: unknown): Checked {
   return { ok: true, message: message as WebviewMessage };
 }
 
-function checkTargets(message: WebviewMessage, lookup: FlowLookup): string | undefined {
+function checkTargets(message: WebviewMessage, lookup: FlowLookup, hasFolder: FolderLookup): string | undefined {
   if (message.type === 'ready' || message.type === 'refresh') return undefined;
+  if (message.type === 'openConfig') {
+    return hasFolder(message.folder) ? undefined : `openConfig: unknown folder ${JSON.stringify(message.folder)}`;
+  }
   const flow = lookup(message.flowId);
   if (!flow) return `${message.type}: unknown flow ${JSON.stringify(message.flowId)}`;
   const known = (env: string) => flow.envs.includes(env);
