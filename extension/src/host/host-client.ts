@@ -7,11 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   createMessageConnection,
+  ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { Methods } from '../../../sdk/src/host/protocol';
+import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from '../../../sdk/src/host/protocol';
 
 const MAX_BACKOFF_MS = 30_000;
 /** A stopped host that has not exited by then is killed: past the host's own wait for its runs (30 s). */
@@ -162,4 +163,32 @@ export class HostClient implements vscode.Disposable {
     this.onDidStartEmitter.dispose();
     this.onNotificationEmitter.dispose();
   }
+}
+
+/**
+ * An error the host answered with. A Flowport error (a refusal: `DeployError`, `UsageError`,
+ * `ConfigError`) keeps its kind and its own one-line message; anything else is a crash of the host.
+ */
+export class HostError extends Error {
+  constructor(
+    message: string,
+    /** The Flowport error's class, or undefined when the host failed unexpectedly. */
+    readonly kind: string | undefined,
+  ) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
+
+/** A request's failure as the host meant it: vscode-jsonrpc's wrapper around a message taken off. */
+export function hostError(err: unknown): HostError {
+  if (err instanceof HostError) return err;
+  if (err instanceof ResponseError) {
+    const data = err.data as Partial<HostErrorData> | undefined;
+    if (err.code === FLOWPORT_ERROR_CODE && typeof data?.kind === 'string')
+      return new HostError(err.message, data.kind);
+    // An older host, or an unexpected throw: vscode-jsonrpc put "Request <method> failed with message: " before it.
+    return new HostError(err.message.replace(/^Request \S+ failed with message: /, ''), undefined);
+  }
+  return new HostError(err instanceof Error ? err.message : String(err), undefined);
 }

@@ -6,9 +6,19 @@
  *   node host.js --root <folder>
  */
 import { parseArgs } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type RequestHandler,
+  type RequestHandler0,
+  type RequestType,
+  type RequestType0,
+} from 'vscode-jsonrpc/node';
+import { flowportErrorKind } from '../errors.js';
 import { HostSession } from './session.js';
-import { Methods } from './protocol.js';
+import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from './protocol.js';
 
 // stdout carries the protocol: anything user code prints must not corrupt it.
 for (const level of ['log', 'info', 'debug'] as const) {
@@ -45,15 +55,38 @@ const session = new HostSession(values.root, {
   deploymentsChanged: () => notify(() => connection.sendNotification(Methods.deploymentsChanged)),
 });
 
-connection.onRequest(Methods.project, () => session.project());
-connection.onRequest(Methods.flows, (q) => session.flows(q));
-connection.onRequest(Methods.deployments, (q) => session.deployments(q));
-connection.onRequest(Methods.preflight, (p) => session.preflight(p));
-connection.onRequest(Methods.deploy, (p) => session.deploy(p));
-connection.onRequest(Methods.promote, (p) => session.promote(p));
-connection.onRequest(Methods.cancel, (p) => session.cancel(p.runId));
-connection.onRequest(Methods.gitStatus, () => session.gitStatus());
-connection.onRequest(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
+/**
+ * A Flowport error (a refusal, a bad request) reaches the editor as itself: its own message and
+ * kind, not vscode-jsonrpc's "Request … failed with message: …" wrapper, which reads as a crash.
+ */
+function typed<P, R>(handler: (params: P) => R | Promise<R>): (params: P) => Promise<R> {
+  return async (params) => {
+    try {
+      return await handler(params);
+    } catch (err) {
+      const kind = flowportErrorKind(err);
+      if (kind === undefined) throw err;
+      throw new ResponseError<HostErrorData>(FLOWPORT_ERROR_CODE, (err as Error).message, { kind });
+    }
+  };
+}
+/** connection.onRequest, with Flowport errors sent as themselves ({@link typed}). */
+function on<P, R>(type: RequestType<P, R, void>, handler: (params: P) => R | Promise<R>): void {
+  // The cast: vscode-jsonrpc's handler result type is conditional on R, which a generic R does not resolve.
+  connection.onRequest(type, typed(handler) as RequestHandler<P, R, void>);
+}
+function on0<R>(type: RequestType0<R, void>, handler: () => R | Promise<R>): void {
+  connection.onRequest(type, typed(handler) as RequestHandler0<R, void>);
+}
+on0(Methods.project, () => session.project());
+on(Methods.flows, (q) => session.flows(q));
+on(Methods.deployments, (q) => session.deployments(q));
+on(Methods.preflight, (p) => session.preflight(p));
+on(Methods.deploy, (p) => session.deploy(p));
+on(Methods.promote, (p) => session.promote(p));
+on(Methods.cancel, (p) => session.cancel(p.runId));
+on0(Methods.gitStatus, () => session.gitStatus());
+on(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
 // A notification has no reply to carry an error: log it (stderr reaches the extension's log) so
 // that one bad path never ends the host.
 connection.onNotification(Methods.filesChanged, (p) =>

@@ -108,3 +108,11 @@ export const Methods = {
   /** Host → client: the deployment store changed (this or another process wrote to it). */
   deploymentsChanged: new NotificationType0('flowport/deploymentsChanged'),
 } as const;
+
+/** The JSON-RPC error code of a Flowport error (a refusal, a bad request), as opposed to a crash. */
+export const FLOWPORT_ERROR_CODE = -32001;
+
+/** The `data` of a {@link FLOWPORT_ERROR_CODE} error: the error's class, e.g. `DeployError`, `UsageError`. */
+export interface HostErrorData {
+  kind: string;
+}
