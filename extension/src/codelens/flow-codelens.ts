@@ -1,6 +1,6 @@
 /** Above each flow's definition: where it runs, and Deploy / Promote. */
 import * as vscode from 'vscode';
-import { buildRow, indexDeployments, shortCommit } from '../model/matrix';
+import { buildRow, indexDeployments, shortCommit, type FlowRow } from '../model/matrix';
 import type { FlowportStore } from '../store';
 
 export function registerCodeLens(context: vscode.ExtensionContext, store: FlowportStore): void {
@@ -43,7 +43,6 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
             `${c.env} ${c.status === 'running' || c.status === 'pending' ? '$(sync~spin)' : shortCommit(c.current?.commit)}`,
         )
         .join(' · ');
-      const behind = row.cells.find((c) => c.behind && c.previousEnv);
       return [
         new vscode.CodeLens(range, {
           title: summary,
@@ -52,11 +51,7 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
           tooltip: 'Show in the Flowport view',
         }),
         new vscode.CodeLens(range, { title: 'Deploy', command: 'flowport.deploy', arguments: [flow.id] }),
-        new vscode.CodeLens(range, {
-          title: behind ? `Promote ${behind.previousEnv} → ${behind.env}` : 'Promote',
-          command: 'flowport.promote',
-          arguments: [flow.id, behind?.previousEnv],
-        }),
+        new vscode.CodeLens(range, promoteLens(flow.id, row)),
       ];
     });
   }
@@ -65,4 +60,33 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
     this.changed.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/**
+ * Promote, only where it can work: the one step there is to take ("Promote dev → uat"), or the
+ * pickers when there are several; with none, a lens that says why and runs nothing (an empty
+ * command makes it plain text).
+ */
+function promoteLens(flowId: string, row: FlowRow): vscode.Command {
+  const steps = row.cells.filter((c, i) => {
+    const next = row.cells[i + 1];
+    return c.current && next && next.current?.commit !== c.current.commit;
+  });
+  if (steps.length === 1) {
+    const [step] = steps;
+    return {
+      title: `Promote ${step!.env} → ${step!.nextEnv}`,
+      command: 'flowport.promote',
+      arguments: [flowId, step!.env],
+    };
+  }
+  if (steps.length > 1) return { title: 'Promote', command: 'flowport.promote', arguments: [flowId] };
+  const deployed = row.cells.some((c) => c.current);
+  return deployed
+    ? { title: 'Promote: up to date', command: '', tooltip: 'Every environment runs the same commit.' }
+    : {
+        title: 'Promote: nothing deployed yet',
+        command: '',
+        tooltip: `Deploy it to ${row.cells[0]?.env ?? 'an environment'} first; then it can be promoted.`,
+      };
 }

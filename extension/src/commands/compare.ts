@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { shortCommit } from '../model/matrix';
 import type { EnvItem } from '../tree/nodes';
+import { openExternal, pick, showMessage } from './prompts';
 
 const run = promisify(execFile);
 
@@ -60,11 +61,18 @@ function git(cwd: string, args: string[]): Promise<string> {
 
 async function compare(node: EnvItem): Promise<void> {
   const root = node.state.folder.uri.fsPath;
-  const choices: Array<vscode.QuickPickItem & { base: string; head: string }> = [];
+  type Choice = vscode.QuickPickItem & { base: string; head: string };
+  const choices: Choice[] = [];
+  /** Pairs at the same commit: nothing to compare, so not offered, but said. */
+  const same: string[] = [];
   const mine = node.cell.current?.commit;
   if (!mine) return;
   for (const other of node.row.cells) {
     if (other.env === node.cell.env || !other.current) continue;
+    if (other.current.commit === mine) {
+      same.push(other.env);
+      continue;
+    }
     choices.push({
       label: `${other.env} ↔ ${node.cell.env}`,
       description: `${shortCommit(other.current.commit)}..${shortCommit(mine)}`,
@@ -73,16 +81,28 @@ async function compare(node: EnvItem): Promise<void> {
     });
   }
   const head = (await git(root, ['rev-parse', 'HEAD'])).trim();
-  choices.push({
-    label: `${node.cell.env} ↔ local HEAD`,
-    description: `${shortCommit(mine)}..${shortCommit(head)}`,
-    base: mine,
-    head,
-  });
+  if (head === mine) same.push('local HEAD');
+  else {
+    choices.push({
+      label: `${node.cell.env} ↔ local HEAD`,
+      description: `${shortCommit(mine)}..${shortCommit(head)}`,
+      base: mine,
+      head,
+    });
+  }
+  const sameNote = same.length
+    ? `${same.join(', ')} ${same.length === 1 && same[0] !== 'local HEAD' ? 'runs' : 'run'} the same commit (${shortCommit(mine)})`
+    : '';
+  if (choices.length === 0) {
+    void showMessage('info', `Compare ${node.flow.name} in ${node.cell.env}: nothing to compare; ${sameNote}.`);
+    return;
+  }
+  const items: Array<Choice | vscode.QuickPickItem> = [...choices];
+  if (sameNote) items.push({ label: `Nothing to compare: ${sameNote}`, kind: vscode.QuickPickItemKind.Separator });
   const choice =
     choices.length === 1
       ? choices[0]
-      : await vscode.window.showQuickPick(choices, { title: `Compare ${node.flow.name}` });
+      : ((await pick(items, { title: `Compare ${node.flow.name}` })) as Choice | undefined);
   if (!choice) return;
   await showCommits(root, choice.base, choice.head, choice.label);
 }
@@ -115,14 +135,14 @@ async function showCommits(root: string, base: string, head: string, title: stri
   const web = await hostingCompareUrl(root, base, head);
   if (web) items.push({ label: '$(globe) Open the compare page', description: web, url: web });
   if (items.length === 0) {
-    void vscode.window.showInformationMessage(`${title}: same commit, nothing to compare.`);
+    void showMessage('info', `${title}: same commit, nothing to compare.`);
     return;
   }
-  const picked = await vscode.window.showQuickPick(items, {
+  const picked = await pick(items, {
     title: `${title}: ${plural(items.length - (web ? 1 : 0), 'commit')}`,
     matchOnDescription: true,
   });
-  if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
+  if (picked?.url) await openExternal(vscode.Uri.parse(picked.url));
   else if (picked?.sha) {
     // Read-only, named after the commit: nothing to save, no "Untitled" left dirty on close.
     const uri = vscode.Uri.from({

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
 import { showNoFlows } from '../no-flows';
 import type { FlowportStore, FolderState } from '../store';
+import { input, pick, showMessage } from './prompts';
 
 export interface PickedFlows {
   state: FolderState;
@@ -42,24 +43,50 @@ export async function pickFlows(store: FlowportStore, title: string): Promise<Pi
   return { state, flows: picked.map((p) => p.flow) };
 }
 
+/** An environment a picker lists: one that can work, or, with `reason`, one that cannot and why. */
+export interface EnvChoice {
+  env: string;
+  description?: string;
+  /** Why it cannot be picked: shown under "Not available", never offered. */
+  reason?: string;
+}
+
+/**
+ * Offers only the environments that can work; those that cannot are listed under them with their
+ * reason, as separators (a separator cannot be picked). With none that can work, a message says
+ * why instead of a picker with nothing to pick.
+ */
 export async function pickEnvironment(
-  state: FolderState,
   title: string,
+  choices: readonly EnvChoice[],
   preset?: string,
-  exclude?: string,
 ): Promise<string | undefined> {
-  const envs = (state.project?.environments ?? []).filter((e) => e.name !== exclude);
-  const items = envs.map((e) => ({
-    label: e.name,
-    description: e.protected ? 'protected' : undefined,
-    picked: e.name === preset,
+  const available = choices.filter((c) => c.reason === undefined);
+  const unavailable = choices.filter((c) => c.reason !== undefined);
+  if (available.length === 0) {
+    void showMessage(
+      'info',
+      `${title}: nothing can work here. ${unavailable.map((c) => `${c.env}: ${c.reason}`).join('; ')}.`,
+    );
+    return undefined;
+  }
+  type Item = vscode.QuickPickItem & { env?: string };
+  const items: Item[] = available.map((c) => ({
+    label: c.env,
+    ...(c.description ? { description: c.description } : {}),
+    env: c.env,
   }));
-  if (preset) items.sort((a, b) => (a.label === preset ? -1 : b.label === preset ? 1 : 0));
-  return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Environment' }))?.label;
+  if (preset) items.sort((a, b) => (a.env === preset ? -1 : b.env === preset ? 1 : 0));
+  if (unavailable.length > 0) {
+    items.push({ label: 'Not available', kind: vscode.QuickPickItemKind.Separator });
+    for (const c of unavailable)
+      items.push({ label: `${c.env}: ${c.reason}`, kind: vscode.QuickPickItemKind.Separator });
+  }
+  return (await pick(items, { title, placeHolder: 'Environment' }))?.env;
 }
 
 export async function pickRef(title: string): Promise<string | undefined> {
-  return vscode.window.showInputBox({
+  return input({
     title,
     value: 'HEAD',
     prompt: 'Branch, tag or commit to deploy',

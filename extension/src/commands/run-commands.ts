@@ -5,28 +5,40 @@ import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore, FolderState } from '../store';
 import { runTask, TASK_TYPE } from '../tasks/flowport-task';
 import { EnvItem, FlowItem, GroupItem, type FlowportNode } from '../tree/nodes';
+import { deployTargets, promoteSources, promoteTargets } from './choices';
 import { pickEnvironment, pickFlows, pickRef } from './pickers';
+import { registerTestPrompts, showMessage } from './prompts';
+
+/** A tree node, a flow id (CodeLens, the board, keybindings) or flow ids (a refusal's fix). */
+type Target = FlowportNode | string | string[];
 
 export function registerRunCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
+  registerTestPrompts(context);
   context.subscriptions.push(
     // Also callable with arguments (flow id, environment, ref): CodeLens, the board, keybindings.
-    vscode.commands.registerCommand('flowport.deploy', (target?: FlowportNode | string, env?: string, ref?: string) =>
+    vscode.commands.registerCommand('flowport.deploy', (target?: Target, env?: string, ref?: string) =>
       deploy(store, target, env, ref),
     ),
-    vscode.commands.registerCommand('flowport.promote', (target?: FlowportNode | string, from?: string) =>
+    vscode.commands.registerCommand('flowport.promote', (target?: Target, from?: string) =>
       promote(store, target, from),
     ),
   );
 }
 
-/** Targets from a tree node or a flow id (CodeLens, board), or undefined to ask. */
+/** Targets from a tree node or flow ids; undefined to ask; null for ids not found (said so). */
 function flowsOf(
   store: FlowportStore,
-  node: FlowportNode | string | undefined,
-): { state: FolderState; flows: FlowDetails[] } | undefined {
-  if (typeof node === 'string') {
-    const found = store.findFlow(node);
-    return found && { state: found.state, flows: [found.flow] };
+  node: Target | undefined,
+): { state: FolderState; flows: FlowDetails[] } | null | undefined {
+  if (typeof node === 'string') node = [node];
+  if (Array.isArray(node)) {
+    const found = node.map((id) => store.findFlow(id));
+    const state = found[0]?.state;
+    if (!state || found.some((f) => !f || f.state !== state)) {
+      void showMessage('warning', `Flowport: no flow ${node.join(', ')} in this workspace. Run "Flowport: Refresh".`);
+      return null;
+    }
+    return { state, flows: found.map((f) => f!.flow) };
   }
   if (node instanceof FlowItem) return { state: node.state, flows: [node.flow] };
   if (node instanceof GroupItem) return { state: node.state, flows: node.group.rows.map((r) => r.flow) };
@@ -36,18 +48,19 @@ function flowsOf(
 
 async function deploy(
   store: FlowportStore,
-  node?: FlowportNode | string,
+  node?: Target,
   presetEnv?: string,
   presetRef?: string,
 ): Promise<number | undefined> {
-  const target = flowsOf(store, node) ?? (await pickFlows(store, 'Flowport: Deploy'));
+  const given = flowsOf(store, node);
+  const target = given === undefined ? await pickFlows(store, 'Flowport: Deploy') : given;
   if (!target) return undefined;
   const { state, flows } = target;
   const env =
     presetEnv ??
     (node instanceof EnvItem
       ? node.cell.env
-      : await pickEnvironment(state, 'Deploy to', state.project?.environments[0]?.name));
+      : await pickEnvironment('Deploy to', deployTargets(state, flows), state.project?.environments[0]?.name));
   if (!env) return undefined;
   // From the tree or with an environment given, the version is HEAD; from the palette, ask.
   const fromTree = node instanceof EnvItem || node instanceof FlowItem || node instanceof GroupItem;
@@ -57,25 +70,24 @@ async function deploy(
   return runTask(store, state, { type: TASK_TYPE, action: 'deploy', flow: flows.map((f) => f.name), env, ref });
 }
 
-async function promote(
-  store: FlowportStore,
-  node?: FlowportNode | string,
-  presetFrom?: string,
-): Promise<number | undefined> {
-  const target = flowsOf(store, node) ?? (await pickFlows(store, 'Flowport: Promote'));
+async function promote(store: FlowportStore, node?: Target, presetFrom?: string): Promise<number | undefined> {
+  const given = flowsOf(store, node);
+  const target = given === undefined ? await pickFlows(store, 'Flowport: Promote') : given;
   if (!target) return undefined;
   const { state, flows } = target;
   const envs = state.project?.environments ?? [];
   const from =
     node instanceof EnvItem
       ? node.cell.env
-      : (presetFrom ?? (await pickEnvironment(state, 'Promote from', envs[0]?.name)));
+      : (presetFrom ?? (await pickEnvironment('Promote from', promoteSources(state, flows))));
   if (!from) return undefined;
   const next = envs[envs.findIndex((e) => e.name === from) + 1]?.name;
+  // From a row or with the source given, the target is the next environment (the host says when
+  // that cannot work, and what to do instead).
   const to =
     (node instanceof EnvItem || presetFrom) && next
       ? next
-      : await pickEnvironment(state, `Promote from ${from} to`, next, from);
+      : await pickEnvironment(`Promote from ${from} to`, promoteTargets(state, flows, from), next);
   if (!to) return undefined;
   return runTask(store, state, { type: TASK_TYPE, action: 'promote', flow: flows.map((f) => f.name), from, to });
 }
@@ -84,7 +96,8 @@ async function promote(
 async function confirmDirty(state: FolderState): Promise<boolean> {
   const status = await (await state.client.connect()).sendRequest(Methods.gitStatus);
   if (!status.dirty) return true;
-  const answer = await vscode.window.showWarningMessage(
+  const answer = await showMessage(
+    'warning',
     'You have uncommitted changes. A deploy takes the committed HEAD, without them.',
     { modal: true },
     'Deploy HEAD',

@@ -4,6 +4,7 @@ import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore } from '../store';
 import { DetailItem, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from '../tree/nodes';
 import { withViewProgress } from '../tree/flows-tree';
+import { openExternal } from './prompts';
 
 export function registerViewCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
   context.subscriptions.push(
@@ -40,7 +41,7 @@ async function copy(node: DetailItem): Promise<void> {
 
 async function openUrl(node: EnvItem | DetailItem): Promise<void> {
   const url = node instanceof DetailItem ? node.value : (node.cell.current ?? node.cell.latest)?.url;
-  if (url && /^https?:\/\//.test(url)) await vscode.env.openExternal(vscode.Uri.parse(url));
+  if (url && /^https?:\/\//.test(url)) await openExternal(vscode.Uri.parse(url));
 }
 
 async function showLog(node: EnvItem): Promise<void> {
@@ -51,7 +52,7 @@ async function showLog(node: EnvItem): Promise<void> {
 /** A deployment's log: a URL opens in the browser, a file path in an editor. */
 export async function openLogLocation(log: string): Promise<void> {
   if (/^https?:\/\//.test(log)) {
-    await vscode.env.openExternal(vscode.Uri.parse(log));
+    await openExternal(vscode.Uri.parse(log));
     return;
   }
   await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true });

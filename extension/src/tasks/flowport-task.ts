@@ -5,9 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { Methods, type FlowRunResult, type RunLogParams } from '../../../sdk/src/host/protocol';
+import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
+import { Methods, type FlowRunResult, type PreflightResult, type RunLogParams } from '../../../sdk/src/host/protocol';
 import type { FlowDetails } from '../../../sdk/src/model';
+import { showMessage } from '../commands/prompts';
+import { hostError } from '../host/host-client';
 import type { FlowportStore, FolderState } from '../store';
+import { currentIn, firstLine, fixesFor, withoutCliHint, type PlannedRun, type Refusal } from './refusal';
 
 export const TASK_TYPE = 'flowport';
 
@@ -25,40 +29,178 @@ export interface FlowportTaskDefinition extends vscode.TaskDefinition {
   to?: string;
 }
 
+/** The task's name, and its terminal's: "Deploy send-invoices → dev", "Promote send-invoices dev → uat". */
 export function taskTitle(def: FlowportTaskDefinition): string {
   const flows = Array.isArray(def.flow) ? def.flow.join(', ') : def.flow;
   return def.action === 'deploy'
-    ? `deploy ${flows} → ${def.env}${def.ref && def.ref !== 'HEAD' ? ` @ ${def.ref}` : ''}`
-    : `promote ${flows} ${def.from} → ${def.to}`;
+    ? `Deploy ${flows} → ${def.env}${def.ref && def.ref !== 'HEAD' ? ` @ ${def.ref}` : ''}`
+    : `Promote ${flows} ${def.from} → ${def.to}`;
 }
 
-export function createTask(store: FlowportStore, state: FolderState, def: FlowportTaskDefinition): vscode.Task {
+/** How a run ended, beyond its exit code: what the notification after it says. */
+export interface RunReport {
+  results?: FlowRunResult[];
+  refusal?: Refusal;
+  notConfirmed?: boolean;
+  /** The user terminated the task. */
+  cancelled?: boolean;
+  /** The host failed (not a refusal): the message, for "Show Details". */
+  crash?: string;
+}
+
+export function createTask(
+  store: FlowportStore,
+  state: FolderState,
+  def: FlowportTaskDefinition,
+  started?: { checked: RunPlan; onTerminal: (terminal: RunTerminal) => void },
+): vscode.Task {
   const task = new vscode.Task(
     def,
     state.folder,
     taskTitle(def),
     'flowport',
-    new vscode.CustomExecution(async (resolved) => new RunTerminal(store, state, resolved as FlowportTaskDefinition)),
+    new vscode.CustomExecution(async (resolved) => {
+      const terminal = new RunTerminal(store, state, resolved as FlowportTaskDefinition, started?.checked);
+      started?.onTerminal(terminal);
+      return terminal;
+    }),
   );
+  // A shared panel: the next run reuses the terminal of one that has ended, and only runs at the
+  // same time get terminals of their own. (A CustomExecution task gets a new id each time, so a
+  // "dedicated" panel, which VS Code matches by that id, opened a new terminal for every run.)
   task.presentationOptions = {
     reveal: vscode.TaskRevealKind.Always,
-    panel: vscode.TaskPanelKind.Dedicated,
+    panel: vscode.TaskPanelKind.Shared,
     clear: true,
   };
   return task;
 }
 
+/** A run the host does not refuse, confirmed: the flows, the target, and the flows that would be sent. */
+export interface RunPlan {
+  flows: FlowDetails[];
+  target: string;
+  sending: string[];
+}
+
+type Checked = { plan: RunPlan } | { refusal: Refusal } | { notConfirmed: true };
+
 /**
- * Runs a flowport task and resolves with its exit code once it ends. While it runs, a notification
- * shows progress with Cancel (which terminates the task, and so cancels the run); a failure is
- * reported with "Show Details", which brings its terminal up.
+ * Before a run starts, and before any terminal opens: what the host refuses (a flow still
+ * deploying there, a route that skips an environment, nothing deployed where a promote starts),
+ * then the protected environment's question. A refusal asked after the yes would waste the yes.
+ * (The host refuses each deploy again as it starts, for one started elsewhere since.)
+ */
+export async function checkRun(state: FolderState, def: FlowportTaskDefinition): Promise<Checked> {
+  const flows = resolveFlows(state, def);
+  const target = def.action === 'deploy' ? def.env : def.to;
+  if (!target || (def.action === 'promote' && !def.from)) {
+    throw new Error(`The task needs ${def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
+  }
+  const run: PlannedRun =
+    def.action === 'deploy' ? { action: 'deploy', env: target } : { action: 'promote', from: def.from!, to: target };
+  const refuse = (message: string): Checked => ({
+    refusal: { message: withoutCliHint(message), actions: fixesFor(state, run, flows) },
+  });
+  let result: PreflightResult;
+  try {
+    const connection = await state.client.connect();
+    const flowIds = flows.map((f) => f.id);
+    result = await connection.sendRequest(
+      Methods.preflight,
+      run.action === 'deploy'
+        ? { action: 'deploy', flowIds, env: run.env }
+        : { action: 'promote', flowIds, from: run.from, to: run.to },
+    );
+  } catch (err) {
+    const error = hostError(err);
+    if (error.kind === undefined) throw error; // the host failed: not a refusal
+    return refuse(error.message);
+  }
+  if (result.refusal !== undefined) return refuse(result.refusal);
+  if (run.action === 'promote' && result.sending.length === 0) {
+    // Nothing deployed where the promote starts, for any of the flows: refused, with the fix.
+    const missing = flows.filter((f) => !currentIn(state, f.name, run.from));
+    if (missing.length === flows.length) {
+      return refuse(
+        missing.length === 1
+          ? `cannot promote "${missing[0]!.name}" from ${run.from}: nothing of it has been deployed to ${run.from} yet.`
+          : `cannot promote from ${run.from}: none of ${missing.map((f) => f.name).join(', ')} has been deployed to ${run.from} yet.`,
+      );
+    }
+  }
+  // Nothing would be sent (a promote of flows already there): nothing to confirm either.
+  if (result.sending.length > 0 && !(await confirmProtected(state, def, target, result.sending))) {
+    return { notConfirmed: true };
+  }
+  return { plan: { flows, target, sending: result.sending } };
+}
+
+function resolveFlows(state: FolderState, def: FlowportTaskDefinition): FlowDetails[] {
+  const names = Array.isArray(def.flow) ? def.flow : [def.flow];
+  return names.map((name) => {
+    const flow = state.flows.find((f) => f.name === name || f.id === name);
+    if (!flow)
+      throw new Error(
+        `Unknown flow "${name}" in ${state.folder.name}. Run "Flowport: Refresh" or check the task's "flow".`,
+      );
+    return flow;
+  });
+}
+
+async function confirmProtected(
+  state: FolderState,
+  def: FlowportTaskDefinition,
+  env: string,
+  flowNames: string[],
+): Promise<boolean> {
+  const config = state.project?.environments.find((e) => e.name === env);
+  if (!config?.protected) return true;
+  const go = def.action === 'deploy' ? 'Deploy' : 'Promote';
+  const answer = await showMessage(
+    'warning',
+    `${go} ${flowNames.join(', ')} to ${env}?`,
+    { modal: true, detail: `"${env}" is a protected environment.` },
+    go,
+  );
+  return answer === go;
+}
+
+export const NOT_CONFIRMED = 'Not confirmed: nothing was deployed.';
+
+/**
+ * Runs a deploy or promote from a command: refused or not confirmed, it ends before any terminal
+ * opens, with Flowport's reason and its fix as buttons. Otherwise it runs as a flowport task and
+ * resolves with its exit code once it ends; while it runs, a notification shows progress with
+ * Cancel (which terminates the task, and so cancels the run). Resolves undefined when the user
+ * said no to the protected environment's question.
  */
 export async function runTask(
   store: FlowportStore,
   state: FolderState,
   def: FlowportTaskDefinition,
 ): Promise<number | undefined> {
-  const task = createTask(store, state, def);
+  const title = taskTitle(def);
+  let checked: Checked;
+  try {
+    await store.ensureLoaded();
+    checked = await checkRun(state, def);
+  } catch (err) {
+    reportCrash(store, title, err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  if ('refusal' in checked) {
+    store.log.info(`${title}: refused: ${checked.refusal.message}`);
+    notifyRefusal(checked.refusal);
+    return 1;
+  }
+  if ('notConfirmed' in checked) {
+    store.log.info(`${title}: ${NOT_CONFIRMED}`);
+    vscode.window.setStatusBarMessage(`Flowport: ${title}: not confirmed, nothing deployed`, 5000);
+    return undefined;
+  }
+  let terminal: RunTerminal | undefined;
+  const task = createTask(store, state, def, { checked: checked.plan, onTerminal: (t) => (terminal = t) });
   const execution = await vscode.tasks.executeTask(task);
   const ended = new Promise<number | undefined>((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
@@ -68,7 +210,6 @@ export async function runTask(
       }
     });
   });
-  const title = taskTitle(def);
   const code = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Flowport: ${title}`, cancellable: true },
     (_progress, token) => {
@@ -77,16 +218,41 @@ export async function runTask(
     },
   );
   store.log.info(`${title}: exit ${code ?? 'unknown'}`);
-  if (code !== 0 && code !== undefined) {
-    void vscode.window.showErrorMessage(`Flowport: ${title} failed.`, 'Show Details').then((choice) => {
-      if (choice) {
-        const terminal = vscode.window.terminals.find((t) => t.name.includes(title));
-        if (terminal) terminal.show();
-        else store.log.show();
-      }
-    });
+  const report = terminal?.report ?? {};
+  if (report.cancelled) return code;
+  if (report.crash !== undefined) reportCrash(store, title, report.crash);
+  else if (report.refusal) notifyRefusal(report.refusal);
+  else if (code !== 0 && code !== undefined) {
+    const failed = report.results?.find((r) => !GOOD_OUTCOMES.includes(r.outcome));
+    void showMessage(
+      'error',
+      `Flowport: ${title} failed${failed ? `: ${failed.message}` : '.'}`,
+      {},
+      'Show Details',
+    ).then((choice) => choice && showTerminal(store, title));
   }
   return code;
+}
+
+/** A refusal: Flowport's reason in one line, and its fixes as buttons that run them. */
+export function notifyRefusal(refusal: Refusal): void {
+  void showMessage('warning', firstLine(refusal.message), {}, ...refusal.actions.map((a) => a.title)).then((choice) => {
+    const action = refusal.actions.find((a) => a.title === choice);
+    if (action) void vscode.commands.executeCommand(action.command, ...action.arguments);
+  });
+}
+
+function reportCrash(store: FlowportStore, title: string, message: string): void {
+  store.log.error(`${title}: ${message}`);
+  void showMessage('error', `Flowport: ${title}: ${firstLine(message)}`, {}, 'Show Details').then(
+    (choice) => choice && store.log.show(),
+  );
+}
+
+function showTerminal(store: FlowportStore, title: string): void {
+  const terminal = vscode.window.terminals.find((t) => t.name.includes(title));
+  if (terminal) terminal.show();
+  else store.log.show();
 }
 
 export function registerTaskProvider(context: vscode.ExtensionContext, store: FlowportStore): void {
@@ -120,8 +286,14 @@ export function registerTaskProvider(context: vscode.ExtensionContext, store: Fl
 
 const CSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
+/**
+ * VS Code reads a terminal that ends with a non-zero code within 500 ms of its start as one that
+ * "failed to launch" and says so. A refusal is not that: it ends after this long.
+ */
+const MIN_FAILED_TERMINAL_MS = 600;
+
 /** The task's terminal: streams the run's log lines as the host reports them. */
-class RunTerminal implements vscode.Pseudoterminal {
+export class RunTerminal implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
   private readonly closeEmitter = new vscode.EventEmitter<number>();
   readonly onDidWrite = this.writeEmitter.event;
@@ -130,20 +302,28 @@ class RunTerminal implements vscode.Pseudoterminal {
   private finished = false;
   /** Terminated by the user: whatever has not started yet does not start. */
   private closed = false;
+  private openedAt = 0;
   private subscription: vscode.Disposable | undefined;
+  readonly report: RunReport = {};
 
   constructor(
     private readonly store: FlowportStore,
     private readonly state: FolderState,
     private readonly def: FlowportTaskDefinition,
+    /** Checked and confirmed by the command that started it; a task from tasks.json checks here. */
+    private readonly checked?: RunPlan,
   ) {}
 
   open(): void {
+    this.openedAt = Date.now();
     void this.execute().then(
       (code) => this.finish(code),
       (err: unknown) => {
-        this.write(`${CSI.red}${err instanceof Error ? err.message : String(err)}${CSI.reset}`);
-        this.finish(2);
+        const error = hostError(err);
+        if (error.kind === undefined) this.report.crash = error.message;
+        else this.report.refusal = { message: withoutCliHint(error.message), actions: [] };
+        this.write(`${CSI.red}${error.message}${CSI.reset}`);
+        this.finish(error.kind === undefined ? 2 : 1);
       },
     );
   }
@@ -152,26 +332,31 @@ class RunTerminal implements vscode.Pseudoterminal {
   close(): void {
     if (this.finished) return;
     this.closed = true;
+    this.report.cancelled = true;
     this.write(`${CSI.yellow}cancelling…${CSI.reset}`);
     void this.state.client.connect().then((c) => c.sendRequest(Methods.cancel, { runId: this.runId }));
   }
 
   private async execute(): Promise<number> {
     await this.store.ensureLoaded();
-    const flows = this.resolveFlows();
-    const target = this.def.action === 'deploy' ? this.def.env : this.def.to;
-    if (!target || (this.def.action === 'promote' && !this.def.from)) {
-      throw new Error(`The task needs ${this.def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
-    }
-    const sending = this.closed ? undefined : await this.preflight(target, flows);
-    if (!sending) return 1;
-    // Nothing would be sent (a promote of flows already there): nothing to confirm either.
-    const confirmed = sending.length === 0 || (await this.confirmProtected(target, sending));
-    if (!confirmed) {
-      this.write('Not confirmed: nothing was deployed.');
-      return 1;
+    let plan = this.checked;
+    if (!plan) {
+      const checked = await checkRun(this.state, this.def);
+      if ('refusal' in checked) {
+        this.report.refusal = checked.refusal;
+        for (const line of checked.refusal.message.split('\n')) this.write(`${CSI.red}${line}${CSI.reset}`);
+        return 1;
+      }
+      if ('notConfirmed' in checked) {
+        // The user's no is not a failure: the task ends quietly.
+        this.report.notConfirmed = true;
+        this.write(NOT_CONFIRMED);
+        return 0;
+      }
+      plan = checked.plan;
     }
     if (this.closed) return 1; // terminated while the question was open
+    const { flows, target } = plan;
     this.write(`${CSI.dim}> ${taskTitle(this.def)}${CSI.reset}`);
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
@@ -198,60 +383,29 @@ class RunTerminal implements vscode.Pseudoterminal {
           "The SDK host stopped during the run (restarted, or it died): the flow's history says how the deployment ended.",
         );
       });
-    return this.summarize(results);
+    return this.summarize(results, flows);
   }
 
-  private resolveFlows(): FlowDetails[] {
-    const names = Array.isArray(this.def.flow) ? this.def.flow : [this.def.flow];
-    return names.map((name) => {
-      const flow = this.state.flows.find((f) => f.name === name || f.id === name);
-      if (!flow)
-        throw new Error(
-          `Unknown flow "${name}" in ${this.state.folder.name}. Run "Flowport: Refresh" or check the task's "flow".`,
-        );
-      return flow;
-    });
-  }
-
-  /**
-   * Asks the host what refuses the run before it starts (a flow still deploying to the target, in
-   * the store deploys are recorded in), before the protected-environment question: a yes followed
-   * by "already deploying" wastes the yes. Returns the flows that would be deployed, or undefined
-   * when refused. (The host refuses each deploy again as it starts, for one started elsewhere since.)
-   */
-  private async preflight(target: string, flows: FlowDetails[]): Promise<string[] | undefined> {
-    const connection = await this.state.client.connect();
-    const flowIds = flows.map((f) => f.id);
-    const result = await connection.sendRequest(
-      Methods.preflight,
-      this.def.action === 'deploy'
-        ? { action: 'deploy', flowIds, env: target }
-        : { action: 'promote', flowIds, from: this.def.from!, to: target },
-    );
-    if (result.refusal === undefined) return result.sending;
-    for (const line of result.refusal.split('\n')) this.write(`${CSI.red}${line}${CSI.reset}`);
-    return undefined;
-  }
-
-  private async confirmProtected(env: string, flowNames: string[]): Promise<boolean> {
-    const config = this.state.project?.environments.find((e) => e.name === env);
-    if (!config?.protected) return true;
-    const go = this.def.action === 'deploy' ? 'Deploy' : 'Promote';
-    const answer = await vscode.window.showWarningMessage(
-      `${go} ${flowNames.join(', ')} to ${env}?`,
-      { modal: true, detail: `"${env}" is a protected environment.` },
-      go,
-    );
-    return answer === go;
-  }
-
-  private summarize(results: FlowRunResult[]): number {
+  private summarize(results: FlowRunResult[], flows: FlowDetails[]): number {
+    this.report.results = results;
     this.write('');
     let worst = 0;
     for (const r of results) {
-      const good = r.outcome === 'succeeded' || r.outcome === 'unchanged' || r.outcome === 'started';
+      const good = GOOD_OUTCOMES.includes(r.outcome);
       if (!good) worst = 1;
       this.write(`${good ? CSI.green + '✔' : CSI.red + '✖'} ${r.message}${CSI.reset}`);
+    }
+    const refused = results.filter((r) => r.outcome === 'refused');
+    if (refused.length > 0 && refused.length === results.length) {
+      const run: PlannedRun =
+        this.def.action === 'deploy'
+          ? { action: 'deploy', env: this.def.env! }
+          : { action: 'promote', from: this.def.from!, to: this.def.to! };
+      const refusedFlows = flows.filter((f) => refused.some((r) => r.flow === f.name));
+      this.report.refusal = {
+        message: refused.map((r) => withoutCliHint(r.message)).join('\n'),
+        actions: fixesFor(this.state, run, refusedFlows),
+      };
     }
     return worst;
   }
@@ -263,7 +417,10 @@ class RunTerminal implements vscode.Pseudoterminal {
   private finish(code: number): void {
     this.finished = true;
     this.subscription?.dispose();
-    this.closeEmitter.fire(code);
+    // Not started by a command (tasks.json, Run Task), which would say so: the task says it itself.
+    if (!this.checked && this.report.refusal) notifyRefusal(this.report.refusal);
+    const wait = code === 0 ? 0 : Math.max(0, this.openedAt + MIN_FAILED_TERMINAL_MS - Date.now());
+    setTimeout(() => this.closeEmitter.fire(code), wait);
     void this.store.refreshDeployments(this.state);
   }
 }

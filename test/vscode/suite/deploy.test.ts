@@ -12,6 +12,7 @@ describe('Deploy and Promote', () => {
   it('deploys through the command (a flowport task) and the tree shows it succeeded', async () => {
     // The inline Deploy on an environment row: no questions asked but the commit.
     const target = await nodeAt('src/billing', 'send-invoices', 'dev');
+    const uatBefore = (await envCell('src/billing', 'send-invoices', 'uat')).cell.latest?.id;
     const exitCode = await vscode.commands.executeCommand<number>('flowport.deploy', target);
     assert.equal(exitCode, 0);
     const dev = await waitFor('dev to succeed', async () => {
@@ -29,12 +30,12 @@ describe('Deploy and Promote', () => {
       details.map(label).join(', '),
     );
     const uat = await envCell('src/billing', 'send-invoices', 'uat');
-    assert.equal(uat.cell.status, 'never');
+    assert.equal(uat.cell.latest?.id, uatBefore, 'uat is not touched');
   });
 
   it('deploys through "Tasks: Run Task" (the task provider) too', async () => {
     const tasks = await vscode.tasks.fetchTasks({ type: 'flowport' });
-    const task = tasks.find((t) => t.name === 'deploy ingest-events → dev');
+    const task = tasks.find((t) => t.name === 'Deploy ingest-events → dev');
     assert.ok(task, tasks.map((t) => t.name).join(', '));
     const ended = new Promise<number | undefined>((resolve) => {
       const sub = vscode.tasks.onDidEndTaskProcess((e) => {
@@ -53,7 +54,15 @@ describe('Deploy and Promote', () => {
   });
 
   it('promotes dev → uat with the exact commit', async () => {
-    const dev = await envCell('src/billing', 'send-invoices', 'dev');
+    // What dev runs, deployed here: this test does not lean on the one before it.
+    assert.equal(
+      await vscode.commands.executeCommand<number>('flowport.deploy', 'src/billing/invoices.ts#send-invoices', 'dev'),
+      0,
+    );
+    const dev = await waitFor('dev to run the new deployment', async () => {
+      const cell = await envCell('src/billing', 'send-invoices', 'dev');
+      return cell.cell.current && cell.cell.current.id === cell.cell.latest?.id ? cell : undefined;
+    });
     const exitCode = await vscode.commands.executeCommand<number>('flowport.promote', dev);
     assert.equal(exitCode, 0);
     const uat = await waitFor('uat to succeed', async () => {
@@ -61,6 +70,7 @@ describe('Deploy and Promote', () => {
       return cell.cell.status === 'succeeded' ? cell : undefined;
     });
     assert.equal(uat.cell.current?.commit, dev.cell.current?.commit);
+    assert.equal(uat.cell.current?.promotedFrom?.deploymentId, dev.cell.current?.id);
     assert.equal(uat.cell.current?.promotedFrom?.env, 'dev');
     const prod = await envCell('src/billing', 'send-invoices', 'prod');
     assert.ok(prod.cell.behind, 'prod is behind uat');
@@ -68,24 +78,30 @@ describe('Deploy and Promote', () => {
   });
 
   it('reports a failed deploy with its status and keeps what ran before', async () => {
+    const flowId = 'src/ingest/events.ts#compact-events';
+    assert.equal(await vscode.commands.executeCommand<number>('flowport.deploy', flowId, 'dev'), 0);
+    const before = await waitFor('compact-events dev to succeed', async () => {
+      const cell = await envCell('src/ingest', 'compact-events', 'dev');
+      return cell.cell.status === 'succeeded' ? cell.cell.current : undefined;
+    });
+    const { store } = await api();
     // The demo's deploy script fails on purpose for the flow named here; the host inherits it.
     process.env.DEMO_FAIL_FLOW = 'compact-events';
-    const { store } = await api();
-    await store.restartHosts();
-    const exitCode = await vscode.commands.executeCommand<number>(
-      'flowport.deploy',
-      'src/ingest/events.ts#compact-events',
-      'dev',
-    );
-    assert.equal(exitCode, 1);
-    const dev = await waitFor('compact-events dev to show failed', async () => {
-      const cell = await envCell('src/ingest', 'compact-events', 'dev');
-      return cell.cell.status === 'failed' ? cell : undefined;
-    });
-    assert.equal((dev.iconPath as vscode.ThemeIcon).id, 'error');
-    assert.match(String(dev.description), /failed/);
-    assert.match(dev.contextValue ?? '', /\bhasLog\b/);
-    delete process.env.DEMO_FAIL_FLOW;
+    try {
+      await store.restartHosts();
+      assert.equal(await vscode.commands.executeCommand<number>('flowport.deploy', flowId, 'dev'), 1);
+      const dev = await waitFor('compact-events dev to show failed', async () => {
+        const cell = await envCell('src/ingest', 'compact-events', 'dev');
+        return cell.cell.status === 'failed' ? cell : undefined;
+      });
+      assert.equal((dev.iconPath as vscode.ThemeIcon).id, 'error');
+      assert.match(String(dev.description), /failed/);
+      assert.match(dev.contextValue ?? '', /\bhasLog\b/);
+      assert.equal(dev.cell.current?.id, before.id, 'what ran before still runs');
+    } finally {
+      delete process.env.DEMO_FAIL_FLOW;
+      await store.restartHosts();
+    }
   });
 
   it('shows a deploy made outside the editor (the CLI) within a second or two', async () => {

@@ -1,0 +1,123 @@
+/**
+ * The questions and notices of the run commands: QuickPicks, messages (modal or not, with buttons)
+ * and opening a URL outside. They are VS Code's own; only when the extension runs under its
+ * integration tests can a test answer them instead (`flowport.test.prompts`), and every prompt is
+ * recorded there, so the tests drive the modal, the pickers and the buttons in a real VS Code.
+ */
+import * as vscode from 'vscode';
+
+export type Severity = 'info' | 'warning' | 'error';
+
+/** A prompt as a test sees it. */
+export type ShownPrompt =
+  | { kind: 'message'; severity: Severity; text: string; modal: boolean; detail?: string; actions: string[] }
+  | { kind: 'pick'; title: string; items: vscode.QuickPickItem[] }
+  | { kind: 'input'; title: string; value: string }
+  | { kind: 'openExternal'; uri: string };
+
+/**
+ * A test's answer: a message's button title, a pick's item label, an input's text, or undefined
+ * for Escape / Cancel. Returning `defer` leaves the prompt to VS Code's real UI.
+ */
+export type Answerer = (prompt: ShownPrompt) => string | undefined | typeof defer;
+export const defer: unique symbol = Symbol('defer');
+
+/** What `flowport.test.prompts` returns to a test: the log of prompts and the answerer to set. */
+export interface TestPrompts {
+  shown: ShownPrompt[];
+  answer: Answerer | undefined;
+  /** Resolves with the first prompt (shown from now on, or already shown) that `match` accepts. */
+  next(match: (p: ShownPrompt) => boolean, timeoutMs?: number): Promise<ShownPrompt>;
+}
+
+let testPrompts: (TestPrompts & { notify(p: ShownPrompt): void }) | undefined;
+
+/** Only in the extension's test mode: the hook the integration tests use. */
+export function registerTestPrompts(context: vscode.ExtensionContext): void {
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return;
+  const waiters = new Set<(p: ShownPrompt) => void>();
+  const prompts = {
+    shown: [] as ShownPrompt[],
+    answer: undefined as Answerer | undefined,
+    notify(p: ShownPrompt) {
+      this.shown.push(p);
+      for (const w of [...waiters]) w(p);
+    },
+    next(match: (p: ShownPrompt) => boolean, timeoutMs = 20_000): Promise<ShownPrompt> {
+      const already = this.shown.find(match);
+      if (already) return Promise.resolve(already);
+      return new Promise<ShownPrompt>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no such prompt within ${timeoutMs} ms; shown: ${JSON.stringify(this.shown)}`));
+        }, timeoutMs);
+        const waiter = (p: ShownPrompt) => {
+          if (!match(p)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(p);
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+  testPrompts = prompts;
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowport.test.prompts', () => prompts),
+    { dispose: () => (testPrompts = undefined) },
+  );
+}
+
+/** The test's answer, or `defer` when no test answers (or outside tests). */
+function scripted(prompt: ShownPrompt): string | undefined | typeof defer {
+  if (!testPrompts) return defer;
+  testPrompts.notify(prompt);
+  return testPrompts.answer ? testPrompts.answer(prompt) : defer;
+}
+
+export async function showMessage(
+  severity: Severity,
+  text: string,
+  options: { modal?: boolean; detail?: string } = {},
+  ...actions: string[]
+): Promise<string | undefined> {
+  const answer = scripted({
+    kind: 'message',
+    severity,
+    text,
+    modal: options.modal ?? false,
+    ...(options.detail ? { detail: options.detail } : {}),
+    actions,
+  });
+  if (answer !== defer) return actions.find((a) => a === answer);
+  const show =
+    severity === 'error'
+      ? vscode.window.showErrorMessage
+      : severity === 'warning'
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
+  return show(text, options, ...actions);
+}
+
+export async function pick<T extends vscode.QuickPickItem>(
+  items: readonly T[],
+  options: vscode.QuickPickOptions & { title: string },
+): Promise<T | undefined> {
+  const answer = scripted({ kind: 'pick', title: options.title, items: items.map((i) => ({ ...i })) });
+  if (answer !== defer) {
+    // A separator is never picked: it is how a choice that cannot work is shown, with its reason.
+    return items.find((i) => i.label === answer && i.kind !== vscode.QuickPickItemKind.Separator);
+  }
+  return vscode.window.showQuickPick(items, options);
+}
+
+export async function input(options: vscode.InputBoxOptions & { title: string }): Promise<string | undefined> {
+  const answer = scripted({ kind: 'input', title: options.title, value: options.value ?? '' });
+  if (answer !== defer) return answer;
+  return vscode.window.showInputBox(options);
+}
+
+export async function openExternal(uri: vscode.Uri): Promise<boolean> {
+  if (scripted({ kind: 'openExternal', uri: uri.toString() }) !== defer) return true;
+  return vscode.env.openExternal(uri);
+}

@@ -1,0 +1,91 @@
+/**
+ * A refused deploy or promote, as the editor shows it: Flowport's one-line reason, and the fix as
+ * buttons that run Deploy or Promote with the right arguments, instead of the CLI's
+ * "Deploy it there first: flowport deploy …" (text for a terminal, not for an editor).
+ */
+import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
+import type { FolderState } from '../store';
+
+export interface FixAction {
+  /** The button: "Deploy send-invoices to dev". */
+  title: string;
+  command: 'flowport.deploy' | 'flowport.promote';
+  arguments: unknown[];
+}
+
+export interface Refusal {
+  message: string;
+  actions: FixAction[];
+}
+
+/** What runs in `env`: the latest succeeded deployment of the flow there, as the tree shows it. */
+export function currentIn(state: FolderState, flowName: string, env: string): DeploymentDetails | undefined {
+  let current: DeploymentDetails | undefined;
+  for (const d of state.deployments) {
+    if (d.flowName !== flowName || d.env !== env || d.status !== 'succeeded') continue;
+    if (!current || d.createdAt > current.createdAt || (d.createdAt === current.createdAt && d.id > current.id))
+      current = d;
+  }
+  return current;
+}
+
+/** The CLI's next step ("…: flowport deploy x --env dev") taken off: the editor offers it as a button. */
+export function withoutCliHint(message: string): string {
+  return message
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/\s*Deploy it there first: flowport deploy \S+ --env \S+\.?/g, '')
+        .replace(/:\s*flowport (?:deploy|promote) [^\n]*$/, '.'),
+    )
+    .join('\n');
+}
+
+/** One line for a notification: the first line, the rest goes to the task's terminal. */
+export function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+export type PlannedRun = { action: 'deploy'; env: string } | { action: 'promote'; from: string; to: string };
+
+/**
+ * The fix for a refused promote, from the route and what runs where: a route that skips an
+ * environment goes to the next one; a source that runs nothing gets it promoted from the
+ * environment before it when that one runs the flow, or else deployed. A deploy's refusals (a
+ * deploy still running) have no button: waiting is the fix.
+ */
+export function fixesFor(state: FolderState, run: PlannedRun, flows: readonly FlowDetails[]): FixAction[] {
+  if (run.action !== 'promote' || flows.length === 0) return [];
+  const names = (state.project?.environments ?? []).map((e) => e.name);
+  const from = names.indexOf(run.from);
+  const to = names.indexOf(run.to);
+  const ids = flows.map((f) => f.id);
+  const label = flows.length === 1 ? flows[0]!.name : `${flows.length} flows`;
+  if (from < 0 || to < 0) return [];
+  const missing = flows.filter((f) => !currentIn(state, f.name, run.from));
+  if (missing.length > 0) {
+    const previous = names[from - 1];
+    const missingIds = missing.map((f) => f.id);
+    const what = missing.length === 1 ? missing[0]!.name : `${missing.length} flows`;
+    if (previous && missing.every((f) => currentIn(state, f.name, previous))) {
+      return [
+        {
+          title: `Promote ${what} ${previous} → ${run.from}`,
+          command: 'flowport.promote',
+          arguments: [missingIds, previous],
+        },
+      ];
+    }
+    return [{ title: `Deploy ${what} to ${run.from}`, command: 'flowport.deploy', arguments: [missingIds, run.from] }];
+  }
+  if (to - from > 1 && !state.project?.allowSkippingEnvironments) {
+    return [
+      {
+        title: `Promote ${label} ${run.from} → ${names[from + 1]}`,
+        command: 'flowport.promote',
+        arguments: [ids, run.from],
+      },
+    ];
+  }
+  return [];
+}
