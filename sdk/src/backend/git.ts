@@ -30,11 +30,26 @@ interface GitResult {
   stderr: string;
 }
 
+/**
+ * Settings that keep git from running programs a repository's own config names. A project's
+ * `.git/config` is not the user's to vet (a shared folder, a copied checkout): `core.fsmonitor` runs
+ * on every `git status`, `log.showSignature` makes `git log`/`show` run `gpg.program`, and hooks
+ * (post-checkout on a worktree) run on checkout. Flowport needs none of them.
+ */
+export const GIT_RUNS_NOTHING: readonly string[] = [
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'log.showSignature=false',
+  '-c',
+  `core.hooksPath=${process.platform === 'win32' ? 'NUL' : '/dev/null'}`,
+];
+
 function git(cwd: string, args: string[]): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       'git',
-      args,
+      [...GIT_RUNS_NOTHING, ...args],
       {
         cwd,
         encoding: 'utf8',
