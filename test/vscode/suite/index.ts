@@ -5,6 +5,7 @@ export function run(): Promise<void> {
     require('./tree.test');
     require('./deploy.test');
     require('./host.test');
+    require('./commands.test');
     require('./config.test');
   });
 }
