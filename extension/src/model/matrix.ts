@@ -113,16 +113,12 @@ export const STATUS_MARKS: Record<EnvCell['status'], string> = {
 };
 
 /**
- * One flow's environments on one line, for a collapsed row: `dev a1b2c3d ✓ · uat — · prod —`.
- * The commit is what runs there; the mark is the latest attempt (✓ succeeded, ✗ failed, … running).
+ * One flow's environments on one line, for a collapsed row: `dev ✓ · uat — · prod …`, the mark
+ * of each environment's latest attempt (✓ succeeded, ✗ failed, … running, — never deployed).
+ * Short enough for a sidebar next to the flow's name; the commits are in the rows below.
  */
 export function rowSummary(row: FlowRow): string {
-  return row.cells
-    .map((cell) => {
-      const mark = STATUS_MARKS[cell.status];
-      return `${cell.env} ${shortCommit(cell.current?.commit)}${mark ? ` ${mark}` : ''}`;
-    })
-    .join(' · ');
+  return row.cells.map((cell) => `${cell.env} ${STATUS_MARKS[cell.status] || '—'}`).join(' · ');
 }
 
 export function shortCommit(commit: string | undefined): string {

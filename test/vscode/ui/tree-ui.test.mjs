@@ -1,5 +1,6 @@
 // Playwright UI test in a real VS Code (code-server, scripts/vscode-host/): the Flowport view's
-// rendered tree. It collapses the view, expands a group and a flow by clicking, clicks the flow's
+// rendered tree. It collapses the view, expands a group and a flow by clicking (the flow row sums up
+// its environments, a click on it only expands or collapses it), clicks the flow's
 // inline Deploy action, picks the preselected "dev" in the "Deploy to" QuickPick and watches the
 // dev row go never deployed (circle-outline, "—") → running (spinner) → succeeded (pass, short
 // commit · just now), with the task terminal streaming the deploy log. Then, after one more
@@ -11,7 +12,7 @@
 // Screenshots go to test-output/ui/ (on failure also failure.png and code-server.log).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
@@ -82,7 +83,11 @@ test(
       assert.equal(await flow.count(), 0, 'flows are hidden while their group is collapsed');
       await expand(group);
       await flow.waitFor({ timeout: 10_000 });
-      assert.match(await name(flow), new RegExp(`^${escapeRe(FLOW)} invoices\\.ts:\\d+`), 'flow description');
+      assert.match(
+        await name(flow),
+        new RegExp(`^${escapeRe(FLOW)} dev — · uat — · prod —`),
+        'flow row sums up its environments',
+      );
       await expand(flow);
 
       const envRow = (/** @type {string} */ env) => tree.getByRole('treeitem', { name: new RegExp(`^${env}\\b`) });
@@ -123,7 +128,7 @@ test(
       const deployedAt = Date.now();
 
       // ---- Running: the spinner in the tree, the log streaming in the task's terminal ----
-      const terminal = page.getByRole('textbox', { name: new RegExp(`deploy ${escapeRe(FLOW)} → dev`) });
+      const terminal = page.getByRole('textbox', { name: new RegExp(`deploy ${escapeRe(FLOW)} → dev`, 'i') });
       await terminal.waitFor({ state: 'attached', timeout: 30_000 });
       await waitUntil(async () => /\brunning\b/.test(await name(dev)), 30_000, 'the dev row to show "running"');
       assert.equal(await iconOf(dev), 'sync', 'spinner while running');
@@ -151,6 +156,28 @@ test(
       assert.equal(await iconOf(envRow('prod')), 'circle-outline', 'prod untouched');
       await shot('04-after.png');
 
+      // ---- The dev row's own actions run at once: no ellipsis; its tooltip names the promote ----
+      await dev.hover();
+      await dev.getByRole('button', { name: 'Deploy HEAD', exact: true }).waitFor({ timeout: 10_000 });
+      await dev
+        .getByRole('button', { name: 'Promote to the Next Environment', exact: true })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await dev.getByRole('button', { name: /…$/ }).count(), 0, 'no inline action promises a question');
+      await page.locator('.monaco-hover', { hasText: 'Promote dev → uat' }).waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(shotDir, '04b-env-actions.png') });
+      await page.keyboard.press('Escape');
+
+      // ---- A click on the flow row's label collapses it (it opens no file); collapsed, it sums up ----
+      await flow.locator('.label-name').click();
+      await waitForAttr(flow, 'aria-expanded', 'false', `${FLOW} to collapse on a click`);
+      const summary = new RegExp(`^${escapeRe(FLOW)} dev ✓ · uat — · prod —`);
+      await waitUntil(async () => summary.test(await name(flow)), 10_000, 'the collapsed flow row to sum up dev');
+      assert.equal(await page.getByRole('tab', { name: /^invoices\.ts\b/ }).count(), 0, 'no editor opened');
+      step(`collapsed: "${await name(flow)}"`);
+      await shot('04c-collapsed-summary.png');
+      await flow.locator('.label-name').click();
+      await waitForAttr(flow, 'aria-expanded', 'true', `${FLOW} to expand on a click`);
+
       // ---- The deployment's details under the dev row ----
       await expand(dev);
       const commitRow = tree.getByRole('treeitem', { name: new RegExp(`^commit ${head}\\b`) });
@@ -158,6 +185,23 @@ test(
       await tree.getByRole('treeitem', { name: /^status succeeded\b/ }).waitFor({ timeout: 10_000 });
       step('dev expanded: the deployment details are listed');
       await shot('05-details.png');
+
+      // ---- A broken config replaces the rows with its problem; fixed, they come back as expanded as they were ----
+      const configFile = join(folder, 'flowport.config.ts');
+      const config = readFileSync(configFile, 'utf8');
+      writeFileSync(configFile, config.replace("environments: ['dev', 'uat',", "environments: ['dev', 'u a t',"));
+      await tree
+        .getByRole('treeitem', { name: /^flowport\.config\.ts:5: environments\[1\]/ })
+        .waitFor({ timeout: 30_000 });
+      step('broken config: its problem in the tree');
+      await shot('05b-config-problem.png');
+      writeFileSync(configFile, config);
+      await commitRow.waitFor({ timeout: 30_000 });
+      assert.equal(await flow.getAttribute('aria-expanded'), 'true', `${FLOW} still expanded`);
+      assert.equal(await dev.getAttribute('aria-expanded'), 'true', 'dev still expanded');
+      assert.equal(await group.getAttribute('aria-expanded'), 'true', `${GROUP} still expanded`);
+      step('config fixed: the rows are back, expanded as before');
+      await shot('05c-config-fixed.png');
 
       // ---- Compare (the dev row's context menu): dev ↔ local HEAD after one more commit ----
       const subject = 'Raise the invoice batch size';
@@ -246,7 +290,7 @@ async function iconOf(row) {
   return /\bcodicon-(?!modifier-|colored\b)([\w-]+)/.exec(cls)?.[1];
 }
 
-/** Expands a collapsed row by clicking its twistie (a click on a flow's label opens its source). @param {Locator} row */
+/** Expands a collapsed row by clicking its twistie. @param {Locator} row */
 async function expand(row) {
   if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) === 'true') return;
   await row.locator('.monaco-tl-twistie').click();
