@@ -67,6 +67,11 @@ const filter = textField({
 });
 filter.element.classList.add('filter');
 
+const foldButtons = [
+  button('Expand All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(false) }),
+  button('Collapse All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(true) }),
+];
+
 const toolbar = document.createElement('header');
 toolbar.className = 'toolbar';
 const title = document.createElement('h1');
@@ -75,8 +80,7 @@ toolbar.append(
   title,
   filter.element,
   summary,
-  button('Expand All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(false) }),
-  button('Collapse All', { appearance: 'secondary', onClick: () => grid.setAllCollapsed(true) }),
+  ...foldButtons,
   button('Refresh', {
     appearance: 'secondary',
     title: 'Reload flows and deployments',
@@ -173,7 +177,12 @@ function render(next: BoardState): void {
 function applyFilter(text: string): void {
   const { shown, total, unknownFields } = grid.setFilter(text);
   const unknown = unknownFields.length ? ` · unknown field ${unknownFields.map((f) => `${f}:`).join(' ')}` : '';
-  summary.textContent = `${shown === total ? `${total}` : `${shown} of ${total}`} flow${total === 1 ? '' : 's'}${unknown}`;
+  // No flows (loading, a broken config, none found): the board says why; no count, nothing to fold.
+  summary.textContent =
+    total === 0
+      ? ''
+      : `${shown === total ? `${total}` : `${shown} of ${total}`} flow${total === 1 ? '' : 's'}${unknown}`;
+  for (const b of foldButtons) b.hidden = total === 0;
   if (saved.filter !== text) {
     saved.filter = text;
     save();

@@ -259,7 +259,15 @@ function configErrorOf(state: FolderState): BoardConfigError | undefined {
   if (!problem) return undefined;
   const rel = relative(state.folder.uri.fsPath, problem.file);
   const file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : problem.file;
-  return { message: problem.message, location: `${file}:${problem.line}` };
+  // The message starts with where (an absolute path): the board shows that as the location.
+  let message = problem.message;
+  for (const prefix of [`${problem.file}:${problem.line}`, `${file}:${problem.line}`]) {
+    if (message.startsWith(prefix)) {
+      message = message.slice(prefix.length).replace(/^(:\d+)?:\s*/, '');
+      break;
+    }
+  }
+  return { message: message || problem.message, location: `${file}:${problem.line}` };
 }
 
 function hostProblemOf(state: FolderState): string | undefined {
