@@ -1,14 +1,22 @@
-// Playwright UI test of the board webview in a real VS Code (code-server, scripts/vscode-host/):
-// "Flowport: Show Board" from the palette, the filter box, Deploy send-invoices to dev from its
-// row (the cell goes running → succeeded with HEAD's short commit), Promote dev → uat (uat gets
-// that commit, the button then says why it is disabled), a new commit deployed to dev makes uat
-// "1 behind dev", a cell's history with "Open log" (the board comes back with its filter and
-// history after being hidden, and after a window reload), and screenshots in Dark Modern, Light Modern and High Contrast.
+// Playwright UI tests of the board webview in a real VS Code (code-server, scripts/vscode-host/):
+// 1. "Flowport: Show Board" from the palette, the filter box, Deploy send-invoices to dev from its
+//    row (the cell goes running → succeeded with HEAD's short commit), Promote dev → uat (uat gets
+//    that commit, the button then says why it is disabled), a new commit deployed to dev makes uat
+//    "1 behind dev", a cell's history with "Open log" (the board comes back with its filter and
+//    history after being hidden, and after a window reload), and screenshots in Dark Modern,
+//    Light Modern and High Contrast.
+// 2. At 1500×950 beside the side bar with prod's history open: every column in view, the
+//    selected cell in VS Code's selection colours, the filter's label, labelled history facts whose
+//    path wraps only after a '/'; at 1100 px the grid scrolls sideways under a sticky flow column;
+//    then the keyboard: arrows, Home/End, Ctrl+Home/End, PageUp/PageDown, ←/→ on a group.
+// 3. A config that throws: the board shows the error at flowport.config.ts:3 and Open Config
+//    (which opens it at line 3), not "No flows found".
 //
 //   node --test test/vscode/ui/board-ui.test.mjs      (or: node scripts/test-vscode.mjs ui)
 //
 // Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
-// Screenshots go to test-output/board/ (on failure also failure.png and code-server.log).
+// Screenshots go to test-output/board/ (not test-output/ui/: tree-ui.test.mjs, which runs after
+// this file, empties that folder first); on failure also failure*.png and code-server*.log.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -251,8 +259,8 @@ test(
       step('window reloaded: the board is back with its filter and history');
 
       // ---- Themes: the same board (filtered, dev's history open) in each theme ----
-      await hidePart(page, 'panel', 'Toggle Panel');
-      await hidePart(page, 'sidebar', 'Toggle Primary Side Bar');
+      await hidePart(page, 'panel');
+      await hidePart(page, 'sidebar');
       await themeShot(page, board, THEMES[0]);
       step(`screenshot in ${THEMES[0][1]}`);
       for (const theme of THEMES.slice(1)) {
@@ -267,7 +275,7 @@ test(
         });
         const p = wb.page;
         await p.getByRole('tab', { name: /^Flowport/ }).waitFor({ timeout: VIEW_TIMEOUT });
-        await hidePart(p, 'sidebar', 'Toggle Primary Side Bar');
+        await hidePart(p, 'sidebar');
         await runCommand(p, 'Flowport: Show Board');
         const b = await boardFrame(p);
         await b
@@ -293,6 +301,365 @@ test(
     }
   },
 );
+
+/** Twelve more flows in src/reports: more rows than a PageDown (10) moves. */
+const BATCH_FLOWS = Array.from({ length: 12 }, (_, i) => {
+  const n = String(i + 1).padStart(2, '0');
+  return `/**\n * Batch job ${n}.\n * @flow batch-${n}\n */\nexport async function batch${n}(): Promise<void> {}\n`;
+}).join('\n');
+
+test(
+  'the board at 1500×950 beside the side bar with a history open: every column, sticky flow names, selection, labels, keyboard',
+  { timeout: 240_000 },
+  async (t) => {
+    mkdirSync(shotDir, { recursive: true });
+    const folder = demoWorkspace({ 'src/reports/batch.ts': BATCH_FLOWS });
+    // Through the real CLI: send-invoices runs in dev, uat and prod, so every column has a commit.
+    const cli = (/** @type {string[]} */ ...args) =>
+      execFileSync(process.execPath, [join(repoRoot, 'sdk', 'bin', 'flowport.js'), ...args, '--root', folder], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DEMO_STEP_MS: '0' },
+      });
+    cli('deploy', FLOW, '--env', 'dev');
+    cli('promote', FLOW, '--from', 'dev', '--to', 'uat');
+    cli('promote', FLOW, '--from', 'uat', '--to', 'prod', '--yes');
+    /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
+    let wb;
+    try {
+      wb = await openWorkbench({
+        folder,
+        extensionDevelopmentPath: repoRoot,
+        viewport: { width: 1500, height: 950 },
+        userSettings: { 'workbench.colorTheme': THEMES[0][1] },
+      });
+      const { page } = wb;
+      await page.getByRole('tab', { name: /^Flowport/ }).waitFor({ timeout: VIEW_TIMEOUT });
+      await runCommand(page, 'Flowport: Show Board');
+      const board = await boardFrame(page);
+      const row = (/** @type {string} */ id = FLOW_ID) => board.locator(`.row.flow[data-flow="${id}"]`);
+      const cell = (/** @type {string} */ env) => row().locator(`.cell[data-env="${env}"]`);
+      await cell('prod').and(board.locator('.s-succeeded')).waitFor({ timeout: VIEW_TIMEOUT });
+      assert.ok(await page.locator('.monaco-workbench .part.sidebar').isVisible(), 'the side bar is open');
+
+      // ---- A cell's history beside the grid, at 1500 px with the side bar: every column shows ----
+      await cell('prod').click();
+      const history = board.locator('aside.history');
+      await history.locator('.entry').first().waitFor({ timeout: 10_000 });
+      const layout = await board.evaluate(() => {
+        const scroller = /** @type {HTMLElement} */ (document.querySelector('.scroller'));
+        const visibleRight = scroller.getBoundingClientRect().left + scroller.clientWidth;
+        const heads = [...document.querySelectorAll('.env-head')].map((h) => ({
+          name: h.textContent,
+          right: h.getBoundingClientRect().right,
+        }));
+        const panel = /** @type {HTMLElement} */ (document.querySelector('aside.history')).getBoundingClientRect();
+        return {
+          overflow: scroller.scrollWidth - scroller.clientWidth,
+          visibleRight,
+          heads,
+          historyRight: panel.right,
+          width: innerWidth,
+        };
+      });
+      assert.equal(layout.heads.length, 3);
+      for (const head of layout.heads) {
+        assert.ok(
+          head.right <= layout.visibleRight + 0.5,
+          `the ${head.name} column is in view: ${JSON.stringify(layout)}`,
+        );
+      }
+      assert.ok(layout.overflow <= 0, `nothing hidden to the right of the grid: ${JSON.stringify(layout)}`);
+      assert.ok(layout.historyRight <= layout.width + 0.5, 'the history panel is in view');
+      await screenshot(page, 'board-1500-sidebar-history.png');
+
+      // ---- The selected cell: VS Code's list selection, not the hover colour; one at a time ----
+      const background = (/** @type {import('playwright-core').Locator} */ l) =>
+        l.evaluate((el) => getComputedStyle(el).backgroundColor);
+      const plain = await background(cell('dev'));
+      const selected = await background(cell('prod'));
+      assert.equal(await cell('prod').locator('xpath=..').getAttribute('aria-selected'), 'true');
+      assert.equal(await board.locator('[aria-selected="true"]').count(), 1, 'one selected cell');
+      await cell('dev').hover();
+      await waitUntil(async () => (await background(cell('dev'))) !== plain, 5_000, 'the dev cell to show its hover');
+      const hovered = await background(cell('dev'));
+      const selection = await board.evaluate(() => {
+        const probe = document.createElement('div');
+        probe.style.setProperty('background', 'var(--vscode-list-activeSelectionBackground)');
+        document.body.append(probe);
+        const colour = getComputedStyle(probe).backgroundColor;
+        probe.remove();
+        return colour;
+      });
+      assert.equal(selected, selection, 'the selected cell wears list.activeSelectionBackground');
+      assert.notEqual(selected, hovered, 'selected and hovered cells look different');
+      assert.notEqual(selected, plain);
+
+      // ---- Names a screen reader reads ----
+      assert.equal(await board.getByRole('textbox', { name: 'Filter flows', exact: true }).count(), 1);
+      assert.equal(await board.getByRole('textbox', { name: 'Text field' }).count(), 0, 'no unnamed text field');
+
+      // ---- History facts: labelled, and a path wraps only after a '/' ----
+      const facts = await history
+        .locator('.fact')
+        .evaluateAll((els) => els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent]));
+      assert.deepEqual(
+        facts.find(([k]) => k === 'package'),
+        ['package', 'v1.0.0'],
+        JSON.stringify(facts),
+      );
+      assert.deepEqual(
+        facts.find(([k]) => k === 'promoted from'),
+        ['promoted from', 'uat'],
+      );
+      const wraps = await pathWraps(history);
+      assert.ok(wraps.length >= 1, 'the bundle path is long enough to wrap in the panel');
+      assert.deepEqual(
+        wraps.filter((c) => c !== '/'),
+        [],
+        `the path wraps only after a '/' (lines end with ${JSON.stringify(wraps)})`,
+      );
+      t.diagnostic(`history facts: ${JSON.stringify(facts)}; the path wraps after ${JSON.stringify(wraps)}`);
+
+      // ---- Narrower: the grid scrolls sideways, with a scrollbar, under a sticky flow column ----
+      await page.setViewportSize({ width: 1100, height: 950 });
+      const scroller = board.locator('.scroller');
+      await waitUntil(
+        async () => await scroller.evaluate((el) => el.scrollWidth > el.clientWidth),
+        10_000,
+        'the grid to be wider than the board at 1100 px',
+      );
+      // Playwright's headless chromium hides scrollbars (--hide-scrollbars), as overlay
+      // scrollbars (macOS) do until one scrolls: the shadow at the right edge shows there is more.
+      const hint = board.locator('.overflow-hint');
+      await hint.waitFor({ state: 'visible', timeout: 5_000 });
+      const narrowWraps = await pathWraps(history);
+      assert.deepEqual(
+        narrowWraps.filter((c) => c !== '/'),
+        [],
+        `at 1100 px too, the path wraps only after a '/' (${JSON.stringify(narrowWraps)})`,
+      );
+      await scroller.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+      const stuck = async () =>
+        board.evaluate((id) => {
+          const scrollerEl = /** @type {HTMLElement} */ (document.querySelector('.scroller'));
+          const name = /** @type {HTMLElement} */ (document.querySelector(`.row.flow[data-flow="${id}"] .name`));
+          const r = name.getBoundingClientRect();
+          const left = scrollerEl.getBoundingClientRect().left;
+          const hit = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+          return {
+            scrolled: scrollerEl.scrollLeft,
+            nameLeft: r.left - left,
+            onTop: Boolean(hit && name.contains(hit)),
+          };
+        }, FLOW_ID);
+      await waitUntil(async () => (await stuck()).scrolled > 0, 5_000, 'the grid to scroll right');
+      const sticky = await stuck();
+      assert.ok(
+        sticky.nameLeft >= 0 && sticky.nameLeft < 64,
+        `the flow name stays at the left: ${JSON.stringify(sticky)}`,
+      );
+      assert.ok(sticky.onTop, `nothing scrolls over the flow name: ${JSON.stringify(sticky)}`);
+      await hint.waitFor({ state: 'hidden', timeout: 5_000 });
+      await screenshot(page, 'board-1100-scrolled.png');
+      await scroller.evaluate((el) => (el.scrollLeft = 0));
+      await page.setViewportSize({ width: 1500, height: 950 });
+
+      // ---- Keyboard: Escape, arrows, Home/End, Ctrl+Home/End, PageUp/PageDown, ←/→ on a group ----
+      const key = (/** @type {string} */ k) => page.keyboard.press(k);
+      /** Where focus is: a flow id or `group:<key>`, and its column; and the roving tab stops. */
+      const focus = () =>
+        board.evaluate(() => {
+          const el = /** @type {HTMLElement | null} */ (document.activeElement);
+          const navRow = /** @type {HTMLElement | null | undefined} */ (el?.closest('[data-nav-row]'));
+          const label = navRow?.querySelector('.toggle')?.firstChild?.nextSibling?.textContent?.trim();
+          return {
+            row: navRow ? (navRow.dataset['flow'] ?? `group:${label}`) : null,
+            col: el?.dataset['col'] === undefined ? null : Number(el.dataset['col']),
+            stops: document.querySelectorAll('.board [tabindex="0"]').length,
+            isStop: el?.getAttribute('tabindex') === '0',
+          };
+        });
+      /** The rows on screen, in order: what the arrows walk. */
+      const shownRows = () =>
+        board.evaluate(() =>
+          [...document.querySelectorAll('[data-nav-row]')]
+            .filter((r) => /** @type {HTMLElement} */ (r).offsetParent !== null)
+            .map((r) => {
+              const el = /** @type {HTMLElement} */ (r);
+              const label = el.querySelector('.toggle')?.firstChild?.nextSibling?.textContent?.trim();
+              return el.dataset['flow'] ?? `group:${label}`;
+            }),
+        );
+      const expectFocus = async (
+        /** @type {string} */ rowKey,
+        /** @type {number} */ col,
+        /** @type {string} */ what,
+      ) => {
+        const at = await focus();
+        assert.deepEqual(at, { row: rowKey, col, stops: 1, isStop: true }, what);
+      };
+      const PROD = 6; // columns: 0 name, 1 Deploy, 2 dev, 3 dev → uat, 4 uat, 5 uat → prod, 6 prod
+      await key('Escape');
+      await history.waitFor({ state: 'hidden', timeout: 5_000 });
+      await expectFocus(FLOW_ID, PROD, 'Escape: focus back on the prod cell');
+      assert.equal(await board.locator('[aria-selected="true"]').count(), 0, 'no selection once the history is closed');
+      await key('Home');
+      await expectFocus(FLOW_ID, 0, 'Home: the flow name');
+      await key('ArrowRight');
+      await expectFocus(FLOW_ID, 1, '→: Deploy…');
+      await key('End');
+      await expectFocus(FLOW_ID, PROD, 'End: the last cell');
+      await key('ArrowLeft');
+      await expectFocus(FLOW_ID, PROD - 1, '←: Promote uat → prod');
+      await key('ArrowRight');
+      const rows = await shownRows();
+      assert.ok(rows.length > 12, `more rows than a page: ${rows.length}`);
+      const at = rows.indexOf(FLOW_ID);
+      assert.deepEqual(rows.slice(0, 3), ['group:src/billing', 'src/billing/reconcile.ts#reconcile-payments', FLOW_ID]);
+      await key('ArrowUp');
+      await expectFocus(rows[at - 1], PROD, '↑: the row above, same column');
+      await key('ArrowDown');
+      await expectFocus(FLOW_ID, PROD, '↓: back');
+      await key('ArrowDown');
+      await expectFocus(rows[at + 1], 0, '↓: onto the next group (its only column)');
+      await key('ArrowUp');
+      await expectFocus(FLOW_ID, 0, '↑: back, in column 0 (all a group row has)');
+      await key('End');
+      await key('Control+End');
+      await expectFocus(rows[rows.length - 1], PROD, 'Ctrl+End: the last row, same column');
+      await key('Control+Home');
+      assert.match(rows[0], /^group:/);
+      await expectFocus(rows[0], 0, 'Ctrl+Home: the first row (a group: its only column)');
+      await key('PageDown');
+      await expectFocus(rows[10], 0, 'PageDown: ten rows down');
+      await key('PageDown');
+      await expectFocus(rows[Math.min(20, rows.length - 1)], 0, 'PageDown: ten more, at most the last');
+      await key('PageUp');
+      await expectFocus(rows[Math.min(20, rows.length - 1) - 10], 0, 'PageUp: ten rows up');
+      await key('Control+Home');
+      const first = rows[0];
+      const toggle = board.locator('.toggle').first();
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      await key('ArrowLeft');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false', '← collapses the group');
+      const collapsed = await shownRows();
+      const inGroup = rows.slice(
+        1,
+        rows.findIndex((r, i) => i > 0 && r.startsWith('group:')),
+      );
+      assert.ok(inGroup.length >= 2 && inGroup.every((r) => !collapsed.includes(r)), 'its flows are hidden');
+      await expectFocus(first, 0, 'focus stays on the group');
+      await key('ArrowDown');
+      await expectFocus(collapsed[1], 0, '↓ skips the collapsed flows: the next group');
+      await key('ArrowUp');
+      await key('ArrowRight');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true', '→ expands it');
+      assert.deepEqual(await shownRows(), rows, 'its flows are back');
+      await key('ArrowDown');
+      await expectFocus(rows[1], 0, '↓ into the expanded group');
+      t.diagnostic(`keyboard: ${rows.length} rows walked`);
+    } catch (err) {
+      if (wb) await failureEvidence(wb, t);
+      throw err;
+    } finally {
+      await wb?.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'a config that fails to load: the board shows the error and Open Config, not "No flows found"',
+  { timeout: 180_000 },
+  async (t) => {
+    mkdirSync(shotDir, { recursive: true });
+    const folder = demoWorkspace({
+      'flowport.config.ts': [
+        `import { defineConfig } from 'flowport';`,
+        ``,
+        `throw new Error('broken on purpose');`,
+        `export default defineConfig({ environments: ['dev'] });`,
+        ``,
+      ].join('\n'),
+    });
+    /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
+    let wb;
+    try {
+      wb = await openWorkbench({ folder, extensionDevelopmentPath: repoRoot });
+      const { page } = wb;
+      await page.getByRole('tab', { name: /^Flowport/ }).waitFor({ timeout: VIEW_TIMEOUT });
+      await runCommand(page, 'Flowport: Show Board');
+      const board = await boardFrame(page);
+      const error = board.locator('.config-error');
+      await error.waitFor({ timeout: VIEW_TIMEOUT });
+      assert.match((await error.textContent()) ?? '', /broken on purpose/);
+      assert.equal(await error.locator('.config-error-title code').textContent(), 'flowport.config.ts:3');
+      const text = (await board.locator('body').textContent()) ?? '';
+      assert.doesNotMatch(text, /No flows found/);
+      assert.equal(await board.locator('.notice').isVisible(), false, 'no notice above the error');
+      assert.equal(await board.locator('[role="grid"]').count(), 0, 'no grid');
+      assert.equal(await board.locator('.summary').textContent(), '', 'no "0 flows"');
+      assert.equal(await board.getByRole('button', { name: 'Collapse All' }).isVisible(), false, 'nothing to fold');
+      assert.doesNotMatch(
+        (await error.locator('.config-error-message').textContent()) ?? '',
+        /^\//,
+        'the message does not repeat the absolute path the location gives',
+      );
+      await screenshot(page, 'board-config-error.png');
+      await error.getByRole('button', { name: 'Open Config' }).click();
+      await page.getByRole('tab', { name: /^flowport\.config\.ts/ }).waitFor({ timeout: 15_000 });
+      await page.locator('.statusbar-item', { hasText: /^Ln 3, Col 1$/ }).waitFor({ timeout: 10_000 });
+      t.diagnostic('Open Config opened flowport.config.ts at line 3');
+    } catch (err) {
+      if (wb) await failureEvidence(wb, t);
+      throw err;
+    } finally {
+      await wb?.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);
+
+/**
+ * The character that ends each line but the last of the bundle path in the history.
+ * @param {import('playwright-core').Locator} history
+ * @returns {Promise<string[]>}
+ */
+async function pathWraps(history) {
+  return history
+    .locator('.fact dd')
+    .filter({ hasText: '/targets/prod/' })
+    .evaluate((dd) => {
+      /** The character that ends each line but the last. */
+      const ends = [];
+      let top;
+      let previous = '';
+      const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = /** @type {Text} */ (node);
+        for (let i = 0; i < text.length; i++) {
+          const range = document.createRange();
+          range.setStart(text, i);
+          range.setEnd(text, i + 1);
+          const rect = range.getClientRects()[0];
+          if (!rect) continue;
+          if (top !== undefined && rect.top > top + 1) ends.push(previous);
+          top = rect.top;
+          previous = text.data[i];
+        }
+      }
+      return ends;
+    });
+}
+
+/** A screenshot of the failure and the server's output, next to the test's screenshots. */
+async function failureEvidence(/** @type {Awaited<ReturnType<typeof openWorkbench>>} */ wb, /** @type {any} */ t) {
+  const name = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+  await wb.page.screenshot({ path: join(shotDir, `failure-${name}.png`) }).catch(() => {});
+  writeFileSync(join(shotDir, `code-server-${name}.log`), wb.server.output());
+  t.diagnostic(`failure evidence in ${shotDir}`);
+}
 
 /** @typedef {import('playwright-core').Page} Page @typedef {import('playwright-core').Frame} Frame */
 
@@ -323,15 +690,29 @@ async function themeShot(page, board, [name, label, workbenchClass]) {
   await screenshot(page, `board-${name}.png`);
 }
 
+const HIDE = { panel: 'View: Hide Panel', sidebar: 'View: Close Primary Side Bar' };
+
 /**
- * Hides the side bar or the panel with its layout control in the title bar (a keyboard shortcut
- * would go to the webview when it has focus). @param {Page} page @param {string} part @param {string} control
+ * Hides the side bar or the panel with the palette's "View: Hide Panel" / "View: Close Primary
+ * Side Bar". Not with the title bar's layout toggles: VS Code rebuilds that toolbar ~50 ms after
+ * every layout change (the toggles' state is in their menu's context keys), so a click right
+ * after hiding the panel could be pressed on the old "Toggle Primary Side Bar" button and released
+ * on its replacement, and a click split like that reaches no button. The side bar never got the
+ * click, and the test waited 10 s for it to hide. These two commands only ever hide, so running
+ * one again until the part is gone is safe, which a toggle is not.
+ * @param {Page} page @param {'panel' | 'sidebar'} part
  */
-async function hidePart(page, part, control) {
+async function hidePart(page, part) {
   const shown = page.locator(`.monaco-workbench .part.${part}`);
-  if (!(await shown.isVisible())) return;
-  await page.locator(`.titlebar [aria-label^="${control}"]`).first().click();
-  await waitUntil(async () => !(await shown.isVisible()), 10_000, `the ${part} to hide`);
+  const end = Date.now() + 30_000;
+  while (await shown.isVisible()) {
+    if (Date.now() > end) throw new Error(`timed out after 30000 ms waiting for the ${part} to hide`);
+    // Gone between the check and the palette: the command is no longer listed, and that is fine.
+    await runCommand(page, HIDE[part]).catch(async (err) => {
+      if (await shown.isVisible()) throw err;
+    });
+    await waitUntil(async () => !(await shown.isVisible()), 5_000, `the ${part} to hide`).catch(() => {});
+  }
 }
 
 /** Runs a command from the palette (F1), by its label. @param {Page} page @param {string} label */
