@@ -104,26 +104,28 @@ describe('Deploy and Promote', () => {
     }
   });
 
-  it('shows a deploy made outside the editor (the CLI) within a second or two', async () => {
+  // How soon is measured and logged, not asserted: on a loaded machine a bound would fail for its own reasons.
+  it('shows a deploy made outside the editor (the CLI) with no refresh asked', async () => {
     const { store } = await api();
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const { execFileSync } = await import('node:child_process');
     const cli = require
       .resolve('flowport/package.json', { paths: [root] })
       .replace(/package\.json$/, 'bin/flowport.js');
-    const started = Date.now();
-    execFileSync(process.execPath, [cli, 'deploy', 'weeklyReport', '--env', 'dev'], {
+    const out = execFileSync(process.execPath, [cli, 'deploy', 'weeklyReport', '--env', 'dev', '--json'], {
       cwd: root,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      encoding: 'utf8',
     });
+    const cliEnded = Date.now();
+    const made = (JSON.parse(out) as { results: Array<{ deployment: { id: string } | null }> }).results[0]!.deployment!;
     await waitFor(
-      'weeklyReport dev to show up',
-      async () => (await envCell('src/reports', 'weeklyReport', 'dev')).cell.status === 'succeeded',
+      "weeklyReport dev to show the CLI's deployment",
+      async () => (await envCell('src/reports', 'weeklyReport', 'dev')).cell.current?.id === made.id,
       10_000,
     );
-    const seenAfter = Date.now() - started;
     assert.ok(store.folders.length === 1);
-    console.log(`      (CLI deploy visible in the tree ${seenAfter} ms after the CLI started)`);
+    console.log(`      (the CLI's deploy shown in the tree ${Date.now() - cliEnded} ms after the CLI ended)`);
   });
 
   it('refuses a deploy to prod while the flow is still deploying there, before the confirmation', async function () {
