@@ -117,6 +117,11 @@ test(
       assert.equal(await dialog.locator('h2').textContent(), `Deploy ${FLOW}`);
       assert.equal(await dialog.locator('vscode-dropdown').evaluate((el) => /** @type {any} */ (el).value), 'dev');
       assert.equal(await dialog.locator('vscode-text-field input').inputValue(), 'HEAD');
+      assert.equal(
+        await dialog.getByRole('textbox', { name: 'Ref (branch, tag or commit)', exact: true }).count(),
+        1,
+        'the ref field is named by its label',
+      );
       await shot('03-deploy-dialog.png');
       await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
       await waitUntil(
@@ -719,19 +724,24 @@ async function hidePart(page, part) {
 async function runCommand(page, label) {
   const input = page.locator('.quick-input-widget input');
   const option = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  let tries = 0;
   await waitUntil(
     async () => {
+      tries++;
       // Reopened on each try: the palette lists the commands enabled when it opened, and
       // `isWorkspaceTrusted` may be set a moment after the extension's commands appear.
       if (await input.isVisible()) await page.keyboard.press('Escape');
       await page.keyboard.press('F1');
-      await input.fill(`>${label}`);
+      // A bounded fill: an F1 the workbench did not get (focus in the webview) costs one 2 s try,
+      // not Playwright's 30 s default, which used up the whole wait with no second F1.
+      await input.fill(`>${label}`, { timeout: 2_000 });
       await option.waitFor({ timeout: 2_000 });
       return true;
     },
     30_000,
     `"${label}" in the command palette`,
   );
+  if (tries > 1) console.error(`[board-ui] "${label}" was in the palette at try ${tries}`);
   await page.keyboard.press('Enter');
 }
 
