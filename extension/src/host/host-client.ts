@@ -12,6 +12,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
+import type { CommandHint } from '../../../sdk/src/hint';
 import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from '../../../sdk/src/host/protocol';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -174,6 +175,8 @@ export class HostError extends Error {
     message: string,
     /** The Flowport error's class, or undefined when the host failed unexpectedly. */
     readonly kind: string | undefined,
+    /** The command that fixes it, when the SDK names one. */
+    readonly hint?: CommandHint,
   ) {
     super(message);
     this.name = 'HostError';
@@ -186,7 +189,7 @@ export function hostError(err: unknown): HostError {
   if (err instanceof ResponseError) {
     const data = err.data as Partial<HostErrorData> | undefined;
     if (err.code === FLOWPORT_ERROR_CODE && typeof data?.kind === 'string')
-      return new HostError(err.message, data.kind);
+      return new HostError(err.message, data.kind, data.hint);
     // An older host, or an unexpected throw: vscode-jsonrpc put "Request <method> failed with message: " before it.
     return new HostError(err.message.replace(/^Request \S+ failed with message: /, ''), undefined);
   }

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
+import type { CommandHint } from '../../../sdk/src/hint';
 import { Methods, type FlowRunResult, type PreflightResult, type RunLogParams } from '../../../sdk/src/host/protocol';
 import type { FlowDetails } from '../../../sdk/src/model';
 import { showMessage } from '../commands/prompts';
 import { hostError } from '../host/host-client';
 import type { FlowportStore, FolderState } from '../store';
-import { currentIn, firstLine, fixesFor, withoutCliHint, type PlannedRun, type Refusal } from './refusal';
+import { currentIn, firstLine, refusalOf, withoutCliHint, type PlannedRun, type Refusal } from './refusal';
 
 export const TASK_TYPE = 'flowport';
 
@@ -99,8 +100,8 @@ export async function checkRun(state: FolderState, def: FlowportTaskDefinition):
   }
   const run: PlannedRun =
     def.action === 'deploy' ? { action: 'deploy', env: target } : { action: 'promote', from: def.from!, to: target };
-  const refuse = (message: string): Checked => ({
-    refusal: { message: withoutCliHint(message), actions: fixesFor(state, run, flows) },
+  const refuse = (message: string, hint?: CommandHint): Checked => ({
+    refusal: refusalOf(state, run, flows, message, hint),
   });
   let result: PreflightResult;
   try {
@@ -115,9 +116,9 @@ export async function checkRun(state: FolderState, def: FlowportTaskDefinition):
   } catch (err) {
     const error = hostError(err);
     if (error.kind === undefined) throw error; // the host failed: not a refusal
-    return refuse(error.message);
+    return refuse(error.message, error.hint);
   }
-  if (result.refusal !== undefined) return refuse(result.refusal);
+  if (result.refusal !== undefined) return refuse(result.refusal, result.refusalHint);
   if (run.action === 'promote' && result.sending.length === 0) {
     // Nothing deployed where the promote starts, for any of the flows: refused, with the fix.
     const missing = flows.filter((f) => !currentIn(state, f.name, run.from));
@@ -321,7 +322,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
       (err: unknown) => {
         const error = hostError(err);
         if (error.kind === undefined) this.report.crash = error.message;
-        else this.report.refusal = { message: withoutCliHint(error.message), actions: [] };
+        else this.report.refusal = refusalOf(this.state, this.plannedRun(), [], error.message, error.hint);
         this.write(`${CSI.red}${error.message}${CSI.reset}`);
         this.finish(error.kind === undefined ? 2 : 1);
       },
@@ -395,19 +396,27 @@ export class RunTerminal implements vscode.Pseudoterminal {
       if (!good) worst = 1;
       this.write(`${good ? CSI.green + '✔' : CSI.red + '✖'} ${r.message}${CSI.reset}`);
     }
+    // Refused flows (the others ran, or were already there): the reason and its fix, as a refusal
+    // before the run would have said it; a failure of one that ran says more, and is said instead.
     const refused = results.filter((r) => r.outcome === 'refused');
-    if (refused.length > 0 && refused.length === results.length) {
-      const run: PlannedRun =
-        this.def.action === 'deploy'
-          ? { action: 'deploy', env: this.def.env! }
-          : { action: 'promote', from: this.def.from!, to: this.def.to! };
+    const failed = results.some((r) => !GOOD_OUTCOMES.includes(r.outcome) && r.outcome !== 'refused');
+    if (refused.length > 0 && !failed) {
+      const run = this.plannedRun();
       const refusedFlows = flows.filter((f) => refused.some((r) => r.flow === f.name));
+      const [first] = refused;
+      const shown = refusalOf(this.state, run, refusedFlows, first!.message, first!.hint);
       this.report.refusal = {
-        message: refused.map((r) => withoutCliHint(r.message)).join('\n'),
-        actions: fixesFor(this.state, run, refusedFlows),
+        message: [shown.message, ...refused.slice(1).map((r) => withoutCliHint(r.message))].join('\n'),
+        actions: shown.actions,
       };
     }
     return worst;
+  }
+
+  private plannedRun(): PlannedRun {
+    return this.def.action === 'deploy'
+      ? { action: 'deploy', env: this.def.env ?? '' }
+      : { action: 'promote', from: this.def.from ?? '', to: this.def.to ?? '' };
   }
 
   private write(line: string): void {

@@ -3,6 +3,7 @@
  * buttons that run Deploy or Promote with the right arguments, instead of the CLI's
  * "Deploy it there first: flowport deploy …" (text for a terminal, not for an editor).
  */
+import { commandLine, type CommandHint } from '../../../sdk/src/hint';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import type { FolderState } from '../store';
 
@@ -88,4 +89,55 @@ export function fixesFor(state: FolderState, run: PlannedRun, flows: readonly Fl
     ];
   }
   return [];
+}
+
+/**
+ * The SDK's hint (the fix as a command, as data) as a button, when the editor has that command:
+ * Deploy and Promote. A hint for another project, or a command the editor does not run (cancel,
+ * logs), stays text in the message.
+ */
+export function actionOfHint(state: FolderState, hint: CommandHint | undefined): FixAction | undefined {
+  if (!hint || (hint.root !== undefined && hint.root !== state.folder.uri.fsPath)) return undefined;
+  const [flowName, ...flags] = hint.args;
+  const flag = (name: string) => {
+    const i = flags.indexOf(name);
+    return i < 0 ? undefined : flags[i + 1];
+  };
+  const flow = state.flows.find((f) => f.name === flowName);
+  if (!flow) return undefined;
+  if (hint.command === 'deploy') {
+    const env = flag('--env');
+    const ref = flag('--ref');
+    if (!env) return undefined;
+    return {
+      title: `Deploy ${flow.name} to ${env}${ref ? ` @ ${ref}` : ''}`,
+      command: 'flowport.deploy',
+      arguments: ref ? [[flow.id], env, ref] : [[flow.id], env],
+    };
+  }
+  if (hint.command === 'promote') {
+    const from = flag('--from');
+    const to = flag('--to');
+    const names = (state.project?.environments ?? []).map((e) => e.name);
+    // flowport.promote with a source goes to the environment after it: the hint's step must be that.
+    if (!from || !to || names[names.indexOf(from) + 1] !== to) return undefined;
+    return { title: `Promote ${flow.name} ${from} → ${to}`, command: 'flowport.promote', arguments: [[flow.id], from] };
+  }
+  return undefined;
+}
+
+/**
+ * A refusal as the editor shows it: with the SDK's hint as a button (its command line taken off the
+ * message), or else the fix derived here from the route and what runs where.
+ */
+export function refusalOf(
+  state: FolderState,
+  run: PlannedRun,
+  flows: readonly FlowDetails[],
+  message: string,
+  hint: CommandHint | undefined,
+): Refusal {
+  const action = actionOfHint(state, hint);
+  if (action && hint) return { message: message.split(`: ${commandLine(hint)}`).join('.'), actions: [action] };
+  return { message: withoutCliHint(message), actions: fixesFor(state, run, flows) };
 }

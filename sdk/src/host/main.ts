@@ -17,6 +17,7 @@ import {
   type RequestType0,
 } from 'vscode-jsonrpc/node';
 import { flowportErrorKind } from '../errors.js';
+import { hintOf } from '../hint.js';
 import { HostSession } from './session.js';
 import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from './protocol.js';
 
@@ -66,7 +67,11 @@ function typed<P, R>(handler: (params: P) => R | Promise<R>): (params: P) => Pro
     } catch (err) {
       const kind = flowportErrorKind(err);
       if (kind === undefined) throw err;
-      throw new ResponseError<HostErrorData>(FLOWPORT_ERROR_CODE, (err as Error).message, { kind });
+      const hint = hintOf(err);
+      throw new ResponseError<HostErrorData>(FLOWPORT_ERROR_CODE, (err as Error).message, {
+        kind,
+        ...(hint ? { hint } : {}),
+      });
     }
   };
 }

@@ -7,6 +7,7 @@ import { NotificationType, NotificationType0, RequestType, RequestType0 } from '
 import type { EnvironmentConfig } from '../config/define.js';
 import type { FlowRunResult } from '../backend/batch.js';
 import type { CommitCounts } from '../backend/git.js';
+import type { CommandHint } from '../hint.js';
 import type { DeploymentDetails, Diagnostic, FlowDetails } from '../model.js';
 
 /** A config problem, sent as data so the extension can point at the file and line. */
@@ -56,6 +57,8 @@ export type PreflightParams =
 export interface PreflightResult {
   /** Why the whole run is refused before it starts (a flow still deploying there), if it is. */
   refusal?: string;
+  /** The command that fixes the refusal, as data (the editor offers it as an action). */
+  refusalHint?: CommandHint;
   /** The flows that would be deployed: for a promote, those not already there and with something to promote. */
   sending: string[];
 }
@@ -115,4 +118,6 @@ export const FLOWPORT_ERROR_CODE = -32001;
 /** The `data` of a {@link FLOWPORT_ERROR_CODE} error: the error's class, e.g. `DeployError`, `UsageError`. */
 export interface HostErrorData {
   kind: string;
+  /** The command that fixes it, when the error names one. */
+  hint?: CommandHint;
 }

@@ -119,7 +119,8 @@ export class HostSession {
         : { action: 'promote', from: params.from, to: params.to };
     const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds));
     const names = sending.map((f) => f.name);
-    return refusal ? { refusal: refusal.message, sending: names } : { sending: names };
+    if (!refusal) return { sending: names };
+    return { refusal: refusal.message, ...(refusal.hint ? { refusalHint: refusal.hint } : {}), sending: names };
   }
 
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {

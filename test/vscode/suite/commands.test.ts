@@ -138,6 +138,37 @@ describe('Commands: refusals, questions, pickers', () => {
     });
   });
 
+  it('a promote of two flows, one of them not in dev: the other goes, and the SDK’s hint is a button that deploys it', async function () {
+    this.timeout(90_000);
+    await withScratchFlow((deployed) =>
+      withScratchFlow(async (never) => {
+        await deploy(deployed.id, 'dev');
+        await answering(
+          (p) => (p.kind === 'message' && !p.modal ? p.actions[0] : undefined),
+          async (prompts) => {
+            const code = await vscode.commands.executeCommand<number>(
+              'flowport.promote',
+              [deployed.id, never.id],
+              'dev',
+            );
+            assert.equal(code, 1, 'one flow was refused');
+            const refusal = await prompts.next((p) => isMessage(p) && p.severity === 'warning');
+            assert.ok(isMessage(refusal));
+            // The SDK's "…: flowport deploy <flow> --env dev" is the button, not text.
+            assert.equal(
+              refusal.text,
+              `cannot promote "${never.name}" from dev to uat: dev has no successful deployment of "${never.name}". Deploy it there first.`,
+            );
+            assert.deepEqual(refusal.actions, [`Deploy ${never.name} to dev`]);
+            assert.deepEqual(messages(prompts.shown, 'error'), [], 'a refusal is not reported as a failure');
+            await waitForStatus(never.name, 'dev', 'succeeded');
+          },
+        );
+        await waitForStatus(deployed.name, 'uat', 'succeeded');
+      }),
+    );
+  });
+
   it('Cancel on the protected-environment question deploys nothing and fails nothing; Deploy deploys', async function () {
     this.timeout(60_000);
     await withScratchFlow(async (flow) => {
