@@ -4,7 +4,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer } from './install.mjs';
@@ -71,20 +70,6 @@ function installExitHandlers() {
   }
 }
 
-/** Ask the kernel for a free loopback port. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Start code-server serving `folder`.
  * @param {{
@@ -143,7 +128,9 @@ export async function startCodeServer({
     JSON.stringify({ ...DEFAULT_SETTINGS, ...(trusted ? {} : UNTRUSTED_SETTINGS), ...userSettings }, null, 2),
   );
 
-  const thePort = port ?? (await freePort());
+  // Without a port asked for, code-server binds port 0 itself and says which it got: a port found
+  // free here and bound there later may be taken in between (by another suite running at once).
+  let thePort = port ?? 0;
   const args = [
     codeServerEntry,
     '--bind-addr',
@@ -249,7 +236,9 @@ export async function startCodeServer({
         startTimeoutMs,
       );
       const check = () => {
-        if (output.includes('HTTP server listening')) {
+        const listening = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        if (listening) {
+          thePort = Number(listening[1]);
           clearTimeout(timer);
           resolve(undefined);
         }
