@@ -106,14 +106,14 @@ export class HostClient implements vscode.Disposable {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       for (const line of chunk.split(/\r?\n/)) if (line.trim()) this.log.info(`[${this.folder.name} host] ${line}`);
     });
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     const connection = createMessageConnection(
-      new StreamMessageReader(child.stdout!),
-      new StreamMessageWriter(child.stdin!),
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
     );
     for (const type of [Methods.runLog, Methods.flowsChanged, Methods.deploymentsChanged]) {
       connection.onNotification(type.method, (params: unknown) =>

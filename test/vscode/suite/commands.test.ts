@@ -301,7 +301,7 @@ describe('Commands: refusals, questions, pickers', () => {
             ],
           });
           assert.equal(to?.title, 'Promote from dev to');
-          assert.deepEqual(itemsOf(to!), {
+          assert.deepEqual(itemsOf(to), {
             offered: ['uat'],
             notOffered: [
               'Not available',
