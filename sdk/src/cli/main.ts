@@ -2,6 +2,7 @@
  * The `flowport` CLI. Exit codes: 0 success, 1 a deploy or promote failed or was refused, 2 bad
  * input or config. Diagnostics go to stderr so stdout stays parseable with `--json`.
  */
+import { Console } from 'node:console';
 import { closest } from '../did-you-mean.js';
 import { UsageError, flowportErrorKind, withNextStep } from '../errors.js';
 import { USAGE, type CommandName } from './usage.js';
@@ -153,16 +154,41 @@ function describeError(err: unknown): { code: number; error: ErrorOutput['error'
   return { code: 1, error: { kind: 'Error', message }, hint: '' };
 }
 
+// stdout is the command's: its table, or exactly one JSON document with --json. Whatever else
+// prints in this process (a config's console.log, a deployer of its own) goes to stderr.
+const stdoutWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const stderrConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
+for (const method of ['log', 'info', 'debug', 'dir', 'dirxml', 'table', 'group', 'groupCollapsed', 'trace'] as const) {
+  (console as unknown as Record<string, unknown>)[method] = stderrConsole[method].bind(stderrConsole);
+}
+
 const io: CommandIO = {
-  out: (text) => process.stdout.write(text + '\n'),
+  out: (text) => stdoutWrite(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
 };
 
+/**
+ * A command ends by returning its exit code. Should the process end before that with 0 (a
+ * process.exit(0) in project code, or nothing left to wait for while a promise never settled), a
+ * script must not read it as success.
+ */
+let finished = false;
+process.on('exit', (code) => {
+  if (finished || code !== 0) return;
+  process.stderr.write(
+    'flowport: the command ended before it finished (project code called process.exit, or awaited a promise nothing resolves)\n',
+  );
+  process.exitCode = 1;
+});
+
 main(process.argv.slice(2), io).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    finished = true;
     process.stderr.write(`flowport: ${String(err)}\n`);
     process.exitCode = 1;
   },

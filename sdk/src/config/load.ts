@@ -15,6 +15,7 @@ import { ConfigError, flowportErrorKind } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
 import { CONFIG_EXAMPLE, environmentsOf, type EnvironmentConfig, type FlowportConfig } from './define.js';
 import { lineOfImport, lineOfThrow } from './locate.js';
+import { bounded, configTimeoutMs, notSettledError, settleInWorker } from './settle.js';
 
 export const CONFIG_FILE_NAMES = [
   'flowport.config.ts',
@@ -64,21 +65,38 @@ function nearestAncestor(start: string, holds: (dir: string) => boolean): string
   }
 }
 
-export async function loadConfig(rootDir: string): Promise<LoadedConfig> {
+export interface LoadConfigOptions {
+  /**
+   * How long the config may take to load, in ms (0: no limit). Default: `FLOWPORT_CONFIG_TIMEOUT_MS`,
+   * else 10 s. A config that takes longer, never settles or calls `process.exit` is a ConfigError.
+   */
+  timeoutMs?: number;
+}
+
+export async function loadConfig(rootDir: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const root = resolve(rootDir);
   const file = findConfigFile(root);
   if (!file) {
     const config: FlowportConfig = { environments: DEFAULT_ENVIRONMENTS };
     return { root, file, config, environments: environmentsOf(config) };
   }
+  const timeoutMs = options.timeoutMs ?? configTimeoutMs();
   const source = readFileSync(file, 'utf8');
   const compiled = (await reuseCompiled(root)) ?? (await compile(root, file));
-  const exported = await importConfig(compiled, file, source);
+  // Proven to settle where it can be stopped before it runs here (see settle.ts).
+  if (timeoutMs > 0) await settles(compiled, root, file, source, timeoutMs);
+  const tooLong = () => notSettledError({ kind: 'timeout', ms: timeoutMs }, file);
+  const exported = await bounded(importConfig(compiled, file, source), timeoutMs, tooLong);
   let value: unknown = exported;
   if (typeof exported === 'function') {
     try {
-      value = await (exported as (ctx: { root: string }) => unknown)({ root });
+      value = await bounded(
+        Promise.resolve((exported as (ctx: { root: string }) => unknown)({ root })),
+        timeoutMs,
+        tooLong,
+      );
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       throw await thrownWhileLoading(err, file, source, compiled);
     }
   }
@@ -216,6 +234,24 @@ function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+/** Evaluates the compiled config in a worker first: a ConfigError unless it settles there in time. */
+async function settles(compiled: string, root: string, file: string, source: string, timeoutMs: number): Promise<void> {
+  const { outcome, output } = await settleInWorker(pathToFileURL(compiled).href, root, timeoutMs);
+  if (outcome.kind === 'settled') return;
+  // What it printed may say why; a config's output goes to stderr, never to a command's stdout.
+  if (output) process.stderr.write(output.endsWith('\n') ? output : `${output}\n`);
+  if (outcome.kind === 'exit') {
+    const where = throwingSource(outcome.stack, file, compiledInputs(compiled));
+    throw new ConfigError(
+      `called process.exit(${outcome.code}) while loading: a config must not end the process; throw an Error to report a problem`,
+      where?.file ?? file,
+      where?.line ?? 0,
+    );
+  }
+  if (outcome.kind === 'uncaught') throw await thrownWhileLoading(outcome.error, file, source, compiled);
+  throw notSettledError(outcome, file);
 }
 
 async function importConfig(compiled: string, file: string, source: string): Promise<unknown> {
