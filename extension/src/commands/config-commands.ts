@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { starterConfigText } from '../../../sdk/src/config/starter';
 import type { FlowportStore, FolderState } from '../store';
 
 export function registerConfigCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
@@ -31,24 +32,12 @@ async function openConfig(store: FlowportStore): Promise<void> {
   });
 }
 
-/** A starter config: default environments, and the flows found so far listed in a comment. */
+/**
+ * A starter config: default environments, and the flows found so far listed in a comment, each
+ * name and path encoded so that nothing they hold can leave the comment and run.
+ */
 export function starterConfig(state: FolderState): string {
-  const found = state.flows.map((f) => ` *   ${f.name}  (${f.sourceRelative}:${f.line})`);
-  return [
-    `import { defineConfig } from 'flowport';`,
-    ``,
-    `/**`,
-    ` * Flowport: environments in promotion order, and how a flow is deployed.`,
-    found.length
-      ? ` * Flows found in this project:\n${found.join('\n')}`
-      : ` * No flows found yet: mark one with defineFlow({ name: '…' }, handler) or a /** @flow */ tag.`,
-    ` */`,
-    `export default defineConfig({`,
-    `  environments: ['dev', 'uat', { name: 'prod', protected: true }],`,
-    `  // deploy: commandDeployer({ command: ['node', 'scripts/deploy.mjs', '{flow}', '{env}'] }),`,
-    `});`,
-    ``,
-  ].join('\n');
+  return starterConfigText(state.flows);
 }
 
 async function createConfig(store: FlowportStore): Promise<void> {
