@@ -45,8 +45,11 @@ export function stopAtEnd(child: ChildProcess, graceMs = 10_000): void {
 
 /** Resolves once `child` has exited, stopping it first if it still runs. */
 export async function exited(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return; // never started, or ended
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await gone;
