@@ -131,6 +131,8 @@ test('a deploy sends every flow; one still deploying to the target refuses them 
   assert.match(lines[0]!, new RegExp(`cancel ${first.id}`));
   assert.doesNotMatch(lines[0]!, new RegExp(second.id));
   assert.equal(lines[1], 'Nothing was started (2 other flows included).');
+  // The editor offers the way out as an action: cancel the deployment that holds the flow.
+  assert.deepEqual(three.refusal!.hint, { command: 'cancel', args: [first.id] });
   assert.equal(
     (await preflight(project, deploying('dev'), [a!, b!])).refusal!.message.split('\n')[1],
     'Nothing was started (1 other flow included).',
@@ -168,6 +170,7 @@ test('a deployment held by a runner on another host: the refusal names the host 
   const { refusal } = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
   assert.match(refusal!.message, /Its runner is on elsewhere\.invalid, which this machine cannot check/);
   assert.match(refusal!.message, new RegExp(`cancel ${d.id} --force`));
+  assert.deepEqual(refusal!.hint, { command: 'cancel', args: [d.id, '--force'] });
 });
 
 test('no deploy command: a deploy, and a promote through the default promoter, are refused only when something would be sent', async () => {
@@ -189,11 +192,15 @@ test('no deploy command: a deploy, and a promote through the default promoter, a
   assert.equal(flowportErrorKind(promote.refusal), 'ConfigError');
 });
 
-test('a promoter of the config’s own: every flow is sent (it cannot plan), and no deploy command is needed', async () => {
+test('a promoter of the config’s own: every flow is sent (it cannot plan), and a promote needs no deploy command (a deploy does)', async () => {
   const promoter = `promote: { async promote() { throw new Error('not in this test'); } },`;
   const { project, pick } = await projectOf(['a', 'b'], config(environments, promoter));
   const [a, b] = pick('a', 'b');
   assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [a!, b!]), { sending: [a, b] });
+  // A deploy still needs the deploy command, and says so before anything starts.
+  const deploy = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
+  assert.equal(flowportErrorKind(deploy.refusal), 'ConfigError');
+  assert.match(deploy.refusal!.message, /no deploy command is configured/);
   // Its flows are still refused while one deploys to the target.
   await project.store.create({ flowName: 'b', env: 'uat', commit: 'c'.repeat(40), ref: 'HEAD' });
   const { refusal } = await preflight(project, promoting('dev', 'uat'), [a!, b!]);
