@@ -17,6 +17,19 @@
 // executed its code in the dry run (the runner's unit is a file, not a single test). Concurrency 1:
 // the tests start git and node processes of their own, and the machine has two cores.
 
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// A test process stopped by a timeout skips its cleanup: its temp folders (git repositories, deploy
+// scripts) go to one folder of their own, emptied when a run starts. Outside any git repository, as
+// the tests' own temp folders must be. (Read once, by the main Stryker process; the test runners
+// inherit the variable.)
+const testTmp = join(tmpdir(), 'flowport-mutation');
+rmSync(testTmp, { recursive: true, force: true });
+mkdirSync(testTmp, { recursive: true });
+process.env.TMPDIR = testTmp;
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
@@ -32,6 +45,9 @@ export default {
       'test/unit/finder/*.test.ts',
     ],
     nodeArgs: ['--import', 'tsx'],
+    // Stop a test file at its first failure: a killed mutant then costs one failing test, not the
+    // whole file (its temp folders are left in testTmp, and a deploy command it started may run on).
+    forceBail: true,
   },
   coverageAnalysis: 'perTest',
   mutate: [
@@ -42,8 +58,10 @@ export default {
     '!sdk/src/finder/parser-module.ts',
   ],
   concurrency: 1,
-  // A mutant that makes a deploy wait forever is a timeout (counted as detected), not a hung run.
-  timeoutMS: 20_000,
+  // A mutant that makes a test wait forever (a deploy that never ends, a cancel never seen) is a
+  // timeout, counted as detected: the files' own time × 1.25 + 10 s.
+  timeoutMS: 10_000,
+  timeoutFactor: 1.25,
   // The sandbox holds what the tests need (sdk with its built dist, test, scripts), not the
   // extension's bundle or the demo.
   ignorePatterns: ['/dist', '/examples', '/extension', '/webview', '/media', '/test-output', '/*.vsix', '/.flowport'],
