@@ -3,19 +3,16 @@
 // and are loaded only when needed (the parser, esbuild, execa).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const here = new URL('.', import.meta.url).pathname;
 
-// Old chunks have hashed names: clear them, but keep the .d.ts files when not rebuilding them.
 const withTypes = !process.argv.includes('--no-types');
-for (const name of existsSync(`${here}dist`) ? readdirSync(`${here}dist`) : []) {
-  if (name !== 'types' || withTypes) rmSync(`${here}dist/${name}`, { recursive: true, force: true });
-}
 const started = Date.now();
-await build({
+const result = await build({
   absWorkingDir: here,
   entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', host: 'src/host/main.ts' },
   outdir: 'dist',
@@ -39,7 +36,27 @@ await build({
     js: "import { createRequire as __flowportCreateRequire } from 'node:module'; const require = __flowportCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  // Written below, each file atomically: a CLI or SDK host started while this builds (another
+  // test run, a window) reads the old files or the new ones, never a missing or half-written one.
+  write: false,
 });
+const dist = join(here, 'dist');
+mkdirSync(dist, { recursive: true });
+const written = new Set();
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const next = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(next, file.contents);
+  renameSync(next, file.path);
+  written.add(file.path);
+}
+// Old chunks have hashed names: remove what this build did not write (the .d.ts files stay when
+// they are not rebuilt).
+for (const name of readdirSync(dist)) {
+  const path = join(dist, name);
+  if (written.has(path) || (name === 'types' && !withTypes) || name.endsWith('.tmp')) continue;
+  rmSync(path, { recursive: true, force: true });
+}
 if (withTypes) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: here, stdio: 'inherit' });
