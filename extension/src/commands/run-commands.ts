@@ -52,6 +52,8 @@ async function deploy(
   presetEnv?: string,
   presetRef?: string,
 ): Promise<number | undefined> {
+  // A flow id (a keybinding, tasks run early) may come before anything is loaded.
+  if (typeof node === 'string' || Array.isArray(node)) await store.ensureLoaded();
   const given = flowsOf(store, node);
   const target = given === undefined ? await pickFlows(store, 'Flowport: Deploy') : given;
   if (!target) return undefined;
@@ -71,6 +73,8 @@ async function deploy(
 }
 
 async function promote(store: FlowportStore, node?: Target, presetFrom?: string): Promise<number | undefined> {
+  // A flow id (a keybinding, tasks run early) may come before anything is loaded.
+  if (typeof node === 'string' || Array.isArray(node)) await store.ensureLoaded();
   const given = flowsOf(store, node);
   const target = given === undefined ? await pickFlows(store, 'Flowport: Promote') : given;
   if (!target) return undefined;
