@@ -6,7 +6,7 @@
 // Set DEMO_FAIL_FLOW=<flow name> to make that flow's deploy fail, to see a failure end to end.
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const {
@@ -22,6 +22,28 @@ if (!flow || !env || !commit || !source || !root) {
   );
   process.exit(2);
 }
+// A name is the project's text: joined into a path unchecked, `../../../src` once led this script
+// out of .flowport/targets and it deleted the project's src/. Each must be one plain folder name,
+// and the target must stay inside the targets folder.
+const targets = resolve(root, '.flowport', 'targets');
+for (const [what, value] of [
+  ['flow', flow],
+  ['environment', env],
+]) {
+  if (value === '.' || value.includes('..') || /[\\/]/.test(value) || /[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+    console.error(
+      `deploy.mjs: refusing ${what} name ${JSON.stringify(value)}: it must be one folder name, without "..", "/" or "\\"`,
+    );
+    process.exit(2);
+  }
+}
+const target = resolve(targets, env, flow);
+const inside = relative(targets, target);
+if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+  console.error(`deploy.mjs: refusing to deploy to ${target}: it is not inside ${targets}`);
+  process.exit(2);
+}
+
 const pause = () => sleep(Number(process.env.DEMO_STEP_MS ?? 150)); // so the live log is visible
 
 console.log(`Deploying ${flow} @ ${commit.slice(0, 7)} to ${env}`);
@@ -35,7 +57,6 @@ if (process.env.DEMO_FAIL_FLOW === flow) {
 const requireFromFlowport = createRequire(createRequire(join(root, 'package.json')).resolve('flowport/package.json'));
 const esbuild = requireFromFlowport('esbuild');
 
-const target = join(root, '.flowport', 'targets', env, flow);
 const staging = `${target}.staging`;
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });

@@ -7,7 +7,15 @@ import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
+import {
+  checkEnvironment,
+  confirmProtected,
+  namedFlows,
+  reportResults,
+  terminalRun,
+  withFlow,
+  refuseUnsafeNames,
+} from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -44,6 +52,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   }));
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
+  refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows);
   if (refusal) throw refusal;

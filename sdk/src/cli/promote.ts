@@ -8,7 +8,15 @@ import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
+import {
+  checkEnvironment,
+  confirmProtected,
+  namedFlows,
+  reportResults,
+  terminalRun,
+  withFlow,
+  refuseUnsafeNames,
+} from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -44,6 +52,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   checkEnvironment(project, route.from, '--from');
   checkEnvironment(project, route.to, '--to');
   const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
+  refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
   const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows);

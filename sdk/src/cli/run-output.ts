@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { closest } from '../did-you-mean.js';
 import { DeployError, UsageError } from '../errors.js';
 import { commandLine, type CommandHint } from '../hint.js';
-import type { DeploymentDetails, FlowFinder, RunContext } from '../model.js';
+import type { DeploymentDetails, FlowDetails, FlowFinder, RunContext } from '../model.js';
+import { flowNameProblem, quoteName } from '../finder/names.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
 import { killAllCommands } from '../backend/processes.js';
 import type { DeploymentStore } from '../backend/store.js';
@@ -119,6 +120,24 @@ export async function namedFlows(
 }
 
 /**
+ * Every flow's name checked before any flow starts: a batch whose third name cannot be deployed
+ * safely is refused whole, naming each such flow where it is defined (a finder of a project's own
+ * is not checked by the built-in finder's scan).
+ */
+export function refuseUnsafeNames(flows: readonly FlowDetails[]): void {
+  const problems = flows.flatMap((f) => {
+    const problem = flowNameProblem(f.name);
+    if (!problem) return [];
+    const where = f.sourceRelative ? `${f.sourceRelative}${f.line > 0 ? `:${f.line}` : ''}: ` : '';
+    return [`${where}${problem}`];
+  });
+  if (problems.length === 0) return;
+  throw new UsageError(
+    `nothing was started: ${problems.length === 1 ? 'a flow name' : `${problems.length} flow names`} cannot be used. Rename ${problems.length === 1 ? 'it' : 'them'}:\n  ${problems.join('\n  ')}`,
+  );
+}
+
+/**
  * A protected environment (config `{ name, protected: true }`) needs a yes: `--yes`, or an answer
  * at the prompt when a person is at the terminal. A script without `--yes` is refused, not
  * silently let through. Asked last, once nothing else can refuse: a yes followed by "you cannot
@@ -142,14 +161,42 @@ export async function confirmProtected(project: Project, env: string, action: st
   }
 }
 
-/** The deployment a user named: its id, or (for the local ledger) a unique prefix or suffix of it. */
+/** The fewest characters of an id a user may give: `cancel a` must not stop whatever id ends in "a". */
+export const MIN_ID_CHARS = 6;
+
+/**
+ * The deployment a user named: its id, or a prefix or suffix of it at least {@link MIN_ID_CHARS}
+ * long that no other id shares. Too short or ambiguous is refused, listing the candidates.
+ */
 export async function findDeployment(store: DeploymentStore, input: string): Promise<DeploymentDetails> {
-  const resolver = store as DeploymentStore & { resolveId?: (input: string) => Promise<string> };
-  const id = typeof resolver.resolveId === 'function' ? await resolver.resolveId(input) : input;
-  const deployment = await store.getDeployment(id);
-  if (!deployment)
-    throw new UsageError(`no deployment "${input}". "flowport history <flow>" lists deployments with their ids.`);
-  return deployment;
+  const exact = await store.getDeployment(input);
+  if (exact) return exact;
+  const matches =
+    input === ''
+      ? []
+      : (await store.findDeployments({ history: true })).filter((d) => d.id.startsWith(input) || d.id.endsWith(input));
+  const listed = (ds: DeploymentDetails[]) =>
+    ds
+      .slice(-10)
+      .reverse()
+      .map((d) => `\n  ${d.id}  ${d.flowName} → ${d.env}  ${d.status}  ${d.createdAt}`)
+      .join('') + (ds.length > 10 ? `\n  … (${ds.length} in all)` : '');
+  if (input.length < MIN_ID_CHARS) {
+    throw new UsageError(
+      `deployment id ${quoteName(input)} is too short: give its whole id, or at least ${MIN_ID_CHARS} characters of its start or end` +
+        (matches.length
+          ? `. It matches:${listed(matches)}`
+          : '. "flowport history <flow>" lists deployments with their ids.'),
+    );
+  }
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0)
+    throw new UsageError(
+      `no deployment ${quoteName(input)}. "flowport history <flow>" lists deployments with their ids.`,
+    );
+  throw new UsageError(
+    `deployment id ${quoteName(input)} matches ${matches.length} deployments; give more of the one you mean:${listed(matches)}`,
+  );
 }
 
 export function shortCommit(sha: string): string {

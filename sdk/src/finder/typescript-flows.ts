@@ -24,6 +24,7 @@ import {
   type FolderListing,
 } from './files.js';
 import { DEFINE_FLOW, mayContainFlow, type CallMarker } from './markers.js';
+import { flowNameProblem } from './names.js';
 import { loadParser, scanSource } from './parse.js';
 import {
   defaultCachePath,
@@ -399,9 +400,15 @@ export class FlowIndex implements FlowFinder {
 
 /** One file's FlowDetails and diagnostics, built once per scan result. */
 function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFindings {
-  const diagnostics = scan.problems.map((p) => ({ file: sourcePath, ...p }));
+  const diagnostics: Diagnostic[] = scan.problems.map((p) => ({ file: sourcePath, ...p }));
   const seenInFile = new Map<string, number>();
-  const flows = scan.flows.map((f) => {
+  // A name no deploy can take safely is refused here, where it is written, not when deployed.
+  const named = scan.flows.filter((f) => {
+    const problem = flowNameProblem(f.name);
+    if (problem) diagnostics.push({ file: sourcePath, line: f.line, severity: 'error', message: problem });
+    return !problem;
+  });
+  const flows = named.map((f) => {
     // Ids must stay unique (views key on them) even while a name is duplicated in one file.
     const nth = (seenInFile.get(f.name) ?? 0) + 1;
     seenInFile.set(f.name, nth);
