@@ -52,6 +52,7 @@ async function deploy(
   presetEnv?: string,
   presetRef?: string,
 ): Promise<number | undefined> {
+  if (!trusted()) return undefined;
   // A flow id (a keybinding, tasks run early) may come before anything is loaded.
   if (typeof node === 'string' || Array.isArray(node)) await store.ensureLoaded();
   const given = flowsOf(store, node);
@@ -73,6 +74,7 @@ async function deploy(
 }
 
 async function promote(store: FlowportStore, node?: Target, presetFrom?: string): Promise<number | undefined> {
+  if (!trusted()) return undefined;
   // A flow id (a keybinding, tasks run early) may come before anything is loaded.
   if (typeof node === 'string' || Array.isArray(node)) await store.ensureLoaded();
   const given = flowsOf(store, node);
@@ -94,6 +96,13 @@ async function promote(store: FlowportStore, node?: Target, presetFrom?: string)
       : await pickEnvironment(`Promote from ${from} to`, promoteTargets(state, flows, from), next);
   if (!to) return undefined;
   return runTask(store, state, { type: TASK_TYPE, action: 'promote', flow: flows.map((f) => f.name), from, to });
+}
+
+/** Restricted Mode runs nothing of the project: say so, rather than that there are no flows. */
+function trusted(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void showMessage('info', 'Flowport deploys nothing in Restricted Mode: trust this workspace to deploy and promote.');
+  return false;
 }
 
 /** Uncommitted changes are not in HEAD: say so before deploying HEAD. */
