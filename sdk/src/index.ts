@@ -13,7 +13,14 @@ export {
   type FlowportConfig,
   type FlowSourceOptions,
 } from './config/define.js';
-export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadedConfig } from './config/load.js';
+export {
+  loadConfig,
+  findConfigFile,
+  CONFIG_FILE_NAMES,
+  type LoadedConfig,
+  type LoadConfigOptions,
+} from './config/load.js';
+export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/settle.js';
 export {
   typescriptFlows,
   FlowIndex,
@@ -64,3 +71,6 @@ export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } fro
 export { commandLine, hintOf, type CommandHint, type HintCommand } from './hint.js';
 export type { NestedProject } from './project.js';
 export type { UnboundTypeScriptFlows } from './finder/typescript-flows.js';
+export { sanitizeTerminalText, escapeJsonControls } from './terminal-text.js';
+export { flowNameProblem } from './finder/names.js';
+export { starterConfigText, type StarterFlow } from './config/starter.js';

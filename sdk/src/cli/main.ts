@@ -4,6 +4,7 @@
  */
 import { Console } from 'node:console';
 import { closest } from '../did-you-mean.js';
+import { escapeJsonControls, sanitizeTerminalText } from '../terminal-text.js';
 import { UsageError, flowportErrorKind, withNextStep } from '../errors.js';
 import { USAGE, type CommandName } from './usage.js';
 import { hintOf, type CommandHint } from '../hint.js';
@@ -78,8 +79,11 @@ export interface ErrorOutput {
   };
 }
 
-export async function main(argv: string[], io: CommandIO): Promise<number> {
+export async function main(argv: string[], given: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
+  // With --json, stdout is one JSON document even when the command fails.
+  const json = rest.includes('--json');
+  const io = terminalSafe(given, json);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP);
     return name ? 0 : 2;
@@ -89,8 +93,6 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.out(SDK_VERSION);
     return 0;
   }
-  // With --json, stdout is one JSON document even when the command fails.
-  const json = rest.includes('--json');
   if (!isCommand(name)) {
     const near = closest(name, Object.keys(COMMANDS));
     const hint = near ? `: did you mean "${near}"?` : '';
@@ -105,6 +107,19 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   } catch (err) {
     return reportError(unknownOption(err, name) ?? err, io, json);
   }
+}
+
+/**
+ * Everything a command prints passes here: names, outputs and a deploy command's output are the
+ * project's text, and may hold terminal control sequences. Colours stay; titles, clipboard
+ * writes, cursor moves and the like are dropped. A JSON document keeps its data exactly (JSON
+ * escapes ESC and C0 already; DEL and C1 are escaped too).
+ */
+function terminalSafe(io: CommandIO, json: boolean): CommandIO {
+  return {
+    out: (text) => io.out(json ? escapeJsonControls(text) : sanitizeTerminalText(text)),
+    err: (text) => io.err(sanitizeTerminalText(text)),
+  };
 }
 
 /** Node's parseArgs words an unknown flag for any program: say it for this command, with the flag meant. */
