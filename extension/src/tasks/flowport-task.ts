@@ -358,7 +358,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
     }
     if (this.closed) return 1; // terminated while the question was open
     const { flows, target } = plan;
-    this.write(`${CSI.dim}> ${taskTitle(this.def)}${CSI.reset}`);
+    // No title line of our own: VS Code's "Executing task: flowport: Deploy …" is above.
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
       if (method === Methods.runLog.method && p.runId === this.runId) this.write(p.line);
