@@ -3,7 +3,16 @@
 // and are loaded only when needed (the parser, esbuild, execa).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -14,7 +23,12 @@ const withTypes = !process.argv.includes('--no-types');
 const started = Date.now();
 const result = await build({
   absWorkingDir: here,
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', host: 'src/host/main.ts' },
+  entryPoints: {
+    index: 'src/index.ts',
+    cli: 'src/cli/main.ts',
+    host: 'src/host/main.ts',
+    runner: 'src/runner/main.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -51,11 +65,13 @@ for (const file of result.outputFiles) {
   written.add(file.path);
 }
 // Old chunks have hashed names: remove what this build did not write (the .d.ts files stay when
-// they are not rebuilt).
+// they are not rebuilt) once it is ten minutes old: a process started before this build still
+// imports its own chunks lazily (the parser, the backend) and must find them.
+const stale = Date.now() - 10 * 60_000;
 for (const name of readdirSync(dist)) {
   const path = join(dist, name);
   if (written.has(path) || (name === 'types' && !withTypes) || name.endsWith('.tmp')) continue;
-  rmSync(path, { recursive: true, force: true });
+  if (statSync(path).mtimeMs < stale) rmSync(path, { recursive: true, force: true });
 }
 if (withTypes) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
