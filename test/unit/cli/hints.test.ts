@@ -113,11 +113,11 @@ test('nothing to promote from uat while dev runs it: the hint promotes from dev,
   const [result] = (JSON.parse(here.stdout) as { results: FlowRunResult[] }).results;
   assert.equal(result?.outcome, 'refused');
   assert.match(
-    result!.message,
+    result.message,
     /uat has no successful deployment of "compact-events"\. dev runs it: promote it to uat first: flowport promote compact-events --from dev --to uat$/,
   );
-  assert.doesNotMatch(result!.message, /flowport deploy/);
-  assert.deepEqual(result!.hint, { command: 'promote', args: ['compact-events', '--from', 'dev', '--to', 'uat'] });
+  assert.doesNotMatch(result.message, /flowport deploy/);
+  assert.deepEqual(result.hint, { command: 'promote', args: ['compact-events', '--from', 'dev', '--to', 'uat'] });
 
   // Deployed nowhere before uat: deploying there is the fix.
   const never = flowport(['promote', 'nightly', '--from', 'dev', '--to', 'uat'], { cwd: root });
