@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { shortCommit } from '../model/matrix';
 import type { EnvItem } from '../tree/nodes';
 import { openExternal, pick, showMessage } from './prompts';
+import { GIT_RUNS_NOTHING } from '../../../sdk/src/backend/git';
 
 const run = promisify(execFile);
 
@@ -55,8 +56,9 @@ async function commitPatch(uri: vscode.Uri): Promise<string> {
   }
 }
 
+/** git with the SDK's settings that keep a repository's config from running programs (gpg on `log`). */
 function git(cwd: string, args: string[]): Promise<string> {
-  return run('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 }).then((r) => r.stdout);
+  return run('git', [...GIT_RUNS_NOTHING, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 }).then((r) => r.stdout);
 }
 
 async function compare(node: EnvItem): Promise<void> {
