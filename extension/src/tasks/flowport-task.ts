@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
 import type { CommandHint } from '../../../sdk/src/hint';
+import { sanitizeTerminalText } from '../../../sdk/src/terminal-text';
 import { Methods, type FlowRunResult, type PreflightResult, type RunLogParams } from '../../../sdk/src/host/protocol';
 import type { FlowDetails } from '../../../sdk/src/model';
 import { showMessage } from '../commands/prompts';
@@ -323,7 +324,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
         const error = hostError(err);
         if (error.kind === undefined) this.report.crash = error.message;
         else this.report.refusal = refusalOf(this.state, this.plannedRun(), [], error.message, error.hint);
-        this.write(`${CSI.red}${error.message}${CSI.reset}`);
+        this.write(`${CSI.red}${sanitizeTerminalText(error.message)}${CSI.reset}`);
         this.finish(error.kind === undefined ? 2 : 1);
       },
     );
@@ -345,7 +346,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
       const checked = await checkRun(this.state, this.def);
       if ('refusal' in checked) {
         this.report.refusal = checked.refusal;
-        for (const line of checked.refusal.message.split('\n')) this.write(`${CSI.red}${line}${CSI.reset}`);
+        for (const line of sanitizeTerminalText(checked.refusal.message).split('\n'))
+          this.write(`${CSI.red}${line}${CSI.reset}`);
         return 1;
       }
       if ('notConfirmed' in checked) {
@@ -361,7 +363,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
     // No title line of our own: VS Code's "Executing task: flowport: Deploy …" is above.
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
-      if (method === Methods.runLog.method && p.runId === this.runId) this.write(p.line);
+      // The deploy command's own output: it may not set the title, the clipboard or move the cursor.
+      if (method === Methods.runLog.method && p.runId === this.runId) this.write(sanitizeTerminalText(p.line));
     });
     const flowIds = flows.map((f) => f.id);
     const generation = this.state.client.generation;
@@ -394,7 +397,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
     for (const r of results) {
       const good = GOOD_OUTCOMES.includes(r.outcome);
       if (!good) worst = 1;
-      this.write(`${good ? CSI.green + '✔' : CSI.red + '✖'} ${r.message}${CSI.reset}`);
+      this.write(`${good ? CSI.green + '✔' : CSI.red + '✖'} ${sanitizeTerminalText(r.message)}${CSI.reset}`);
     }
     // Refused flows (the others ran, or were already there): the reason and its fix, as a refusal
     // before the run would have said it; a failure of one that ran says more, and is said instead.
