@@ -73,7 +73,7 @@ function ledgerWith(ids: string[]): string {
         env: 'dev',
         commit: 'a'.repeat(40),
         ref: 'HEAD',
-        status: i === 0 ? 'running' : 'succeeded',
+        status: 'succeeded',
         createdAt: at,
         updatedAt: at,
         initiator: 'me@host',
@@ -96,7 +96,7 @@ test('a deployment id on the command line: whole, or 6+ characters of its start 
   const short = flowport(['cancel', 'a', '--no-wait', '--root', root]);
   assert.equal(short.code, 2, short.stderr);
   assert.match(short.stderr, /deployment id "a" is too short: give its whole id, or at least 6 characters/);
-  assert.match(short.stderr, /20250611-093012\.345-3f9a1a {2}flow0 → dev {2}running/);
+  assert.match(short.stderr, /20250611-093012\.345-3f9a1a {2}flow0 → dev {2}succeeded/);
   assert.match(short.stderr, /20250611-093012\.346-77b02a {2}flow1 → dev {2}succeeded/);
   assert.equal(ledger(), before, 'nothing was asked of any deployment');
 
@@ -115,9 +115,11 @@ test('a deployment id on the command line: whole, or 6+ characters of its start 
     const r = flowport(['logs', given, '--root', root]);
     assert.equal(r.code, 0, `${given}: ${r.stderr}`);
   }
-  const cancel = flowport(['cancel', '3f9a1a', '--no-wait', '--root', root, '--json']);
-  assert.equal(cancel.code, 0, cancel.stderr);
-  assert.equal((JSON.parse(cancel.stdout) as { id: string }).id, ids[0]);
+  // Resolved to its whole id: cancel then says that one has already finished.
+  const cancel = flowport(['cancel', '3f9a1a', '--no-wait', '--root', root]);
+  assert.equal(cancel.code, 2, cancel.stderr);
+  assert.ok(cancel.stderr.includes(`${ids[0]!} (flow0 → dev) already succeeded`), cancel.stderr);
+  assert.equal(ledger(), before, 'nothing was asked of any deployment');
 });
 
 test("the demo's deploy script refuses a name that leads out of its targets folder, and deletes nothing", () => {
