@@ -42,6 +42,7 @@ export default {
       'test/unit/backend/command-deployer.test.ts',
       'test/unit/backend/current-state.test.ts',
       'test/unit/backend/preflight.test.ts',
+      'test/unit/backend/promote-plan.test.ts',
       'test/unit/finder/*.test.ts',
     ],
     nodeArgs: ['--import', 'tsx'],
