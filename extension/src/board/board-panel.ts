@@ -229,7 +229,7 @@ class BoardPanel implements vscode.Disposable {
       );
       return;
     }
-    await openLogLocation(deployment.logLocation);
+    await openLogLocation(deployment.logLocation, state.folder.uri);
   }
 
   /** Opens the folder's config at its error (which may be in a file the config imports). */

@@ -1,10 +1,12 @@
 /** Commands that look rather than change: refresh, open, copy, show log, restart the host. */
+import { realpath } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
 import type { FlowportStore } from '../store';
 import { DetailItem, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from '../tree/nodes';
 import { withViewProgress } from '../tree/flows-tree';
-import { openExternal } from './prompts';
+import { openExternal, showMessage } from './prompts';
 
 export function registerViewCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
   context.subscriptions.push(
@@ -41,19 +43,50 @@ async function copy(node: DetailItem): Promise<void> {
 
 async function openUrl(node: EnvItem | DetailItem): Promise<void> {
   const url = node instanceof DetailItem ? node.value : (node.cell.current ?? node.cell.latest)?.url;
-  if (url && /^https?:\/\//.test(url)) await openExternal(vscode.Uri.parse(url));
+  if (url && /^https?:\/\//i.test(url)) await openRecordedUrl(url, 'URL');
 }
 
 async function showLog(node: EnvItem): Promise<void> {
   const log = node.cell.latest?.logLocation;
-  if (log) await openLogLocation(log);
+  if (log) await openLogLocation(log, node.state.folder.uri);
 }
 
-/** A deployment's log: a URL opens in the browser, a file path in an editor. */
-export async function openLogLocation(log: string): Promise<void> {
-  if (/^https?:\/\//.test(log)) {
-    await openExternal(vscode.Uri.parse(log));
+/**
+ * A deployment's log. Its location comes from a record anyone who can write the store can forge,
+ * so a file opens only from inside the project's state folder (after links are resolved), and a
+ * URL only once the user has seen it and said so.
+ */
+export async function openLogLocation(log: string, folder: vscode.Uri): Promise<void> {
+  if (/^https?:\/\//i.test(log)) {
+    await openRecordedUrl(log, 'log');
     return;
   }
-  await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true });
+  const stateDir = path.join(folder.fsPath, '.flowport');
+  const real = await realpath(log).catch(() => undefined);
+  if (!real) {
+    await showMessage('error', `The log ${log} is not there (removed, or never written).`);
+    return;
+  }
+  const realStateDir = await realpath(stateDir).catch(() => stateDir);
+  const rel = path.relative(realStateDir, real);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) {
+    await showMessage(
+      'error',
+      `Flowport opens a log only from the project's state folder (${stateDir}); this deployment's record points at ${log}.`,
+    );
+    return;
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(real), { preview: true });
+}
+
+/** Opens a URL a deployment record holds, once the user has seen where it goes. */
+async function openRecordedUrl(url: string, what: 'URL' | 'log'): Promise<void> {
+  const uri = vscode.Uri.parse(url);
+  const choice = await showMessage(
+    'warning',
+    `Open ${uri.authority} in your browser?`,
+    { modal: true, detail: `The deployment's ${what} is ${url}` },
+    'Open',
+  );
+  if (choice === 'Open') await openExternal(uri);
 }

@@ -4,7 +4,7 @@
  * and answers the prompts through the extension's test seam, so it passes alone or in any order.
  */
 import * as assert from 'node:assert/strict';
-import { rmSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ShownPrompt } from '../../../extension/src/commands/prompts';
@@ -29,12 +29,12 @@ function messages(shown: ShownPrompt[], severity?: string) {
   return shown.filter(isMessage).filter((m) => severity === undefined || m.severity === severity);
 }
 
-/** A pick's items split as the user sees them: what can be picked, and the separators that say what cannot. */
+/** A pick's items split as the user sees them: what can be picked, and what cannot with its reason. */
 function itemsOf(p: Extract<ShownPrompt, { kind: 'pick' }>) {
-  const separator = vscode.QuickPickItemKind.Separator;
+  const items = p.items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator);
   return {
-    offered: p.items.filter((i) => i.kind !== separator).map((i) => i.label),
-    notOffered: p.items.filter((i) => i.kind === separator).map((i) => i.label),
+    offered: items.filter((i) => i.unavailable === undefined).map((i) => i.label),
+    notOffered: items.filter((i) => i.unavailable !== undefined).map((i) => `${i.label}: ${i.unavailable}`),
   };
 }
 
@@ -295,7 +295,6 @@ describe('Commands: refusals, questions, pickers', () => {
           assert.deepEqual(itemsOf(from!), {
             offered: ['dev'],
             notOffered: [
-              'Not available',
               `uat: nothing of "${flow.name}" deployed there yet`,
               'prod: the last environment: there is nothing after it',
             ],
@@ -303,10 +302,7 @@ describe('Commands: refusals, questions, pickers', () => {
           assert.equal(to?.title, 'Promote from dev to');
           assert.deepEqual(itemsOf(to), {
             offered: ['uat'],
-            notOffered: [
-              'Not available',
-              'prod: skips uat (flowport.config.ts does not set allowSkippingEnvironments)',
-            ],
+            notOffered: ['prod: skips uat (flowport.config.ts does not set allowSkippingEnvironments)'],
           });
         },
       );
@@ -433,13 +429,66 @@ describe('Commands: Show Log, Open URL, Copy, CodeLens', () => {
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, latest.logLocation);
       assert.match(vscode.window.activeTextEditor!.document.getText(), /Deploying scratch-/);
 
+      // A URL from a record opens only once the user has seen it: a modal first, then the browser.
       await answering(
-        () => 'opened',
+        (p) => (p.kind === 'message' ? 'Open' : 'opened'),
         async (prompts) => {
           await vscode.commands.executeCommand('flowport.openUrl', uat);
-          assert.deepEqual(prompts.shown, [{ kind: 'openExternal', uri: url }]);
+          assert.deepEqual(
+            prompts.shown.map((p) => (p.kind === 'message' ? { kind: p.kind, modal: p.modal, text: p.text } : p)),
+            [
+              { kind: 'message', modal: true, text: 'Open example.invalid in your browser?' },
+              { kind: 'openExternal', uri: url },
+            ],
+          );
         },
       );
+      await answering(
+        () => undefined, // Cancel
+        async (prompts) => {
+          await vscode.commands.executeCommand('flowport.openUrl', uat);
+          assert.deepEqual(
+            prompts.shown.map((p) => p.kind),
+            ['message'],
+            'cancelled: nothing opened',
+          );
+        },
+      );
+
+      // A forged record (appended to the ledger as anyone who can write it could) whose log is
+      // outside the state folder, here the config: Show Log does not open it.
+      const forged = await ledger.create({ flowName: flow.name, env: 'prod', commit: latest.commit, ref: 'HEAD' });
+      const elsewhere = join(workspaceRoot(), 'flowport.config.ts');
+      const ledgerFile = join(workspaceRoot(), '.flowport', 'ledger.jsonl');
+      const record = readFileSync(ledgerFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { deployment?: { id?: string } })
+        .reverse()
+        .find((r) => r.deployment?.id === forged.id)!;
+      appendFileSync(
+        ledgerFile,
+        `${JSON.stringify({ ...record, deployment: { ...record.deployment, status: 'succeeded', logLocation: elsewhere } })}\n`,
+      );
+      const prod = await waitFor('the forged prod deployment in the tree', async () => {
+        await (await api()).store.refreshDeployments((await api()).store.folders[0]!);
+        const node = (await nodeAt(flow.group, flow.name, 'prod')) as EnvItem;
+        return node.cell.latest?.logLocation === elsewhere ? node : undefined;
+      });
+      {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await answering(
+          () => undefined,
+          async (prompts) => {
+            await vscode.commands.executeCommand('flowport.showLog', prod);
+            assert.equal(vscode.window.activeTextEditor, undefined, 'no editor opened on the forged location');
+            assert.match(
+              prompts.shown.map((p) => (p.kind === 'message' ? p.text : '')).join('\n'),
+              /opens a log only from the project's state folder/,
+            );
+          },
+        );
+      }
 
       const commit = (await children(dev)).find((d) => label(d) === 'commit') as DetailItem;
       await vscode.env.clipboard.writeText('');
