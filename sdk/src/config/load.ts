@@ -238,8 +238,21 @@ function writeAtomic(path: string, text: string): void {
 
 /** Evaluates the compiled config in a worker first: a ConfigError unless it settles there in time. */
 async function settles(compiled: string, root: string, file: string, source: string, timeoutMs: number): Promise<void> {
+  // Proven once per compiled file: its name is its content's hash, so an unchanged config (and
+  // every file it bundles) is not evaluated twice on every command. The worker costs ~0.13 s and
+  // runs the config's top-level effects a second time; what this skips is only the case a
+  // proven config loops on a later run (bar that, the import here is still bounded).
+  const proven = `${compiled}.settled`;
+  if (existsSync(proven)) return;
   const { outcome, output } = await settleInWorker(pathToFileURL(compiled).href, root, timeoutMs);
-  if (outcome.kind === 'settled') return;
+  if (outcome.kind === 'settled') {
+    try {
+      writeFileSync(proven, '');
+    } catch {
+      /* a read-only state folder: prove it again next time */
+    }
+    return;
+  }
   // What it printed may say why; a config's output goes to stderr, never to a command's stdout.
   if (output) process.stderr.write(output.endsWith('\n') ? output : `${output}\n`);
   if (outcome.kind === 'exit') {
