@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { shortCommit } from '../model/matrix';
 import type { EnvItem } from '../tree/nodes';
-import { openExternal, pick, showMessage } from './prompts';
+import { openExternal, pick, showMessage, type PickItem } from './prompts';
 import { GIT_RUNS_NOTHING } from '../../../sdk/src/backend/git';
 
 const run = promisify(execFile);
@@ -63,7 +63,7 @@ function git(cwd: string, args: string[]): Promise<string> {
 
 async function compare(node: EnvItem): Promise<void> {
   const root = node.state.folder.uri.fsPath;
-  type Choice = vscode.QuickPickItem & { base: string; head: string };
+  type Choice = PickItem & { base: string; head: string };
   const choices: Choice[] = [];
   /** Pairs at the same commit: nothing to compare, so not offered, but said. */
   const same: string[] = [];
@@ -99,12 +99,19 @@ async function compare(node: EnvItem): Promise<void> {
     void showMessage('info', `Compare ${node.flow.name} in ${node.cell.env}: nothing to compare; ${sameNote}.`);
     return;
   }
-  const items: Array<Choice | vscode.QuickPickItem> = [...choices];
-  if (sameNote) items.push({ label: `Nothing to compare: ${sameNote}`, kind: vscode.QuickPickItemKind.Separator });
-  const choice =
-    choices.length === 1
-      ? choices[0]
-      : ((await pick(items, { title: `Compare ${node.flow.name}` })) as Choice | undefined);
+  const items: Choice[] = [...choices];
+  if (sameNote) {
+    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, base: '', head: '' });
+    for (const env of same) {
+      items.push({
+        label: `${env} ↔ ${node.cell.env}`,
+        unavailable: `same commit (${shortCommit(mine)})`,
+        base: '',
+        head: '',
+      });
+    }
+  }
+  const choice = choices.length === 1 ? choices[0] : await pick(items, { title: `Compare ${node.flow.name}` });
   if (!choice) return;
   await showCommits(root, choice.base, choice.head, choice.label);
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
 import { showNoFlows } from '../no-flows';
 import type { FlowportStore, FolderState } from '../store';
-import { input, pick, showMessage } from './prompts';
+import { input, pick, showMessage, type PickItem } from './prompts';
 
 export interface PickedFlows {
   state: FolderState;
@@ -47,14 +47,14 @@ export async function pickFlows(store: FlowportStore, title: string): Promise<Pi
 export interface EnvChoice {
   env: string;
   description?: string;
-  /** Why it cannot be picked: shown under "Not available", never offered. */
+  /** Why it cannot be picked: shown under "Not available", and not accepted. */
   reason?: string;
 }
 
 /**
- * Offers only the environments that can work; those that cannot are listed under them with their
- * reason, as separators (a separator cannot be picked). With none that can work, a message says
- * why instead of a picker with nothing to pick.
+ * Offers the environments that can work; those that cannot are listed under them with their
+ * reason, and cannot be picked. With none that can work, a message says why instead of a picker
+ * with nothing to pick.
  */
 export async function pickEnvironment(
   title: string,
@@ -70,7 +70,7 @@ export async function pickEnvironment(
     );
     return undefined;
   }
-  type Item = vscode.QuickPickItem & { env?: string };
+  type Item = PickItem & { env?: string };
   const items: Item[] = available.map((c) => ({
     label: c.env,
     ...(c.description ? { description: c.description } : {}),
@@ -79,8 +79,7 @@ export async function pickEnvironment(
   if (preset) items.sort((a, b) => (a.env === preset ? -1 : b.env === preset ? 1 : 0));
   if (unavailable.length > 0) {
     items.push({ label: 'Not available', kind: vscode.QuickPickItemKind.Separator });
-    for (const c of unavailable)
-      items.push({ label: `${c.env}: ${c.reason}`, kind: vscode.QuickPickItemKind.Separator });
+    for (const c of unavailable) items.push({ label: c.env, unavailable: c.reason! });
   }
   return (await pick(items, { title, placeHolder: 'Environment' }))?.env;
 }

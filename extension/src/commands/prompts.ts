@@ -11,7 +11,7 @@ export type Severity = 'info' | 'warning' | 'error';
 /** A prompt as a test sees it. */
 export type ShownPrompt =
   | { kind: 'message'; severity: Severity; text: string; modal: boolean; detail?: string; actions: string[] }
-  | { kind: 'pick'; title: string; items: vscode.QuickPickItem[] }
+  | { kind: 'pick'; title: string; items: PickItem[] }
   | { kind: 'input'; title: string; value: string }
   | { kind: 'openExternal'; uri: string };
 
@@ -99,16 +99,47 @@ export async function showMessage(
   return show(text, options, ...actions);
 }
 
-export async function pick<T extends vscode.QuickPickItem>(
+/** A QuickPick item; with `unavailable`, one that is shown with that reason and cannot be picked. */
+export type PickItem = vscode.QuickPickItem & { unavailable?: string };
+
+/**
+ * A QuickPick whose `unavailable` items are listed (greyed out by their icon, the reason beside
+ * them) but not accepted: Enter on one leaves the picker open. (A separator would say it without
+ * being pickable, but VS Code draws none after the last item.)
+ */
+export async function pick<T extends PickItem>(
   items: readonly T[],
-  options: vscode.QuickPickOptions & { title: string },
+  options: { title: string; placeHolder?: string; matchOnDescription?: boolean },
 ): Promise<T | undefined> {
   const answer = scripted({ kind: 'pick', title: options.title, items: items.map((i) => ({ ...i })) });
   if (answer !== defer) {
-    // A separator is never picked: it is how a choice that cannot work is shown, with its reason.
-    return items.find((i) => i.label === answer && i.kind !== vscode.QuickPickItemKind.Separator);
+    return items.find(
+      (i) => i.label === answer && i.kind !== vscode.QuickPickItemKind.Separator && i.unavailable === undefined,
+    );
   }
-  return vscode.window.showQuickPick(items, options);
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = options.title;
+  qp.placeholder = options.placeHolder;
+  qp.matchOnDescription = options.matchOnDescription ?? false;
+  qp.items = items.map((i) =>
+    i.unavailable === undefined
+      ? i
+      : { ...i, iconPath: new vscode.ThemeIcon('circle-slash'), description: i.unavailable, alwaysShow: true },
+  );
+  return new Promise<T | undefined>((resolve) => {
+    let picked: T | undefined;
+    qp.onDidAccept(() => {
+      const [selected] = qp.selectedItems;
+      if (!selected || selected.unavailable !== undefined) return; // it says why; nothing to accept
+      picked = items[qp.items.indexOf(selected)];
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(picked);
+    });
+    qp.show();
+  });
 }
 
 export async function input(options: vscode.InputBoxOptions & { title: string }): Promise<string | undefined> {
