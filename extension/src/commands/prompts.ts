@@ -17,10 +17,11 @@ export type ShownPrompt =
 
 /**
  * A test's answer: a message's button title, a pick's item label, an input's text, or undefined
- * for Escape / Cancel. Returning `defer` leaves the prompt to VS Code's real UI.
+ * for Escape / Cancel. With no answerer set, prompts go to VS Code's real UI (and are still logged).
  */
-export type Answerer = (prompt: ShownPrompt) => string | undefined | typeof defer;
-export const defer: unique symbol = Symbol('defer');
+export type Answerer = (prompt: ShownPrompt) => string | undefined;
+/** No test answers this prompt: VS Code's own UI does. */
+const defer: unique symbol = Symbol('defer');
 
 /** What `flowport.test.prompts` returns to a test: the log of prompts and the answerer to set. */
 export interface TestPrompts {
