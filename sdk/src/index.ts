@@ -74,3 +74,25 @@ export type { UnboundTypeScriptFlows } from './finder/typescript-flows.js';
 export { sanitizeTerminalText, escapeJsonControls } from './terminal-text.js';
 export { flowNameProblem } from './finder/names.js';
 export { starterConfigText, type StarterFlow } from './config/starter.js';
+export {
+  MASK,
+  SECRET_OUTPUTS,
+  SEALED_OUTPUTS,
+  SecretError,
+  SecretMasker,
+  isSecretName,
+  isSecretOutput,
+  maskUrlCredentials,
+  displayOutput,
+  secretKeyFile,
+  sealValue,
+  openValue,
+  isSealed,
+  sealDeployment,
+  maskDeployment,
+  publicDeployment,
+  revealDeployment,
+  revealOutput,
+  parseOutputLine,
+  type OutputLine,
+} from './secrets.js';

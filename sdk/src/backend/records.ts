@@ -8,6 +8,7 @@
  * format version, so the types reserved below (and others) can be added without a rewrite.
  */
 import type { DeploymentDetails, DeploymentStatus, JsonValue } from '../model.js';
+import { maskDeployment } from '../secrets.js';
 
 /** The format version this SDK writes and fully understands. */
 export const LEDGER_FORMAT = 1;
@@ -45,7 +46,10 @@ interface RecordBase {
   by: string;
 }
 
-/** A snapshot of one deployment after it was created or changed. */
+/**
+ * A snapshot of one deployment after it was created or changed. Its secret outputs are sealed:
+ * `outputs` shows them as `•••`, `attributes.sealedOutputs` holds them encrypted (secrets.ts).
+ */
 export interface DeploymentRecord extends RecordBase {
   type: 'deployment';
   deployment: DeploymentDetails;
@@ -132,9 +136,14 @@ export function parseLine(line: string): ParsedLine {
   if (value.v > LEDGER_FORMAT) return { kind: 'newer', v: value.v };
   switch (value.type) {
     case 'deployment':
-      return isDeployment(value.deployment) && (value.runner === undefined || isRunner(value.runner))
-        ? { kind: 'record', record: value as unknown as DeploymentRecord }
-        : { kind: 'damaged', why: 'a deployment record without a valid deployment' };
+      if (!isDeployment(value.deployment) || !(value.runner === undefined || isRunner(value.runner)))
+        return { kind: 'damaged', why: 'a deployment record without a valid deployment' };
+      // Secret outputs are sealed when written (secrets.ts); one written in clear (an older
+      // Flowport, an edit by hand) still reads masked. Nothing is decrypted here.
+      return {
+        kind: 'record',
+        record: { ...(value as unknown as DeploymentRecord), deployment: maskDeployment(value.deployment) },
+      };
     case 'cancel-request':
       return typeof value.deploymentId === 'string'
         ? { kind: 'record', record: value as unknown as CancelRequestRecord }

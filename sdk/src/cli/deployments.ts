@@ -5,7 +5,7 @@ import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { checkEnvironment, formatAge, shortCommit } from './run-output.js';
-import { formatTable } from './table.js';
+import { formatTable, secretsShown, shownDeployment } from './table.js';
 
 /** One flow × environment: what runs there and the most recent attempt (the same one when that succeeded). */
 export interface MatrixCell {
@@ -32,6 +32,7 @@ export const OPTIONS = {
   env: { type: 'string', multiple: true },
   root: { type: 'string' },
   json: { type: 'boolean', default: false },
+  'show-secrets': { type: 'boolean', default: false },
   'no-cache': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -42,6 +43,7 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
     options: OPTIONS,
     strict: true,
   });
+  const reveal = secretsShown(values['show-secrets']);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   for (const env of values.env ?? []) checkEnvironment(project, env, '--env');
   const envs = values.env?.length
@@ -72,9 +74,10 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
       environments: Object.fromEntries(
         envs.map((env) => {
           const mine = (d: DeploymentDetails) => d.flowName === flow && d.env === env;
+          const shown = (d: DeploymentDetails | undefined) => (d ? shownDeployment(d, reveal) : null);
           const cell: MatrixCell = {
-            current: current.filter(mine).at(-1) ?? null,
-            latest: history.filter(mine).at(-1) ?? null,
+            current: shown(current.filter(mine).at(-1)),
+            latest: shown(history.filter(mine).at(-1)),
           };
           return [env, cell];
         }),

@@ -7,7 +7,7 @@ import { commandHere, rootOption, type FlagSpecs } from './options.js';
 import type { CommandHint } from '../hint.js';
 import { USAGE } from './usage.js';
 import { checkEnvironment, formatAge, namedFlows, positiveInt, shortCommit } from './run-output.js';
-import { formatTable } from './table.js';
+import { formatTable, outputsText, secretsShown, shownDeployment } from './table.js';
 
 /** The `--json` output of `flowport history`. */
 export interface HistoryOutput {
@@ -24,6 +24,7 @@ export const OPTIONS = {
   limit: { type: 'string' },
   root: { type: 'string' },
   json: { type: 'boolean', default: false },
+  'show-secrets': { type: 'boolean', default: false },
   'no-cache': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -37,6 +38,7 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
   });
   if (positionals.length !== 1) throw new UsageError(`name one flow: ${USAGE.history}`);
   const flow = positionals[0]!;
+  const reveal = secretsShown(values['show-secrets']);
   const limit = positiveInt(values.limit, '--limit', Number.MAX_SAFE_INTEGER);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   if (values.env !== undefined) checkEnvironment(project, values.env, '--env');
@@ -48,7 +50,8 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
   const deployments = all
     .filter((d) => d.flowName === flow && (!values.env || d.env === values.env))
     .reverse()
-    .slice(0, limit);
+    .slice(0, limit)
+    .map((d) => shownDeployment(d, reveal));
   if (deployments.length === 0) {
     const again = values.env ? ['--env', values.env] : [];
     const finder = await namedFlows(project, [flow], (_typed, meant) => ({
@@ -73,6 +76,8 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
     return 0;
   }
   const now = Date.now();
+  // Outputs last, and only when there are some: secret ones read ••• unless --show-secrets.
+  const withOutputs = deployments.some((d) => Object.keys(d.outputs).length > 0);
   const rows = deployments.map((d) => [
     d.id,
     d.env,
@@ -82,8 +87,20 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
     formatAge(d.createdAt, now),
     d.initiator,
     note(d),
+    ...(withOutputs ? [outputsText(d)] : []),
   ]);
-  io.out(formatTable(['DEPLOYMENT', 'ENV', 'STATUS', 'COMMIT', 'REF', 'AGE', 'BY', 'NOTE'], rows));
+  const header = [
+    'DEPLOYMENT',
+    'ENV',
+    'STATUS',
+    'COMMIT',
+    'REF',
+    'AGE',
+    'BY',
+    'NOTE',
+    ...(withOutputs ? ['OUTPUTS'] : []),
+  ];
+  io.out(formatTable(header, rows));
   return 0;
 }
 

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDirsSync } from '../secrets.js';
 import type { FileScan } from './extract.js';
 import type { FolderListing, RulesStamps } from './files.js';
 
@@ -60,9 +61,12 @@ export function stateDir(root: string): string {
 
 export function ensureStateDir(root: string): string {
   const dir = stateDir(root);
-  mkdirSync(dir, { recursive: true });
+  privateDirsSync(dir); // 0700: the ledger and logs in it are the owner's only
   try {
-    writeFileSync(join(dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', { flag: 'wx' });
+    writeFileSync(join(dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
+      flag: 'wx',
+      mode: PRIVATE_FILE_MODE,
+    });
   } catch {
     // already there
   }
@@ -125,9 +129,9 @@ export function writeScanCache(path: string, key: string, state: ScanState, root
   };
   try {
     ensureStateDir(root);
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(body));
+    writeFileSync(tmp, JSON.stringify(body), { mode: PRIVATE_FILE_MODE });
     renameSync(tmp, path);
   } catch {
     // A read-only checkout still gets correct results, only slower next time.
