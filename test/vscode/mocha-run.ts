@@ -2,7 +2,9 @@
 import Mocha from 'mocha';
 
 export function runMocha(load: () => void, timeoutMs = 120_000): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: timeoutMs, color: false, reporter: 'spec' });
+  // FLOWPORT_TEST_GREP=<text>: only the tests whose title holds it (one test while working on it).
+  const grep = process.env.FLOWPORT_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: timeoutMs, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   // Test modules call describe()/it() when loaded: give them mocha's globals first.
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   load();

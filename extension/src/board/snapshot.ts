@@ -13,6 +13,7 @@ import type {
   PromoteSlot,
 } from '../../../webview/protocol';
 import type { CommitPair } from '../../../sdk/src/host/protocol';
+import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
 import { buildGroups, shortCommit, type EnvCell, type EnvironmentInfo, type FlowRow } from '../model/matrix';
 
 export interface FolderInput {
@@ -113,21 +114,16 @@ export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
 }
 
 /**
- * Output names that look like credentials. A deployer can mark more by listing their names in the
- * deployment's `attributes.secretOutputs`. Neither kind is ever sent to the webview.
+ * Which outputs are secret is the SDK's one policy (sdk/src/secrets.ts): declared in the
+ * deployment's `attributes.secretOutputs` (by the deployer or a `::flowport-secret` line), or so
+ * named. They reach the webview as `•••` (never their value, nor their ciphertext), and a URL's
+ * password as `•••` too.
  */
-const SECRET_NAME = /secret|token|passw(or)?d|pwd|key|credential|private|auth/i;
-
-export function isSecretOutput(name: string, deployment: DeploymentDetails): boolean {
-  const marked = deployment.attributes['secretOutputs'];
-  return SECRET_NAME.test(name) || (Array.isArray(marked) && marked.includes(name));
-}
+export { isSecretOutput };
 
 export function publicOutputs(deployment: DeploymentDetails): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(deployment.outputs)) {
-    if (!isSecretOutput(name, deployment)) out[name] = value;
-  }
+  for (const [name, value] of Object.entries(deployment.outputs)) out[name] = displayOutput(name, value, deployment);
   return out;
 }
 
@@ -156,7 +152,7 @@ export function historyEntries(
       };
       if (FINAL_STATUSES.includes(d.status))
         entry.durationMs = Math.max(0, Date.parse(d.updatedAt) - Date.parse(d.createdAt));
-      if (d.url) entry.url = d.url;
+      if (d.url) entry.url = maskUrlCredentials(d.url);
       if (d.promotedFrom) entry.promotedFrom = d.promotedFrom.env;
       if (d.packageVersion) entry.packageVersion = d.packageVersion;
       return entry;

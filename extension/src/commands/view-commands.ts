@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowDetails } from '../../../sdk/src/model';
+import { revealOutput } from '../../../sdk/src/secrets';
 import type { FlowportStore } from '../store';
 import { DetailItem, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from '../tree/nodes';
 import { withViewProgress } from '../tree/flows-tree';
@@ -37,8 +38,46 @@ export async function openFlow(flow: FlowDetails): Promise<void> {
 }
 
 async function copy(node: DetailItem): Promise<void> {
+  if (node.secret) {
+    await copySecret(node, node.secret);
+    return;
+  }
   await vscode.env.clipboard.writeText(node.value);
   vscode.window.setStatusBarMessage(`Copied ${node.label}`, 2000);
+}
+
+/**
+ * A secret output goes to the clipboard only once the user says so (other apps and clipboard
+ * histories can read it there); it is decrypted then, and never shown.
+ */
+async function copySecret(node: DetailItem, secret: NonNullable<DetailItem['secret']>): Promise<void> {
+  const { deployment, output } = secret;
+  const choice = await showMessage(
+    'warning',
+    `Copy the secret output "${output}" to the clipboard?`,
+    {
+      modal: true,
+      detail: `It is shown as ${node.value} because it is secret. On the clipboard, other applications and clipboard histories can read it.`,
+    },
+    'Copy Secret',
+  );
+  if (choice !== 'Copy Secret') return;
+  let value: string | undefined;
+  try {
+    value = revealOutput(deployment, output);
+  } catch (err) {
+    await showMessage('error', `Cannot copy "${output}": ${(err as Error).message}`);
+    return;
+  }
+  if (value === undefined) {
+    await showMessage(
+      'error',
+      `"${output}" of deployment ${deployment.id} was recorded in clear by an older Flowport and is shown masked; it has no encrypted copy to reveal.`,
+    );
+    return;
+  }
+  await vscode.env.clipboard.writeText(value);
+  vscode.window.setStatusBarMessage(`Copied ${node.label} (secret)`, 2000);
 }
 
 async function openUrl(node: EnvItem | DetailItem): Promise<void> {

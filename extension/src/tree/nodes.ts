@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
+import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
 import type { FolderState } from '../store';
 import { relativeAge, rowSummary, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
 
@@ -195,7 +196,11 @@ const DETAIL_ICONS: Record<string, string> = {
   'promoted from': 'arrow-right',
 };
 
-/** A field of a deployment (commit, ref, initiator …) with a copy action. */
+/**
+ * A field of a deployment (commit, ref, initiator …) with a copy action. A secret output's row
+ * shows `•••` and holds only that: its `secret` names where the sealed value is, which the copy
+ * action decrypts once the user confirms (view-commands.ts).
+ */
 export class DetailItem extends vscode.TreeItem {
   readonly kind = 'detail';
   constructor(
@@ -203,6 +208,7 @@ export class DetailItem extends vscode.TreeItem {
     override readonly label: string,
     readonly value: string,
     isUrl = false,
+    readonly secret?: { deployment: DeploymentDetails; output: string },
   ) {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.id = `${parentId}:${label}`;
@@ -228,10 +234,17 @@ export function detailItems(env: EnvItem): DetailItem[] {
     new DetailItem(id, 'deployed', new Date(d.updatedAt).toLocaleString()),
     new DetailItem(id, 'deployment', d.id),
   ];
-  if (d.url) items.push(new DetailItem(id, 'url', d.url, true));
+  if (d.url) items.push(new DetailItem(id, 'url', maskUrlCredentials(d.url), true));
   if (d.promotedFrom)
     items.push(new DetailItem(id, 'promoted from', `${d.promotedFrom.env} (${d.promotedFrom.deploymentId})`));
-  for (const [name, value] of Object.entries(d.outputs)) items.push(new DetailItem(id, `output ${name}`, value));
+  // Secret outputs (one policy, sdk/src/secrets.ts) read •••, as in the CLI and on the board.
+  for (const [name, value] of Object.entries(d.outputs)) {
+    const shown = displayOutput(name, value, d);
+    const sealed = isSecretOutput(name, d) || shown !== value;
+    items.push(
+      new DetailItem(id, `output ${name}`, shown, false, sealed ? { deployment: d, output: name } : undefined),
+    );
+  }
   return items;
 }
 

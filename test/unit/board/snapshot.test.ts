@@ -127,12 +127,29 @@ test('Promote is disabled with a reason: nothing to promote, already there, a de
   assert.equal(running.reason, 'A deploy to uat is running');
 });
 
-test('history: newest first, durations of finished runs, secret outputs never included', () => {
+test('history: newest first, durations of finished runs, secret outputs only as •••', () => {
   const deployments = [
     dep('send-invoices', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z', {
       updatedAt: '2026-01-01T00:01:30Z',
       logLocation: '/p/.flowport/logs/x.log',
-      outputs: { bundleBytes: '883', apiToken: 't0k', DB_PASSWORD: 'pw', signingKey: 'k', region: 'eu' },
+      outputs: {
+        bundleBytes: '883',
+        apiToken: 'tok-value-1',
+        DB_PASSWORD: 'pw-value-2',
+        signingKey: 'key-value-3',
+        region: 'region-value-4',
+        passphrase: 'pp-value-5',
+        database_url: 'postgres://u:dbpw-value-6@db/x',
+        SENTRY_DSN: 'dsn-value-7',
+        connection_string: 'cs-value-8',
+        cookie: 'cookie-value-9',
+        session: 'session-value-10',
+        jwt: 'jwt-value-11',
+        bearer: 'bearer-value-12',
+        GITHUB_PAT: 'pat-value-13',
+        console: 'https://admin:urlpw-value-14@console.example.invalid/',
+      },
+      url: 'https://admin:urlpw-value-14@console.example.invalid/',
       attributes: { secretOutputs: ['region'] },
       promotedFrom: { env: 'x', deploymentId: 'y' },
     }),
@@ -152,8 +169,21 @@ test('history: newest first, durations of finished runs, secret outputs never in
   assert.equal(entries[1]!.durationMs, 90_000);
   assert.equal(entries[1]!.hasLog, true);
   assert.equal(entries[1]!.promotedFrom, 'x');
-  assert.deepEqual(entries[1]!.outputs, { bundleBytes: '883' });
-  assert.equal(JSON.stringify(entries).includes('t0k'), false);
-  assert.equal(isSecretOutput('monkey', deployments[0]!), true, 'a name with "key" is taken as secret: better safe');
+  const masked = Object.fromEntries(
+    Object.keys(deployments[0]!.outputs)
+      .filter((name) => !['bundleBytes', 'console'].includes(name))
+      .map((name) => [name, '•••']),
+  );
+  assert.deepEqual(entries[1]!.outputs, {
+    bundleBytes: '883',
+    console: 'https://admin:•••@console.example.invalid/',
+    ...masked,
+  });
+  assert.equal(entries[1]!.url, 'https://admin:•••@console.example.invalid/');
+  // What the webview is sent: no secret value anywhere in it.
+  const sent = JSON.stringify(entries);
+  assert.doesNotMatch(sent, /value-\d/);
+  assert.equal(isSecretOutput('monkey', deployments[0]!), false, 'word-aware: "monkey" holds no word "key"');
+  assert.equal(isSecretOutput('region', deployments[0]!), true, 'declared in attributes.secretOutputs');
   assert.equal(historyEntries(deployments, 'send-invoices', 'dev', 1).length, 1);
 });

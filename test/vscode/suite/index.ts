@@ -7,5 +7,6 @@ export function run(): Promise<void> {
     require('./host.test');
     require('./commands.test');
     require('./config.test');
+    require('./secrets.test');
   });
 }
