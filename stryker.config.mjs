@@ -43,6 +43,7 @@ export default {
       'test/unit/backend/current-state.test.ts',
       'test/unit/backend/preflight.test.ts',
       'test/unit/backend/promote-plan.test.ts',
+      'test/unit/backend/in-progress.test.ts',
       'test/unit/finder/*.test.ts',
     ],
     nodeArgs: ['--import', 'tsx'],
