@@ -158,7 +158,8 @@ async function each(
     const log =
       flows.length > 1 ? (line: string) => run.log(`[${flow.name}] ${line}`) : (line: string) => run.log(line);
     try {
-      results.push(await one(flow, { log, signal: run.signal }));
+      // The whole run (a detach asked for, say) with this flow's log.
+      results.push(await one(flow, { ...run, log }));
     } catch (err) {
       if ((err as { kind?: unknown }).kind !== 'DeployError') throw err;
       // The caller shows each result's message: logging it here too would say it twice.

@@ -150,14 +150,17 @@ export async function addWorktree(version: ResolvedVersion, projectRoot: string,
   }
   return {
     root: join(dir, relative(version.topLevel, projectRoot)),
-    remove: async () => {
-      const removed = await git(version.topLevel, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
-      if (removed?.code !== 0) {
-        await rm(dir, { recursive: true, force: true });
-        await git(version.topLevel, ['worktree', 'prune']).catch(() => undefined);
-      }
-    },
+    remove: () => removeWorktree(version.topLevel, dir),
   };
+}
+
+/** Removes a checkout {@link addWorktree} made (by the runner, once its command has ended). */
+export async function removeWorktree(topLevel: string, dir: string): Promise<void> {
+  const removed = await git(topLevel, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+  if (removed?.code !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    await git(topLevel, ['worktree', 'prune']).catch(() => undefined);
+  }
 }
 
 /** What is checked out under `root`, for showing beside the flows; never throws. */

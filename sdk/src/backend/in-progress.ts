@@ -28,18 +28,13 @@ export function alreadyDeploying(d: DeploymentDetails): string {
   const what =
     `"${d.flowName}" is already deploying to ${d.env}: deployment ${d.id} (${d.status}, ` +
     `${d.commit.slice(0, 7)}, started by ${d.initiator} at ${d.createdAt}).`;
-  const host = d.attributes.runnerHost;
-  if (typeof host === 'string') {
-    // Its runner is another machine's process (a shared folder, a rebuilt container): it may be long gone.
-    return (
-      `${what} Its runner is on ${host}, which this machine cannot check. Wait for it to finish, ` +
-      `or cancel it there; if that runner is gone, ${commandLine(cancelHint(d))} frees the flow.`
-    );
-  }
   return `${what} Wait for it to finish, or cancel it: ${commandLine(cancelHint(d))}`;
 }
 
-/** The command that frees the flow `d` holds: cancel it (with --force when its runner is on another host). */
+/**
+ * The command that frees the flow `d` holds: cancel it. Its runner carries the cancel out, on
+ * whichever machine it runs; a runner that is gone lets its lease run out, and that frees the flow.
+ */
 export function cancelHint(d: DeploymentDetails): CommandHint {
-  return { command: 'cancel', args: typeof d.attributes.runnerHost === 'string' ? [d.id, '--force'] : [d.id] };
+  return { command: 'cancel', args: [d.id] };
 }

@@ -12,22 +12,25 @@
  * newline, starts its record on a new line so everything after stays readable.
  */
 import { randomBytes } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DeployError, UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery, type JsonValue } from '../model.js';
 import { checkFactoryOptions, unbound } from '../config/bind.js';
-import { currentInitiator, currentRunner, runnerState, stopOrphanedCommand } from './processes.js';
-import {
-  commandProcessOf,
-  LEDGER_FORMAT,
-  parseLine,
-  type DeploymentRecord,
-  type LedgerRecord,
-  type RunnerIdentity,
-} from './records.js';
-import type { CancelRequest, DeploymentChange, DeploymentStore, LogChunk, LogWriter, NewDeployment } from './store.js';
+import { PRIVATE_FILE_MODE, privateDirsSync, sealDeployment } from '../secrets.js';
+import { currentInitiator, currentRunner, runnerState } from './processes.js';
+import { LEDGER_FORMAT, parseLine, type DeploymentRecord, type LedgerRecord, type RunnerIdentity } from './records.js';
+import type {
+  CancelRequest,
+  DeploymentChange,
+  DeploymentStore,
+  Lease,
+  LogChunk,
+  LogWriter,
+  NewDeployment,
+} from './store.js';
 
 export interface LocalLedgerOptions {
   /** The project root. */
@@ -45,6 +48,8 @@ const LEDGER_METHODS = [
   'create',
   'update',
   'getDeployment',
+  'claim',
+  'renewLease',
   'requestCancel',
   'watchCancel',
   'openLog',
@@ -97,6 +102,8 @@ export class LocalLedger implements DeploymentStore {
   /** The ledger file. */
   readonly file: string;
   readonly logsDir: string;
+  /** One file per running deployment: its runner's lease, rewritten as it is renewed. */
+  readonly leasesDir: string;
   private readonly warn: (message: string) => void;
   private readonly pollMs: number;
 
@@ -122,6 +129,7 @@ export class LocalLedger implements DeploymentStore {
     this.dir = isAbsolute(dir) ? dir : join(this.root, dir);
     this.file = join(this.dir, 'ledger.jsonl');
     this.logsDir = join(this.dir, 'logs');
+    this.leasesDir = join(this.dir, 'leases');
     this.warn = options.warn ?? ((m) => process.stderr.write(`flowport: warning: ${m}\n`));
     this.pollMs = options.pollMs ?? 500;
   }
@@ -176,31 +184,58 @@ export class LocalLedger implements DeploymentStore {
   }
 
   /**
-   * A `running` or `pending` deployment whose runner is gone reads as `interrupted`, unless the
-   * deploy command it started still runs (the runner was killed, its command was not): then it
-   * stays `running`, marked `orphaned`, until that command ends or is cancelled.
+   * Liveness is the lease: a `running` deployment whose runner's lease ran out reads as
+   * `interrupted`, wherever that runner was. A runner of this machine whose process is gone is
+   * told at once (the lease would say so within seconds). A deployment with no lease (`pending`
+   * until its runner claims it, or recorded by an older Flowport) is held only by a process of
+   * this machine that provably still runs.
    */
   private view(entry: Entry): DeploymentDetails {
     const d = entry.deployment;
-    if (!(d.status === 'running' || d.status === 'pending') || !entry.runner) return d;
-    const state = runnerState(entry.runner);
-    // Another machine's process cannot be checked: counted as alive, and said where it runs.
-    if (state === 'unknown') return { ...d, attributes: { ...d.attributes, runnerHost: entry.runner.host } };
-    if (state !== 'gone') return d;
-    const runner = `its runner (pid ${entry.runner.pid} on ${entry.runner.host}) stopped while it was ${d.status}`;
-    const command = commandProcessOf(d.attributes);
-    if (command && runnerState(command) !== 'gone') {
-      return {
-        ...d,
-        attributes: {
-          ...d.attributes,
-          orphaned: true,
-          reason: `${runner}; its deploy command (pid ${command.pid}) still runs: flowport cancel ${d.id} stops it`,
-        },
-      };
+    if (!(d.status === 'running' || d.status === 'pending')) return d;
+    const interrupted = (reason: string): DeploymentDetails => ({
+      ...d,
+      status: 'interrupted',
+      attributes: { ...d.attributes, reason },
+    });
+    const lease = this.leaseOf(d.id);
+    if (lease) {
+      if (!(Date.parse(lease.until) > Date.now()))
+        return interrupted(
+          `its runner (pid ${lease.holder.pid} on ${lease.holder.host}) stopped renewing its lease while it was ${d.status}; the lease ran out at ${lease.until}`,
+        );
+      if (lease.holder.host === hostname() && runnerState(lease.holder) === 'gone')
+        return interrupted(
+          `its runner (pid ${lease.holder.pid} on ${lease.holder.host}) stopped while it was ${d.status}`,
+        );
+      return d;
     }
-    const after = command ? `; its deploy command (pid ${command.pid}) has ended too, its outcome unrecorded` : '';
-    return { ...d, status: 'interrupted', attributes: { ...d.attributes, reason: runner + after } };
+    if (entry.runner && runnerState(entry.runner) === 'alive') return d;
+    const who = entry.runner ? `its runner (pid ${entry.runner.pid} on ${entry.runner.host})` : 'its runner';
+    return interrupted(`${who} stopped while it was ${d.status}`);
+  }
+
+  private leasePath(id: string): string {
+    if (!SAFE_ID.test(id)) throw new UsageError(`"${id}" is not a deployment id`);
+    return join(this.leasesDir, `${id}.json`);
+  }
+
+  /** The lease of `id`'s runner, if it has one and it is well-formed. */
+  private leaseOf(id: string): Lease | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(this.leasePath(id), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    const lease = value as Partial<Lease> | null;
+    const holder = lease?.holder;
+    return typeof lease?.until === 'string' &&
+      typeof holder?.pid === 'number' &&
+      typeof holder.host === 'string' &&
+      (holder.startTime === null || typeof holder.startTime === 'string')
+      ? (lease as Lease)
+      : undefined;
   }
 
   /** Reads what was appended since the last read. Serialized: one read at a time per ledger. */
@@ -349,6 +384,32 @@ export class LocalLedger implements DeploymentStore {
   }
 
   async update(id: string, change: DeploymentChange): Promise<DeploymentDetails> {
+    return this.change(id, change, undefined);
+  }
+
+  async claim(id: string, leaseMs: number): Promise<DeploymentDetails> {
+    // The lease first: no reader sees this runner's `running` record without the lease that keeps it so.
+    await this.renewLease(id, leaseMs);
+    return this.change(id, { status: 'running' }, currentRunner());
+  }
+
+  /** Rewritten whole (write, then rename): a reader sees the old lease or the new one. */
+  async renewLease(id: string, leaseMs: number): Promise<void> {
+    const now = Date.now();
+    const lease: Lease = {
+      holder: currentRunner(),
+      until: new Date(now + leaseMs).toISOString(),
+      renewedAt: new Date(now).toISOString(),
+    };
+    const path = this.leasePath(id);
+    const next = `${path}.${process.pid}.tmp`;
+    await this.ensureDir();
+    privateDirsSync(this.leasesDir);
+    await writeFile(next, JSON.stringify(lease) + '\n', { mode: 0o600 });
+    await rename(next, path);
+  }
+
+  private async change(id: string, change: DeploymentChange, claimedBy: RunnerIdentity | undefined) {
     await this.refresh();
     const entry = this.entries.get(id);
     if (!entry) throw new DeployError(`no deployment ${id} in ${this.file}`);
@@ -357,14 +418,15 @@ export class LocalLedger implements DeploymentStore {
       throw new DeployError(`deployment ${id} already ${prev.status}: a finished deployment does not change`);
     }
     const at = new Date().toISOString();
-    const next: DeploymentDetails = {
+    // Secret outputs are encrypted before the record is written (secrets.ts).
+    const next: DeploymentDetails = sealDeployment({
       ...prev,
       status: change.status ?? prev.status,
       updatedAt: at,
       outputs: { ...prev.outputs, ...change.outputs },
       attributes: { ...prev.attributes, ...change.attributes },
       ...(change.url === undefined ? {} : { url: change.url }),
-    };
+    });
     const record: DeploymentRecord = {
       v: LEDGER_FORMAT,
       type: 'deployment',
@@ -373,16 +435,18 @@ export class LocalLedger implements DeploymentStore {
       deployment: next,
     };
     // A finished deployment has no runner to watch; an unfinished one keeps the runner it had.
-    if (!FINAL_STATUSES.includes(next.status) && entry.runner) record.runner = entry.runner;
+    const runner = claimedBy ?? entry.runner;
+    if (!FINAL_STATUSES.includes(next.status) && runner) record.runner = runner;
     await this.append(record);
+    if (FINAL_STATUSES.includes(next.status)) await unlink(this.leasePath(id)).catch(() => undefined);
     await this.refresh();
     return next;
   }
 
   /**
-   * Appends a cancel request for the runner to act on. An orphaned deployment (its runner gone,
-   * its deploy command still running) has no runner to do so: the command's process group is
-   * stopped here and the deployment recorded as `cancelled`.
+   * Appends a cancel request for the runner to act on. Nothing is signalled here: only a runner
+   * stops its own command, so no record (forged, copied, from another machine) can name a process
+   * for this one to signal.
    */
   async requestCancel(id: string, request: { by?: string; reason?: string } = {}): Promise<void> {
     await this.refresh();
@@ -398,33 +462,13 @@ export class LocalLedger implements DeploymentStore {
       ...(request.reason === undefined ? {} : { reason: request.reason }),
     });
     await this.refresh();
-    // The entry as it is now: its runner may have recorded more since it was read above. It is
-    // gone when the ledger was removed or replaced meanwhile (the state folder deleted, say).
-    const now = this.entries.get(id);
-    if (!now) throw this.vanished(entry.deployment, 'its cancel request was written');
-    const seen = this.view(now);
-    const command = commandProcessOf(seen.attributes);
-    if (seen.attributes.orphaned === true && command) {
-      await stopOrphanedCommand(command);
-      await this.refresh();
-      const after = this.entries.get(id);
-      if (!after) throw this.vanished(entry.deployment, 'its orphaned deploy command was stopped');
-      // Another cancel of the same orphan may have recorded it meanwhile: once is enough.
-      if (FINAL_STATUSES.includes(after.deployment.status)) return;
-      await this.update(id, {
-        status: 'cancelled',
-        attributes: { cancelledBy: by, reason: `cancelled by ${by}; its runner was gone, so the command was stopped` },
-      });
-    }
+    // Gone when the ledger was removed or replaced meanwhile (the state folder deleted, say).
+    if (!this.entries.get(id)) throw this.vanished(entry.deployment, 'its cancel request was written');
   }
 
   private vanished(d: DeploymentDetails, while_: string): DeployError {
-    const command = commandProcessOf(d.attributes);
-    const stop = command
-      ? `If ${d.flowName} still deploys to ${d.env}, stop its deploy command (pid ${command.pid} on ${command.host}) yourself`
-      : `If ${d.flowName} still deploys to ${d.env}, stop it where it runs`;
     return new DeployError(
-      `deployment ${d.id} is no longer in ${this.file}: the ledger was removed or replaced while ${while_}, so no runner may see the cancel. ${stop}; "flowport history ${d.flowName}" shows what the ledger holds now.`,
+      `deployment ${d.id} is no longer in ${this.file}: the ledger was removed or replaced while ${while_}, so no runner may see the cancel. If ${d.flowName} still deploys to ${d.env}, stop it where it runs; "flowport history ${d.flowName}" shows what the ledger holds now.`,
     );
   }
 
@@ -462,23 +506,24 @@ export class LocalLedger implements DeploymentStore {
   private async openInDir(path: string, flags: string): Promise<FileHandle> {
     await this.ensureDir();
     try {
-      return await open(path, flags);
+      return await open(path, flags, PRIVATE_FILE_MODE);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Removed since this ledger made it (ignored files cleaned, say): made again.
       this.dirReady = false;
       this.dirSynced = false;
       await this.ensureDir();
-      return open(path, flags);
+      return open(path, flags, PRIVATE_FILE_MODE);
     }
   }
 
   private async ensureDir(): Promise<void> {
     if (this.dirReady) return;
-    await mkdir(this.logsDir, { recursive: true });
+    privateDirsSync(this.dir, this.logsDir); // state files are 0600 in 0700 folders
     try {
       await writeFile(join(this.dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
         flag: 'wx',
+        mode: PRIVATE_FILE_MODE,
       });
     } catch {
       // already there

@@ -1,11 +1,11 @@
 /**
- * Processes as the ledger sees them: who runs a deployment (pid, start time, host), whether that
- * runner still exists, and how a deploy command's whole process tree is stopped.
+ * Processes as the ledger sees them: who runs a deployment (pid, start time, host), whether a
+ * runner of this machine still exists (a fast path: the lease decides), and how a runner stops
+ * its own deploy command's whole process tree.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { DeployError } from '../errors.js';
 import type { RunnerIdentity } from './records.js';
 
 let self: RunnerIdentity | undefined;
@@ -19,38 +19,6 @@ export function currentRunner(): RunnerIdentity {
 /** A process of this host as the ledger records it (a deploy command, say). */
 export function processIdentity(pid: number): RunnerIdentity {
   return { pid, host: hostname(), startTime: processStartTime(pid) };
-}
-
-/**
- * Stops the process group a detached deploy command leads, when the runner that started it is
- * gone and cannot: SIGTERM, then SIGKILL after `graceMs`. Resolves once the leader is gone;
- * throws a {@link DeployError} that says why when it cannot be stopped (another user's process).
- */
-export async function stopOrphanedCommand(command: RunnerIdentity, graceMs = 5000): Promise<void> {
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(process.platform === 'win32' ? command.pid : -command.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EPERM') {
-        throw new DeployError(
-          `cannot stop the deploy command (pid ${command.pid}): it belongs to another user. Run flowport cancel as the user who started the deploy.`,
-        );
-      }
-      // ESRCH: already gone
-    }
-  };
-  if (runnerState(command) !== 'alive') return;
-  signalGroup('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  let killed = false;
-  while (runnerState(command) === 'alive') {
-    if (Date.now() > deadline) {
-      if (killed) throw new DeployError(`the deploy command (pid ${command.pid}) did not stop after SIGKILL`);
-      signalGroup('SIGKILL');
-      killed = true;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** `user@host`, the initiator of what this process records. */
@@ -141,17 +109,6 @@ function readText(path: string): string | undefined {
   }
 }
 
-const liveTrees = new Set<ProcessTree>();
-
-/**
- * SIGKILLs every deploy command this process still runs. For a CLI that is made to quit before its
- * runs have stopped (a second Ctrl+C): deploy commands run in their own process groups, so
- * nothing else would stop them.
- */
-export function killAllCommands(): void {
-  for (const tree of liveTrees) tree.signal('SIGKILL');
-}
-
 /** A process and its start time, so a later signal never hits a reused pid. */
 interface Member {
   pid: number;
@@ -165,14 +122,7 @@ interface Member {
 export class ProcessTree {
   private members: Member[] = [];
 
-  constructor(private readonly rootPid: number) {
-    liveTrees.add(this);
-  }
-
-  /** Stops tracking the tree (its command has ended). */
-  release(): void {
-    liveTrees.delete(this);
-  }
+  constructor(private readonly rootPid: number) {}
 
   /** Sends `signal` to the group and every known descendant; newly seen descendants are remembered. */
   signal(signal: NodeJS.Signals): void {

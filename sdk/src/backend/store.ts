@@ -4,6 +4,7 @@
  * nothing outside `ledger.ts` may assume files.
  */
 import type { DeploymentDetails, DeploymentFinder, DeploymentStatus, JsonValue } from '../model.js';
+import type { RunnerIdentity } from './records.js';
 
 /** What a new deployment starts with; the store adds id, status `pending`, times and runner. */
 export interface NewDeployment {
@@ -43,6 +44,17 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
+/**
+ * A runner's proof that it is alive: renewed every few seconds. A `running` deployment whose lease
+ * has run out reads as `interrupted`, whichever machine its runner was on.
+ */
+export interface Lease {
+  holder: RunnerIdentity;
+  /** ISO 8601: after this, the runner counts as gone. */
+  until: string;
+  renewedAt: string;
+}
+
 /** A slice of a log, for reading it whole or following it. */
 export interface LogChunk {
   text: string;
@@ -60,7 +72,16 @@ export interface DeploymentStore extends DeploymentFinder {
   update(id: string, change: DeploymentChange): Promise<DeploymentDetails>;
   /** One deployment as it is now (a `running` one whose runner is gone reads as `interrupted`). */
   getDeployment(id: string): Promise<DeploymentDetails | undefined>;
-  /** Asks the runner of `id`, in whatever process it is, to cancel it. */
+  /**
+   * The runner takes `id` over: records it `running`, held by this process under a lease of
+   * `leaseMs`, and returns once that is durable. Throws (and nothing may run) when it cannot be
+   * made durable, or `id` is finished already. A store without it runs deploys in the process
+   * that starts them.
+   */
+  claim?(id: string, leaseMs: number): Promise<DeploymentDetails>;
+  /** Extends the lease of the runner of `id` to `leaseMs` from now. */
+  renewLease?(id: string, leaseMs: number): Promise<void>;
+  /** Asks the runner of `id`, in whatever process it is, to cancel it. Signals nothing itself. */
   requestCancel(id: string, request?: { by?: string; reason?: string }): Promise<void>;
   /**
    * Calls `onCancel` once when a cancel of `id` is requested from anywhere (at once, if it already

@@ -28,11 +28,12 @@ export const OPTIONS = {
 } as const satisfies FlagSpecs;
 
 /**
- * `flowport cancel <deploymentId>`: asks the deployment's runner, in whatever process it runs, to
- * stop it, then waits until it is recorded as cancelled. Exit 0 once cancelled, 1 when it ended
- * otherwise or did not stop in time, 2 when it had already finished. With `--force`, a runner that
- * does not answer in time (on another host that is gone, or hung) is not waited for: the
- * deployment is recorded as cancelled here, so the flow can be deployed to that environment again.
+ * `flowport cancel <deploymentId>`: writes a cancel request to the store for the deployment's
+ * runner, in whatever process or machine it runs, then waits until it is recorded as cancelled.
+ * Nothing is signalled from here. Exit 0 once cancelled, 1 when it ended otherwise or did not stop
+ * in time, 2 when it had already finished. `--force` records as `cancelled` a deployment whose
+ * runner is gone (its lease ran out: `interrupted`); one whose lease is still renewed is never
+ * recorded so, since its command may still run.
  */
 export async function cancelCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -60,6 +61,19 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     return code;
   };
   if (deployment.status === 'cancelled') return done(false, 0, `${what} is already cancelled.`);
+  const forced = async () => {
+    const by = currentInitiator();
+    deployment = await store.update(deployment.id, {
+      status: 'cancelled',
+      attributes: {
+        cancelledBy: by,
+        forced: true,
+        reason: `recorded as cancelled by ${by} with --force: its runner was gone (its lease had run out)`,
+      },
+    });
+    return done(true, 0, `Recorded ${what} as cancelled (--force): its runner was gone.`);
+  };
+  if (deployment.status === 'interrupted' && values.force) return forced();
   if (FINAL_STATUSES.includes(deployment.status)) {
     throw new UsageError(
       `${what} already ${deployment.status === 'interrupted' ? 'stopped: its runner is gone (interrupted)' : deployment.status}; there is nothing to cancel.`,
@@ -79,22 +93,7 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     deployment = (await store.getDeployment(deployment.id)) ?? deployment;
   }
   if (deployment.status === 'cancelled') return done(true, 0, `Cancelled ${what}.`);
-  if (values.force && !FINAL_STATUSES.includes(deployment.status)) {
-    const by = currentInitiator();
-    deployment = await store.update(deployment.id, {
-      status: 'cancelled',
-      attributes: {
-        cancelledBy: by,
-        forced: true,
-        reason: `recorded as cancelled by ${by} with --force: its runner did not answer the cancel`,
-      },
-    });
-    return done(
-      true,
-      0,
-      `Recorded ${what} as cancelled (--force). Its runner did not answer: if its command still runs where it started, stop it there.`,
-    );
-  }
+  if (deployment.status === 'interrupted' && values.force) return forced();
   if (deployment.status === 'interrupted')
     return done(true, 1, `${what} stopped without recording the cancel: its runner is gone (interrupted).`);
   if (FINAL_STATUSES.includes(deployment.status))
@@ -102,7 +101,8 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
   return done(
     true,
     1,
-    `${what} is still ${deployment.status} after ${timeoutMs / 1000} s; its runner has not picked up the cancel yet. ` +
-      `If that runner is gone for good (another host), record the deployment as cancelled: ${commandHere({ command: 'cancel', args: [deployment.id, '--force'] })}`,
+    `${what} is still ${deployment.status} after ${timeoutMs / 1000} s: its runner renews its lease but has not carried out the cancel yet. ` +
+      `It stays ${deployment.status} while that lease lasts${values.force ? ', --force or not: its command may still run' : ''}; ` +
+      `should its runner be gone for good, the lease runs out within seconds and the flow is free.`,
   );
 }

@@ -26,9 +26,13 @@ export const OPTIONS = {
   json: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
+  detach: { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
-/** `flowport deploy`: deploys each flow to one environment, streaming logs; exits 1 unless all succeeded. */
+/**
+ * `flowport deploy`: deploys each flow to one environment, streaming logs; exits 1 unless all
+ * succeeded. With `--detach`, starts each and returns at once, printing the deployment ids.
+ */
 export async function deployCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -57,7 +61,8 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows);
   if (refusal) throw refusal;
   await confirmProtected(project, values.env, 'deploy', values.yes);
-  const { run, dispose } = terminalRun(io, values.json);
+  // --detach: each runner is started and left at once; the result says how to follow it.
+  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
   try {
     const results = await deployFlows(
       project.deployer,

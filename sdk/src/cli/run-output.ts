@@ -3,44 +3,55 @@ import { basename } from 'node:path';
 import { closest } from '../did-you-mean.js';
 import { DeployError, UsageError } from '../errors.js';
 import { commandLine, type CommandHint } from '../hint.js';
-import type { DeploymentDetails, FlowDetails, FlowFinder, RunContext } from '../model.js';
+import type { DeploymentDetails, FlowDetails, FlowFinder } from '../model.js';
 import { flowNameProblem, quoteName } from '../finder/names.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
-import { killAllCommands } from '../backend/processes.js';
 import type { DeploymentStore } from '../backend/store.js';
+import type { DetachableRun } from '../runner/start.js';
 import { relativeToRoot, type FlowSource, type Project } from '../project.js';
 import { asTypedHere } from './options.js';
 import type { CommandIO } from './main.js';
+import { publicDeployment } from '../secrets.js';
 import { formatTable } from './table.js';
 
 /**
- * A run whose log goes to the terminal (stderr with `--json`, so stdout stays parseable). The
- * first Ctrl+C (or SIGTERM, or a hang-up when the terminal closes) cancels, recorded as
- * `cancelled`; a second one kills the commands and quits.
+ * A run whose log goes to the terminal (stderr with `--json`, so stdout stays parseable), attached
+ * to the runners it starts: each deploy runs in a runner process of its own, which this CLI only
+ * follows. The first Ctrl+C (or SIGTERM) asks the runners to cancel and waits for `cancelled`; a
+ * second one stops waiting (the cancel goes on). A hang-up (the terminal closed) or a closed
+ * stdout (`| head -1`) only detaches: the deploy goes on, and `flowport logs -f <id>` follows it.
  */
-export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; dispose: () => void } {
+export function terminalRun(
+  io: CommandIO,
+  json: boolean,
+  options: { detach?: boolean } = {},
+): { run: DetachableRun; dispose: () => void } {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signal === 'SIGHUP') {
-      // A closed terminal fails every later write: the run must still be cancelled and recorded.
-      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-      // The shell forwards one hang-up and the kernel sends another: neither is "Ctrl+C again".
-      if (interrupts > 0) return;
+      // No terminal to print to, nor anyone to wait for: the runners go on without this process.
+      process.exit(129);
     }
     interrupts++;
     if (interrupts === 1) {
-      io.err('flowport: cancelling… (Ctrl+C again to quit at once)');
+      io.err('flowport: cancelling… (Ctrl+C again to stop waiting; the cancel goes on)');
       controller.abort(new Error('cancelled from the terminal'));
       return;
     }
-    killAllCommands();
     process.exit(130);
   };
+  // A reader that went away (EPIPE) ends what this process prints, never the deploy.
+  const onStreamError = () => undefined;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', onStreamError);
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) process.on(s, onSignal);
   return {
-    run: { log: (line) => (json ? io.err(line) : io.out(line)), signal: controller.signal },
+    run: {
+      log: (line) => (json ? io.err(line) : io.out(line)),
+      signal: controller.signal,
+      ...(options.detach ? { detach: true } : {}),
+    },
     dispose: () => {
       for (const s of signals) process.off(s, onSignal);
     },
@@ -49,7 +60,12 @@ export function terminalRun(io: CommandIO, json: boolean): { run: RunContext; di
 
 /** Prints the per-flow results and returns the exit code: 0 when every flow ended well, else 1. */
 export function reportResults(io: CommandIO, given: FlowRunResult[], json: boolean): number {
-  const results = given.map((r) => (r.hint ? { ...r, message: asTypedHere(r.message, r.hint) } : r));
+  const results = given.map((r) => ({
+    ...r,
+    ...(r.hint ? { message: asTypedHere(r.message, r.hint) } : {}),
+    // Secret outputs read ••• (sealed in the store); their ciphertext stays in the ledger.
+    deployment: r.deployment && publicDeployment(r.deployment),
+  }));
   if (json) {
     io.out(JSON.stringify({ results }, null, 2));
   } else {

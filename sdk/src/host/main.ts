@@ -32,12 +32,6 @@ if (!values.root) {
   process.exit(2);
 }
 
-/**
- * Longest wait for cancelled runs to record their end: a command deployer's kill grace (5 s by
- * default) and then some. The editor kills a host that has not exited 35 s after it stopped it.
- */
-const SHUTDOWN_GRACE_MS = 30_000;
-
 const connection = createMessageConnection(
   new StreamMessageReader(process.stdin),
   new StreamMessageWriter(process.stdout),
@@ -98,27 +92,15 @@ connection.onNotification(Methods.filesChanged, (p) =>
   session.filesChanged(p.paths).catch((err: unknown) => console.error('flowport host: files changed:', err)),
 );
 // The editor closed the connection or stopped the host (a restart sends TERM, and may close the
-// connection too): runs are cancelled and recorded as such before the host exits (a deploy command
-// gets TERM, then KILL after its grace period of 5 s by default). Exiting at once would leave them
-// interrupted or orphaned. A second signal exits at once, as a second Ctrl+C does.
+// connection too): the host exits at once. Deploys go on under their own runner processes, which
+// this host only followed; the next host shows them running.
 let shuttingDown = false;
 function shutdown(): void {
   if (shuttingDown) return;
   shuttingDown = true;
-  session.shutdown(SHUTDOWN_GRACE_MS).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error('flowport host: shutting down:', err);
-      process.exit(1);
-    },
-  );
+  session.shutdown();
+  process.exit(0);
 }
 connection.onClose(shutdown);
-let signals = 0;
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (++signals > 1) process.exit(1);
-    shutdown();
-  });
-}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, shutdown);
 connection.listen();

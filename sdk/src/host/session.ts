@@ -234,23 +234,16 @@ export class HostSession {
   }
 
   /**
-   * The editor went away (window closed, host restarted): cancel what runs, and give each run up
-   * to `graceMs` to stop its command and record `cancelled`. Exiting at once would leave the
-   * deployment to be read as interrupted, or its command orphaned.
+   * The editor went away (window closed or reloaded, host restarted): runs go on. Each deploy runs
+   * under a runner process of its own that this host only follows; the next host reads them from
+   * the store as running and the log file keeps growing. Nothing is cancelled here.
    */
-  async shutdown(graceMs: number): Promise<void> {
+  shutdown(): void {
     this.closing = true; // a request still on its way starts nothing now
-    const settled = [...this.runs.values()].map((r) => r.settled);
-    for (const r of this.runs.values()) r.controller.abort();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all(settled), timeout]);
-    clearTimeout(timer);
     this.dispose();
   }
 
   dispose(): void {
-    for (const r of this.runs.values()) r.controller.abort();
     this.watcher?.close();
     clearTimeout(this.notifyTimer);
     if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();

@@ -1,5 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { Methods } from '../../../sdk/src/host/protocol.js';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -20,7 +33,9 @@ import {
   startCli,
   waitFor,
 } from './fixture.js';
-import { writeTree } from '../../helpers/tmp.js';
+import { onCleanup, stopAtEnd, writeTree } from '../../helpers/tmp.js';
+
+const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
 
 const ID = /\d{8}-\d{6}\.\d{3}-[0-9a-f]{6}/;
 
@@ -136,8 +151,9 @@ test('deploy, promote, deployments, history and logs: output, --json shapes and 
     'newest first',
   );
   const humanHistory = flowport(['history', 'billing', '--env', 'uat'], { cwd: root }).stdout.trimEnd().split('\n');
-  assert.match(humanHistory[0]!, /^DEPLOYMENT\s+ENV\s+STATUS\s+COMMIT\s+REF\s+AGE\s+BY\s+NOTE$/);
-  assert.match(humanHistory[1]!, /succeeded.*promoted from dev$/);
+  // OUTPUTS last, as the deploy reported some (secret ones would read •••).
+  assert.match(humanHistory[0]!, /^DEPLOYMENT\s+ENV\s+STATUS\s+COMMIT\s+REF\s+AGE\s+BY\s+NOTE\s+OUTPUTS$/);
+  assert.match(humanHistory[1]!, /succeeded.*promoted from dev\s+\S+=/);
   assert.equal(flowport(['history', 'nope'], { cwd: root }).code, 2);
   assert.match(flowport(['history', 'invoices'], { cwd: root }).stdout, /No deployments of invoices yet/);
 
@@ -269,57 +285,66 @@ test('10 concurrent deploys from separate processes: every record intact', async
   t.diagnostic(`10 CLI deploys at once: ${ms} ms wall, 30 records, 0 damaged`);
 });
 
-test('kill -9 of the CLI while its deploy command runs on: running (orphaned), holds the flow, cancel stops it', async () => {
-  const { root, deploy, running } = await startSlowDeploy('victim');
+// Changed with the runner (issue 12): the command used to be the CLI's child, and a killed CLI
+// left it "orphaned" (then a cancel signalled the pid the ledger named) or, at its next line of
+// output, dead of EPIPE with its outcome lost. Now its runner, not the CLI, owns it.
+test('kill -9 of the CLI mid-deploy: a command that prints every 0.2 s ends succeeded with its outputs; logs -f re-attaches', async () => {
+  const root = cliProject({ victim: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env: { DEPLOY_TICKS: '15' } });
+  await waitFor(() => deploy.stdout().includes('tick 1'), 'the command to print');
   deploy.child.kill('SIGKILL');
   await deploy.done;
-  const commandPid = scriptRecord(root, running.id).pid;
-  try {
-    assert.ok(pidAlive(commandPid), 'the command outlives its runner (its own process group)');
-    const seen = (await localLedger({ root }).getDeployment(running.id))!;
-    assert.equal(seen.status, 'running');
-    assert.equal(seen.attributes.orphaned, true);
-    assert.match(
-      String(seen.attributes.reason),
-      /its deploy command \(pid \d+\) still runs: flowport cancel \S+ stops it/,
-    );
-
-    const second = flowport(['deploy', 'victim', '--env', 'dev'], { cwd: root });
-    assert.equal(second.code, 1, second.stderr);
-    assert.match(
-      second.stderr,
-      new RegExp(`"victim" is already deploying to dev: deployment ${running.id} \\(running,`),
-    );
-
-    const cancel = flowport(['cancel', running.id], { cwd: root });
-    assert.equal(cancel.code, 0, cancel.stderr);
-    await waitFor(() => !pidAlive(commandPid), 'the orphaned command to be stopped', 10_000);
-    const after = (await localLedger({ root }).getDeployment(running.id))!;
-    assert.equal(after.status, 'cancelled');
-    assert.match(String(after.attributes.reason), /its runner was gone, so the command was stopped/);
-  } finally {
-    killGroup(commandPid);
-  }
+  const [running] = await ledger.findDeployments({ history: true });
+  assert.equal(running!.status, 'running', JSON.stringify(running));
+  const follow = startCli(['logs', '-f', running!.id], { cwd: root });
+  const followed = await follow.done;
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.match(followed.stdout, /tick 14\n/);
+  assert.match(followed.stdout, /\[flowport\] succeeded in /);
+  const d = (await ledger.getDeployment(running!.id))!;
+  assert.equal(d.status, 'succeeded', JSON.stringify(d));
+  assert.deepEqual(d.outputs, { artifact: 'victim@dev', url: 'https://deploy.test/dev' });
+  const promoted = flowport(['promote', 'victim', '--from', 'dev', '--to', 'uat'], { cwd: root });
+  assert.equal(promoted.code, 0, promoted.stderr);
 });
 
-test('kill -9 of the CLI and of its deploy command: the deployment reads as interrupted', async () => {
-  const { root, deploy, running } = await startSlowDeploy('victim');
-  deploy.child.kill('SIGKILL');
-  await deploy.done;
-  // The deploy command runs in its own process group and outlives its runner; stop it here.
-  killGroup(scriptRecord(root, running.id).pid);
-
-  const history = flowport(['history', 'victim', '--json'], { cwd: root });
-  const [d] = (JSON.parse(history.stdout) as { deployments: DeploymentDetails[] }).deployments;
-  assert.equal(d!.status, 'interrupted');
-  assert.match(
-    String(d!.attributes.reason),
-    /its runner \(pid \d+ on .+\) stopped while it was running; its deploy command \(pid \d+\) has ended too/,
-  );
-  assert.match(flowport(['deployments'], { cwd: root }).stdout, /victim\s+[0-9a-f]{7} interrupted/);
-  const cancel = flowport(['cancel', running.id], { cwd: root });
-  assert.equal(cancel.code, 2);
-  assert.match(cancel.stderr, /its runner is gone \(interrupted\)/);
+test('kill -9 of the runner: interrupted within one lease, and its command’s process group is gone', async () => {
+  const root = cliProject({ victim: 'ops' });
+  const ledger = localLedger({ root });
+  const leaseMs = 3000;
+  const env = {
+    DEPLOY_SLEEP: '60000',
+    DEPLOY_SPAWN_CHILD: '1',
+    FLOWPORT_LEASE_MS: String(leaseMs),
+    FLOWPORT_HEARTBEAT_MS: '500',
+  };
+  const deploy = startCli(['deploy', 'victim', '--env', 'dev'], { cwd: root, env });
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const [running] = await ledger.findDeployments({ history: true });
+  const runner = leaseOf(root, running!.id).holder.pid;
+  const command = scriptRecord(root, running!.id).pid;
+  const grandchild = Number(readFileSync(join(root, 'out', `${running!.id}.child`), 'utf8'));
+  try {
+    process.kill(runner, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(
+      async () => (await ledger.getDeployment(running!.id))!.status === 'interrupted',
+      'the deployment to read as interrupted',
+      leaseMs,
+    );
+    assert.ok(Date.now() - killedAt <= leaseMs, 'within one lease');
+    await waitFor(() => !groupAlive(command), 'the command’s process group to be gone', 5000);
+    await waitFor(() => !pidAlive(grandchild), 'the grandchild (same group) to be gone', 5000);
+    const result = await deploy.done;
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /victim in dev was interrupted: its runner \(pid \d+ on .+\) stopped/);
+    const cancel = flowport(['cancel', running!.id], { cwd: root });
+    assert.equal(cancel.code, 2);
+    assert.match(cancel.stderr, /its runner is gone \(interrupted\)/);
+  } finally {
+    killGroup(command);
+  }
 });
 
 test('logs --follow prints the log as it grows and returns when the deployment ends', async () => {
@@ -395,76 +420,178 @@ test('groups: a folder, a folder path or a defineFlow group; a name defined twic
   );
 });
 
-test('a hang-up (the terminal closed) cancels the deploy like Ctrl+C: recorded cancelled, command stopped', async () => {
-  const { root, deploy, running } = await startSlowDeploy('hup');
-  const commandPid = scriptRecord(root, running.id).pid;
+// Changed with the runner (issue 12): a hang-up used to cancel the deploy like Ctrl+C. A closed
+// terminal is not a decision to stop a deploy: the CLI detaches, the runner goes on.
+test('a hang-up (the terminal closed, one signal or two) only detaches: the deploy goes on and ends succeeded', async () => {
+  const root = cliProject({ hup: 'ops' });
+  const deploy = startCli(['deploy', 'hup', '--env', 'dev'], { cwd: root, env: { DEPLOY_TICKS: '10' } });
+  await waitFor(() => deploy.stdout().includes('tick 1'), 'the command to print');
   deploy.child.kill('SIGHUP');
+  deploy.child.kill('SIGHUP');
+  assert.equal((await deploy.done).code, 129);
+  const [d] = await localLedger({ root }).findDeployments({ history: true });
+  const done = await waitFor(async () => {
+    const now = (await localLedger({ root }).getDeployment(d!.id))!;
+    return now.status === 'succeeded' ? now : undefined;
+  }, 'the deploy to succeed');
+  assert.equal(done.outputs.url, 'https://deploy.test/dev');
+});
+
+test('`flowport deploy x | head -1`: the closed pipe only stops the output; the deploy ends succeeded', async () => {
+  const root = cliProject({ piped: 'ops' });
+  const deploy = startCli(['deploy', 'piped', '--env', 'dev'], { cwd: root, env: { DEPLOY_TICKS: '10' } });
+  // What head -1 does: read one line, then close the pipe.
+  await waitFor(() => deploy.stdout().includes('\n'), 'a first line');
+  deploy.child.stdout!.destroy();
   const ended = await deploy.done;
-  try {
-    assert.equal(ended.code, 1, ended.stderr);
-    assert.equal((await localLedger({ root }).getDeployment(running.id))!.status, 'cancelled');
-    await waitFor(() => !pidAlive(commandPid), 'the command to be stopped', 10_000);
-  } finally {
-    killGroup(commandPid);
-  }
+  assert.doesNotMatch(ended.stderr, /EPIPE|Unhandled/);
+  assert.equal(ended.code, 0, ended.stderr);
+  const [d] = await localLedger({ root }).findDeployments({ history: true });
+  assert.equal(d!.status, 'succeeded', JSON.stringify(d));
 });
 
-test('two hang-ups (the shell forwards one, the kernel sends one) still record the deploy as cancelled', async () => {
-  const { root, deploy, running } = await startSlowDeploy('hup2');
-  const commandPid = scriptRecord(root, running.id).pid;
-  deploy.child.kill('SIGHUP');
-  deploy.child.kill('SIGHUP');
-  await deploy.done;
-  try {
-    assert.equal((await localLedger({ root }).getDeployment(running.id))!.status, 'cancelled');
-  } finally {
-    killGroup(commandPid);
-  }
+test('--detach starts the deploy and returns at once with its id; logs -f follows it to the end', async () => {
+  const root = cliProject({ bg: 'ops' });
+  const r = flowport(['deploy', 'bg', '--env', 'dev', '--detach', '--json'], {
+    cwd: root,
+    env: { DEPLOY_TICKS: '10' },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const [result] = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results;
+  assert.equal(result!.outcome, 'started');
+  const id = result!.deployment!.id;
+  assert.notEqual((await localLedger({ root }).getDeployment(id))!.status, 'succeeded', 'still going');
+  const human = flowport(['logs', id, '-f'], { cwd: root });
+  assert.match(human.stdout, /tick 9\n/);
+  assert.equal((await localLedger({ root }).getDeployment(id))!.status, 'succeeded');
 });
 
-test('cancel --force records a deployment whose runner never answers (another host) as cancelled', async () => {
-  const root = cliProject({ remote: 'ops' });
-  const ledger = localLedger({ root });
-  // A runner on another host: this machine cannot see its process, so it counts as alive.
-  const d = await ledger.create({ flowName: 'remote', env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
-  const line = readFileSync(ledger.file, 'utf8').trimEnd().split('\n').at(-1)!;
-  const record = JSON.parse(line) as DeploymentRecord;
-  record.runner = { pid: 1, host: 'elsewhere.invalid', startTime: null };
-  writeFileSync(ledger.file, readFileSync(ledger.file, 'utf8').replace(line, JSON.stringify(record)));
-
-  const refused = flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root });
-  assert.equal(refused.code, 1, refused.stderr);
-  assert.match(
-    refused.stderr,
-    new RegExp(`Its runner is on elsewhere\\.invalid, .+ flowport cancel ${d.id} --force frees the flow`),
-  );
-  const waited = flowport(['cancel', d.id, '--timeout', '1'], { cwd: root });
-  assert.equal(waited.code, 1);
-  assert.match(waited.stdout, new RegExp(`record the deployment as cancelled: flowport cancel ${d.id} --force`));
-  const forced = flowport(['cancel', d.id, '--timeout', '1', '--force'], { cwd: root });
-  assert.equal(forced.code, 0, forced.stderr);
-  assert.match(forced.stdout, /Recorded .* as cancelled \(--force\)/);
-  const after = (await localLedger({ root }).getDeployment(d.id))!;
-  assert.equal(after.status, 'cancelled');
-  assert.equal(after.attributes.forced, true);
-  assert.equal(flowport(['deploy', 'remote', '--env', 'dev'], { cwd: root }).code, 0, 'the flow is free again');
-});
-
-/**
- * A project whose one flow deploys for a minute: the CLI started, the deployment recorded with
- * its command's process, and the command running.
- */
-async function startSlowDeploy(flow: string) {
-  const root = cliProject({ [flow]: 'ops' });
-  const ledger = localLedger({ root });
-  const deploy = startCli(['deploy', flow, '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
-  const running = await waitFor(
-    async () => (await ledger.findDeployments({ history: true })).find((d) => d.attributes.commandProcess),
-    'the deploy command to be recorded',
-  );
+// Changed with the runner (issue 12): --force used to record as cancelled any deployment whose
+// runner did not answer in time, while a hung runner's command ran on (and a second deploy of the
+// flow could start beside it). Now it is recorded so only once the runner's lease ran out.
+test('cancel --force on a runner alive but hung: not recorded cancelled while its lease lasts, only once it ran out', async () => {
+  const root = cliProject({ hung: 'ops' });
+  const env = { DEPLOY_SLEEP: '60000', FLOWPORT_LEASE_MS: '3000', FLOWPORT_HEARTBEAT_MS: '500' };
+  const deploy = startCli(['deploy', 'hung', '--env', 'dev'], { cwd: root, env });
   await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
-  return { root, deploy, running };
-}
+  const [d] = await localLedger({ root }).findDeployments({ history: true });
+  const runner = leaseOf(root, d!.id).holder.pid;
+  const command = scriptRecord(root, d!.id).pid;
+  process.kill(runner, 'SIGSTOP');
+  try {
+    const early = flowport(['cancel', d!.id, '--timeout', '1', '--force'], { cwd: root });
+    assert.equal(early.code, 1, early.stdout + early.stderr);
+    assert.match(early.stdout, /still running after 1 s: .*--force or not: its command may still run/);
+    assert.ok(pidAlive(command), 'its command runs on');
+    await waitFor(
+      async () => (await localLedger({ root }).getDeployment(d!.id))!.status === 'interrupted',
+      'its lease to run out',
+      10_000,
+    );
+    const late = flowport(['cancel', d!.id, '--timeout', '1', '--force'], { cwd: root });
+    assert.equal(late.code, 0, late.stderr);
+    assert.match(late.stdout, /Recorded .* as cancelled \(--force\): its runner was gone/);
+    const after = (await localLedger({ root }).getDeployment(d!.id))!;
+    assert.equal(after.status, 'cancelled');
+    assert.equal(after.attributes.forced, true);
+  } finally {
+    process.kill(runner, 'SIGKILL'); // its watchdog then ends the command's group
+    await waitFor(() => !groupAlive(command), 'the command to go with its runner', 10_000);
+  }
+});
+
+test('a forged record naming a bystander: cancel, cancel --force, deployments and the host signal nothing', async () => {
+  const root = cliProject({ forged: 'ops', stale: 'ops' });
+  const ledger = localLedger({ root });
+  const bystander = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
+  stopAtEnd(bystander);
+  const pid = bystander.pid!;
+  const forge = async (flowName: string, leaseMs: number) => {
+    const d = await ledger.create({ flowName, env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
+    const who = { pid, host: hostname(), startTime: null };
+    const record = {
+      v: 1,
+      type: 'deployment',
+      at: new Date().toISOString(),
+      by: 'mallory@elsewhere',
+      deployment: { ...d, status: 'running', attributes: { commandProcess: who } },
+      runner: who,
+    };
+    appendFileSync(ledger.file, JSON.stringify(record) + '\n');
+    writeLease(root, d.id, who, leaseMs);
+    return d;
+  };
+  const live = await forge('forged', 60_000);
+  const stale = await forge('stale', -1);
+  assert.equal((await ledger.getDeployment(live.id))!.status, 'running');
+  const asked = flowport(['cancel', live.id, '--timeout', '1'], { cwd: root });
+  assert.equal(asked.code, 1, asked.stderr);
+  const forced = flowport(['cancel', live.id, '--timeout', '1', '--force'], { cwd: root });
+  assert.equal(forced.code, 1, forced.stderr);
+  assert.equal(flowport(['cancel', stale.id, '--force'], { cwd: root }).code, 0);
+  assert.equal(flowport(['deployments'], { cwd: root }).code, 0);
+  assert.equal(flowport(['history', 'forged', '--json'], { cwd: root }).code, 0);
+  // The editor's view of them: the host reads (and judges) both, and signals nothing either.
+  const host = spawn(process.execPath, [hostScript, '--root', root], { stdio: ['pipe', 'pipe', 'inherit'] });
+  stopAtEnd(host);
+  const connection = createMessageConnection(new StreamMessageReader(host.stdout), new StreamMessageWriter(host.stdin));
+  connection.listen();
+  const seen = await connection.sendRequest(Methods.deployments, { history: true });
+  assert.deepEqual(
+    seen.map((d) => [d.flowName, d.status]),
+    [
+      ['forged', 'running'],
+      ['stale', 'cancelled'],
+    ],
+  );
+  connection.dispose();
+  host.stdin.end();
+  assert.ok(pidAlive(pid), 'the bystander lives');
+  assert.equal(bystander.signalCode, null);
+});
+
+test('a read-only or full state folder: the deploy fails at once with the reason, and nothing ran', async (t) => {
+  for (const [how, options, code] of [
+    ['read-only', 'size=64k', 'EROFS'],
+    ['full', 'size=16k', 'ENOSPC'],
+  ] as const) {
+    const state = mkdtempSync(join(tmpdir(), 'flowport-state-'));
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', state]).status !== 0) {
+      rmSync(state, { recursive: true, force: true });
+      t.skip('mounting a small tmpfs needs root');
+      return;
+    }
+    onCleanup(() => {
+      spawnSync('umount', ['-l', state]);
+      rmSync(state, { recursive: true, force: true });
+    });
+    // A state folder as a deploy finds it: made before, its logs folder there.
+    mkdirSync(join(state, 'logs'));
+    if (how === 'read-only') assert.equal(spawnSync('mount', ['-o', 'remount,ro', state]).status, 0);
+    if (how === 'full') {
+      try {
+        writeFileSync(join(state, 'filler'), Buffer.alloc(64 * 1024, 1));
+      } catch {
+        // full: as meant
+      }
+    }
+    const root = cliProject(
+      { stuck: 'ops' },
+      [
+        `import { defineConfig, commandDeployer, localLedger } from 'flowport';`,
+        `export default defineConfig({`,
+        `  environments: ['dev'],`,
+        `  deployments: localLedger({ dir: ${JSON.stringify(state)} }),`,
+        `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
+        `});`,
+      ].join('\n'),
+    );
+    const r = flowport(['deploy', 'stuck', '--env', 'dev'], { cwd: root });
+    assert.equal(r.code, 1, `${how}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`nothing was run: the deploy could not be recorded \\(${code}`), how);
+    assert.equal(existsSync(join(root, 'out')), false, `${how}: the deploy command never ran`);
+  }
+});
 
 test('history --limit N shows the newest N (of the environment asked for), newest first; a bad N exits 2', async () => {
   const root = cliProject({ billing: 'billing' });
@@ -507,12 +634,13 @@ test('history --limit N shows the newest N (of the environment asked for), newes
 test('cancel --no-wait returns once the request is recorded, without waiting for the runner; the runner then stops the deploy', async () => {
   const root = cliProject({ remote: 'ops', slow: 'ops' });
   const ledger = localLedger({ root });
-  // A runner on another host: alive as far as this machine can tell, and it never answers.
+  // A runner on another host that holds a live lease and never answers.
   const d = await ledger.create({ flowName: 'remote', env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
   const line = readFileSync(ledger.file, 'utf8').trimEnd().split('\n').at(-1)!;
   const record = JSON.parse(line) as DeploymentRecord;
   record.runner = { pid: 1, host: 'elsewhere.invalid', startTime: null };
   writeFileSync(ledger.file, readFileSync(ledger.file, 'utf8').replace(line, JSON.stringify(record)));
+  writeLease(root, d.id, record.runner, 120_000); // its lease renewed there: it is judged alive
 
   // Waiting would take the default 30 s and end in exit 1: --no-wait answers at once, exit 0.
   const json = flowport(['cancel', d.id, '--no-wait', '--json'], { cwd: root });
@@ -538,3 +666,34 @@ test('cancel --no-wait returns once the request is recorded, without waiting for
   assert.equal((await deploy.done).code, 1);
   assert.equal((await localLedger({ root }).getDeployment(running.id))!.status, 'cancelled');
 });
+
+/** The lease of a deployment's runner, as the local ledger keeps it. */
+function leaseOf(root: string, id: string): { holder: { pid: number }; until: string } {
+  return JSON.parse(readFileSync(join(root, '.flowport', 'leases', `${id}.json`), 'utf8')) as {
+    holder: { pid: number };
+    until: string;
+  };
+}
+
+/** Writes (forges) the lease of `id`: held by `holder` for `ms` from now (negative: ran out). */
+function writeLease(
+  root: string,
+  id: string,
+  holder: { pid: number; host: string; startTime: string | null },
+  ms: number,
+) {
+  mkdirSync(join(root, '.flowport', 'leases'), { recursive: true });
+  writeFileSync(
+    join(root, '.flowport', 'leases', `${id}.json`),
+    JSON.stringify({ holder, until: new Date(Date.now() + ms).toISOString(), renewedAt: new Date().toISOString() }),
+  );
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

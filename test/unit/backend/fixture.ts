@@ -44,7 +44,7 @@ export function commitAll(root: string, message = 'change'): string {
 /**
  * The deploy script every test project uses. It records what it was given (argv, FLOWPORT_*
  * variables, cwd, the checked-out version.txt) in `$FLOWPORT_ROOT/out/<deploymentId>.json` and
- * behaves as the DEPLOY_* variables say. DEPLOY_HOLD=1 makes it write `out/<deploymentId>.held` and
+ * behaves as the DEPLOY_* variables say (DEPLOY_TICKS=N prints `tick i` every 0.2 s, N times). DEPLOY_HOLD=1 makes it write `out/<deploymentId>.held` and
  * wait until `release(root)`: deploys that must overlap do, however slowly each one starts.
  */
 export const DEPLOY_SCRIPT = `
@@ -71,6 +71,13 @@ if (process.env.DEPLOY_HOLD) {
   writeFileSync(join(out, id + '.held'), '');
   console.log('holding');
   while (!existsSync(join(out, 'release'))) await new Promise((r) => setTimeout(r, 20));
+}
+if (process.env.DEPLOY_TICKS) {
+  // A deploy that prints as it goes: a broken pipe to whoever started it would show at once.
+  for (let i = 0; i < Number(process.env.DEPLOY_TICKS); i++) {
+    console.log('tick ' + i);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 if (process.env.DEPLOY_SLEEP) {
   console.log('sleeping');

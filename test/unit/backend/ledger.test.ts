@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -145,7 +145,10 @@ test('records of unknown types are kept for events(); newer formats are skipped 
   assert.match(reader.warnings[0]!, /newer Flowport \(format 2/);
 });
 
-test('a running deployment whose runner is gone reads as interrupted; a reused pid is told apart; another host is trusted', async () => {
+// Changed with the runner's lease (issue 12): a runner on another host used to be "trusted" as
+// running for ever, so a renamed host kept every crashed deploy "running on another host". Now
+// the lease decides, wherever the runner is; a local pid check only answers sooner.
+test('a running deployment whose runner is gone reads as interrupted; a reused pid is told apart; another host is judged by its lease', async () => {
   const root = tempDir();
   const { ledger } = ledgerIn(root);
   const mine = await ledger.create({ flowName: 'a', env: 'dev', ...base });
@@ -160,18 +163,61 @@ test('a running deployment whose runner is gone reads as interrupted; a reused p
       deployment: { ...(JSON.parse(lines(root)[1]!) as DeploymentRecord).deployment, id, flowName: id },
       runner,
     }) + '\n';
+  const lease = (id: string, host: string, untilMs: number) =>
+    writeFileSync(
+      join(root, '.flowport', 'leases', `${id}.json`),
+      JSON.stringify({
+        holder: { pid: 1, host, startTime: 'x' },
+        until: new Date(Date.now() + untilMs).toISOString(),
+        renewedAt: new Date().toISOString(),
+      }),
+    );
   // Same pid as this test, but another start time: the pid was reused after the runner died.
   appendFileSync(file, record('reused', { pid: process.pid, host: hostname(), startTime: 'boot:0' }));
+  // Another machine's runner with no lease (an older Flowport, a renamed host): nothing holds it.
   appendFileSync(file, record('elsewhere', { pid: 1, host: 'another-host.invalid', startTime: 'x' }));
+  // Another machine's runner whose lease is live, and one whose lease ran out.
+  mkdirSync(join(root, '.flowport', 'leases'), { recursive: true });
+  appendFileSync(file, record('leased', { pid: 1, host: 'another-host.invalid', startTime: 'x' }));
+  lease('leased', 'another-host.invalid', 60_000);
+  appendFileSync(file, record('expired', { pid: 1, host: 'another-host.invalid', startTime: 'x' }));
+  lease('expired', 'another-host.invalid', -1000);
   const all = await localLedger({ root }).findDeployments({ history: true });
   const status = Object.fromEntries(all.map((d) => [d.flowName, d.status]));
-  assert.deepEqual(status, { a: 'running', reused: 'interrupted', elsewhere: 'running' });
-  assert.equal(all.find((d) => d.flowName === 'elsewhere')!.attributes.runnerHost, 'another-host.invalid');
-  assert.equal(all.find((d) => d.flowName === 'a')!.attributes.runnerHost, undefined, 'a runner here is checked');
+  assert.deepEqual(status, {
+    a: 'running',
+    reused: 'interrupted',
+    elsewhere: 'interrupted',
+    leased: 'running',
+    expired: 'interrupted',
+  });
   assert.match(
     String(all.find((d) => d.flowName === 'reused')!.attributes.reason),
     /runner \(pid \d+ on .*\) stopped while it was running/,
   );
+  assert.match(
+    String(all.find((d) => d.flowName === 'expired')!.attributes.reason),
+    /stopped renewing its lease while it was running; the lease ran out at /,
+  );
+  assert.equal(all.find((d) => d.flowName === 'leased')!.attributes.runnerHost, undefined);
+});
+
+test('a runner claims its deployment under a lease it renews; the final record ends the lease', async () => {
+  const root = tempDir();
+  const { ledger } = ledgerIn(root);
+  const d = await ledger.create({ flowName: 'a', env: 'dev', ...base });
+  const running = await ledger.claim(d.id, 300);
+  assert.equal(running.status, 'running');
+  const leaseFile = join(root, '.flowport', 'leases', `${d.id}.json`);
+  assert.equal((JSON.parse(readFileSync(leaseFile, 'utf8')) as { holder: { pid: number } }).holder.pid, process.pid);
+  // This process is alive, but a lease not renewed runs out: a hung runner does not hold the flow.
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal((await ledger.getDeployment(d.id))!.status, 'interrupted');
+  await ledger.renewLease(d.id, 60_000);
+  assert.equal((await ledger.getDeployment(d.id))!.status, 'running');
+  await ledger.update(d.id, { status: 'succeeded' });
+  assert.equal(existsSync(leaseFile), false);
+  await assert.rejects(ledger.claim(d.id, 1000), /already succeeded/);
 });
 
 test('interrupted after kill -9 of the runner process', async () => {

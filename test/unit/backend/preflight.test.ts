@@ -5,7 +5,8 @@
  * The same through the built CLI: test/unit/cli/noop-promote.test.ts.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { preflight, type PlannedRun } from '../../../sdk/src/backend/preflight.js';
 import {
@@ -157,20 +158,33 @@ test('a deploy sends every flow; one still deploying to the target refuses them 
   assert.equal(both[2], 'Nothing was started.');
 });
 
-test('a deployment held by a runner on another host: the refusal names the host and how to free the flow', async () => {
+// Changed with the runner's lease (issue 12): a runner on another host was judged by its host
+// name and needed `cancel --force`; now its lease holds the flow, and its runner carries out the cancel.
+test('a deployment held by a runner on another host: its live lease holds the flow; once it runs out the flow is free', async () => {
   const { root, project, pick } = await projectOf(['a']);
   const [a] = pick('a');
   const ledger = localLedger({ root });
   const d = await ledger.create({ flowName: 'a', env: 'dev', commit: 'c'.repeat(40), ref: 'HEAD' });
-  // Rewrite its runner as one on another machine (as a shared folder would hold it).
+  // Rewrite its runner as one on another machine (as a shared folder would hold it), with a lease.
   const [line] = readFileSync(ledger.file, 'utf8').trimEnd().split('\n');
-  const record = JSON.parse(line!) as { runner: { host: string; pid: number } };
+  const record = JSON.parse(line!) as { runner: { host: string; pid: number }; deployment: { status: string } };
   record.runner = { ...record.runner, host: 'elsewhere.invalid', pid: 1 };
+  record.deployment.status = 'running';
   appendFileSync(ledger.file, JSON.stringify(record) + '\n');
+  const leaseFor = (ms: number) => {
+    mkdirSync(ledger.leasesDir, { recursive: true });
+    writeFileSync(
+      join(ledger.leasesDir, `${d.id}.json`),
+      JSON.stringify({ holder: record.runner, until: new Date(Date.now() + ms).toISOString(), renewedAt: 'x' }),
+    );
+  };
+  leaseFor(60_000);
   const { refusal } = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
-  assert.match(refusal!.message, /Its runner is on elsewhere\.invalid, which this machine cannot check/);
-  assert.match(refusal!.message, new RegExp(`cancel ${d.id} --force`));
-  assert.deepEqual(refusal!.hint, { command: 'cancel', args: [d.id, '--force'] });
+  assert.match(refusal!.message, new RegExp(`"a" is already deploying to dev: deployment ${d.id} \\(running,`));
+  assert.match(refusal!.message, new RegExp(`cancel it: flowport cancel ${d.id}`));
+  assert.deepEqual(refusal!.hint, { command: 'cancel', args: [d.id] });
+  leaseFor(-1);
+  assert.equal((await preflight(project, { action: 'deploy', env: 'dev' }, [a!])).refusal, undefined);
 });
 
 test('no deploy command: a deploy, and a promote through the default promoter, are refused only when something would be sent', async () => {

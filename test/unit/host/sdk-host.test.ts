@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
@@ -169,14 +169,24 @@ test('preflight: a flow still deploying to the target refuses the run; a promote
   );
 });
 
-for (const [how, stop] of [
-  ['closes the connection', (child: ReturnType<typeof spawn>) => child.stdin!.end()],
-  ['stops the host (TERM)', (child: ReturnType<typeof spawn>) => child.kill('SIGTERM')],
+// Changed with the runner (issue 12): a stopped host used to cancel its runs (a closed or
+// reloaded window sent a prod rollout SIGTERM halfway). Now each deploy runs under a runner
+// process of its own: the host only follows it, and a stopped or killed host leaves it going.
+for (const [how, stop, code] of [
+  ['closes the connection', (child: ReturnType<typeof spawn>) => child.stdin!.end(), 0],
+  ['stops the host (TERM)', (child: ReturnType<typeof spawn>) => child.kill('SIGTERM'), 0],
+  ['is killed -9', (child: ReturnType<typeof spawn>) => child.kill('SIGKILL'), null],
 ] as const) {
-  test(`the editor that ${how} cancels a running deploy, recorded as cancelled, before the host exits`, async () => {
+  test(`a host that ${how} leaves its deploy running: it ends succeeded with its outputs, and the next host shows it`, async () => {
     const root = gitProject({
       'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
-      'deploy.mjs': `console.log('started ' + process.pid);\nsetTimeout(() => console.log('finished'), 60_000);\n`,
+      // Prints every 0.2 s until the test releases it, then outputs a url and exits 0.
+      'deploy.mjs': [
+        `import { existsSync } from 'node:fs';`,
+        `console.log('started ' + process.pid);`,
+        `for (let i = 0; !existsSync('release'); i++) { console.log('tick ' + i); await new Promise((r) => setTimeout(r, 200)); }`,
+        `console.log('::flowport-output url=https://example.invalid/dev');`,
+      ].join('\n'),
       'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
     });
     const { connection, child } = startHost(root);
@@ -191,10 +201,23 @@ for (const [how, stop] of [
     const commandPid = Number(started.split(' ')[1]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     stop(child);
-    assert.equal(await exited, 0);
-    const [d] = await localLedger({ root }).findDeployments({ history: true });
-    assert.equal(d!.status, 'cancelled', JSON.stringify(d));
-    assert.throws(() => process.kill(commandPid, 0), 'the deploy command was stopped');
+    assert.equal(await exited, code);
+    // It prints on: with the host gone there is no pipe to break, and no one cancelled it.
+    await new Promise((r) => setTimeout(r, 600));
+    assert.doesNotThrow(() => process.kill(commandPid, 0), 'the deploy command still runs');
+
+    const next = startHost(root);
+    const [seen] = await next.connection.sendRequest(Methods.deployments, { history: true });
+    assert.equal(seen!.status, 'running', JSON.stringify(seen));
+    writeFileSync(join(root, 'release'), '');
+    const done = await waitFor(async () => {
+      const [d] = await next.connection.sendRequest(Methods.deployments, { history: true });
+      return d?.status === 'succeeded' ? d : undefined;
+    }, 'the deploy to succeed');
+    assert.deepEqual(done.outputs, { url: 'https://example.invalid/dev' });
+    const log = readFileSync(done.logLocation!, 'utf8');
+    assert.match(log, /tick 3\n/);
+    assert.match(log, /\[flowport\] succeeded in /);
   });
 }
 

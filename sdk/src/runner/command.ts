@@ -1,0 +1,266 @@
+/**
+ * The deploy command, run by its runner: started in a process group of its own, its output read
+ * line by line into the log (and `::flowport-output name=value` lines into outputs), stopped by
+ * this runner only (a cancel, a timeout), and never left behind: a watchdog the runner starts
+ * kills the command's group when the runner dies (kill -9), since no one else may signal it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, delimiter } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { JsonValue } from '../model.js';
+import { removeWorktree } from '../backend/git.js';
+import { ProcessTree } from '../backend/processes.js';
+import { SecretMasker, SECRET_OUTPUTS } from '../secrets.js';
+import { LOG_PREFIX, messageOf, type ActiveRun, type RunOutcome } from './life.js';
+import { RUN_SPEC_VARIABLE, type CommandSpec } from './spec.js';
+
+const TAIL_LINES = 20;
+const TAIL_LINE_CHARS = 500;
+const MAX_OUTPUTS = 100;
+const MAX_OUTPUT_CHARS = 4096;
+/** After the command exits, how long its output may still drain (a leftover child can hold the pipe). */
+const DRAIN_MS = 2000;
+
+/** Runs `spec`'s command to its end as `active`'s work, then removes its worktree. */
+export async function runCommand(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome> {
+  try {
+    return await execute(spec, active);
+  } finally {
+    if (spec.worktree) await removeWorktree(spec.worktree.topLevel, spec.worktree.dir);
+  }
+}
+
+async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome> {
+  const { argv } = spec;
+  // Every line to the log, the tail and the terminal passes the masker: secret env values and outputs become •••.
+  const masker = new SecretMasker({ env: spec.env, secretOutputs: spec.secretOutputs ?? [] });
+  for (const line of spec.preamble) active.log(masker.mask(line));
+  if (active.signal.aborted) {
+    active.log(`${LOG_PREFIX} cancelled before the deploy command started`);
+    return {
+      status: 'cancelled',
+      attributes: { reason: 'cancelled before the deploy command started', command: argv },
+    };
+  }
+  active.log(masker.mask(`${LOG_PREFIX} $ ${argv.map(displayArg).join(' ')}`));
+
+  const outputs: Record<string, string> = {};
+  let url: string | undefined;
+  const tail: string[] = [];
+  const onLine = (raw: string) => {
+    const { output: out, shown: line } = masker.line(raw);
+    if (out && (out.name in outputs || Object.keys(outputs).length < MAX_OUTPUTS)) {
+      const value = out.value.slice(0, MAX_OUTPUT_CHARS);
+      outputs[out.name] = value;
+      if (out.name === 'url') url = value;
+    }
+    tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    active.log(line);
+  };
+
+  const started = Date.now();
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), {
+      cwd: spec.cwd,
+      env: commandEnv(spec),
+      // Its own process group: a cancel stops the command and everything it started.
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+  } catch (err) {
+    return failedToStart(argv, messageOf(err), active);
+  }
+  const spawned = new Promise<string | undefined>((res) => {
+    child.once('spawn', () => res(undefined));
+    child.once('error', (err) => res(err.message));
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.once('exit', (code, signal) => res({ code, signal }));
+  });
+  const drained = Promise.all([readLines(child.stdout, onLine), readLines(child.stderr, onLine)]);
+  const notStarted = await spawned;
+  if (notStarted !== undefined || !child.pid) return failedToStart(argv, notStarted ?? 'no process', active);
+  const watchdog = startWatchdog(child.pid);
+
+  const tree = new ProcessTree(child.pid);
+  const grace = spec.killGraceMs;
+  let stopping: 'cancel' | 'timeout' | undefined;
+  let stoppedAt = 0;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: 'cancel' | 'timeout') => {
+    if (stopping) return;
+    stopping = why;
+    stoppedAt = Date.now();
+    active.log(
+      `${LOG_PREFIX} ${why === 'timeout' ? `timed out after ${formatMs(spec.timeoutMs)}` : 'cancelling'}: stopping the command (SIGTERM, then SIGKILL after ${formatMs(grace)})`,
+    );
+    tree.signal('SIGTERM');
+    killTimer = setTimeout(() => tree.signal('SIGKILL'), grace);
+  };
+  const onAbort = () => stop('cancel');
+  if (active.signal.aborted) onAbort();
+  else active.signal.addEventListener('abort', onAbort, { once: true });
+  const timeout = spec.timeoutMs > 0 ? setTimeout(() => stop('timeout'), spec.timeoutMs) : undefined;
+
+  // Awaited, so this record cannot land after the final one; exit and output are already listened for.
+  const recorded = active.recordProcess(child.pid).catch((err: unknown) => {
+    active.log(`${LOG_PREFIX} warning: could not record the command's process: ${messageOf(err)}`);
+  });
+  try {
+    const exited = await exit;
+    await Promise.race([drained, delay(DRAIN_MS)]);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    await recorded;
+    // Whatever the command started and left behind after a cancel or timeout gets the rest of the grace.
+    if (stopping && tree.anyAlive()) {
+      await new Promise((r) => setTimeout(r, Math.max(0, grace - (Date.now() - stoppedAt))));
+      tree.signal('SIGKILL');
+    }
+    return outcome(exited, stopping, spec.timeoutMs, {
+      outputs,
+      url,
+      tail,
+      argv,
+      ms: Date.now() - started,
+      log: (line: string) => active.log(line),
+      secretOutputs: [...masker.declared].filter((name) => name in outputs),
+    });
+  } finally {
+    if (timeout) clearTimeout(timeout);
+    if (killTimer) clearTimeout(killTimer);
+    watchdog?.stop();
+    active.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * A `sh` that waits for its stdin (a pipe from this runner) to close, then SIGKILLs the command's
+ * process group. This runner stops it as soon as the command has ended; should the runner die
+ * first (kill -9, a crash), the pipe closes and the command goes with it. The group id comes from
+ * this process's own spawn, never from a record, and is an argument, not shell text.
+ */
+function startWatchdog(pgid: number): { stop(): void } | undefined {
+  if (process.platform === 'win32') return undefined;
+  let dog: ChildProcess;
+  try {
+    dog = spawn('/bin/sh', ['-c', 'read _; kill -s KILL -- "-$1" 2>/dev/null', 'flowport-watchdog', String(pgid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+  } catch {
+    return undefined;
+  }
+  dog.on('error', () => undefined);
+  dog.stdin?.on('error', () => undefined);
+  dog.unref();
+  (dog.stdin as { unref?: () => void } | null)?.unref?.();
+  return {
+    stop: () => {
+      if (dog.exitCode === null && dog.signalCode === null) dog.kill('SIGKILL');
+    },
+  };
+}
+
+function failedToStart(argv: string[], message: string, active: ActiveRun): RunOutcome {
+  const reason = `could not start ${JSON.stringify(argv[0])}: ${firstLine(message)}. Check the deploy command in flowport.config.ts.`;
+  active.log(`${LOG_PREFIX} failed: ${reason}`);
+  return { status: 'failed', attributes: { reason, command: argv } };
+}
+
+/** The runner's environment, the command's variables, and the project's `node_modules/.bin` first on PATH. */
+function commandEnv(spec: CommandSpec): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env[RUN_SPEC_VARIABLE];
+  const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
+  const bins: string[] = [];
+  for (let dir = spec.localDir; ; dir = dirname(dir)) {
+    bins.push(join(dir, 'node_modules', '.bin'));
+    if (dirname(dir) === dir) break;
+  }
+  bins.push(dirname(process.execPath));
+  env[pathKey] = [...bins, env[pathKey] ?? ''].filter(Boolean).join(delimiter);
+  return { ...env, ...spec.env };
+}
+
+function outcome(
+  exited: { code: number | null; signal: NodeJS.Signals | null },
+  stopping: 'cancel' | 'timeout' | undefined,
+  timeoutMs: number,
+  run: {
+    outputs: Record<string, string>;
+    url: string | undefined;
+    tail: string[];
+    argv: string[];
+    ms: number;
+    log: (line: string) => void;
+    /** Declared secret: the store seals them (secrets.ts). */
+    secretOutputs: string[];
+  },
+): RunOutcome {
+  const base = { outputs: run.outputs, ...(run.url === undefined ? {} : { url: run.url }) };
+  const exitInfo: Record<string, JsonValue> = {
+    ...(run.secretOutputs.length ? { [SECRET_OUTPUTS]: run.secretOutputs } : {}),
+    command: run.argv,
+    exitCode: exited.code,
+    ...(exited.signal ? { signal: exited.signal } : {}),
+  };
+  if (stopping === 'cancel') {
+    run.log(`${LOG_PREFIX} cancelled after ${formatMs(run.ms)}`);
+    return {
+      status: 'cancelled',
+      ...base,
+      attributes: { ...exitInfo, reason: 'cancelled while the deploy command ran' },
+    };
+  }
+  if (stopping === 'timeout') {
+    const reason = `timed out after ${formatMs(timeoutMs)}`;
+    run.log(`${LOG_PREFIX} failed: ${reason}`);
+    return { status: 'failed', ...base, attributes: { ...exitInfo, timedOut: true, reason, lastLines: run.tail } };
+  }
+  if (exited.code === 0) {
+    run.log(`${LOG_PREFIX} succeeded in ${formatMs(run.ms)}`);
+    return { status: 'succeeded', ...base, attributes: exitInfo };
+  }
+  const reason = exited.signal
+    ? `the deploy command was killed by ${exited.signal}`
+    : `the deploy command exited with code ${exited.code}`;
+  run.log(`${LOG_PREFIX} failed: ${reason}`);
+  return { status: 'failed', ...base, attributes: { ...exitInfo, reason, lastLines: run.tail } };
+}
+
+function readLines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((res) => {
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', onLine);
+    lines.on('close', res);
+    stream.on('error', () => res());
+  });
+}
+
+/** For the log only: how the command would be typed, quoting what a reader could misread. */
+function displayArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+/** Bounds another wait: it must not hold the process open. */
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m} min ${s} s` : `${m} min`;
+}

@@ -1,0 +1,215 @@
+/**
+ * One owner for a run's life, in the runner: it claims the deployment (recorded `running` under a
+ * lease, durably, before anything runs), renews the lease, writes the log, carries out a cancel
+ * requested from anywhere, and records the outcome. The work itself (a deploy command) is handed
+ * in; this module knows no processes but its own.
+ */
+import { DeployError } from '../errors.js';
+import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
+import { alreadyDeploying, cancelHint, unfinishedDeployments } from '../backend/in-progress.js';
+import { currentInitiator, processIdentity } from '../backend/processes.js';
+import { COMMAND_PROCESS } from '../backend/records.js';
+import type { DeploymentStore, LogWriter, NewDeployment } from '../backend/store.js';
+import { leaseTimes, type LeaseTimes } from './spec.js';
+
+/** What the work of a recorded run gets. */
+export interface ActiveRun {
+  /** The deployment as recorded when it started running: its `id` is final. */
+  deployment: DeploymentDetails;
+  /** One line to the deployment's log file and to the caller's live log. */
+  log(line: string): void;
+  /** Aborted when the caller aborts or a cancel of this deployment is requested from anywhere. */
+  signal: AbortSignal;
+  /**
+   * Records the process that does the work when it is not this one (a deploy command), for
+   * people reading the record. Nothing acts on it: liveness is the runner's lease, and only the
+   * runner signals its command.
+   */
+  recordProcess(pid: number): Promise<void>;
+}
+
+/** How the work ended. */
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  outputs?: Record<string, string>;
+  url?: string;
+  /** Merged into the deployment's attributes: exit code, reason, … */
+  attributes?: Record<string, JsonValue>;
+}
+
+/** Lines Flowport itself writes into a deployment's log start with this. */
+export const LOG_PREFIX = '[flowport]';
+
+/** How often the final record is tried again when the store fails to take it (a full disk). */
+const FINAL_TRIES = 5;
+const FINAL_RETRY_MS = 1000;
+
+/**
+ * Records `init` as a pending deployment, then runs it in this process as {@link runClaimed}
+ * does. For a deployer of one's own that records locally; `commandDeployer` starts a runner
+ * process instead.
+ *
+ * One flow deploys to one environment at a time: while another deployment of it there is pending
+ * or running (its lease live), this throws a {@link DeployError} naming it, and records nothing.
+ * Two runs that start at the same moment are told apart after both are recorded: the store lists
+ * deployments in the order they were recorded, so the later one sees the earlier and stops as
+ * `cancelled` without running anything.
+ */
+export async function runRecorded(
+  store: DeploymentStore,
+  init: NewDeployment,
+  run: RunContext,
+  work: (active: ActiveRun) => Promise<RunOutcome>,
+): Promise<DeploymentDetails> {
+  const created = await createRecorded(store, init);
+  if (created.status !== 'pending') return created;
+  return runClaimed(store, created.id, run, work, leaseTimes());
+}
+
+/**
+ * The start every run shares: refused while the flow is busy in the environment, then recorded
+ * `pending` (a store that cannot record it throws a {@link DeployError}: nothing runs), then
+ * `cancelled` at once when another run was recorded just before.
+ */
+export async function createRecorded(store: DeploymentStore, init: NewDeployment): Promise<DeploymentDetails> {
+  const busy = await unfinishedBefore(store, init, undefined);
+  if (busy) throw new DeployError(alreadyDeploying(busy), { hint: cancelHint(busy) });
+  let created: DeploymentDetails;
+  try {
+    created = await store.create(init);
+  } catch (err) {
+    throw new DeployError(notRecorded(err));
+  }
+  const raced = await unfinishedBefore(store, init, created.id);
+  if (raced) return store.update(created.id, { status: 'cancelled', attributes: { reason: alreadyDeploying(raced) } });
+  return created;
+}
+
+/** Why nothing ran: the deploy could not be recorded. */
+export function notRecorded(err: unknown): string {
+  return `nothing was run: the deploy could not be recorded (${messageOf(err)}). A deploy runs only once its record is on disk; free some space or make the state folder writable, then run it again.`;
+}
+
+/**
+ * Runs the pending deployment `id`: claims it (`running`, durably, under a lease renewed every
+ * `heartbeatMs`), then `work`, then records the outcome. `work` throwing records `failed` with its
+ * message, or `cancelled` when the run was cancelled. Throws when the claim cannot be made
+ * durable: then nothing ran.
+ */
+export async function runClaimed(
+  store: DeploymentStore,
+  id: string,
+  run: RunContext,
+  work: (active: ActiveRun) => Promise<RunOutcome>,
+  lease: LeaseTimes,
+): Promise<DeploymentDetails> {
+  let log: LogWriter;
+  try {
+    log = await store.openLog(id);
+  } catch (err) {
+    return store.update(id, {
+      status: 'failed',
+      attributes: { reason: `could not open the deployment log: ${messageOf(err)}` },
+    });
+  }
+  const emit = (line: string) => {
+    log.line(line);
+    try {
+      run.log(line);
+    } catch {
+      // a broken listener must not break the deploy
+    }
+  };
+
+  const controller = new AbortController();
+  let cancelledBy: string | undefined;
+  const cancel = (by: string, reason?: string) => {
+    if (controller.signal.aborted) return;
+    cancelledBy = by;
+    emit(`${LOG_PREFIX} cancel requested by ${by}${reason ? ` (${reason})` : ''}`);
+    controller.abort(new Error(`cancelled by ${by}`));
+  };
+  const stopWatching = store.watchCancel(id, (request) => cancel(request.by, request.reason));
+  const onCallerAbort = () => cancel(currentInitiator());
+  if (run.signal.aborted) onCallerAbort();
+  else run.signal.addEventListener('abort', onCallerAbort, { once: true });
+
+  let running: DeploymentDetails;
+  try {
+    running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
+  } catch (err) {
+    stopWatching();
+    run.signal.removeEventListener('abort', onCallerAbort);
+    await log.close().catch(() => undefined);
+    throw err;
+  }
+  const heartbeat = store.renewLease
+    ? setInterval(() => {
+        store.renewLease!(id, lease.leaseMs).catch((err: unknown) => {
+          emit(`${LOG_PREFIX} warning: could not renew this run's lease: ${messageOf(err)}`);
+        });
+      }, lease.heartbeatMs)
+    : undefined;
+  heartbeat?.unref();
+
+  const started = Date.now();
+  let outcome: RunOutcome;
+  try {
+    if (controller.signal.aborted) {
+      outcome = { status: 'cancelled', attributes: { reason: 'cancelled before it started' } };
+    } else {
+      const recordProcess = async (pid: number) => {
+        await store.update(id, { attributes: { [COMMAND_PROCESS]: { ...processIdentity(pid) } } });
+      };
+      outcome = await work({ deployment: running, log: emit, signal: controller.signal, recordProcess });
+    }
+  } catch (err) {
+    const reason = messageOf(err);
+    outcome = controller.signal.aborted
+      ? { status: 'cancelled', attributes: { reason } }
+      : { status: 'failed', attributes: { reason } };
+    emit(`${LOG_PREFIX} ${outcome.status}: ${reason}`);
+  } finally {
+    stopWatching();
+    run.signal.removeEventListener('abort', onCallerAbort);
+  }
+  const attributes: Record<string, JsonValue> = { ...outcome.attributes, durationMs: Date.now() - started };
+  if (outcome.status === 'cancelled' && cancelledBy && attributes.cancelledBy === undefined)
+    attributes.cancelledBy = cancelledBy;
+  // The log is durable before the record that points at it says the run is over.
+  await log.close();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.update(id, {
+          status: outcome.status,
+          attributes,
+          ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
+          ...(outcome.url === undefined ? {} : { url: outcome.url }),
+        });
+      } catch (err) {
+        // A store that refuses the final record (the disk filled up meanwhile): the lease still
+        // holds, so try again for a while before the run is left to read as interrupted.
+        if (attempt >= FINAL_TRIES || err instanceof DeployError) throw err;
+        await new Promise((r) => setTimeout(r, FINAL_RETRY_MS));
+      }
+    }
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+  }
+}
+
+/** The first unfinished deployment of the same flow and environment recorded before `id` (any, without an id). */
+async function unfinishedBefore(
+  store: DeploymentStore,
+  init: NewDeployment,
+  id: string | undefined,
+): Promise<DeploymentDetails | undefined> {
+  const all = await store.findDeployments({ flows: [init.flowName], envs: [init.env], history: true });
+  const own = id === undefined ? -1 : all.findIndex((d) => d.id === id);
+  return unfinishedDeployments(own === -1 ? all : all.slice(0, own), [init.flowName], init.env)[0];
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

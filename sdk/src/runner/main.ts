@@ -1,0 +1,44 @@
+/**
+ * The runner process: one per deployment, started detached by the CLI or the SDK host with its
+ * spec in FLOWPORT_RUN_SPEC. It claims the deployment in the local ledger (nothing runs unless
+ * that `running` record is durable; exit codes in CLAIM_FAILURES say why not), runs the deploy
+ * command, and records its outcome, whatever became of the process that started it.
+ */
+import { LocalLedger } from '../backend/ledger.js';
+import { runCommand } from './command.js';
+import { runClaimed } from './life.js';
+import { claimFailureCode, RUN_SPEC_VARIABLE, type RunSpec } from './spec.js';
+
+async function main(): Promise<number> {
+  let spec: RunSpec;
+  try {
+    spec = JSON.parse(process.env[RUN_SPEC_VARIABLE] ?? '') as RunSpec;
+    if (spec.v !== 1 || typeof spec.deploymentId !== 'string' || !Array.isArray(spec.command?.argv)) throw new Error();
+  } catch {
+    return 26;
+  }
+  delete process.env[RUN_SPEC_VARIABLE];
+  // Warnings have no terminal here (stdio is /dev/null): the log is where a reader looks.
+  const store = new LocalLedger({ root: spec.store.root, dir: spec.store.dir, warn: () => undefined });
+  // Held open until the outcome is recorded: the lease and cancel timers do not hold it.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    await runClaimed(
+      store,
+      spec.deploymentId,
+      { log: () => undefined, signal: new AbortController().signal },
+      (active) => runCommand(spec.command, active),
+      spec,
+    );
+    return 0;
+  } catch (err) {
+    return claimFailureCode(err);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+// A terminal's hang-up or Ctrl+C is not for this process (it has its own session); a stray one
+// must not end a deploy halfway.
+for (const signal of ['SIGHUP', 'SIGINT'] as const) process.on(signal, () => undefined);
+void main().then((code) => process.exit(code));

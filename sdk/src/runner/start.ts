@@ -1,0 +1,173 @@
+/**
+ * The starter's side (the CLI, the SDK host): record the deploy, start its runner as a detached
+ * process of its own, and attach to it — follow its log and its status in the store until it
+ * ends. The starter can die or be closed at any point after the runner started: the runner goes
+ * on, and anyone may attach again (`flowport logs -f <id>`, the next editor window).
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DeployError } from '../errors.js';
+import { FINAL_STATUSES, type DeploymentDetails, type RunContext } from '../model.js';
+import { removeWorktree } from '../backend/git.js';
+import type { DeploymentStore, NewDeployment } from '../backend/store.js';
+import { runCommand } from './command.js';
+import { createRecorded, messageOf, runClaimed } from './life.js';
+import { CLAIM_FAILURES, leaseTimes, RUN_SPEC_VARIABLE, type CommandSpec, type RunSpec } from './spec.js';
+
+/** A run the caller may leave at once (`flowport deploy --detach`): the deployment is returned as soon as its runner started. */
+export interface DetachableRun extends RunContext {
+  detach?: boolean;
+}
+
+/**
+ * Records `init` and runs the command `prepare` describes for it under a runner of its own. A
+ * local ledger gets a detached runner process; any other store, a runner in this process (a
+ * store of one's own cannot be opened from another process without the config).
+ */
+export async function startCommandRun(
+  store: DeploymentStore,
+  init: NewDeployment,
+  run: DetachableRun,
+  prepare: (pending: DeploymentDetails) => Promise<CommandSpec>,
+): Promise<DeploymentDetails> {
+  const pending = await createRecorded(store, init);
+  if (pending.status !== 'pending') return pending;
+  const id = pending.id;
+  if (run.signal.aborted)
+    return store.update(id, { status: 'cancelled', attributes: { reason: 'cancelled before it started' } });
+  let command: CommandSpec;
+  try {
+    command = await prepare(pending);
+  } catch (err) {
+    return store.update(id, { status: 'failed', attributes: { reason: messageOf(err) } });
+  }
+  const times = leaseTimes();
+  const local = localStoreOf(store);
+  if (!local || process.platform === 'win32') {
+    return runClaimed(store, id, run, (active) => runCommand(command, active), times);
+  }
+  const spec: RunSpec = { v: 1, store: local, deploymentId: id, command, ...times };
+  const { script, execArgv } = runnerEntry();
+  let runner;
+  try {
+    runner = spawn(process.execPath, [...execArgv, script], {
+      // Its own session and process group, no pipe to this process: it outlives the starter, and
+      // neither a Ctrl+C in the terminal nor a closed window reaches it.
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, [RUN_SPEC_VARIABLE]: JSON.stringify(spec) },
+      windowsHide: true,
+    });
+  } catch (err) {
+    if (command.worktree) await removeWorktree(command.worktree.topLevel, command.worktree.dir);
+    return store.update(id, {
+      status: 'failed',
+      attributes: { reason: `could not start its runner: ${messageOf(err)}` },
+    });
+  }
+  runner.unref();
+  const ended = new Promise<{ code: number | null; error?: string }>((resolve) => {
+    runner.once('exit', (code) => resolve({ code }));
+    runner.once('error', (err) => resolve({ code: null, error: err.message }));
+  });
+  if (run.detach) return pending;
+  return attach(store, id, run, ended);
+}
+
+/**
+ * Follows deployment `id` until it ends: its log lines to `run.log`, a cancel (the run's signal)
+ * to the store as a request its runner carries out. `runnerEnded`, when this process started the
+ * runner, settles when it exits: a runner that ended before it claimed the run failed to record
+ * it, and nothing ran.
+ */
+export async function attach(
+  store: DeploymentStore,
+  id: string,
+  run: RunContext,
+  runnerEnded?: Promise<{ code: number | null; error?: string }>,
+): Promise<DeploymentDetails> {
+  let offset = 0;
+  let wake: (() => void) | undefined;
+  let ended: { code: number | null; error?: string } | undefined;
+  void runnerEnded?.then((e) => {
+    ended = e;
+    wake?.();
+  });
+  let cancelAsked = false;
+  const onAbort = () => {
+    if (cancelAsked) return;
+    cancelAsked = true;
+    store
+      .requestCancel(id)
+      .catch((err: unknown) => run.log(`flowport: could not ask for the cancel: ${messageOf(err)}`));
+  };
+  if (run.signal.aborted) onAbort();
+  else run.signal.addEventListener('abort', onAbort, { once: true });
+  const follow = async () => {
+    const chunk = await store.readLog(id, offset);
+    if (!chunk?.text) return;
+    offset = chunk.next;
+    for (const line of chunk.text.slice(0, -1).split('\n')) {
+      try {
+        run.log(line);
+      } catch {
+        // a broken listener must not stop the following
+      }
+    }
+  };
+  const startedAt = Date.now();
+  try {
+    for (;;) {
+      const d = await store.getDeployment(id);
+      await follow();
+      if (!d) throw new DeployError(`deployment ${id} is no longer in the store: it was removed while it ran`);
+      if (FINAL_STATUSES.includes(d.status)) {
+        await follow();
+        return d;
+      }
+      if (ended && d.status === 'pending') {
+        const why =
+          ended.error ??
+          (ended.code !== null ? CLAIM_FAILURES[ended.code] : undefined) ??
+          `its runner exited (code ${ended.code})`;
+        const reason = `nothing was run: the deploy could not be recorded as running: ${why}`;
+        return await store.update(id, { status: 'failed', attributes: { reason } }).catch(() => {
+          throw new DeployError(reason);
+        });
+      }
+      // Quick at first (a short deploy ends in a moment), then at a pace that costs nothing.
+      const waited = Date.now() - startedAt;
+      const pause = waited < 1000 ? 15 : waited < 5000 ? 50 : 200;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    run.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The local ledger's root and folder, when `store` is one (by shape: a config's copy of the SDK makes its own). */
+function localStoreOf(store: DeploymentStore): { root: string; dir: string } | undefined {
+  const s = store as DeploymentStore & { root?: unknown; dir?: unknown; constructor?: { name?: string } };
+  return typeof s.root === 'string' && typeof s.dir === 'string' && typeof s.claim === 'function'
+    ? { root: s.root, dir: s.dir }
+    : undefined;
+}
+
+/** The runner's script: the bundle next to this one, or the source through tsx when running from source (tests). */
+function runnerEntry(): { script: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const tsx = join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+    return { script: fileURLToPath(new URL('./main.ts', here)), execArgv: ['--import', pathToFileURL(tsx).href] };
+  }
+  return { script: fileURLToPath(new URL('./runner.js', here)), execArgv: [] };
+}
