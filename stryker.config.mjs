@@ -44,6 +44,7 @@ export default {
       'test/unit/backend/preflight.test.ts',
       'test/unit/backend/promote-plan.test.ts',
       'test/unit/backend/in-progress.test.ts',
+      'test/unit/backend/batch.test.ts',
       'test/unit/finder/*.test.ts',
     ],
     nodeArgs: ['--import', 'tsx'],
