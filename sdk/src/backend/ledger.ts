@@ -143,7 +143,14 @@ export class LocalLedger implements DeploymentStore {
     const matching = [...this.entries.values()]
       .filter((e) => (!flows || flows.has(e.deployment.flowName)) && (!envs || envs.has(e.deployment.env)))
       .sort((a, b) => a.first - b.first);
-    if (query.history) return matching.map((e) => this.view(e));
+    if (query.history) {
+      const views = matching.map((e) => this.view(e));
+      if (!views.some((d, i) => d.status !== matching[i]!.deployment.status)) return views;
+      // A runner judged gone may have recorded its outcome after the read above, just before it
+      // exited: read what it appended, and judge again.
+      await this.refresh();
+      return matching.map((e) => this.view(this.entries.get(e.deployment.id) ?? e));
+    }
     // The current deployment is the one that succeeded last: it overwrote whatever ran before.
     const current = new Map<string, Entry>();
     for (const e of matching) {
@@ -158,7 +165,12 @@ export class LocalLedger implements DeploymentStore {
   async getDeployment(id: string): Promise<DeploymentDetails | undefined> {
     await this.refresh();
     const entry = this.entries.get(id);
-    return entry && this.view(entry);
+    const seen = entry && this.view(entry);
+    if (!entry || seen!.status === entry.deployment.status) return seen;
+    // Judged gone: its runner may have recorded the outcome just after the read above (see findDeployments).
+    await this.refresh();
+    const now = this.entries.get(id);
+    return now && this.view(now);
   }
 
   /** Every valid record in file order, including types this SDK does not act on. */

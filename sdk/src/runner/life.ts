@@ -93,8 +93,8 @@ export function notRecorded(err: unknown): string {
 /**
  * Runs the pending deployment `id`: claims it (`running`, durably, under a lease renewed every
  * `heartbeatMs`), then `work`, then records the outcome. `work` throwing records `failed` with its
- * message, or `cancelled` when the run was cancelled. Throws when the claim cannot be made
- * durable: then nothing ran.
+ * message, or `cancelled` when the run was cancelled. Throws {@link NotClaimed} when the claim
+ * cannot be made durable: then nothing ran.
  */
 export async function runClaimed(
   store: DeploymentStore,
@@ -141,7 +141,7 @@ export async function runClaimed(
     stopWatching();
     run.signal.removeEventListener('abort', onCallerAbort);
     await log.close().catch(() => undefined);
-    throw err;
+    throw new NotClaimed(err);
   }
   const heartbeat = store.renewLease
     ? setInterval(() => {
@@ -208,6 +208,13 @@ async function unfinishedBefore(
   const all = await store.findDeployments({ flows: [init.flowName], envs: [init.env], history: true });
   const own = id === undefined ? -1 : all.findIndex((d) => d.id === id);
   return unfinishedDeployments(own === -1 ? all : all.slice(0, own), [init.flowName], init.env)[0];
+}
+
+/** The run could not be recorded as running, so nothing ran; `cause` is the store's error (ENOSPC, EROFS, …). */
+export class NotClaimed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(messageOf(cause));
+  }
 }
 
 export function messageOf(err: unknown): string {

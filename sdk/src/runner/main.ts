@@ -4,9 +4,10 @@
  * that `running` record is durable; exit codes in CLAIM_FAILURES say why not), runs the deploy
  * command, and records its outcome, whatever became of the process that started it.
  */
+import { appendFileSync } from 'node:fs';
 import { LocalLedger } from '../backend/ledger.js';
 import { runCommand } from './command.js';
-import { runClaimed } from './life.js';
+import { LOG_PREFIX, messageOf, NotClaimed, runClaimed } from './life.js';
 import { claimFailureCode, RUN_SPEC_VARIABLE, type RunSpec } from './spec.js';
 
 async function main(): Promise<number> {
@@ -32,7 +33,19 @@ async function main(): Promise<number> {
     );
     return 0;
   } catch (err) {
-    return claimFailureCode(err);
+    // Not claimed: nothing ran, and the code says why. Otherwise the final record failed (after
+    // its retries): the run reads as interrupted once this process is gone.
+    if (err instanceof NotClaimed) return claimFailureCode(err.cause);
+    try {
+      // The one place a reader looks: the deployment's log.
+      appendFileSync(
+        store.logPath(spec.deploymentId),
+        `${LOG_PREFIX} the runner could not record the outcome: ${messageOf(err)}\n`,
+      );
+    } catch {
+      // nowhere left to say it
+    }
+    return 25;
   } finally {
     clearInterval(keepAlive);
   }

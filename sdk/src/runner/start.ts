@@ -13,7 +13,7 @@ import { FINAL_STATUSES, type DeploymentDetails, type RunContext } from '../mode
 import { removeWorktree } from '../backend/git.js';
 import type { DeploymentStore, NewDeployment } from '../backend/store.js';
 import { runCommand } from './command.js';
-import { createRecorded, messageOf, runClaimed } from './life.js';
+import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed } from './life.js';
 import { CLAIM_FAILURES, leaseTimes, RUN_SPEC_VARIABLE, type CommandSpec, type RunSpec } from './spec.js';
 
 /** A run the caller may leave at once (`flowport deploy --detach`): the deployment is returned as soon as its runner started. */
@@ -46,7 +46,14 @@ export async function startCommandRun(
   const times = leaseTimes();
   const local = localStoreOf(store);
   if (!local || process.platform === 'win32') {
-    return runClaimed(store, id, run, (active) => runCommand(command, active), times);
+    try {
+      return await runClaimed(store, id, run, (active) => runCommand(command, active), times);
+    } catch (err) {
+      if (!(err instanceof NotClaimed)) throw err;
+      const reason = notRecorded(err.cause);
+      await store.update(id, { status: 'failed', attributes: { reason } }).catch(() => undefined);
+      throw new DeployError(reason);
+    }
   }
   const spec: RunSpec = { v: 1, store: local, deploymentId: id, command, ...times };
   const { script, execArgv } = runnerEntry();

@@ -9,6 +9,7 @@ import {
   localLedger,
   UsageError,
   type CommandDeployerOptions,
+  type DeploymentStore,
   type DeploymentRecord,
 } from '../../../sdk/src/index.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
@@ -291,4 +292,30 @@ test('two deploys that start together: the one recorded first runs, the other st
   assert.equal(d.status, 'cancelled');
   assert.match(String(d.attributes.reason), new RegExp(`already deploying to dev: deployment ${other.id} \\(pending,`));
   assert.ok(!run.lines.some((l) => l.startsWith('deploying')), 'the command never ran');
+});
+
+test('a store that cannot record the run as running: nothing runs, and the deploy fails at once with the reason', async () => {
+  const root = gitRepo();
+  const ledger = localLedger({ root });
+  // A store of one's own (not the local ledger: its runner runs in this process) whose disk is full.
+  const full: DeploymentStore = {
+    findDeployments: (q) => ledger.findDeployments(q),
+    create: (init) => ledger.create(init),
+    update: (id, change) => ledger.update(id, change),
+    getDeployment: (id) => ledger.getDeployment(id),
+    requestCancel: (id, request) => ledger.requestCancel(id, request),
+    watchCancel: (id, onCancel) => ledger.watchCancel(id, onCancel),
+    openLog: (id) => ledger.openLog(id),
+    readLog: (id, from) => ledger.readLog(id, from),
+    claim: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+  };
+  const deployer = commandDeployer({ command: deployScript, root, store: full });
+  await assert.rejects(
+    deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun()),
+    (err: unknown) =>
+      err instanceof DeployError && /^nothing was run: the deploy could not be recorded \(ENOSPC/.test(err.message),
+  );
+  assert.equal(existsSync(join(root, 'out')), false, 'the deploy command never ran');
+  const [d] = await ledger.findDeployments({ history: true });
+  assert.equal(d!.status, 'failed');
 });

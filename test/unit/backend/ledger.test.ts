@@ -246,6 +246,47 @@ test('interrupted after kill -9 of the runner process', async () => {
   assert.equal(await ledger.getDeployment(d!.id).then((x) => x?.status), 'interrupted');
 });
 
+test('a runner that records its outcome and exits between a read and the judgement of its pid reads as finished, not interrupted', async () => {
+  for (const read of ['getDeployment', 'findDeployments'] as const) {
+    const root = tempDir();
+    const script = join(root, 'runner.mjs');
+    writeFileSync(
+      script,
+      `const { localLedger } = await import(${JSON.stringify(sdkDistUrl)});
+       const ledger = localLedger({ root: ${JSON.stringify(root)} });
+       const d = await ledger.create({ flowName: 'quick', env: 'dev', commit: '${base.commit}', ref: 'HEAD' });
+       await ledger.claim(d.id, 60000);
+       console.log(d.id);
+       process.stdin.once('data', async () => { await ledger.update(d.id, { status: 'succeeded' }); process.exit(0); });`,
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    stopAtEnd(child);
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const id = await waitFor(() => out.trim(), 'the runner to claim');
+    const exited = new Promise((r) => child.on('exit', r));
+    const reader = localLedger({ root });
+    assert.equal((await reader.getDeployment(id))!.status, 'running');
+    // The window: this reader has read the ledger; the runner then records its outcome and exits
+    // before the reader checks its pid.
+    const internals = reader as unknown as { refresh: () => Promise<void> };
+    const refresh = internals.refresh.bind(reader);
+    let first = true;
+    internals.refresh = async () => {
+      await refresh();
+      if (!first) return;
+      first = false;
+      child.stdin.write('finish\n');
+      await exited;
+    };
+    const seen =
+      read === 'getDeployment'
+        ? await reader.getDeployment(id)
+        : (await reader.findDeployments({ history: true })).find((d) => d.id === id);
+    assert.equal(seen!.status, 'succeeded', read);
+  }
+});
+
 test('10 processes appending at once lose and interleave nothing', async (t) => {
   const root = tempDir();
   const script = join(root, 'writer.mjs');

@@ -173,11 +173,11 @@ test('preflight: a flow still deploying to the target refuses the run; a promote
 // reloaded window sent a prod rollout SIGTERM halfway). Now each deploy runs under a runner
 // process of its own: the host only follows it, and a stopped or killed host leaves it going.
 for (const [how, stop, code] of [
-  ['closes the connection', (child: ReturnType<typeof spawn>) => child.stdin!.end(), 0],
-  ['stops the host (TERM)', (child: ReturnType<typeof spawn>) => child.kill('SIGTERM'), 0],
-  ['is killed -9', (child: ReturnType<typeof spawn>) => child.kill('SIGKILL'), null],
+  ['the editor closes the connection', (child: ReturnType<typeof spawn>) => child.stdin!.end(), 0],
+  ['the editor stops it (TERM)', (child: ReturnType<typeof spawn>) => child.kill('SIGTERM'), 0],
+  ['it is killed -9', (child: ReturnType<typeof spawn>) => child.kill('SIGKILL'), null],
 ] as const) {
-  test(`a host that ${how} leaves its deploy running: it ends succeeded with its outputs, and the next host shows it`, async () => {
+  test(`the host, when ${how}, leaves its deploy running: it ends succeeded with its outputs, and the next host shows it`, async () => {
     const root = gitProject({
       'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
       // Prints every 0.2 s until the test releases it, then outputs a url and exits 0.
