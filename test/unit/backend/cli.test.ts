@@ -437,6 +437,33 @@ test('a hang-up (the terminal closed, one signal or two) only detaches: the depl
   assert.equal(done.outputs.url, 'https://deploy.test/dev');
 });
 
+test('Ctrl+C asks the runner to cancel: recorded cancelled, its command stopped; a second Ctrl+C stops waiting, the cancel goes on', async () => {
+  for (const twice of [false, true]) {
+    const root = cliProject({ stop: 'ops' });
+    const deploy = startCli(['deploy', 'stop', '--env', 'dev'], {
+      cwd: root,
+      // Ignoring TERM, it takes the kill grace (0.5 s) to stop: a second Ctrl+C comes before that.
+      env: { DEPLOY_SLEEP: '60000', ...(twice ? { DEPLOY_IGNORE_TERM: '1' } : {}) },
+    });
+    await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+    const [d] = await localLedger({ root }).findDeployments({ history: true });
+    const command = scriptRecord(root, d!.id).pid;
+    deploy.child.kill('SIGINT');
+    if (twice) {
+      await waitFor(() => deploy.stderr().includes('cancelling'), 'the first Ctrl+C to be taken');
+      deploy.child.kill('SIGINT');
+    }
+    const ended = await deploy.done;
+    assert.equal(ended.code, twice ? 130 : 1, ended.stderr);
+    const after = await waitFor(async () => {
+      const now = (await localLedger({ root }).getDeployment(d!.id))!;
+      return now.status === 'cancelled' ? now : undefined;
+    }, 'the runner to record the cancel');
+    assert.match(String(after.attributes.cancelledBy), /@/);
+    await waitFor(() => !groupAlive(command), 'the command to be stopped', 10_000);
+  }
+});
+
 test('`flowport deploy x | head -1`: the closed pipe only stops the output; the deploy ends succeeded', async () => {
   const root = cliProject({ piped: 'ops' });
   const deploy = startCli(['deploy', 'piped', '--env', 'dev'], { cwd: root, env: { DEPLOY_TICKS: '10' } });
