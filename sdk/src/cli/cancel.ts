@@ -63,6 +63,8 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
   if (deployment.status === 'cancelled') return done(false, 0, `${what} is already cancelled.`);
   const forced = async () => {
     const by = currentInitiator();
+    // Asked too, so that a runner that was only stopped (and is running again) stops its command.
+    await store.requestCancel(deployment.id).catch(() => undefined);
     deployment = await store.update(deployment.id, {
       status: 'cancelled',
       attributes: {

@@ -31,6 +31,8 @@ export async function logsCommand(args: string[], io: CommandIO): Promise<number
     if (text) io.out(text.endsWith('\n') ? text.slice(0, -1) : text);
   };
   let chunk = await store.readLog(deployment.id);
+  // A run just started (`deploy --detach`) may not have written its log yet: follow it from its start.
+  if (!chunk && values.follow && !FINAL_STATUSES.includes(deployment.status)) chunk = { text: '', next: 0 };
   if (!chunk) {
     if (deployment.logLocation) io.out(`The log of ${deployment.id} is at ${deployment.logLocation}`);
     else io.err(`flowport: deployment ${deployment.id} has no log`);

@@ -5,7 +5,7 @@
  * in; this module knows no processes but its own.
  */
 import { DeployError } from '../errors.js';
-import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
+import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from '../backend/in-progress.js';
 import { currentInitiator, processIdentity } from '../backend/processes.js';
 import { COMMAND_PROCESS } from '../backend/records.js';
@@ -143,9 +143,20 @@ export async function runClaimed(
     await log.close().catch(() => undefined);
     throw new NotClaimed(err);
   }
+  // Each beat renews the lease, unless the deployment was recorded as finished by someone else
+  // meanwhile (cancel --force, once this runner's lease had run out: it was stopped, say, and is
+  // running again): then its command must not run on, so it is cancelled.
+  const beat = async () => {
+    const now = await store.getDeployment(id);
+    if (now && FINAL_STATUSES.includes(now.status) && now.status !== 'interrupted') {
+      cancel('flowport', `it was recorded as ${now.status} while this runner did not renew its lease`);
+      return;
+    }
+    await store.renewLease!(id, lease.leaseMs);
+  };
   const heartbeat = store.renewLease
     ? setInterval(() => {
-        store.renewLease!(id, lease.leaseMs).catch((err: unknown) => {
+        beat().catch((err: unknown) => {
           emit(`${LOG_PREFIX} warning: could not renew this run's lease: ${messageOf(err)}`);
         });
       }, lease.heartbeatMs)

@@ -496,7 +496,7 @@ test('--detach starts the deploy and returns at once with its id; logs -f follow
 // Changed with the runner (issue 12): --force used to record as cancelled any deployment whose
 // runner did not answer in time, while a hung runner's command ran on (and a second deploy of the
 // flow could start beside it). Now it is recorded so only once the runner's lease ran out.
-test('cancel --force on a runner alive but hung: not recorded cancelled while its lease lasts, only once it ran out', async () => {
+test('cancel --force on a runner alive but hung: not recorded cancelled while its lease lasts, only once it ran out; resumed, the runner stops its command', async () => {
   const root = cliProject({ hung: 'ops' });
   const env = { DEPLOY_SLEEP: '60000', FLOWPORT_LEASE_MS: '3000', FLOWPORT_HEARTBEAT_MS: '500' };
   const deploy = startCli(['deploy', 'hung', '--env', 'dev'], { cwd: root, env });
@@ -521,8 +521,12 @@ test('cancel --force on a runner alive but hung: not recorded cancelled while it
     const after = (await localLedger({ root }).getDeployment(d!.id))!;
     assert.equal(after.status, 'cancelled');
     assert.equal(after.attributes.forced, true);
+    // Running again, the runner finds its deployment recorded as cancelled: it stops its command.
+    process.kill(runner, 'SIGCONT');
+    await waitFor(() => !groupAlive(command), 'the resumed runner to stop its command', 15_000);
+    assert.equal((await localLedger({ root }).getDeployment(d!.id))!.status, 'cancelled');
   } finally {
-    process.kill(runner, 'SIGKILL'); // its watchdog then ends the command's group
+    if (pidAlive(runner)) process.kill(runner, 'SIGKILL'); // its watchdog then ends the command's group
     await waitFor(() => !groupAlive(command), 'the command to go with its runner', 10_000);
   }
 });

@@ -319,3 +319,26 @@ test('a store that cannot record the run as running: nothing runs, and the deplo
   const [d] = await ledger.findDeployments({ history: true });
   assert.equal(d!.status, 'failed');
 });
+
+test('a deployment recorded as finished by someone else while it runs (cancel --force after its lease ran out): its runner stops its command', async () => {
+  process.env.FLOWPORT_HEARTBEAT_MS = '200';
+  try {
+    const { root, store, deployer } = setup({ env: { DEPLOY_SLEEP: '60000' } });
+    const run = collectingRun();
+    const deploying = deployer.deploy({ flow: flowOf('slow'), env: 'dev' }, run);
+    await waitFor(() => run.lines.includes('sleeping'), 'the command to start');
+    const [d] = await store.findDeployments({ history: true });
+    const { pid } = scriptRecord(root, d!.id);
+    // No cancel request: only the record says it is over.
+    await store.update(d!.id, { status: 'cancelled', attributes: { forced: true } });
+    await waitFor(() => !pidAlive(pid), 'the runner to stop its command', 10_000);
+    assert.equal((await deploying).status, 'cancelled', 'the starter follows the record');
+    await waitFor(
+      () => readFileSync(d!.logLocation!, 'utf8').includes('it was recorded as cancelled while this runner'),
+      'the runner to say why in the log',
+      10_000,
+    );
+  } finally {
+    delete process.env.FLOWPORT_HEARTBEAT_MS;
+  }
+});
