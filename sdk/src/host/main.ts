@@ -84,6 +84,8 @@ on(Methods.preflight, (p) => session.preflight(p));
 on(Methods.deploy, (p) => session.deploy(p));
 on(Methods.promote, (p) => session.promote(p));
 on(Methods.cancel, (p) => session.cancel(p.runId));
+on(Methods.cancelDeployment, (p) => session.cancelDeployment(p.deploymentId));
+on(Methods.deploymentLog, (p) => session.deploymentLog(p.deploymentId, p.from));
 on0(Methods.gitStatus, () => session.gitStatus());
 on(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
 // A notification has no reply to carry an error: log it (stderr reaches the extension's log) so

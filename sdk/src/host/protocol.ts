@@ -97,6 +97,18 @@ export const Methods = {
   deploy: new RequestType<DeployParams, FlowRunResult[], void>('flowport/deploy'),
   promote: new RequestType<PromoteParams, FlowRunResult[], void>('flowport/promote'),
   cancel: new RequestType<{ runId: string }, void, void>('flowport/cancel'),
+  /**
+   * Asks the runner of a deployment to cancel it, whoever started it (the CLI, another window, a
+   * host before this one): a request in the store, which its runner carries out.
+   */
+  cancelDeployment: new RequestType<{ deploymentId: string }, void, void>('flowport/cancelDeployment'),
+  /**
+   * A deployment's log from byte `from` (whole lines; `next` is where to read on), for following a
+   * run this host did not start: poll until the deployment is finished. Null when it has no log.
+   */
+  deploymentLog: new RequestType<{ deploymentId: string; from?: number }, { text: string; next: number } | null, void>(
+    'flowport/deploymentLog',
+  ),
   gitStatus: new RequestType0<GitStatus, void>('flowport/gitStatus'),
   /** For each pair, how far apart its commits are; null when git does not know one of them. */
   commitDistances: new RequestType<{ pairs: CommitPair[] }, (CommitDistance | null)[], void>(

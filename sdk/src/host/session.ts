@@ -147,6 +147,20 @@ export class HostSession {
       this.cancelledEarly.delete(this.cancelledEarly.values().next().value!);
   }
 
+  /** Cancels a deployment by id, wherever it runs: its runner carries the request out. */
+  async cancelDeployment(deploymentId: string): Promise<void> {
+    const project = await this.loaded();
+    if (!(await project.store.getDeployment(deploymentId)))
+      throw new UsageError(`no deployment ${deploymentId}: refresh the Flowport view.`);
+    await project.store.requestCancel(deploymentId);
+  }
+
+  /** A deployment's log from byte `from`: the editor follows a run this host did not start. */
+  async deploymentLog(deploymentId: string, from = 0): Promise<{ text: string; next: number } | null> {
+    const project = await this.loaded();
+    return (await project.store.readLog(deploymentId, from)) ?? null;
+  }
+
   async gitStatus(): Promise<GitStatus> {
     return headStatus(this.root);
   }

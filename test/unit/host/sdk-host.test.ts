@@ -221,6 +221,47 @@ for (const [how, stop, code] of [
   });
 }
 
+test('a host follows the log of a run it did not start (the CLI’s) and cancels it by id: its runner stops it', async () => {
+  const root = gitProject({
+    'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
+    'deploy.mjs': `console.log('started ' + process.pid);\nfor (let i = 0; ; i++) { console.log('tick ' + i); await new Promise((r) => setTimeout(r, 200)); }\n`,
+    'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
+  });
+  const r = flowport(['deploy', 'alpha', '--env', 'dev', '--detach', '--json'], { cwd: root });
+  assert.equal(r.code, 0, r.stderr);
+  const id = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results[0]!.deployment!.id;
+  const { connection } = startHost(root);
+  let log = '';
+  let from = 0;
+  await waitFor(async () => {
+    const chunk = await connection.sendRequest(Methods.deploymentLog, { deploymentId: id, from });
+    if (chunk) {
+      log += chunk.text;
+      from = chunk.next;
+    }
+    return /tick 3\n/.test(log);
+  }, 'the log to grow');
+  const commandPid = Number(/started (\d+)/.exec(log)![1]);
+  await connection.sendRequest(Methods.cancelDeployment, { deploymentId: id });
+  const cancelled = await waitFor(async () => {
+    const [d] = await connection.sendRequest(Methods.deployments, { history: true });
+    return d?.status === 'cancelled' ? d : undefined;
+  }, 'its runner to cancel it');
+  assert.equal(cancelled.id, id);
+  await waitFor(() => {
+    try {
+      process.kill(commandPid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 'the command to be stopped');
+  await assert.rejects(
+    connection.sendRequest(Methods.deploymentLog, { deploymentId: '../../etc/passwd' }),
+    /not a deployment id/,
+  );
+});
+
 test('a cancel that comes before its run starts cancels it as it starts; no deploy command refuses in preflight', async () => {
   const root = gitProject({
     'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
