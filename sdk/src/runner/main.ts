@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     await runClaimed(
       store,
       spec.deploymentId,
-      { log: () => undefined, signal: new AbortController().signal },
+      { log: () => undefined, signal: stopped.signal },
       (active) => runCommand(spec.command, active),
       spec,
     );
@@ -52,6 +52,9 @@ async function main(): Promise<number> {
 }
 
 // A terminal's hang-up or Ctrl+C is not for this process (it has its own session); a stray one
-// must not end a deploy halfway.
+// must not end a deploy halfway. A SIGTERM (the machine shutting down, say) cancels the run as a
+// cancel request would: the command is stopped and the deployment recorded as cancelled.
 for (const signal of ['SIGHUP', 'SIGINT'] as const) process.on(signal, () => undefined);
+const stopped = new AbortController();
+process.on('SIGTERM', () => stopped.abort(new Error('the runner got SIGTERM')));
 void main().then((code) => process.exit(code));

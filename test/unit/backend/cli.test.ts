@@ -347,6 +347,20 @@ test('kill -9 of the runner: interrupted within one lease, and its command’s p
   }
 });
 
+test('SIGTERM to the runner (the machine shutting down): it stops its command and records cancelled', async () => {
+  const root = cliProject({ term: 'ops' });
+  const ledger = localLedger({ root });
+  const deploy = startCli(['deploy', 'term', '--env', 'dev'], { cwd: root, env: { DEPLOY_SLEEP: '60000' } });
+  await waitFor(() => deploy.stdout().includes('sleeping'), 'the command to start');
+  const [running] = await ledger.findDeployments({ history: true });
+  const command = scriptRecord(root, running!.id).pid;
+  process.kill(leaseOf(root, running!.id).holder.pid, 'SIGTERM');
+  assert.equal((await deploy.done).code, 1);
+  const d = (await ledger.getDeployment(running!.id))!;
+  assert.equal(d.status, 'cancelled', JSON.stringify(d));
+  assert.equal(groupAlive(command), false);
+});
+
 test('logs --follow prints the log as it grows and returns when the deployment ends', async () => {
   const root = cliProject({ slow: 'ops' });
   const ledger = localLedger({ root });
