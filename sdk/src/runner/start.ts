@@ -79,8 +79,43 @@ export async function startCommandRun(
     runner.once('exit', (code) => resolve({ code }));
     runner.once('error', (err) => resolve({ code: null, error: err.message }));
   });
-  if (run.detach) return pending;
+  // Left at once, but not before the runner holds the run: until it has claimed it, the pending
+  // record is held only by this process, and a reader after this one exits would judge it gone.
+  if (run.detach) return untilClaimed(store, id, ended);
   return attach(store, id, run, ended);
+}
+
+/** Waits for the runner to claim deployment `id` (or to end without it): the deployment then. */
+async function untilClaimed(
+  store: DeploymentStore,
+  id: string,
+  runnerEnded: Promise<{ code: number | null; error?: string }>,
+): Promise<DeploymentDetails> {
+  let ended: { code: number | null; error?: string } | undefined;
+  void runnerEnded.then((e) => (ended = e));
+  for (;;) {
+    const d = await store.getDeployment(id);
+    if (!d) throw new DeployError(`deployment ${id} is no longer in the store: it was removed as it started`);
+    if (d.status !== 'pending') return d;
+    if (ended) return notClaimed(store, id, ended);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+}
+
+/** A runner that ended before it claimed the run failed to record it: nothing ran. */
+function notClaimed(
+  store: DeploymentStore,
+  id: string,
+  ended: { code: number | null; error?: string },
+): Promise<DeploymentDetails> {
+  const why =
+    ended.error ??
+    (ended.code !== null ? CLAIM_FAILURES[ended.code] : undefined) ??
+    `its runner exited (code ${ended.code})`;
+  const reason = `nothing was run: the deploy could not be recorded as running: ${why}`;
+  return store.update(id, { status: 'failed', attributes: { reason } }).catch(() => {
+    throw new DeployError(reason);
+  });
 }
 
 /**
@@ -134,16 +169,7 @@ export async function attach(
         await follow();
         return d;
       }
-      if (ended && d.status === 'pending') {
-        const why =
-          ended.error ??
-          (ended.code !== null ? CLAIM_FAILURES[ended.code] : undefined) ??
-          `its runner exited (code ${ended.code})`;
-        const reason = `nothing was run: the deploy could not be recorded as running: ${why}`;
-        return await store.update(id, { status: 'failed', attributes: { reason } }).catch(() => {
-          throw new DeployError(reason);
-        });
-      }
+      if (ended && d.status === 'pending') return await notClaimed(store, id, ended);
       // Quick at first (a short deploy ends in a moment), then at a pace that costs nothing.
       const waited = Date.now() - startedAt;
       const pause = waited < 1000 ? 15 : waited < 5000 ? 50 : 200;

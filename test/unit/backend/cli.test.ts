@@ -15,6 +15,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import {
   localLedger,
   type DeploymentDetails,
@@ -33,7 +34,7 @@ import {
   startCli,
   waitFor,
 } from './fixture.js';
-import { onCleanup, stopAtEnd, writeTree } from '../../helpers/tmp.js';
+import { onCleanup, stopAtEnd, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
 
@@ -491,17 +492,25 @@ test('`flowport deploy x | head -1`: the closed pipe only stops the output; the 
   assert.equal(d!.status, 'succeeded', JSON.stringify(d));
 });
 
-test('--detach starts the deploy and returns at once with its id; logs -f follows it to the end', async () => {
+test('--detach starts the deploy and returns at once with its id, held by its runner; logs -f follows it to the end', async () => {
   const root = cliProject({ bg: 'ops' });
+  // A runner slow to start (a loaded machine): 1.5 s before its code runs. Until it has claimed
+  // the run, only the CLI holds the pending record, and once the CLI has exited a reader judged
+  // it gone (interrupted).
+  const slow = join(tempDir(), 'slow-runner.mjs');
+  writeFileSync(
+    slow,
+    'if (process.env.FLOWPORT_RUN_SPEC) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n',
+  );
   const r = flowport(['deploy', 'bg', '--env', 'dev', '--detach', '--json'], {
     cwd: root,
-    env: { DEPLOY_TICKS: '10' },
+    env: { DEPLOY_TICKS: '10', NODE_OPTIONS: `--import ${pathToFileURL(slow).href}` },
   });
   assert.equal(r.code, 0, r.stderr);
   const [result] = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results;
   assert.equal(result!.outcome, 'started');
   const id = result!.deployment!.id;
-  assert.notEqual((await localLedger({ root }).getDeployment(id))!.status, 'succeeded', 'still going');
+  assert.equal((await localLedger({ root }).getDeployment(id))!.status, 'running', 'held by its runner, still going');
   const human = flowport(['logs', id, '-f'], { cwd: root });
   assert.match(human.stdout, /tick 9\n/);
   assert.equal((await localLedger({ root }).getDeployment(id))!.status, 'succeeded');
