@@ -5,6 +5,7 @@
  *
  *   node host.js --root <folder>
  */
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import {
   createMessageConnection,
@@ -21,10 +22,23 @@ import { hintOf } from '../hint.js';
 import { HostSession } from './session.js';
 import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from './protocol.js';
 
-// stdout carries the protocol: anything user code prints must not corrupt it.
+// stdout carries the protocol: anything user code prints (a config's console.log, or its
+// process.stdout.write) goes to stderr, and only the protocol writer reaches the real stdout.
 for (const level of ['log', 'info', 'debug'] as const) {
   console[level] = (...args: unknown[]) => console.error(...args);
 }
+const writeStdout = process.stdout.write.bind(process.stdout) as (
+  chunk: Uint8Array | string,
+  done: (err?: Error | null) => void,
+) => boolean;
+const protocolOut = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    writeStdout(chunk, (err) => done(err ?? null));
+  },
+});
+process.stdout.write = (chunk: Uint8Array | string, ...rest: never[]) => process.stderr.write(chunk, ...rest);
+// Its write errors (the editor gone) reach the protocol writer through `done`.
+process.stdout.on('error', () => undefined);
 
 const { values } = parseArgs({ options: { root: { type: 'string' } }, strict: true });
 if (!values.root) {
@@ -34,7 +48,7 @@ if (!values.root) {
 
 const connection = createMessageConnection(
   new StreamMessageReader(process.stdin),
-  new StreamMessageWriter(process.stdout),
+  new StreamMessageWriter(protocolOut),
 );
 /** Tells the editor, while it listens: once it has gone (shutting down), there is no one to tell. */
 function notify(send: () => Promise<void>): void {
