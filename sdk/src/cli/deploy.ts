@@ -3,19 +3,12 @@ import { deployFlows, selectFlows } from '../backend/batch.js';
 import { checkRef } from '../backend/git.js';
 import { preflight } from '../backend/preflight.js';
 import { UsageError } from '../errors.js';
+import { refuseUnsafeNames } from '../finder/names.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import {
-  checkEnvironment,
-  confirmProtected,
-  namedFlows,
-  reportResults,
-  terminalRun,
-  withFlow,
-  refuseUnsafeNames,
-} from './run-output.js';
+import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {

@@ -4,19 +4,12 @@ import { preflight } from '../backend/preflight.js';
 import type { DefaultPromoter } from '../backend/promoter.js';
 import { UsageError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
+import { refuseUnsafeNames } from '../finder/names.js';
 import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
-import {
-  checkEnvironment,
-  confirmProtected,
-  namedFlows,
-  reportResults,
-  terminalRun,
-  withFlow,
-  refuseUnsafeNames,
-} from './run-output.js';
+import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -27,6 +20,7 @@ export const OPTIONS = {
   json: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
+  detach: { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
 /**
@@ -58,7 +52,8 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows);
   if (refusal) throw refusal;
   if (sending.length > 0) await confirmProtected(project, values.to, 'promote', values.yes);
-  const { run, dispose } = terminalRun(io, values.json);
+  // --detach: each runner is started and left at once, as with deploy.
+  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
   try {
     const results = await promoteFlows(project.promoter, flows, route, run);
     return reportResults(io, results, values.json);

@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { closest } from '../did-you-mean.js';
 import { DeployError, UsageError } from '../errors.js';
 import { commandLine, type CommandHint } from '../hint.js';
-import type { DeploymentDetails, FlowDetails, FlowFinder } from '../model.js';
-import { flowNameProblem, quoteName } from '../finder/names.js';
+import type { DeploymentDetails, FlowFinder } from '../model.js';
+import { quoteName } from '../finder/names.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { DetachableRun } from '../runner/start.js';
@@ -133,24 +133,6 @@ export async function namedFlows(
   }
   // selectFlows reports the rest (no such flow at all, groups), from this one scan.
   return { findFlows: () => Promise.resolve(all) };
-}
-
-/**
- * Every flow's name checked before any flow starts: a batch whose third name cannot be deployed
- * safely is refused whole, naming each such flow where it is defined (a finder of a project's own
- * is not checked by the built-in finder's scan).
- */
-export function refuseUnsafeNames(flows: readonly FlowDetails[]): void {
-  const problems = flows.flatMap((f) => {
-    const problem = flowNameProblem(f.name);
-    if (!problem) return [];
-    const where = f.sourceRelative ? `${f.sourceRelative}${f.line > 0 ? `:${f.line}` : ''}: ` : '';
-    return [`${where}${problem}`];
-  });
-  if (problems.length === 0) return;
-  throw new UsageError(
-    `nothing was started: ${problems.length === 1 ? 'a flow name' : `${problems.length} flow names`} cannot be used. Rename ${problems.length === 1 ? 'it' : 'them'}:\n  ${problems.join('\n  ')}`,
-  );
 }
 
 /**

@@ -5,6 +5,8 @@
  * with `-` reads as an option to any command it is passed to; control characters rewrite a
  * terminal (titles, the clipboard, the cursor) or hide text.
  */
+import { UsageError } from '../errors.js';
+import type { FlowDetails } from '../model.js';
 
 /** C0 and C1 controls, DEL, line and paragraph separators, zero-width and bidirectional controls. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
@@ -31,5 +33,23 @@ export function quoteName(name: string): string {
   return JSON.stringify(name).replace(
     new RegExp(CONTROL.source, 'g'),
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * Every flow's name checked before any flow starts: a batch whose third name cannot be deployed
+ * safely is refused whole, naming each such flow where it is defined (a finder of a project's own
+ * is not checked by the built-in finder's scan).
+ */
+export function refuseUnsafeNames(flows: readonly FlowDetails[]): void {
+  const problems = flows.flatMap((f) => {
+    const problem = flowNameProblem(f.name);
+    if (!problem) return [];
+    const where = f.sourceRelative ? `${f.sourceRelative}${f.line > 0 ? `:${f.line}` : ''}: ` : '';
+    return [`${where}${problem}`];
+  });
+  if (problems.length === 0) return;
+  throw new UsageError(
+    `nothing was started: ${problems.length === 1 ? 'a flow name' : `${problems.length} flow names`} cannot be used. Rename ${problems.length === 1 ? 'it' : 'them'}:\n  ${problems.join('\n  ')}`,
   );
 }

@@ -10,6 +10,7 @@ import { preflight, type PlannedRun } from '../backend/preflight.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError, withNextStep } from '../errors.js';
+import { refuseUnsafeNames } from '../finder/names.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails } from '../model.js';
 import { openProject, type Project } from '../project.js';
@@ -203,6 +204,8 @@ export class HostSession {
       return flow;
     });
     refuseAmbiguous(flows, all);
+    // A finder of the project's own is not checked by the built-in finder's scan.
+    refuseUnsafeNames(flows);
     return flows;
   }
 
