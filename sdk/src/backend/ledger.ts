@@ -179,22 +179,6 @@ export class LocalLedger implements DeploymentStore {
     return [...this.events_];
   }
 
-  /** A deployment id from what a user typed: the id, or a unique prefix or suffix of one. */
-  async resolveId(input: string): Promise<string> {
-    await this.refresh();
-    if (this.entries.has(input)) return input;
-    const matches = input ? [...this.entries.keys()].filter((id) => id.startsWith(input) || id.endsWith(input)) : [];
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) {
-      throw new UsageError(
-        `no deployment "${input}" in ${this.file}. "flowport history <flow>" lists deployments with their ids.`,
-      );
-    }
-    throw new UsageError(
-      `"${input}" matches ${matches.length} deployments (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}); give more of the id.`,
-    );
-  }
-
   /**
    * Liveness is the lease: a `running` deployment whose runner's lease ran out reads as
    * `interrupted`, wherever that runner was. A runner of this machine whose process is gone is
