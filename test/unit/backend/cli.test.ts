@@ -514,6 +514,16 @@ test('--detach starts the deploy and returns at once with its id, held by its ru
   const human = flowport(['logs', id, '-f'], { cwd: root });
   assert.match(human.stdout, /tick 9\n/);
   assert.equal((await localLedger({ root }).getDeployment(id))!.status, 'succeeded');
+
+  const promoted = flowport(['promote', 'bg', '--from', 'dev', '--to', 'uat', '--detach', '--json'], {
+    cwd: root,
+    env: { DEPLOY_TICKS: '10' },
+  });
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const [started] = (JSON.parse(promoted.stdout) as { results: FlowRunResult[] }).results;
+  assert.equal(started!.outcome, 'started');
+  assert.equal(flowport(['logs', started!.deployment!.id, '-f'], { cwd: root }).code, 0);
+  assert.equal((await localLedger({ root }).getDeployment(started!.deployment!.id))!.status, 'succeeded');
 });
 
 // Changed with the runner (issue 12): --force used to record as cancelled any deployment whose
