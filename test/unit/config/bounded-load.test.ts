@@ -1,14 +1,14 @@
 // A config that never settles, ends the process or loops: the real CLI and the real SDK host as
 // child processes say so, naming the file, within the bound, and never exit 0.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods } from '../../../sdk/src/host/protocol.js';
 import { loadConfig } from '../../../sdk/src/index.js';
 import { configTimeoutMs } from '../../../sdk/src/config/settle.js';
-import { cliPath, exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
+import { startHost } from '../../helpers/host.js';
+import { cliPath, linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 /** The real CLI, killed after 60 s: a CLI held by a config for good fails the test, not the run. */
 function flowport(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
@@ -153,20 +153,7 @@ test(
   { timeout: 90_000 },
   async () => {
     const root = project(`const spin = Date.now() > 0;\nwhile (spin) {}\nexport default { environments: ['dev'] };\n`);
-    const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [hostScript, '--root', root], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, FLOWPORT_CONFIG_TIMEOUT_MS: '1500' },
-    });
-    const connection = createMessageConnection(
-      new StreamMessageReader(child.stdout),
-      new StreamMessageWriter(child.stdin),
-    );
-    connection.listen();
-    onCleanup(async () => {
-      await exited(child);
-      connection.dispose();
-    });
+    const { connection, child } = startHost(root, { FLOWPORT_CONFIG_TIMEOUT_MS: '1500' });
     const state = await connection.sendRequest(Methods.project);
     assert.equal(state.configProblem?.file, join(root, 'flowport.config.ts'));
     assert.match(state.configProblem?.message ?? '', /did not finish loading within 1500 ms/);

@@ -1,15 +1,12 @@
 // A finder of the project's own is not checked by the built-in finder's scan: the SDK host checks
 // every name of a batch before it starts any flow, as the CLI does. A real host over stdio.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { ResponseError } from 'vscode-jsonrpc/node';
 import { Methods } from '../../../sdk/src/host/protocol.js';
-import { exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
-
-const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
+import { gitProject, startHost } from '../../helpers/host.js';
 
 const flow = (name: string) =>
   `{ id: 'jobs.ts#' + ${JSON.stringify(name)}, name: ${JSON.stringify(name)}, description: '', sourcePath: 'jobs.ts', sourceRelative: 'jobs.ts', line: 1, grouping: [], attributes: {} }`;
@@ -18,9 +15,7 @@ test(
   "the host refuses a batch holding a flow name its project's own finder reports unsafe, and starts none of it",
   { timeout: 60_000 },
   async () => {
-    const root = tempDir();
-    linkSdk(root);
-    writeTree(root, {
+    const root = gitProject({
       '.gitignore': 'node_modules/\nran/\n',
       'flowport.config.ts': [
         `import { commandDeployer, defineConfig } from 'flowport';`,
@@ -32,21 +27,7 @@ test(
         `});`,
       ].join('\n'),
     });
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
-    git('init', '-q');
-    git('add', '-A');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'init');
-
-    const child = spawn(process.execPath, [hostScript, '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const connection = createMessageConnection(
-      new StreamMessageReader(child.stdout),
-      new StreamMessageWriter(child.stdin),
-    );
-    connection.listen();
-    onCleanup(async () => {
-      await exited(child);
-      connection.dispose();
-    });
+    const { connection } = startHost(root);
     const err = await connection
       .sendRequest(Methods.deploy, { runId: 'r1', flowIds: ['jobs.ts#fine', 'jobs.ts#../up'], env: 'dev' })
       .then(

@@ -1,46 +1,15 @@
 // The SDK host as the extension uses it: a real process speaking JSON-RPC over stdio.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods, type RunLogParams } from '../../../sdk/src/host/protocol.js';
 import { localLedger, type FlowRunResult } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
 import { waitFor } from '../backend/fixture.js';
-import { exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
-
-const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
-
-function startHost(root: string) {
-  const child = spawn(process.execPath, [hostScript, '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const connection = createMessageConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
-  connection.listen();
-  // Before its folder is removed: a host stopped then still writes its scan cache there as it exits.
-  onCleanup(async () => {
-    await exited(child);
-    connection.dispose();
-  });
-  return { connection, child, stderr: () => stderr };
-}
-
-function gitProject(files: Record<string, string>): string {
-  const root = tempDir();
-  linkSdk(root);
-  writeTree(root, { '.gitignore': 'node_modules/\nout/\n', ...files });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'init');
-  return root;
-}
+import { gitProject, startHost } from '../../helpers/host.js';
+import { writeTree } from '../../helpers/tmp.js';
 
 /** Says what it deploys, leaves `out/<deploymentId>` behind to show it ran, and outputs a url. */
 const deployScript = [
@@ -324,15 +293,22 @@ test('a config that does not compile says what to do in the editor: save, and it
   assert.match(project.configProblem?.message ?? '', /:3: .+ — fix this and save; Flowport reloads the config$/);
 });
 
-test('console output from the config goes to stderr, never into the protocol stream', async () => {
-  const root = gitProject({
-    'flowport.config.ts': `console.log('hello from config');\nexport default { environments: ['dev'] };\n`,
-  });
-  const { connection, stderr } = startHost(root);
-  const project = await connection.sendRequest(Methods.project);
-  assert.deepEqual(
-    project.environments.map((e) => e.name),
-    ['dev'],
-  );
-  assert.match(stderr(), /hello from config/);
-});
+test(
+  'console output and stdout writes of the config go to stderr, never into the protocol stream',
+  { timeout: 30_000 },
+  async () => {
+    const root = gitProject({
+      // A write that looks like a protocol header: on the protocol's stdout it would derail it.
+      'flowport.config.ts': `process.stdout.write('Content-Length: 5\\r\\n\\r\\nnoise from the config\\n');\nconsole.log('hello from config');\nexport default { environments: ['dev'] };\n`,
+    });
+    const { connection, stderr } = startHost(root);
+    const project = await connection.sendRequest(Methods.project);
+    assert.deepEqual(
+      project.environments.map((e) => e.name),
+      ['dev'],
+    );
+    // stderr is another pipe: it may arrive after the answer.
+    await waitFor(() => /hello from config/.test(stderr()), 'the console.log on stderr');
+    await waitFor(() => /noise from the config/.test(stderr()), 'the stdout write on stderr');
+  },
+);

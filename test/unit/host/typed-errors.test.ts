@@ -2,42 +2,17 @@
 // and its hint (the fix as a command); vscode-jsonrpc's "Request … failed with message" wrapper is
 // for what is not one. A real host process over stdio, as sdk-host.test.ts.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { ResponseError } from 'vscode-jsonrpc/node';
 import { FLOWPORT_ERROR_CODE, Methods, type HostErrorData } from '../../../sdk/src/host/protocol.js';
 import { localLedger } from '../../../sdk/src/index.js';
-import { exited, linkSdk, onCleanup, tempDir, writeTree } from '../../helpers/tmp.js';
-
-const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
-
-function startHost(root: string) {
-  const child = spawn(process.execPath, [hostScript, '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const connection = createMessageConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
-  connection.listen();
-  onCleanup(async () => {
-    await exited(child);
-    connection.dispose();
-  });
-  return connection;
-}
+import { gitProject, startHost } from '../../helpers/host.js';
 
 function project(): string {
-  const root = tempDir();
-  linkSdk(root);
-  writeTree(root, {
-    '.gitignore': 'node_modules/\n',
+  return gitProject({
     'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev', 'uat', 'prod'], deploy: commandDeployer({ command: [process.execPath, '-e', ''] }) });\n`,
     'jobs/a.ts': `import { defineFlow } from 'flowport';\nexport const a = defineFlow({ name: 'alpha' }, async () => 1);\n`,
   });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'init');
-  return root;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ResponseError<HostErrorData>> {
@@ -51,7 +26,7 @@ async function rejection(promise: Promise<unknown>): Promise<ResponseError<HostE
 }
 
 test('a refused preflight (a promote that skips an environment) is a Flowport error, unwrapped', async () => {
-  const connection = startHost(project());
+  const { connection } = startHost(project());
   const { flows } = await connection.sendRequest(Methods.flows, {});
   const flowIds = flows.map((f) => f.id);
   const err = await rejection(
@@ -63,7 +38,7 @@ test('a refused preflight (a promote that skips an environment) is a Flowport er
 });
 
 test('a refused deploy request names its kind; an unknown flow is a UsageError with no wrapper', async () => {
-  const connection = startHost(project());
+  const { connection } = startHost(project());
   const err = await rejection(
     connection.sendRequest(Methods.deploy, { runId: 'r1', flowIds: ['jobs/a.ts#nope'], env: 'dev' }),
   );
@@ -75,7 +50,7 @@ test('a refused deploy request names its kind; an unknown flow is a UsageError w
 
 test('a preflight refused while the flow still deploys there carries its fix as data', async () => {
   const root = project();
-  const connection = startHost(root);
+  const { connection } = startHost(root);
   const { flows } = await connection.sendRequest(Methods.flows, {});
   // A deploy of alpha to dev under way (its runner, this process, is alive).
   const busy = await localLedger({ root }).create({
