@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+import { runCommand, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'board');
 const FLOW = 'send-invoices';
@@ -720,31 +721,6 @@ async function hidePart(page, part) {
   }
 }
 
-/** Runs a command from the palette (F1), by its label. @param {Page} page @param {string} label */
-async function runCommand(page, label) {
-  const input = page.locator('.quick-input-widget input');
-  const option = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-  let tries = 0;
-  await waitUntil(
-    async () => {
-      tries++;
-      // Reopened on each try: the palette lists the commands enabled when it opened, and
-      // `isWorkspaceTrusted` may be set a moment after the extension's commands appear.
-      if (await input.isVisible()) await page.keyboard.press('Escape');
-      await page.keyboard.press('F1');
-      // A bounded fill: an F1 the workbench did not get (focus in the webview) costs one 2 s try,
-      // not Playwright's 30 s default, which used up the whole wait with no second F1.
-      await input.fill(`>${label}`, { timeout: 2_000 });
-      await option.waitFor({ timeout: 2_000 });
-      return true;
-    },
-    30_000,
-    `"${label}" in the command palette`,
-  );
-  if (tries > 1) console.error(`[board-ui] "${label}" was in the palette at try ${tries}`);
-  await page.keyboard.press('Enter');
-}
-
 /** The board webview's document (a frame inside the webview's iframe). @param {Page} page @returns {Promise<Frame>} */
 async function boardFrame(page) {
   const end = Date.now() + VIEW_TIMEOUT;
@@ -760,15 +736,5 @@ async function boardFrame(page) {
     }
     if (Date.now() > end) throw new Error('timed out waiting for the board webview');
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Polls `cond` every 100 ms. @param {() => Promise<boolean>} cond @param {number} timeoutMs @param {string} what */
-async function waitUntil(cond, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

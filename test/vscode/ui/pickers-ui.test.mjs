@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+import { showFlowsView, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 
@@ -33,11 +34,7 @@ test('Promote… lists what cannot be picked with its reason, and does not pick 
   try {
     wb = await openWorkbench({ folder, extensionDevelopmentPath: repoRoot });
     const { page } = wb;
-    await page.getByRole('tab', { name: /^Flowport/ }).click({ timeout: 60_000 });
-    await page
-      .getByRole('tree', { name: 'Flows', exact: true })
-      .getByRole('treeitem', { name: /^src\/billing / })
-      .waitFor({ timeout: 60_000 });
+    await showFlowsView(page);
 
     await page.keyboard.press('F1');
     const widget = page.locator('.quick-input-widget');
@@ -82,17 +79,3 @@ test('Promote… lists what cannot be picked with its reason, and does not pick 
     rmSync(folder, { recursive: true, force: true });
   }
 });
-
-/**
- * Polls `probe` every 100 ms until it returns something.
- * @template T @param {() => Promise<T | undefined>} probe @param {number} timeoutMs @returns {Promise<T>}
- */
-async function waitUntil(probe, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,40 +1,37 @@
-// Playwright UI test in a real VS Code (code-server, scripts/vscode-host/): what a deploy command
-// prints reaches the task terminal as text, not as control sequences. The demo's deploy script is
-// replaced by one that prints a line and then moves the cursor up and erases it: in the rendered
-// terminal both lines must still be there (with the sequence passed through, the first is gone).
+// Playwright UI tests in a real VS Code (code-server, scripts/vscode-host/): a tasks.json task's
+// terminal as the user reads it.
+// - A refused promote (send-invoices from dev straight to prod, which the demo's config refuses:
+//   no skipping environments) shows Flowport's own reason, no "Request flowport/… failed with
+//   message" wrapper, and ends as a process that exited with 1, not as one that "failed to launch"
+//   (what VS Code says of a terminal that ends with a non-zero code within 500 ms of its start).
+// - What a deploy command prints reaches the terminal as text, not as control sequences: a
+//   command that prints a line, then moves the cursor up and erases it, leaves both lines there.
 //
 //   node --test test/vscode/ui/task-terminal-ui.test.mjs      (or: node scripts/test-vscode.mjs ui)
 //
 // Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+import { runTask, showFlowsView, terminalText, waitUntil, writeTasks } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
-const LABEL = 'deploy send-invoices to dev';
-// Cursor up one line, erase it, then text: what a progress bar or a hostile command may print.
-const DEPLOY_SCRIPT = `console.log('the line before');\nconsole.log('\\u001b[1A\\u001b[2Kthe line after');\n`;
 
-test('a deploy command’s cursor moves and erases do not reach the task terminal', { timeout: 180_000 }, async () => {
+/**
+ * Runs `task` (labelled `label`) in a workbench on a demo copy with `files` written over it, and
+ * returns the terminal's text once it matches `done`; a screenshot `shot` is kept either way.
+ * @param {{ files?: Record<string, string>, task: Record<string, unknown>, label: string, done: RegExp, shot: string }} o
+ */
+async function taskTerminal({ files = {}, task, label, done, shot }) {
   for (const built of ['dist/extension.js', 'sdk/dist/host.js']) {
     assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
   }
   mkdirSync(shotDir, { recursive: true });
-  const folder = demoWorkspace({ 'scripts/deploy.mjs': DEPLOY_SCRIPT });
-  mkdirSync(join(folder, '.vscode'));
-  writeFileSync(join(folder, '.vscode', '.gitignore'), '*\n');
-  writeFileSync(
-    join(folder, '.vscode', 'tasks.json'),
-    JSON.stringify({
-      version: '2.0.0',
-      tasks: [
-        { type: 'flowport', action: 'deploy', flow: 'send-invoices', env: 'dev', label: LABEL, problemMatcher: [] },
-      ],
-    }),
-  );
+  const folder = demoWorkspace(files);
+  writeTasks(folder, [{ ...task, label, problemMatcher: [] }]);
   /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
   let wb;
   try {
@@ -45,51 +42,55 @@ test('a deploy command’s cursor moves and erases do not reach the task termina
       userSettings: { 'terminal.integrated.gpuAcceleration': 'off' },
     });
     const { page } = wb;
-    await page.getByRole('tab', { name: /^Flowport/ }).click({ timeout: 60_000 });
-    await page
-      .getByRole('tree', { name: 'Flows', exact: true })
-      .getByRole('treeitem', { name: /^src\/billing / })
-      .waitFor({ timeout: 60_000 });
-
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill('>Tasks: Run Task');
-    await page.getByRole('option', { name: /^Tasks: Run Task(, |$)/ }).click({ timeout: 10_000 });
-    await page.getByRole('option', { name: new RegExp(`^${LABEL}`) }).click({ timeout: 30_000 });
-
-    const text = await waitUntil(async () => {
-      const shown = await terminalText(page);
-      return /is now in dev|terminated with exit code|failed to launch/.test(shown) ? shown : undefined;
-    }, 60_000);
-    await page.screenshot({ path: join(shotDir, 'task-terminal-sanitized.png') });
-    assert.match(text, /is now in dev/, 'the deploy succeeded');
-    assert.match(text, /the line before/, 'the line the command tried to erase is still there');
-    assert.match(text, /the line after/);
+    await showFlowsView(page);
+    await runTask(page, label);
+    const text = await waitUntil(
+      async () => {
+        const shown = await terminalText(page);
+        return done.test(shown) ? shown : undefined;
+      },
+      60_000,
+      `the terminal to show ${done}`,
+    );
+    await page.screenshot({ path: join(shotDir, `${shot}.png`) });
+    return text;
   } catch (err) {
-    await wb?.page.screenshot({ path: join(shotDir, 'task-terminal-failure.png') }).catch(() => undefined);
+    await wb?.page.screenshot({ path: join(shotDir, `${shot}-failure.png`) }).catch(() => undefined);
     throw err;
   } finally {
     await wb?.close();
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+test('a refused promote task ends with Flowport’s reason, not "failed to launch"', { timeout: 180_000 }, async () => {
+  const text = await taskTerminal({
+    task: { type: 'flowport', action: 'promote', flow: ['send-invoices'], from: 'dev', to: 'prod' },
+    label: 'promote send-invoices dev to prod',
+    done: /terminated with exit code|failed to launch/,
+    shot: 'refused-promote-terminal',
+  });
+  assert.match(
+    text.replace(/\s+/g, ' '),
+    /cannot promote "send-invoices" from dev to prod: the next environment after dev is uat\./,
+  );
+  assert.doesNotMatch(text, /Request flowport\/|failed with message/);
+  assert.doesNotMatch(text, /failed to launch/);
+  assert.match(text, /The terminal process terminated with exit code: 1\./);
 });
 
-/** The text xterm's DOM renderer shows (the visible rows of the terminal). @param {import('playwright-core').Page} page */
-async function terminalText(page) {
-  return (await page.locator('.terminal .xterm-rows').allInnerTexts()).join('\n');
-}
-
-/**
- * Polls `probe` every 100 ms until it returns something.
- * @template T @param {() => Promise<T | undefined>} probe @param {number} timeoutMs @returns {Promise<T>}
- */
-async function waitUntil(probe, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+test('a deploy command’s cursor moves and erases do not reach the task terminal', { timeout: 180_000 }, async () => {
+  const text = await taskTerminal({
+    // Cursor up one line, erase it, then text: what a progress bar or a hostile command may print.
+    files: {
+      'scripts/deploy.mjs': `console.log('the line before');\nconsole.log('\\u001b[1A\\u001b[2Kthe line after');\n`,
+    },
+    task: { type: 'flowport', action: 'deploy', flow: 'send-invoices', env: 'dev' },
+    label: 'deploy send-invoices to dev',
+    done: /is now in dev|terminated with exit code|failed to launch/,
+    shot: 'task-terminal-sanitized',
+  });
+  assert.match(text, /is now in dev/, 'the deploy succeeded');
+  assert.match(text, /the line before/, 'the line the command tried to erase is still there');
+  assert.match(text, /the line after/);
+});

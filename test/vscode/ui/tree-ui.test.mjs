@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+import { terminalText, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 const FLOW = 'send-invoices';
@@ -297,22 +298,7 @@ async function expand(row) {
   await waitForAttr(row, 'aria-expanded', 'true', `${await name(row)} to expand`);
 }
 
-/** The text xterm's DOM renderer shows (the visible rows of the terminal). @param {import('playwright-core').Page} page */
-async function terminalText(page) {
-  return (await page.locator('.terminal .xterm-rows').allInnerTexts()).join('\n');
-}
-
 /** @param {Locator} row @param {string} attr @param {string} value @param {string} what */
 async function waitForAttr(row, attr, value, what) {
   await waitUntil(async () => (await row.getAttribute(attr, { timeout: 5_000 })) === value, 10_000, what);
-}
-
-/** Polls `cond` every 100 ms. @param {() => Promise<boolean>} cond @param {number} timeoutMs @param {string} what */
-async function waitUntil(cond, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
