@@ -50,7 +50,13 @@ describe('SDK host lifecycle', () => {
         );
       });
       writeFileSync(file, original.replace("environments: ['dev', 'uat',", "environments: ['dev', 'qa', 'uat',"));
-      await new Promise((r) => setTimeout(r, 1000));
+      // The save's reload has come due and the client put it off until the deploy ends (a
+      // positive signal, not a pause): a client that restarted at once would never defer it.
+      await waitFor('the reload to wait for the deploy', () =>
+        state.reload?.running && (state.client as unknown as { reloadAfterRuns?: unknown }).reloadAfterRuns
+          ? true
+          : undefined,
+      );
       assert.equal(state.client.pid, hostBefore, 'the host is not restarted under a running deploy');
       assert.equal(await deployed, 0);
       await waitFor('qa, once the deploy ended', async () => {
@@ -97,7 +103,10 @@ describe('SDK host lifecycle', () => {
         label(problem),
         /^flowport\.envs\.ts:2: threw while loading the config \(flowport\.config\.ts imports it\): no environments here/,
       );
-      await vscode.commands.executeCommand(problem.command!.command, ...((problem.command!.arguments ?? []) as unknown[]));
+      await vscode.commands.executeCommand(
+        problem.command!.command,
+        ...((problem.command!.arguments ?? []) as unknown[]),
+      );
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, imported);
       assert.equal(vscode.window.activeTextEditor.selection.active.line + 1, 2);
     } finally {
@@ -121,7 +130,10 @@ describe('SDK host lifecycle', () => {
         label(problem),
         /^flowport\.config\.ts:5: environments\[1\]: environment names may contain only letters/,
       );
-      await vscode.commands.executeCommand(problem.command!.command, ...((problem.command!.arguments ?? []) as unknown[]));
+      await vscode.commands.executeCommand(
+        problem.command!.command,
+        ...((problem.command!.arguments ?? []) as unknown[]),
+      );
       const editor = vscode.window.activeTextEditor;
       assert.ok(editor?.document.uri.fsPath.endsWith('flowport.config.ts'));
       assert.equal(editor!.selection.active.line + 1, 5);
