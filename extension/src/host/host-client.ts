@@ -56,8 +56,8 @@ export class HostClient implements vscode.Disposable {
   }
 
   /**
-   * `Flowport: Restart SDK Host`: a clean stop and start, backoff reset. The old host cancels what
-   * it runs, and records it, before it exits.
+   * `Flowport: Restart SDK Host`: a clean stop and start, backoff reset. Deploys go on: each runs
+   * under a runner of its own, which the next host shows.
    */
   async restart(): Promise<void> {
     this.restarts = 0;
@@ -83,7 +83,8 @@ export class HostClient implements vscode.Disposable {
   }
 
   /**
-   * A changed config: restart the host, but not under a running deploy (that would cancel it).
+   * A changed config: restart the host, but not under a running deploy (its task would lose the
+   * live log it follows, though the deploy itself goes on under its runner).
    * Resolves once the new host runs.
    */
   reloadWhenIdle(): Promise<void> {
@@ -139,8 +140,8 @@ export class HostClient implements vscode.Disposable {
   }
 
   /**
-   * Stops the host: TERM lets it cancel and record its runs (it takes up to ~30 s); a host that
-   * does not exit by then (a config or deployer stuck in a loop) is killed.
+   * Stops the host: TERM lets it finish what it is writing (its runs go on under their runners);
+   * a host that does not exit in time (a config stuck in a loop) is killed.
    */
   private stop(): void {
     this.generation++;
