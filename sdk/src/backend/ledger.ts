@@ -332,16 +332,30 @@ export class LocalLedger implements DeploymentStore {
         break;
     }
     const record = parsed.record;
-    this.events_.push(record);
     if (record.type === 'deployment') {
       const prev = this.entries.get(record.deployment.id);
+      // A deployment is one flow in one environment for good: a later record of its id that says
+      // otherwise is forged or damaged, and would move its history to another flow.
+      if (
+        prev &&
+        (prev.deployment.flowName !== record.deployment.flowName || prev.deployment.env !== record.deployment.env)
+      ) {
+        this.warn(
+          `${this.file}:${lineNo}: skipped a record of deployment ${record.deployment.id} that moves it from ${prev.deployment.flowName} in ${prev.deployment.env} to ${record.deployment.flowName} in ${record.deployment.env}; the records around it are intact.`,
+        );
+        return;
+      }
+      this.events_.push(record);
       this.entries.set(record.deployment.id, {
         deployment: record.deployment,
         runner: record.runner,
         first: prev?.first ?? lineNo,
         last: lineNo,
       });
-    } else if (record.type === 'cancel-request' && !this.cancels.has(record.deploymentId)) {
+      return;
+    }
+    this.events_.push(record);
+    if (record.type === 'cancel-request' && !this.cancels.has(record.deploymentId)) {
       this.cancels.set(record.deploymentId, {
         deploymentId: record.deploymentId,
         by: record.by,

@@ -176,10 +176,22 @@ function isDeployment(x: unknown): x is DeploymentDetails {
     STATUSES.includes(x.status as DeploymentStatus) &&
     typeof x.createdAt === 'string' &&
     typeof x.updatedAt === 'string' &&
+    // Every field a reader shows is checked here, once: a record without an initiator crashed
+    // `history`, and an output that is not a string reached the UI as whatever it was.
+    typeof x.initiator === 'string' &&
     isObject(x.outputs) &&
-    isObject(x.attributes)
+    Object.values(x.outputs).every((v) => typeof v === 'string') &&
+    isObject(x.attributes) &&
+    OPTIONAL_STRINGS.every((k) => x[k] === undefined || typeof x[k] === 'string') &&
+    (x.promotedFrom === undefined ||
+      (isObject(x.promotedFrom) &&
+        typeof x.promotedFrom.env === 'string' &&
+        typeof x.promotedFrom.deploymentId === 'string'))
   );
 }
+
+/** The optional fields of a deployment that are strings when present. */
+const OPTIONAL_STRINGS = ['packageVersion', 'url', 'logLocation'] as const;
 
 function isRunner(x: unknown): x is RunnerIdentity {
   return (
