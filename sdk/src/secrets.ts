@@ -21,9 +21,20 @@
  * No `vscode` import: the extension uses this module as the CLI does.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DeployError } from './errors.js';
 import type { DeploymentDetails, JsonValue } from './model.js';
 
 /** What a secret value is shown as. */
@@ -420,6 +431,13 @@ export const PRIVATE_FILE_MODE = 0o600;
  */
 export function privateDirsSync(...dirs: string[]): void {
   for (const dir of dirs) {
+    // A state folder that is a link would have everything written (and chmod-ed) at its target.
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new DeployError(
+        `${dir} is a symbolic link: Flowport keeps its state only in a folder of its own and follows no links there. ` +
+          `Remove the link and run the command again.`,
+      );
+    }
     mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     try {
       chmodSync(dir, PRIVATE_DIR_MODE);

@@ -12,7 +12,7 @@
  * newline, starts its record on a new line so everything after stays readable.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -284,7 +284,7 @@ export class LocalLedger implements DeploymentStore {
   }
 
   private async consume(size: number): Promise<void> {
-    const fh = await open(this.file, 'r');
+    const fh = await openStateFile(this.file, 'r');
     let buf: Buffer;
     try {
       buf = Buffer.alloc(size - this.offset);
@@ -513,17 +513,17 @@ export class LocalLedger implements DeploymentStore {
   }
 
   /** Opens a file in the state folder, making the folder first (again, when it was removed since). */
-  private async openInDir(path: string, flags: string): Promise<FileHandle> {
+  private async openInDir(path: string, flags: 'a' | 'a+'): Promise<FileHandle> {
     await this.ensureDir();
     try {
-      return await open(path, flags, PRIVATE_FILE_MODE);
+      return await openStateFile(path, flags);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Removed since this ledger made it (ignored files cleaned, say): made again.
       this.dirReady = false;
       this.dirSynced = false;
       await this.ensureDir();
-      return open(path, flags, PRIVATE_FILE_MODE);
+      return openStateFile(path, flags);
     }
   }
 
@@ -612,7 +612,7 @@ export class LocalLedger implements DeploymentStore {
     const path = this.logPath(id);
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await openStateFile(path, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -710,4 +710,40 @@ export function newDeploymentId(now = new Date()): string {
   lastSuffix = stamp === lastStamp ? (lastSuffix + 1) % 0x1000000 : randomBytes(3).readUIntBE(0, 3) >>> 1;
   lastStamp = stamp;
   return `${stamp}-${lastSuffix.toString(16).padStart(6, '0')}`;
+}
+
+const OPEN_FLAGS = {
+  r: fsConstants.O_RDONLY,
+  a: fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT,
+  'a+': fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT,
+} as const;
+
+/**
+ * Opens a state file only as itself: never through a link (a `.flowport/ledger.jsonl` linked
+ * elsewhere had records appended to its target) and only when it is a regular file.
+ */
+async function openStateFile(path: string, flags: keyof typeof OPEN_FLAGS): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    // O_NONBLOCK: a FIFO put in a state file's place would otherwise hang the open for good.
+    const guard = (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+    fh = await open(path, OPEN_FLAGS[flags] | guard, PRIVATE_FILE_MODE);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw notAStateFile(path, 'a symbolic link');
+    if (code === 'ENXIO') throw notAStateFile(path, 'not a regular file');
+    throw err;
+  }
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw notAStateFile(path, 'not a regular file');
+  }
+  return fh;
+}
+
+function notAStateFile(path: string, what: string): DeployError {
+  return new DeployError(
+    `${path} is ${what}: Flowport keeps its state only in regular files of its own folder, and follows no links there. ` +
+      `Remove it (or put the real file in its place) and run the command again.`,
+  );
 }
