@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, delimiter } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { JsonValue } from '../model.js';
 import { removeWorktree } from '../backend/git.js';
@@ -233,13 +233,55 @@ function outcome(
   return { status: 'failed', ...base, attributes: { ...exitInfo, reason, lastLines: run.tail } };
 }
 
-function readLines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
+/** The longest line a command's output keeps; the rest of a longer one is cut, with a marker. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Splits a stream into lines, each at most MAX_LINE_CHARS long: a command that prints a line of
+ * 512 MB without a newline (a binary, a minified bundle) would otherwise be held whole in memory,
+ * and crashed the CLI that read it.
+ */
+export function readLines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
   if (!stream) return Promise.resolve();
   return new Promise((res) => {
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', onLine);
-    lines.on('close', res);
-    stream.on('error', () => res());
+    const decoder = new StringDecoder('utf8');
+    let line = '';
+    let cut = false;
+    const take = (text: string) => {
+      let start = 0;
+      for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+        add(text.slice(start, nl));
+        emit();
+        start = nl + 1;
+      }
+      add(text.slice(start));
+    };
+    const add = (part: string) => {
+      if (cut) return;
+      line += part;
+      if (line.length > MAX_LINE_CHARS) {
+        line = `${line.slice(0, MAX_LINE_CHARS)} … [flowport: the rest of this line, over ${MAX_LINE_CHARS / 1024} KiB, was cut]`;
+        cut = true;
+      }
+    };
+    const emit = () => {
+      onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+      line = '';
+      cut = false;
+    };
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      take(decoder.end());
+      if (line || cut) emit();
+      res();
+    };
+    stream.on('data', (chunk: Buffer) => take(decoder.write(chunk)));
+    // 'end' when the command closed it; 'close' alone when the stream was destroyed.
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
   });
 }
 
