@@ -1,3 +1,4 @@
+import { publicDeployment } from '../secrets.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
@@ -52,7 +53,12 @@ export async function cancelCommand(args: string[], io: CommandIO): Promise<numb
     if (values.json)
       io.out(
         JSON.stringify(
-          { id: deployment.id, requested, status: deployment.status, deployment } satisfies CancelOutput,
+          {
+            id: deployment.id,
+            requested,
+            status: deployment.status,
+            deployment: publicDeployment(deployment),
+          } satisfies CancelOutput,
           null,
           2,
         ),
