@@ -1,6 +1,15 @@
 /** Real files in real temp folders: every test gets its own, removed afterwards. */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
@@ -31,8 +40,43 @@ export function onCleanup(fn: () => unknown): void {
 /** A fresh temp folder, deleted when the test ends (after the processes started in it have exited). */
 export function tempDir(prefix = 'flowport-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
+  onCleanup(async () => {
+    await runnersGone(dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
   return dir;
+}
+
+/**
+ * Waits (up to 15 s) for the deploy runners that hold leases in `dir`'s state folder to exit: a
+ * runner is detached, so no test stops it, and one still recording its outcome as the folder is
+ * removed writes into it (ENOTEMPTY, or a folder left behind).
+ */
+async function runnersGone(dir: string): Promise<void> {
+  const leases = join(dir, '.flowport', 'leases');
+  const pids: number[] = [];
+  try {
+    for (const name of readdirSync(leases)) {
+      try {
+        const lease = JSON.parse(readFileSync(join(leases, name), 'utf8')) as { holder?: { pid?: unknown } };
+        if (typeof lease.holder?.pid === 'number') pids.push(lease.holder.pid);
+      } catch {
+        // a lease being replaced, or not one: nothing to wait for
+      }
+    }
+  } catch {
+    return; // no runner ever ran here
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const end = Date.now() + 15_000;
+  while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
 /**
