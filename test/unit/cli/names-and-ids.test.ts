@@ -2,25 +2,16 @@
 // batch is checked whole before any flow starts, a deployment id must be unique and at least 6
 // characters, and the demo's deploy script never builds a path outside its targets folder.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { flowport } from '../../helpers/cli.js';
+import { gitProject } from '../../helpers/host.js';
 import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 
-function gitProject(files: Record<string, string>): string {
-  const root = tempDir();
-  linkSdk(root);
-  writeTree(root, { '.gitignore': 'node_modules/\nout/\n', ...files });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'init');
-  return root;
-}
 
 test('a batch whose third name is unsafe is refused whole: nothing deployed, each bad name said where it is', () => {
   // A finder of the project's own: the built-in finder's scan does not see its names.
