@@ -164,7 +164,22 @@ test(
         .getByRole('button', { name: 'Promote to the Next Environment', exact: true })
         .waitFor({ timeout: 10_000 });
       assert.equal(await dev.getByRole('button', { name: /…$/ }).count(), 0, 'no inline action promises a question');
-      await page.locator('.monaco-hover', { hasText: 'Promote dev → uat' }).waitFor({ timeout: 15_000 });
+      // A hover can be dismissed before it shows (the row is rendered again as its time ticks,
+      // or the workbench is busy): leave the row and hover it again until the tooltip is up.
+      const tooltip = page.locator('.monaco-hover', { hasText: 'Promote dev → uat' });
+      await waitUntil(
+        async () => {
+          if (await tooltip.isVisible()) return true;
+          await page.mouse.move(900, 450);
+          await dev.hover();
+          return tooltip.waitFor({ timeout: 3_000 }).then(
+            () => true,
+            () => false,
+          );
+        },
+        45_000,
+        'the dev row’s tooltip to name the promote',
+      );
       await page.screenshot({ path: join(shotDir, '04b-env-actions.png') });
       await page.keyboard.press('Escape');
 
