@@ -8,26 +8,15 @@
 //   npm run bench:backend -- [--runs 5] [--check]
 //
 // --check exits 1 when a median misses its goal.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchSetup, repo } from './bench-args.mjs';
 
-const repo = new URL('..', import.meta.url).pathname;
 const cli = join(repo, 'sdk/bin/flowport.js');
-const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, check: { type: 'boolean', default: false } },
-});
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`--runs ${values.runs}: give a whole number above 0`);
-  process.exit(2);
-}
-
-const build = spawnSync(process.execPath, [join(repo, 'sdk/build.mjs'), '--no-types'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(1);
+const { runs, check: checkGoals } = benchSetup(5);
 const sdkUrl = pathToFileURL(join(repo, 'sdk/dist/index.js')).href;
 const { commandDeployer, localLedger } = await import(sdkUrl);
 
@@ -211,7 +200,7 @@ for (const [what, measure, goal] of cases) {
   console.log(`${ok ? 'ok  ' : 'MISS'} ${what}: ${m} (${Math.min(...times)}–${Math.max(...times)}), goal ≤ ${goal}`);
 }
 clearInterval(keepAlive);
-if (values.check && missed) {
+if (checkGoals && missed) {
   console.error(`${missed} goal(s) missed`);
   process.exit(1);
 }

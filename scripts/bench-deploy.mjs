@@ -12,21 +12,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchSetup, repo } from './bench-args.mjs';
 
 const GOAL_MS = 300;
-const repo = new URL('..', import.meta.url).pathname;
 const cli = join(repo, 'sdk/bin/flowport.js');
-const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, check: { type: 'boolean', default: false } },
-});
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`--runs ${values.runs}: give a whole number above 0`);
-  process.exit(2);
-}
-const build = spawnSync(process.execPath, [join(repo, 'sdk/build.mjs'), '--no-types'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(1);
+const { runs, check } = benchSetup(7);
 
 const root = mkdtempSync(join(tmpdir(), 'flowport-bench-deploy-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true, maxRetries: 5 }));
@@ -83,4 +73,4 @@ const fmt = (ms) => `${(ms / 1000).toFixed(3)} s`;
 console.log(`bare command        ${fmt(b)}  (median of ${runs}: ${times.bare.map(fmt).join(', ')})`);
 console.log(`flowport deploy     ${fmt(d)}  (median of ${runs}: ${times.deploy.map(fmt).join(', ')})`);
 console.log(`added by flowport   ${fmt(added)}  (goal: at most ${fmt(GOAL_MS)}) ${added <= GOAL_MS ? 'ok' : 'MISSED'}`);
-if (values.check && added > GOAL_MS) process.exit(1);
+if (check && added > GOAL_MS) process.exit(1);
