@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { startInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
 import { launchChromium } from '../../../scripts/vscode-host/run-tests.mjs';
+import { runCommand } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui-walkthrough');
 const TIMEOUT = 90_000; // cold start on 2 cores
@@ -48,7 +49,7 @@ test(
 
       // ---- Welcome: Open Walkthrough… → Get Started with Flowport ----
       const input = page.locator('.quick-input-widget input');
-      await runFromPalette(page, 'Welcome: Open Walkthrough');
+      await runCommand(page, 'Welcome: Open Walkthrough');
       const walkthroughs = page.getByRole('listbox');
       const flowport = walkthroughs.getByRole('option', { name: /^Get Started with Flowport, Flowport\b/ });
       await flowport.waitFor({ timeout: 30_000 });
@@ -74,7 +75,8 @@ test(
       await page.screenshot({ path: join(shotDir, '01-walkthrough.png') });
 
       // ---- The palette no longer offers Create flowport.config.ts ----
-      await runFromPalette(page, 'Flowport: Create flowport', false);
+      await page.keyboard.press('F1');
+      await input.fill('>Flowport: Create flowport');
       // The palette answers with what matches best ("similar commands" when nothing matches exactly).
       const offered = page.locator('.quick-input-widget').getByRole('option');
       await offered.first().waitFor({ timeout: 10_000 });
@@ -107,23 +109,6 @@ test(
     }
   },
 );
-
-/**
- * F1, then the command's name; Enter runs the first match unless `run` is false.
- * @param {import('playwright-core').Page} page @param {string} name @param {boolean} [run]
- */
-async function runFromPalette(page, name, run = true) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${name}`);
-  if (!run) return;
-  await page
-    .getByRole('option', { name: new RegExp(`^${name}`) })
-    .first()
-    .waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
 
 /** @param {import('playwright-core').Locator} el @param {string} what */
 async function waitForChecked(el, what) {
