@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './demo-workspace.mjs';
+import { launchChromium } from './run-tests.mjs';
 import { startCodeServer } from './server.mjs';
 
 /** Builds the VSIX; its output is shown only when it fails. @returns {string} the .vsix path */
@@ -33,4 +34,29 @@ export function folderUrl(/** @type {string} */ serverUrl, /** @type {string} */
 export async function startInstalledWorkbench({ folder, port, userSettings, env, vsix = packageExtension() }) {
   const server = await startCodeServer({ folder, port, userSettings, env, installExtensions: [vsix] });
   return { server, url: folderUrl(server.url, folder) };
+}
+
+/**
+ * The installed workbench in Chromium, on screen (for UI tests of what a user sees). Always
+ * `close()` it in a `finally`.
+ * @param {{ folder: string, userSettings?: Record<string, unknown>, env?: Record<string, string>,
+ *   viewport?: { width: number, height: number } }} opts
+ */
+export async function openInstalledWorkbench({ viewport = { width: 1400, height: 900 }, ...opts }) {
+  const { server, url } = await startInstalledWorkbench(opts);
+  /** @type {import('playwright-core').Browser | undefined} */
+  let browser;
+  const close = async () => {
+    await browser?.close().catch(() => {});
+    await server.stop();
+  };
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport });
+    await page.goto(url);
+    return { page, server, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

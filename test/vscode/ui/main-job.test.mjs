@@ -10,8 +10,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
-import { startInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
-import { launchChromium } from '../../../scripts/vscode-host/run-tests.mjs';
+import { openInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
+import { runCommand } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 const BROKEN_CONFIG = `import { defineConfig } from 'flowport';
@@ -27,25 +27,16 @@ test(
   async () => {
     mkdirSync(shotDir, { recursive: true });
     const folder = demoWorkspace({ 'flowport.config.ts': BROKEN_CONFIG });
-    /** @type {Awaited<ReturnType<typeof startInstalledWorkbench>> | undefined} */
+    /** @type {Awaited<ReturnType<typeof openInstalledWorkbench>> | undefined} */
     let wb;
-    /** @type {import('playwright-core').Browser | undefined} */
-    let browser;
     try {
-      wb = await startInstalledWorkbench({ folder });
-      browser = await launchChromium();
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(wb.url);
+      wb = await openInstalledWorkbench({ folder });
+      const { page } = wb;
       await page.getByRole('tab', { name: /^Flowport/ }).click({ timeout: 90_000 });
       const tree = page.getByRole('tree', { name: 'Flows', exact: true });
       await tree.getByRole('treeitem', { name: /flowport\.config\.ts:4/ }).waitFor({ timeout: 90_000 });
       // The palette's Deploy has no flow to offer: it says why, in a notification.
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill('>Flowport: Deploy');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Flowport: Deploy' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await runCommand(page, 'Flowport: Deploy…');
       // A toast, not an entry in the Notification Center: what a user sees without looking for it.
       const toast = page
         .locator('.notifications-toasts .notification-toast.notification-fade-in-done')
@@ -56,8 +47,7 @@ test(
       assert.doesNotMatch(text, /found no flows/i, 'a config error is not "no flows"');
       await page.screenshot({ path: join(shotDir, 'main-job-notification.png') });
     } finally {
-      await browser?.close().catch(() => {});
-      await wb?.server.stop();
+      await wb?.close();
       rmSync(folder, { recursive: true, force: true });
     }
   },

@@ -13,8 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
-import { startInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
-import { launchChromium } from '../../../scripts/vscode-host/run-tests.mjs';
+import { openInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
 import { runCommand } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui-walkthrough');
@@ -32,18 +31,12 @@ test(
     const step = (/** @type {string} */ what) =>
       t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
     const folder = demoWorkspace();
-    /** @type {Awaited<ReturnType<typeof startInstalledWorkbench>> | undefined} */
+    /** @type {Awaited<ReturnType<typeof openInstalledWorkbench>> | undefined} */
     let wb;
-    /** @type {import('playwright-core').Browser | undefined} */
-    let browser;
-    /** @type {import('playwright-core').Page | undefined} */
-    let page;
     try {
-      wb = await startInstalledWorkbench({ folder });
-      step('VSIX packaged and installed, server up');
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(wb.url);
+      wb = await openInstalledWorkbench({ folder });
+      const { page } = wb;
+      step('VSIX packaged and installed, server up, page open');
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: TIMEOUT });
       step('workbench loaded');
 
@@ -99,12 +92,11 @@ test(
       await page.screenshot({ path: join(shotDir, '02-board-checked.png') });
       step('board and mark-a-flow steps checked off');
     } catch (err) {
-      if (page) await page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
+      await wb?.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
       if (wb) writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
       throw err;
     } finally {
-      await browser?.close().catch(() => {});
-      await wb?.server.stop();
+      await wb?.close();
       rmSync(folder, { recursive: true, force: true });
     }
   },
