@@ -20,6 +20,7 @@ import { DeployError, UsageError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery, type JsonValue } from '../model.js';
 import { checkFactoryOptions, unbound } from '../config/bind.js';
 import { PRIVATE_FILE_MODE, privateDirsSync, sealDeployment } from '../secrets.js';
+import { prepareStateDir } from '../finder/scan-cache.js';
 import { currentInitiator, currentRunner, runnerState } from './processes.js';
 import { LEDGER_FORMAT, parseLine, type DeploymentRecord, type LedgerRecord, type RunnerIdentity } from './records.js';
 import type {
@@ -529,15 +530,8 @@ export class LocalLedger implements DeploymentStore {
 
   private async ensureDir(): Promise<void> {
     if (this.dirReady) return;
-    privateDirsSync(this.dir, this.logsDir); // state files are 0600 in 0700 folders
-    try {
-      await writeFile(join(this.dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
-        flag: 'wx',
-        mode: PRIVATE_FILE_MODE,
-      });
-    } catch {
-      // already there
-    }
+    prepareStateDir(this.dir);
+    privateDirsSync(this.logsDir); // state files are 0600 in 0700 folders
     this.dirReady = true;
   }
 

@@ -60,7 +60,11 @@ export function stateDir(root: string): string {
 }
 
 export function ensureStateDir(root: string): string {
-  const dir = stateDir(root);
+  return prepareStateDir(stateDir(root));
+}
+
+/** Makes a state folder (0700, no link) that ignores itself in git; `dir` may be a config's own. */
+export function prepareStateDir(dir: string): string {
   privateDirsSync(dir); // 0700: the ledger and logs in it are the owner's only
   try {
     writeFileSync(join(dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
