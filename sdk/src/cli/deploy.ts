@@ -8,6 +8,7 @@ import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
+import { runSecretsShown } from './table.js';
 import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
@@ -20,6 +21,7 @@ export const OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
+  'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
 /**
@@ -35,6 +37,8 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   });
   if (!values.env) throw new UsageError(`--env is required: ${USAGE.deploy}`);
   if (values.ref !== undefined) checkRef(values.ref);
+  // Refused before anything runs: a pipe or --json would keep the secrets it prints.
+  const reveal = runSecretsShown(values['show-secrets'], values.json);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   const env = values.env;
   const again = [
@@ -63,7 +67,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
       { env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) },
       run,
     );
-    return reportResults(io, results, values.json);
+    return reportResults(io, results, values.json, reveal);
   } finally {
     dispose();
   }

@@ -9,6 +9,7 @@ import { openProject, type Project } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
+import { runSecretsShown } from './table.js';
 import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
@@ -21,6 +22,7 @@ export const OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
+  'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
 /**
@@ -35,6 +37,8 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
     strict: true,
   });
   if (!values.from || !values.to) throw new UsageError(`--from and --to are required: ${USAGE.promote}`);
+  // Refused before anything runs: a pipe or --json would keep the secrets it prints.
+  const reveal = runSecretsShown(values['show-secrets'], values.json);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   const route = { from: values.from, to: values.to };
   const again = [...(values.group ?? []).flatMap((g) => ['--group', g]), '--from', route.from, '--to', route.to];
@@ -56,7 +60,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
   try {
     const results = await promoteFlows(project.promoter, flows, route, run);
-    return reportResults(io, results, values.json);
+    return reportResults(io, results, values.json, reveal);
   } finally {
     dispose();
   }

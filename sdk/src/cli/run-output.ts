@@ -12,7 +12,7 @@ import { relativeToRoot, type FlowSource, type Project } from '../project.js';
 import { asTypedHere } from './options.js';
 import type { CommandIO } from './main.js';
 import { publicDeployment } from '../secrets.js';
-import { formatTable } from './table.js';
+import { formatTable, outputsText, shownDeployment } from './table.js';
 
 /**
  * A run whose log goes to the terminal (stderr with `--json`, so stdout stays parseable), attached
@@ -58,8 +58,13 @@ export function terminalRun(
   };
 }
 
-/** Prints the per-flow results and returns the exit code: 0 when every flow ended well, else 1. */
-export function reportResults(io: CommandIO, given: FlowRunResult[], json: boolean): number {
+/**
+ * Prints the per-flow results and returns the exit code: 0 when every flow ended well, else 1.
+ * Secret outputs read `•••` and no ciphertext is printed. `reveal` (`--show-secrets`, allowed at a
+ * terminal only: secretsShown in table.ts) adds each run's outputs, decrypted, after its message; the
+ * `--json` document never holds a secret in clear, whatever `reveal` says.
+ */
+export function reportResults(io: CommandIO, given: FlowRunResult[], json: boolean, reveal = false): number {
   const results = given.map((r) => ({
     ...r,
     ...(r.hint ? { message: asTypedHere(r.message, r.hint) } : {}),
@@ -82,6 +87,13 @@ export function reportResults(io: CommandIO, given: FlowRunResult[], json: boole
         r.message,
       ]);
       io.out(formatTable(['FLOW', 'ENV', 'RESULT', 'COMMIT', 'DEPLOYMENT', 'MESSAGE'], rows));
+    }
+    if (reveal) {
+      // Asked for at a terminal: the outputs as the command set them, secrets in clear.
+      for (const r of given) {
+        const shown = r.deployment && shownDeployment(r.deployment, true);
+        if (shown && Object.keys(shown.outputs).length > 0) io.out(`Outputs of ${shown.id}: ${outputsText(shown)}`);
+      }
     }
   }
   return results.every((r) => GOOD_OUTCOMES.includes(r.outcome)) ? 0 : 1;

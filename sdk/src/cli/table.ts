@@ -34,6 +34,24 @@ export function secretsShown(flag: boolean | undefined, stdoutIsTTY = process.st
   return true;
 }
 
+/**
+ * `--show-secrets` for `deploy` and `promote`: as {@link secretsShown}, and never with `--json`.
+ * Their JSON result is what scripts and CI keep (a terminal's scrollback included), so it always
+ * reads `•••`; the flag prints the run's outputs in clear after the human-readable result.
+ */
+export function runSecretsShown(
+  flag: boolean | undefined,
+  json: boolean,
+  stdoutIsTTY = process.stdout.isTTY === true,
+): boolean {
+  if (flag && json)
+    throw new UsageError(
+      '--show-secrets cannot be used with --json here: the JSON result of a deploy or promote always shows secrets as •••. ' +
+        'Leave out --json to see the outputs in clear at the terminal, or run "flowport history <flow> --show-secrets" afterwards.',
+    );
+  return secretsShown(flag, stdoutIsTTY);
+}
+
 /** `name=value, …` of a deployment's outputs, as {@link shownDeployment} left them. */
 export function outputsText(d: DeploymentDetails): string {
   return Object.entries(d.outputs)

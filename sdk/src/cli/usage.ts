@@ -7,9 +7,9 @@ export const USAGE = {
   flows: 'flowport flows [--root DIR] [--json] [--no-cache]',
   deployments: 'flowport deployments [--flow F]… [--env E]… [--root DIR] [--json] [--show-secrets] [--no-cache]',
   deploy:
-    'flowport deploy <flow…|--group G…> --env E [--ref R] [--detach] [--yes|-y] [--root DIR] [--json] [--no-cache]',
+    'flowport deploy <flow…|--group G…> --env E [--ref R] [--detach] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   promote:
-    'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--yes|-y] [--root DIR] [--json] [--no-cache]',
+    'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
   cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--force] [--root DIR] [--json]',
