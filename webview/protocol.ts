@@ -28,6 +28,8 @@ export interface BoardCell {
   initiator?: string;
   /** The latest attempt, when it is not what runs (running, failed …). */
   latest?: { commit: string; at: string; initiator: string };
+  /** The latest attempt still runs (or waits to): its id, for the cell's Cancel button. */
+  running?: { deploymentId: string };
   /**
    * Set when the previous environment runs another commit. `distance` is missing while it is being
    * counted, when git does not know a commit, or when this environment runs nothing yet.
@@ -115,6 +117,8 @@ export type WebviewMessage =
   | { type: 'promote'; flowId: string; from: string; to: string }
   | { type: 'history'; requestId: number; flowId: string; env: string }
   | { type: 'openLog'; flowId: string; env: string; deploymentId: string }
+  /** Cancel a running deployment of the flow in `env` (the host checks it is one). */
+  | { type: 'cancel'; flowId: string; env: string; deploymentId: string }
   | { type: 'openFlow'; flowId: string }
   /** Open the folder's config at its error (`folder` is a BoardFolder key). */
   | { type: 'openConfig'; folder: string }

@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { registerBoard } from './board/board-panel';
 import { registerCodeLens } from './codelens/flow-codelens';
+import { registerCancelCommand } from './commands/cancel-command';
 import { registerCompareCommand } from './commands/compare';
 import { registerConfigCommands } from './commands/config-commands';
 import { registerRunCommands } from './commands/run-commands';
 import { registerViewCommands } from './commands/view-commands';
 import { registerDiagnostics } from './diagnostics';
+import { LiveLogs } from './logs/log-terminal';
 import { FlowportStore } from './store';
 import { registerTaskProvider } from './tasks/flowport-task';
 import type { FlowsTreeProvider } from './tree/flows-tree';
@@ -22,6 +24,8 @@ import { registerWatchers } from './watchers';
 export interface FlowportApi {
   store: FlowportStore;
   flowsTree: FlowsTreeProvider;
+  /** The terminals following running deployments' logs (Show Log). */
+  logs: LiveLogs;
   /** How long activate() took, in ms (also in the log). */
   activationMs: number;
 }
@@ -30,24 +34,26 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Flowport', { log: true });
   const store = new FlowportStore(hostScript(context), log);
-  context.subscriptions.push(log, store);
+  const logs = new LiveLogs(store);
+  context.subscriptions.push(log, store, logs);
 
   const flowsTree = registerFlowsView(context, store);
   registerRunCommands(context, store);
-  registerViewCommands(context, store);
+  registerViewCommands(context, store, logs);
+  registerCancelCommand(context, store);
   registerConfigCommands(context, store);
   registerCompareCommand(context);
   registerTaskProvider(context, store);
   registerCodeLens(context, store);
   registerDiagnostics(context, store);
   registerWatchers(context, store);
-  registerBoard(context, store);
+  registerBoard(context, store, logs);
   registerWalkthrough(context, store);
 
   const activationMs = performance.now() - started;
   log.info(`Flowport activated in ${activationMs.toFixed(1)} ms`);
   // Returned for the integration tests, which read the view model through it.
-  return { store, flowsTree, activationMs };
+  return { store, flowsTree, logs, activationMs };
 }
 
 /** From a checkout, the SDK's own build (always fresh); from a VSIX, the bundled host. */

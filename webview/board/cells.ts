@@ -150,7 +150,21 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     `<span class="badge"><span class="glyph" aria-hidden="true">${GLYPHS[status]}</span>${status === 'never' ? 'never' : status}</span>` +
     lineHtml(cell, commit, age, now) +
     (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
-    `</button></div>`
+    `</button>${cancelHtml(row, cell, col)}</div>`
+  );
+}
+
+/**
+ * A running deployment's Cancel, beside its cell (a button cannot hold another). Its column is
+ * between the cell's and the next Promote's: ←/→ reach it, ↑/↓ from it land on a cell.
+ */
+function cancelHtml(row: BoardRow, cell: BoardCell, col: number): string {
+  if (!cell.running) return '';
+  const what = `Cancel the deploy of ${row.name} to ${cell.env}`;
+  return (
+    `<button class="cancel" data-action="cancel" data-env="${esc(cell.env)}" ` +
+    `data-deployment="${esc(cell.running.deploymentId)}" data-col="${col + 0.5}" tabindex="-1" ` +
+    `title="${esc(`${what}: its runner stops it`)}" aria-label="${esc(what)}">Cancel</button>`
   );
 }
 

@@ -12,6 +12,7 @@ export type GridAction =
   | { action: 'deploy'; flowId: string }
   | { action: 'promote'; flowId: string; from: string; to: string }
   | { action: 'cell'; flowId: string; env: string }
+  | { action: 'cancel'; flowId: string; env: string; deploymentId: string }
   | { action: 'openFlow'; flowId: string }
   | { action: 'openConfig'; folder: string };
 
@@ -274,6 +275,8 @@ export class Grid {
     if (action === 'deploy' || action === 'openFlow') this.onAction({ action, flowId }, button);
     else if (action === 'promote') this.onAction({ action, flowId, from: data['from']!, to: data['to']! }, button);
     else if (action === 'cell') this.onAction({ action, flowId, env: data['env']! }, button);
+    else if (action === 'cancel')
+      this.onAction({ action, flowId, env: data['env']!, deploymentId: data['deployment']! }, button);
   }
 
   private onFocus(e: FocusEvent): void {

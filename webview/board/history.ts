@@ -16,6 +16,7 @@ export interface HistoryTarget {
 export interface HistoryActions {
   redeploy(target: HistoryTarget, entry: HistoryEntry): void;
   openLog(target: HistoryTarget, entry: HistoryEntry): void;
+  cancel(target: HistoryTarget, entry: HistoryEntry): void;
   close(): void;
 }
 
@@ -117,6 +118,16 @@ export class HistoryPanel {
       log.setAttribute('aria-label', `Open the log of ${shortCommit(entry.commit)}, ${entry.status}`);
       log.addEventListener('click', () => this.actions.openLog(target, entry));
       buttons.append(log);
+    }
+    if (entry.status === 'running' || entry.status === 'pending') {
+      buttons.append(
+        button('Cancel', {
+          appearance: 'secondary',
+          ariaLabel: `Cancel the deploy of ${shortCommit(entry.commit)} to ${target.env}`,
+          title: `Cancel this deploy: its runner stops it`,
+          onClick: () => this.actions.cancel(target, entry),
+        }),
+      );
     }
     buttons.append(
       button('Redeploy this version', {

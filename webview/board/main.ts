@@ -51,6 +51,7 @@ scroller.append(notice, grid.element);
 const history = new HistoryPanel({
   redeploy: (target, entry) => post({ type: 'deploy', flowId: target.flowId, env: target.env, ref: entry.commit }),
   openLog: (target, entry) => post({ type: 'openLog', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
+  cancel: (target, entry) => post({ type: 'cancel', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
   close: () => closeHistory(),
 });
 
@@ -212,6 +213,9 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
       break;
     case 'openFlow':
       post({ type: 'openFlow', flowId: action.flowId });
+      break;
+    case 'cancel':
+      post({ type: 'cancel', flowId: action.flowId, env: action.env, deploymentId: action.deploymentId });
       break;
     case 'openConfig':
       post({ type: 'openConfig', folder: action.folder });

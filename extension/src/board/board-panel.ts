@@ -8,7 +8,10 @@ import { isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { Methods, type CommitDistance, type CommitPair } from '../../../sdk/src/host/protocol';
 import type { BoardConfigError, BoardFolder, BoardState, HostMessage, WebviewMessage } from '../../../webview/protocol';
-import { openLogLocation } from '../commands/view-commands';
+import { cancelDeployment } from '../commands/cancel-command';
+import { showDeploymentLog } from '../commands/view-commands';
+import { isActive } from '../logs/follow';
+import type { LiveLogs } from '../logs/log-terminal';
 import type { FlowportStore, FolderState } from '../store';
 import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
 import { boardHtml } from './html';
@@ -17,14 +20,14 @@ import { checkMessage } from './validate';
 
 export const BOARD_VIEW_TYPE = 'flowport.board';
 
-export function registerBoard(context: vscode.ExtensionContext, store: FlowportStore): void {
+export function registerBoard(context: vscode.ExtensionContext, store: FlowportStore, logs: LiveLogs): void {
   let board: BoardPanel | undefined;
   const forget = () => (board = undefined);
   context.subscriptions.push(
     // From the palette and the view title (no argument), a flow's context menu (its tree node),
     // or code (a flow id): opens the board, or brings it forward, and shows that flow.
     vscode.commands.registerCommand('flowport.showBoard', (target?: FlowportNode | string) => {
-      board ??= new BoardPanel(context.extensionUri, store, forget);
+      board ??= new BoardPanel(context.extensionUri, store, logs, forget);
       board.show(flowIdOf(target));
     }),
     // A board open when the window reloaded comes back in its tab; the webview restores its own
@@ -32,7 +35,7 @@ export function registerBoard(context: vscode.ExtensionContext, store: FlowportS
     vscode.window.registerWebviewPanelSerializer(BOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         board?.dispose();
-        board = new BoardPanel(context.extensionUri, store, forget, panel);
+        board = new BoardPanel(context.extensionUri, store, logs, forget, panel);
       },
     }),
     { dispose: () => board?.dispose() },
@@ -59,6 +62,7 @@ class BoardPanel implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly store: FlowportStore,
+    private readonly logs: LiveLogs,
     private readonly onDispose: () => void,
     restored?: vscode.WebviewPanel,
   ) {
@@ -223,13 +227,23 @@ class BoardPanel implements vscode.Disposable {
     const deployment = state.deployments.find(
       (d) => d.id === message.deploymentId && d.flowName === flow.name && d.env === message.env,
     );
-    if (!deployment?.logLocation) {
+    if (message.type === 'cancel') {
+      if (!deployment || !isActive(deployment)) {
+        this.store.log.warn(
+          `[board] rejected cancel: ${message.deploymentId} is not a running deploy of ${flow.name} in ${message.env}`,
+        );
+        return;
+      }
+      await cancelDeployment(this.store, state, deployment);
+      return;
+    }
+    if (!deployment || (!deployment.logLocation && !isActive(deployment))) {
       this.store.log.warn(
         `[board] rejected openLog: no log of ${message.deploymentId} for ${flow.name} in ${message.env}`,
       );
       return;
     }
-    await openLogLocation(deployment.logLocation, state.folder.uri);
+    await showDeploymentLog(this.logs, state, deployment);
   }
 
   /** Opens the folder's config at its error (which may be in a file the config imports). */

@@ -19,6 +19,7 @@ const SHAPES: Record<WebviewMessage['type'], Fields> = {
   promote: { flowId: 'string', from: 'string', to: 'string' },
   history: { requestId: 'integer', flowId: 'string', env: 'string' },
   openLog: { flowId: 'string', env: 'string', deploymentId: 'string' },
+  cancel: { flowId: 'string', env: 'string', deploymentId: 'string' },
   openFlow: { flowId: 'string' },
   openConfig: { folder: 'string' },
 };
@@ -87,6 +88,7 @@ function checkTargets(message: WebviewMessage, lookup: FlowLookup, hasFolder: Fo
     }
     case 'history':
     case 'openLog':
+    case 'cancel':
       return known(message.env) ? undefined : `${message.type}: unknown environment ${JSON.stringify(message.env)}`;
     case 'openFlow':
       return undefined;

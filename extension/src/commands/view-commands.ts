@@ -2,21 +2,23 @@
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FlowDetails } from '../../../sdk/src/model';
+import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import { revealOutput } from '../../../sdk/src/secrets';
-import type { FlowportStore } from '../store';
+import { isActive } from '../logs/follow';
+import type { LiveLogs } from '../logs/log-terminal';
+import type { FlowportStore, FolderState } from '../store';
 import { DetailItem, EnvItem, FlowItem, FolderNode, GroupItem, type FlowportNode } from '../tree/nodes';
 import { withViewProgress } from '../tree/flows-tree';
 import { openExternal, showMessage } from './prompts';
 
-export function registerViewCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
+export function registerViewCommands(context: vscode.ExtensionContext, store: FlowportStore, logs: LiveLogs): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('flowport.refresh', (node?: FlowportNode) => refresh(store, node)),
     vscode.commands.registerCommand('flowport.restartHost', () => withViewProgress(() => store.restartHosts())),
     vscode.commands.registerCommand('flowport.openFlow', (flow: FlowDetails) => openFlow(flow)),
     vscode.commands.registerCommand('flowport.copyValue', (node: DetailItem) => copy(node)),
     vscode.commands.registerCommand('flowport.openUrl', (node: EnvItem | DetailItem) => openUrl(node)),
-    vscode.commands.registerCommand('flowport.showLog', (node: EnvItem) => showLog(node)),
+    vscode.commands.registerCommand('flowport.showLog', (node: EnvItem) => showLog(logs, node)),
   );
 }
 
@@ -85,9 +87,25 @@ async function openUrl(node: EnvItem | DetailItem): Promise<void> {
   if (url && /^https?:\/\//i.test(url)) await openRecordedUrl(url, 'URL');
 }
 
-async function showLog(node: EnvItem): Promise<void> {
-  const log = node.cell.latest?.logLocation;
-  if (log) await openLogLocation(log, node.state.folder.uri);
+async function showLog(logs: LiveLogs, node: EnvItem): Promise<void> {
+  const latest = node.cell.latest;
+  if (latest) await showDeploymentLog(logs, node.state, latest);
+}
+
+/**
+ * A running deployment's log in a terminal that follows it until it ends; a finished one's log
+ * file (or URL) as it is.
+ */
+export async function showDeploymentLog(
+  logs: LiveLogs,
+  state: FolderState,
+  deployment: DeploymentDetails,
+): Promise<void> {
+  if (isActive(deployment)) {
+    logs.show(state, deployment);
+    return;
+  }
+  if (deployment.logLocation) await openLogLocation(deployment.logLocation, state.folder.uri);
 }
 
 /**

@@ -9,9 +9,11 @@ import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
 import type { CommandHint } from '../../../sdk/src/hint';
 import { sanitizeTerminalText } from '../../../sdk/src/terminal-text';
 import { Methods, type FlowRunResult, type PreflightResult, type RunLogParams } from '../../../sdk/src/host/protocol';
-import type { FlowDetails } from '../../../sdk/src/model';
+import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import { showMessage } from '../commands/prompts';
 import { hostError } from '../host/host-client';
+import { finalStatusLine, followDeployment, isActive } from '../logs/follow';
+import { hostSource } from '../logs/host-source';
 import type { FlowportStore, FolderState } from '../store';
 import { currentIn, firstLine, refusalOf, withoutCliHint, type PlannedRun, type Refusal } from './refusal';
 
@@ -307,6 +309,10 @@ export class RunTerminal implements vscode.Pseudoterminal {
   private openedAt = 0;
   private subscription: vscode.Disposable | undefined;
   readonly report: RunReport = {};
+  /** Log lines shown so far, by flow: once re-attached, the runner's log is shown from after them. */
+  private readonly shown = new Map<string, string[]>();
+  /** Set once the host that ran this task stopped: the deployments followed since, from the store. */
+  private reattached: DeploymentDetails[] | undefined;
 
   constructor(
     private readonly store: FlowportStore,
@@ -336,7 +342,15 @@ export class RunTerminal implements vscode.Pseudoterminal {
     this.closed = true;
     this.report.cancelled = true;
     this.write(`${CSI.yellow}cancelling…${CSI.reset}`);
-    void this.state.client.connect().then((c) => c.sendRequest(Methods.cancel, { runId: this.runId }));
+    // Re-attached, the host that knew this run id is gone: ask each deployment's runner instead.
+    const active = this.reattached?.filter(isActive);
+    void this.state.client
+      .connect()
+      .then(async (c) => {
+        if (!active) return c.sendRequest(Methods.cancel, { runId: this.runId });
+        for (const d of active) await c.sendRequest(Methods.cancelDeployment, { deploymentId: d.id });
+      })
+      .catch((err: unknown) => this.store.log.error(`cancel of ${taskTitle(this.def)} failed: ${String(err)}`));
   }
 
   private async execute(): Promise<number> {
@@ -363,11 +377,15 @@ export class RunTerminal implements vscode.Pseudoterminal {
     // No title line of our own: VS Code's "Executing task: flowport: Deploy …" is above.
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
+      if (method !== Methods.runLog.method || p.runId !== this.runId) return;
+      this.remember(flows, p.line);
       // The deploy command's own output: it may not set the title, the clipboard or move the cursor.
-      if (method === Methods.runLog.method && p.runId === this.runId) this.write(sanitizeTerminalText(p.line));
+      this.write(sanitizeTerminalText(p.line));
     });
     const flowIds = flows.map((f) => f.id);
     const generation = this.state.client.generation;
+    // A second early: the store's clock and this one are the same machine's, its records' times are whole ms.
+    const since = Date.now() - 1000;
     // Through client.run: a config saved meanwhile reloads the host after this run, not under it.
     const results = await this.state.client
       .run((connection) =>
@@ -380,14 +398,106 @@ export class RunTerminal implements vscode.Pseudoterminal {
               to: target,
             }),
       )
-      .catch((err: unknown) => {
-        if (this.state.client.generation === generation) throw err;
-        // "Restart SDK Host" ended the connection (a stopped host cancels its runs), or the host died.
-        throw new Error(
-          "The SDK host stopped during the run (restarted, or it died): the flow's history says how the deployment ended.",
-        );
+      .then(
+        (results) => ({ results }),
+        (err: unknown) => {
+          if (this.state.client.generation === generation) throw err;
+          // "Restart SDK Host" ended the connection, or the host died: the deploy goes on under its runner.
+          return { results: undefined };
+        },
+      );
+    if (!results.results) return this.summarize(await this.reattach(flows, target, since), flows);
+    return this.summarize(results.results, flows);
+  }
+
+  /** A log line from the host, kept by flow (a run of several flows prefixes each line with its flow). */
+  private remember(flows: FlowDetails[], line: string): void {
+    let flow = flows[0]!.name;
+    let text = line;
+    if (flows.length > 1) {
+      const named = flows.find((f) => line.startsWith(`[${f.name}] `));
+      if (!named) return;
+      flow = named.name;
+      text = line.slice(flow.length + 3);
+    }
+    const lines = this.shown.get(flow) ?? [];
+    lines.push(text);
+    this.shown.set(flow, lines);
+  }
+
+  /**
+   * The host stopped mid-run (restarted, or it died): each deployment goes on under its runner,
+   * so the task follows them from the store until they end, through the host that runs now, and
+   * ends with how they ended. A flow whose deploy had not started is reported as such.
+   */
+  private async reattach(flows: FlowDetails[], env: string, since: number): Promise<FlowRunResult[]> {
+    this.write(
+      `${CSI.yellow}The SDK host stopped during the run; the deploy goes on under its runner. Following it from its log…${CSI.reset}`,
+    );
+    const names = flows.map((f) => f.name);
+    const known = await retried(async () =>
+      (await this.state.client.connect()).sendRequest(Methods.deployments, {
+        flows: names,
+        envs: [env],
+        history: true,
+      }),
+    );
+    const mine = (name: string) =>
+      known
+        .filter((d) => d.flowName === name && d.env === env && Date.parse(d.createdAt) >= since)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const started = flows.map((f) => ({ flow: f.name, deployment: mine(f.name) }));
+    this.reattached = started.flatMap((s) => (s.deployment ? [s.deployment] : []));
+    const results: FlowRunResult[] = [];
+    for (const { flow, deployment } of started) {
+      if (!deployment || this.closed) {
+        results.push({
+          flow,
+          env,
+          outcome: 'cancelled',
+          message: `${flow}: not started — the SDK host stopped before its deploy began. Deploy it again.`,
+          deployment: null,
+        });
+        continue;
+      }
+      const final = await this.follow(flow, deployment, flows.length > 1);
+      const d = final ?? deployment;
+      this.reattached = this.reattached.map((r) => (r.id === d.id ? d : r));
+      results.push({
+        flow,
+        env,
+        outcome: outcomeOf(d, final !== undefined),
+        message: finalStatusLine(d),
+        deployment: d,
       });
-    return this.summarize(results, flows);
+    }
+    return results;
+  }
+
+  /** Follows one deployment's log from its runner, after the lines this task has shown already. */
+  private follow(
+    flow: string,
+    deployment: DeploymentDetails,
+    prefixed: boolean,
+  ): Promise<DeploymentDetails | undefined> {
+    const already = this.shown.get(flow) ?? [];
+    let skipping = 0;
+    let matching = already.length > 0;
+    return followDeployment(hostSource(this.state, flow, deployment.env), deployment.id, {
+      onText: (text) => {
+        for (const line of text.replace(/\n$/, '').split('\n')) {
+          // The lines the host had already sent, in order: shown once.
+          if (matching && skipping < already.length && already[skipping] === line) {
+            skipping++;
+            continue;
+          }
+          matching = false;
+          this.write(sanitizeTerminalText(prefixed ? `[${flow}] ${line}` : line));
+        }
+      },
+      onError: (err) =>
+        this.store.log.debug(`[${taskTitle(this.def)}] reading ${deployment.id} failed, trying again: ${String(err)}`),
+    });
   }
 
   private summarize(results: FlowRunResult[], flows: FlowDetails[]): number {
@@ -434,5 +544,23 @@ export class RunTerminal implements vscode.Pseudoterminal {
     const wait = code === 0 ? 0 : Math.max(0, this.openedAt + MIN_FAILED_TERMINAL_MS - Date.now());
     setTimeout(() => this.closeEmitter.fire(code), wait);
     void this.store.refreshDeployments(this.state);
+  }
+}
+
+/** A followed deployment's outcome as the task reports it: still running when following stopped first. */
+function outcomeOf(d: DeploymentDetails, ended: boolean): FlowRunResult['outcome'] {
+  if (!ended || isActive(d)) return 'started';
+  return d.status as FlowRunResult['outcome'];
+}
+
+/** `read`, tried again for a few seconds while it fails: a host that has just stopped is being started again. */
+async function retried<T>(read: () => Promise<T>, tries = 40, pauseMs = 250): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
   }
 }

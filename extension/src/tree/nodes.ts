@@ -133,7 +133,10 @@ export class EnvItem extends vscode.TreeItem {
     if (cell.current && cell.nextEnv) words.push('promotable');
     if (cell.current) words.push('comparable');
     if (shown?.url) words.push('hasUrl');
-    if (cell.latest?.logLocation) words.push('hasLog');
+    const active = cell.latest?.status === 'running' || cell.latest?.status === 'pending';
+    // A running deployment's log is followed live, even before its runner has written a line.
+    if (cell.latest?.logLocation || active) words.push('hasLog');
+    if (active) words.push('cancellable');
     words.push('deployable');
     this.contextValue = words.join(' ');
   }
