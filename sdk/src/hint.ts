@@ -4,7 +4,8 @@
  */
 import { relative, resolve } from 'node:path';
 
-export type HintCommand = 'flows' | 'deployments' | 'deploy' | 'promote' | 'history' | 'logs' | 'cancel';
+export type HintCommand =
+  'flows' | 'deployments' | 'deploy' | 'promote' | 'history' | 'releases' | 'rollback' | 'logs' | 'cancel';
 
 export interface CommandHint {
   /** The `flowport` command. */

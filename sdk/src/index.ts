@@ -61,10 +61,22 @@ export {
   selectFlows,
   deployFlows,
   promoteFlows,
+  rollbackFlows,
   GOOD_OUTCOMES,
   type FlowOutcome,
   type FlowRunResult,
 } from './backend/batch.js';
+export {
+  listReleases,
+  releasesOf,
+  planRollback,
+  rollbackOf,
+  settingsDigest,
+  type Release,
+  type ReleaseState,
+  type RollbackOf,
+  type RollbackPlan,
+} from './backend/releases.js';
 export { bindToProject, type ProjectAware, type ProjectContext } from './backend/context.js';
 export { projectBackend, MissingDeployer, type ProjectBackend } from './backend/project-backend.js';
 export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } from './backend/git.js';

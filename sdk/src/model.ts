@@ -126,6 +126,11 @@ export interface DeployRequest {
   ref?: string;
   /** Set by promoters: what this deploy takes its version from. */
   promotedFrom?: { env: string; deploymentId: string };
+  /**
+   * Set by a rollback: the release (deployment id) whose commit this redeploys, and the one it
+   * replaces. A deployer records it as `attributes.rollback`, so the replaced release reads `rolled back`.
+   */
+  rollback?: { restores: string; replaces?: string };
 }
 
 /**

@@ -9,12 +9,15 @@ import {
   groupsOf,
   type Deployer,
   type DeploymentDetails,
+  type DeploymentFinder,
   type FlowDetails,
   type FlowFinder,
   type Promoter,
   type RunContext,
 } from '../model.js';
 import type { PromotePlanner } from './promoter.js';
+import { planRollback } from './releases.js';
+import { LOG_PREFIX } from './run.js';
 import { hintOf, type CommandHint } from '../hint.js';
 
 export type FlowOutcome =
@@ -134,6 +137,41 @@ export async function promoteFlows(
       }
     }
     return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
+  });
+}
+
+/**
+ * Rolls each flow in `env` back to an earlier release (`to`, a deployment id, for one flow; else
+ * each one's release before the current). A flow with nothing to roll back to is refused.
+ */
+export async function rollbackFlows(
+  deployer: Deployer,
+  finder: DeploymentFinder,
+  flows: FlowDetails[],
+  options: { env: string; to?: string },
+  run: RunContext,
+): Promise<FlowRunResult[]> {
+  if (options.to !== undefined && flows.length !== 1)
+    throw new UsageError('a release to roll back to (--to) belongs to one flow: name exactly one');
+  return each(flows, options.env, run, async (flow, ctx) => {
+    const plan = await planRollback(finder, flow.name, options.env, options.to);
+    if (plan.action === 'unchanged') {
+      const current = await finder.findDeployments({ flows: [flow.name], envs: [options.env] });
+      const deployment = current.find((d) => d.id === plan.restore.deploymentId) ?? null;
+      return { flow: flow.name, env: options.env, outcome: 'unchanged', message: plan.message, deployment };
+    }
+    ctx.log(`${LOG_PREFIX} ${plan.message}`);
+    const rollback = { restores: plan.restore.deploymentId, replaces: plan.replaces.deploymentId };
+    const result = resultOf(
+      flow.name,
+      options.env,
+      await deployer.deploy({ flow, env: options.env, ref: plan.restore.commit, rollback }, ctx),
+    );
+    if (result.outcome !== 'succeeded') return result;
+    return {
+      ...result,
+      message: `${flow.name} in ${options.env} is rolled back to ${plan.restore.commit.slice(0, 12)} (release ${plan.restore.deploymentId}, replacing ${plan.replaces.deploymentId}) — deployment ${result.deployment!.id}`,
+    };
   });
 }
 

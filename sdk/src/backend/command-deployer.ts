@@ -19,6 +19,8 @@ import type { CommandSpec } from '../runner/spec.js';
 import { startCommandRun } from '../runner/start.js';
 import { addWorktree, resolveVersion, type ResolvedVersion } from './git.js';
 import { localLedger } from './ledger.js';
+import { settingsDigest } from './releases.js';
+import { isSecretName } from '../secrets.js';
 import type { DeploymentStore } from './store.js';
 export { formatMs } from '../runner/command.js';
 
@@ -105,8 +107,14 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       this.options.worktree === 'never' ||
       (version.commit === version.headCommit && !(request.promotedFrom && version.changes.length > 0));
     const dirty = inPlace && version.changes.length > 0;
-    const attributes: Record<string, JsonValue> = { dirty, checkout: inPlace ? 'working-tree' : 'worktree' };
+    const attributes: Record<string, JsonValue> = {
+      dirty,
+      checkout: inPlace ? 'working-tree' : 'worktree',
+      settingsDigest: settingsDigest(deploySettings(this.options)),
+    };
     if (dirty) attributes.changedFiles = version.changes.length;
+    if (request.rollback) attributes.rollback = { ...request.rollback };
+
     return startCommandRun(
       store,
       {
@@ -189,6 +197,26 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       ...(this.options.secretOutputs?.length ? { secretOutputs: [...this.options.secretOutputs] } : {}),
     };
   }
+}
+
+/**
+ * What of the options decides how a deploy runs, for the release's digest. Secret values are left
+ * out (a digest of a short one could be guessed), their names stay: a rotated token is the same
+ * config, a new variable is not.
+ */
+function deploySettings(options: CommandDeployerOptions): JsonValue {
+  const env = Object.fromEntries(
+    Object.entries(options.env ?? {}).map(([name, value]) => [name, isSecretName(name) ? '(secret)' : value]),
+  );
+  return {
+    command: options.command,
+    cwd: options.cwd ?? '.',
+    env,
+    timeoutMs: options.timeoutMs ?? null,
+    killGraceMs: options.killGraceMs ?? null,
+    worktree: options.worktree ?? 'auto',
+    secretOutputs: options.secretOutputs ?? [],
+  };
 }
 
 function checkOptions(options: CommandDeployerOptions): void {

@@ -69,7 +69,7 @@ export interface CancelRequestRecord extends RecordBase {
 
 /**
  * A named set of versions (flow × environment → deployment), e.g. "what prod ran at 14:00".
- * A rollback is a new deployment of a release's commit with `attributes.rollbackOf` naming it.
+ * A rollback is a new deployment of a release's commit with `attributes.rollback` ({ restores, replaces }).
  */
 export interface ReleaseRecord extends RecordBase {
   type: 'release';

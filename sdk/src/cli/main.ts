@@ -38,6 +38,14 @@ const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
     run: lazy(() => import('./history.js'), 'historyCommand'),
     summary: 'every deployment of a flow, newest first',
   },
+  releases: {
+    run: lazy(() => import('./releases.js'), 'releasesCommand'),
+    summary: "a flow's successful deployments in one environment, newest first",
+  },
+  rollback: {
+    run: lazy(() => import('./rollback.js'), 'rollbackCommand'),
+    summary: 'redeploy an earlier release (default: the one before the current)',
+  },
   logs: { run: lazy(() => import('./logs.js'), 'logsCommand'), summary: "print a deployment's log" },
   cancel: { run: lazy(() => import('./cancel.js'), 'cancelCommand'), summary: 'stop a deploy, from any process' },
 };

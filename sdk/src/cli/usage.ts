@@ -12,6 +12,9 @@ export const USAGE = {
     'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
+  releases: 'flowport releases <flow> --env E [--root DIR] [--json] [--show-secrets] [--no-cache]',
+  rollback:
+    'flowport rollback <flow> --env E [--to <deploymentId>] [--detach] [--yes|-y] [--root DIR] [--json] [--no-cache]',
   cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--force] [--root DIR] [--json]',
 } as const;
 

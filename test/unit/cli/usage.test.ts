@@ -14,6 +14,8 @@ test('--help lists every flag each command accepts, and `<command> --help` its u
     deploy: await import('../../../sdk/src/cli/deploy.js'),
     promote: await import('../../../sdk/src/cli/promote.js'),
     history: await import('../../../sdk/src/cli/history.js'),
+    releases: await import('../../../sdk/src/cli/releases.js'),
+    rollback: await import('../../../sdk/src/cli/rollback.js'),
     logs: await import('../../../sdk/src/cli/logs.js'),
     cancel: await import('../../../sdk/src/cli/cancel.js'),
   };
