@@ -8,5 +8,6 @@ export function run(): Promise<void> {
     require('./commands.test');
     require('./config.test');
     require('./secrets.test');
+    require('./durable.test');
   });
 }
