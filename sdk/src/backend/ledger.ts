@@ -12,17 +12,20 @@
  * newline, starts its record on a new line so everything after stays readable.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DeployError, UsageError } from '../errors.js';
-import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery, type JsonValue } from '../model.js';
+import { FINAL_STATUSES, type DeploymentDetails, type DeploymentQuery } from '../model.js';
 import { checkFactoryOptions, unbound } from '../config/bind.js';
-import { PRIVATE_FILE_MODE, privateDirsSync, sealDeployment } from '../secrets.js';
+import { privateDirsSync, sealDeployment } from '../secrets.js';
 import { prepareStateDir } from '../finder/scan-cache.js';
 import { currentInitiator, currentRunner, runnerState } from './processes.js';
-import { LEDGER_FORMAT, parseLine, type DeploymentRecord, type LedgerRecord, type RunnerIdentity } from './records.js';
+import { LEDGER_FORMAT, type DeploymentRecord, type LedgerRecord, type RunnerIdentity } from './records.js';
+import { LedgerFold, type Entry, type FoldWarning, type LedgerEvent } from './ledger-fold.js';
+import { CHECK_BYTES, encodeSnapshot, matchesLog, readSnapshot, writeSnapshot } from './ledger-snapshot.js';
+import { openStateFile, readAt } from './state-file.js';
 import type {
   CancelRequest,
   DeploymentChange,
@@ -32,6 +35,8 @@ import type {
   LogWriter,
   NewDeployment,
 } from './store.js';
+import { ledgerLocks, liftLedgerLock, takeLedgerLock } from './ledger-locks.js';
+import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
 
 export interface LocalLedgerOptions {
   /** The project root. */
@@ -42,6 +47,12 @@ export interface LocalLedgerOptions {
   warn?: (message: string) => void;
   /** How often a cancel watch polls when file events are missed. Default 500 ms. */
   pollMs?: number;
+  /**
+   * How many bytes of the log a read replays before it leaves a snapshot of what they add up to
+   * (`ledger-snapshot.jsonl`, a cache the next process starts from), and the smallest log a
+   * snapshot is looked for in. Default 256 KiB. Not a `localLedger()` option: tests lower it.
+   */
+  snapshotAfterBytes?: number;
 }
 
 const LEDGER_METHODS = [
@@ -55,6 +66,9 @@ const LEDGER_METHODS = [
   'watchCancel',
   'openLog',
   'readLog',
+  'lock',
+  'unlock',
+  'locks',
 ];
 
 /**
@@ -81,16 +95,7 @@ export function localLedger(options?: Partial<LocalLedgerOptions>): LocalLedger 
   return unbound<LocalLedger>('localLedger', LEDGER_METHODS, (ctx) => new LocalLedger({ ...rest, root: ctx.root }));
 }
 
-/** A record read back from the ledger: a known one, or one of a type this SDK does not know. */
-export type LedgerEvent = LedgerRecord | { type: string; v: number; at: string; [key: string]: JsonValue };
-
-interface Entry {
-  deployment: DeploymentDetails;
-  runner: RunnerIdentity | undefined;
-  /** Line order of the first and of the latest snapshot. */
-  first: number;
-  last: number;
-}
+export type { LedgerEvent } from './ledger-fold.js';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Give a writer this long to finish a line before an unterminated tail is called torn. */
@@ -102,18 +107,24 @@ export class LocalLedger implements DeploymentStore {
   readonly dir: string;
   /** The ledger file. */
   readonly file: string;
+  /** The snapshot of the ledger's state (ledger-snapshot.ts): a cache, rebuilt from the ledger. */
+  readonly snapshotFile: string;
   readonly logsDir: string;
   /** One file per running deployment: its runner's lease, rewritten as it is renewed. */
   readonly leasesDir: string;
   private readonly warn: (message: string) => void;
   private readonly pollMs: number;
+  private readonly snapshotAfterBytes: number;
 
-  private entries = new Map<string, Entry>();
-  private cancels = new Map<string, CancelRequest>();
-  private events_: LedgerEvent[] = [];
+  /** What the records read so far add up to. */
+  private fold = this.newFold();
   private offset = 0;
   private ino = -1;
-  private lines = 0;
+  /** The first bytes of the ledger and the last ones before `offset` (a snapshot's check). */
+  private head: Buffer = Buffer.alloc(0);
+  private tail: Buffer = Buffer.alloc(0);
+  /** The offset of the last snapshot read or written; 0 when there was none. */
+  private snapshotAt = 0;
   private warnedTornAt = -1;
   private warnedNewer = false;
   private reading: Promise<void> = Promise.resolve();
@@ -129,16 +140,22 @@ export class LocalLedger implements DeploymentStore {
     const dir = options.dir ?? '.flowport';
     this.dir = isAbsolute(dir) ? dir : join(this.root, dir);
     this.file = join(this.dir, 'ledger.jsonl');
+    this.snapshotFile = join(this.dir, 'ledger-snapshot.jsonl');
     this.logsDir = join(this.dir, 'logs');
     this.leasesDir = join(this.dir, 'leases');
     this.warn = options.warn ?? ((m) => process.stderr.write(`flowport: warning: ${m}\n`));
     this.pollMs = options.pollMs ?? 500;
+    this.snapshotAfterBytes = options.snapshotAfterBytes ?? 256 * 1024;
+  }
+
+  private get entries(): Map<string, Entry> {
+    return this.fold.entries;
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────────
 
   async findDeployments(query: DeploymentQuery = {}): Promise<DeploymentDetails[]> {
-    await this.refresh();
+    await this.refresh(true);
     const flows = query.flows?.length ? new Set(query.flows) : undefined;
     const envs = query.envs?.length ? new Set(query.envs) : undefined;
     const matching = [...this.entries.values()]
@@ -164,7 +181,7 @@ export class LocalLedger implements DeploymentStore {
   }
 
   async getDeployment(id: string): Promise<DeploymentDetails | undefined> {
-    await this.refresh();
+    await this.refresh(true);
     const entry = this.entries.get(id);
     const seen = entry && this.view(entry);
     if (!entry || seen!.status === entry.deployment.status) return seen;
@@ -176,8 +193,22 @@ export class LocalLedger implements DeploymentStore {
 
   /** Every valid record in file order, including types this SDK does not act on. */
   async events(): Promise<LedgerEvent[]> {
-    await this.refresh();
-    return [...this.events_];
+    await this.refresh(true);
+    // Read from a snapshot, the fold has only the records after it: the log is replayed for them.
+    await this.serialized(() => (this.fold.eventsAfter > 0 ? this.replayWhole() : undefined));
+    return [...this.fold.events];
+  }
+
+  /**
+   * The valid records of `types` in file order, as `events()` has them, but cheap for every type
+   * except `deployment`: those records are kept as they are read, and snapshots carry them, so
+   * this reads only what was appended since (`events()` replays the whole ledger after a
+   * snapshot). For the record types folded over in file order: locks, queue entries, releases.
+   */
+  async recordsOf(types: readonly string[]): Promise<LedgerEvent[]> {
+    if (types.includes('deployment')) return (await this.events()).filter((e) => types.includes(e.type));
+    await this.refresh(true);
+    return this.fold.carried.filter(([, r]) => types.includes(r.type)).map(([, r]) => r);
   }
 
   /**
@@ -235,23 +266,45 @@ export class LocalLedger implements DeploymentStore {
       : undefined;
   }
 
-  /** Reads what was appended since the last read. Serialized: one read at a time per ledger. */
-  private refresh(): Promise<void> {
-    const next = this.reading.then(() => this.readNew());
+  /**
+   * Reads what was appended since the last read. Serialized: one read at a time per ledger. A
+   * read path (`mayWriteSnapshot`) also leaves a snapshot when it replayed much since the last
+   * one; a write path never does, so writing stays one append.
+   */
+  private refresh(mayWriteSnapshot = false): Promise<void> {
+    return this.serialized(async () => {
+      await this.readNew(true);
+      if (mayWriteSnapshot && this.offset - this.snapshotAt >= this.snapshotAfterBytes) await this.saveSnapshot();
+    });
+  }
+
+  private serialized(work: () => Promise<void> | undefined): Promise<void> {
+    const next = this.reading.then(work);
     this.reading = next.catch(() => undefined);
     return next;
   }
 
+  private newFold(warn = (w: FoldWarning) => this.warnAbout(w)): LedgerFold {
+    return new LedgerFold(warn);
+  }
+
+  private warnAbout({ line, text }: FoldWarning): void {
+    if (line > 0) return this.warn(`${this.file}:${line}: ${text}`);
+    if (this.warnedNewer) return; // the one file-wide warning: a newer format, said once
+    this.warnedNewer = true;
+    this.warn(`${this.file}: ${text}`);
+  }
+
   private reset(): void {
-    this.entries.clear();
-    this.cancels.clear();
-    this.events_ = [];
+    this.fold = this.newFold();
     this.offset = 0;
-    this.lines = 0;
+    this.head = Buffer.alloc(0);
+    this.tail = Buffer.alloc(0);
+    this.snapshotAt = 0;
     this.warnedTornAt = -1;
   }
 
-  private async readNew(): Promise<void> {
+  private async readNew(useSnapshot: boolean): Promise<void> {
     for (let settleTries = 0; ; settleTries++) {
       let size: number;
       try {
@@ -269,6 +322,7 @@ export class LocalLedger implements DeploymentStore {
         }
         throw err;
       }
+      if (useSnapshot && this.offset === 0 && size >= this.snapshotAfterBytes) await this.loadSnapshot();
       if (size > this.offset) await this.consume(size);
       if (this.offset === size || this.warnedTornAt === this.offset) return;
       // An unterminated tail: either a writer is in the middle of its write, or one died there.
@@ -284,86 +338,98 @@ export class LocalLedger implements DeploymentStore {
     }
   }
 
+  /** Starts from the snapshot when there is one that describes this ledger; otherwise leaves all as it is. */
+  private async loadSnapshot(): Promise<void> {
+    const snapshot = await readSnapshot(this.snapshotFile);
+    if (!snapshot) return;
+    let fh: FileHandle;
+    try {
+      fh = await openStateFile(this.file, 'r');
+    } catch {
+      return; // gone or replaced meanwhile: the read that follows says what it is
+    }
+    let mark;
+    try {
+      const st = await fh.stat();
+      mark = st.ino === this.ino ? await matchesLog(snapshot, fh, st.ino, st.size) : undefined;
+    } finally {
+      await fh.close();
+    }
+    if (!mark) return;
+    this.fold = snapshot.restore((w) => this.warnAbout(w));
+    this.offset = mark.offset;
+    this.head = mark.head;
+    this.tail = mark.tail;
+    this.snapshotAt = mark.offset;
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    this.snapshotAt = this.offset; // tried once per stretch of log, whether or not it could be written
+    try {
+      await this.ensureDir();
+    } catch {
+      return; // a state folder that cannot be made ours: no cache in it
+    }
+    const mark = { ino: this.ino, offset: this.offset, head: this.head, tail: this.tail };
+    await writeSnapshot(this.snapshotFile, encodeSnapshot(this.fold, mark));
+  }
+
+  /**
+   * Replays the whole ledger up to `offset` into a new fold, with every record for `events()`.
+   * Its warnings were given when the snapshot was read, so they are not given again — unless the
+   * ledger changed under the snapshot since, and it is read afresh.
+   */
+  private async replayWhole(): Promise<void> {
+    let bytes: Buffer | undefined;
+    try {
+      const fh = await openStateFile(this.file, 'r');
+      try {
+        const st = await fh.stat();
+        if (st.ino === this.ino && st.size >= this.offset) bytes = await readAt(fh, 0, this.offset);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      bytes = undefined;
+    }
+    const n = Math.min(this.offset, CHECK_BYTES);
+    if (
+      bytes &&
+      bytes.length === this.offset &&
+      bytes.subarray(0, n).equals(this.head) &&
+      bytes.subarray(this.offset - n).equals(this.tail)
+    ) {
+      const fold = this.newFold(() => undefined);
+      feedLines(fold, bytes);
+      this.fold = fold;
+      return;
+    }
+    this.reset();
+    await this.readNew(false);
+  }
+
   private async consume(size: number): Promise<void> {
     const fh = await openStateFile(this.file, 'r');
     let buf: Buffer;
     try {
-      buf = Buffer.alloc(size - this.offset);
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, this.offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      buf = buf.subarray(0, got);
+      buf = await readAt(fh, this.offset, size - this.offset);
     } finally {
       await fh.close();
     }
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-      this.lines++;
-      const line = buf.toString('utf8', start, nl).trim();
-      if (line) this.apply(line, this.lines);
-      start = nl + 1;
-    }
-    this.offset += start;
+    const used = feedLines(this.fold, buf);
+    this.offset += used;
+    this.keepCheckBytes(buf.subarray(0, used));
     this.fireCancels();
   }
 
-  private apply(line: string, lineNo: number): void {
-    const parsed = parseLine(line);
-    switch (parsed.kind) {
-      case 'damaged':
-        this.warn(
-          `${this.file}:${lineNo}: skipped a damaged record (${parsed.why}); the records around it are intact.`,
-        );
-        return;
-      case 'newer':
-        if (!this.warnedNewer) {
-          this.warnedNewer = true;
-          this.warn(
-            `${this.file}: skipped records written by a newer Flowport (format ${parsed.v}, this one reads ${LEDGER_FORMAT}). Upgrade the flowport package to see them.`,
-          );
-        }
-        return;
-      case 'other':
-        this.events_.push(parsed.value as LedgerEvent);
-        return;
-      case 'record':
-        break;
-    }
-    const record = parsed.record;
-    if (record.type === 'deployment') {
-      const prev = this.entries.get(record.deployment.id);
-      // A deployment is one flow in one environment for good: a later record of its id that says
-      // otherwise is forged or damaged, and would move its history to another flow.
-      if (
-        prev &&
-        (prev.deployment.flowName !== record.deployment.flowName || prev.deployment.env !== record.deployment.env)
-      ) {
-        this.warn(
-          `${this.file}:${lineNo}: skipped a record of deployment ${record.deployment.id} that moves it from ${prev.deployment.flowName} in ${prev.deployment.env} to ${record.deployment.flowName} in ${record.deployment.env}; the records around it are intact.`,
-        );
-        return;
-      }
-      this.events_.push(record);
-      this.entries.set(record.deployment.id, {
-        deployment: record.deployment,
-        runner: record.runner,
-        first: prev?.first ?? lineNo,
-        last: lineNo,
-      });
-      return;
-    }
-    this.events_.push(record);
-    if (record.type === 'cancel-request' && !this.cancels.has(record.deploymentId)) {
-      this.cancels.set(record.deploymentId, {
-        deploymentId: record.deploymentId,
-        by: record.by,
-        at: record.at,
-        ...(record.reason === undefined ? {} : { reason: record.reason }),
-      });
-    }
+  /** Keeps the ledger's first and latest bytes read, copied (not views of the whole read). */
+  private keepCheckBytes(read: Buffer): void {
+    if (read.length === 0) return;
+    if (this.head.length < CHECK_BYTES)
+      this.head = Buffer.concat([this.head, read.subarray(0, CHECK_BYTES - this.head.length)]);
+    const tail =
+      read.length >= CHECK_BYTES ? read.subarray(read.length - CHECK_BYTES) : Buffer.concat([this.tail, read]);
+    this.tail = Buffer.from(tail.subarray(Math.max(0, tail.length - CHECK_BYTES)));
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────
@@ -537,8 +603,22 @@ export class LocalLedger implements DeploymentStore {
 
   // ── cancel requests ────────────────────────────────────────────────────────────────────────
 
+  // ── locks (ledger-locks.ts) ─────────────────────────────────────────────────────────────────
+
+  lock(request: LockRequest): Promise<LockResult> {
+    return takeLedgerLock(this, request);
+  }
+
+  unlock(request: UnlockRequest): Promise<EnvLock | undefined> {
+    return liftLedgerLock(this, request);
+  }
+
+  locks(): Promise<EnvLock[]> {
+    return ledgerLocks(this);
+  }
+
   watchCancel(id: string, onCancel: (request: CancelRequest) => void): () => void {
-    const existing = this.cancels.get(id);
+    const existing = this.fold.cancels.get(id);
     if (existing) {
       queueMicrotask(() => onCancel(existing));
       return () => undefined;
@@ -581,7 +661,7 @@ export class LocalLedger implements DeploymentStore {
 
   private fireCancels(): void {
     for (const [id, callbacks] of this.watchers) {
-      const request = this.cancels.get(id);
+      const request = this.fold.cancels.get(id);
       if (!request) continue;
       this.watchers.delete(id);
       for (const cb of callbacks) cb(request);
@@ -706,38 +786,12 @@ export function newDeploymentId(now = new Date()): string {
   return `${stamp}-${lastSuffix.toString(16).padStart(6, '0')}`;
 }
 
-const OPEN_FLAGS = {
-  r: fsConstants.O_RDONLY,
-  a: fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT,
-  'a+': fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT,
-} as const;
-
-/**
- * Opens a state file only as itself: never through a link (a `.flowport/ledger.jsonl` linked
- * elsewhere had records appended to its target) and only when it is a regular file.
- */
-async function openStateFile(path: string, flags: keyof typeof OPEN_FLAGS): Promise<FileHandle> {
-  let fh: FileHandle;
-  try {
-    // O_NONBLOCK: a FIFO put in a state file's place would otherwise hang the open for good.
-    const guard = (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
-    fh = await open(path, OPEN_FLAGS[flags] | guard, PRIVATE_FILE_MODE);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw notAStateFile(path, 'a symbolic link');
-    if (code === 'ENXIO') throw notAStateFile(path, 'not a regular file');
-    throw err;
+/** Feeds `fold` every complete line of `buf`; returns the bytes they took (up to the last newline). */
+function feedLines(fold: LedgerFold, buf: Buffer): number {
+  let start = 0;
+  for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+    fold.line(buf.toString('utf8', start, nl));
+    start = nl + 1;
   }
-  if (!(await fh.stat()).isFile()) {
-    await fh.close();
-    throw notAStateFile(path, 'not a regular file');
-  }
-  return fh;
-}
-
-function notAStateFile(path: string, what: string): DeployError {
-  return new DeployError(
-    `${path} is ${what}: Flowport keeps its state only in regular files of its own folder, and follows no links there. ` +
-      `Remove it (or put the real file in its place) and run the command again.`,
-  );
+  return start;
 }

@@ -1,0 +1,252 @@
+/**
+ * A snapshot of the ledger's fold (ledger-fold.ts) at a byte offset of the log, so that a new
+ * process reads the state and then only what was appended after it, instead of replaying every
+ * record. The log stays the only source of truth: the snapshot is a cache, used only when it
+ * provably describes this very log, and rebuilt from the log otherwise.
+ *
+ * Tied to the log by its inode, the offset (at most its size) and SHA-256 hashes of the log's
+ * first and of its last {@link CHECK_BYTES} bytes before the offset: a log that was replaced,
+ * truncated or rewritten since does not match. (An edit inside the log that keeps its length and
+ * both ends is not seen; the log is append-only, and Flowport never writes one.)
+ *
+ * Format (JSON lines, like the log): a header line, then the latest record of each deployment and
+ * every record of another type, each exactly as a log line is — so each is read back through
+ * `parseLine`, checked field by field as a log line is, and a forged snapshot can say no more than
+ * forged log lines could. Anything that does not check out (a torn or corrupt file, another
+ * format, a link, a count or an order that does not add up) makes the snapshot ignored.
+ *
+ * Written whole to a temp file of a unique name and renamed into place: concurrent writers never
+ * mix, and a reader sees one complete snapshot or none.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { rename, unlink, type FileHandle } from 'node:fs/promises';
+import { LEDGER_FORMAT, parseLine } from './records.js';
+import { LedgerFold, type Entry, type FoldWarning, type LedgerEvent } from './ledger-fold.js';
+import { openStateFile, readAt } from './state-file.js';
+
+/**
+ * The snapshot format. Bump it when what a line folds into changes (parseLine's checks, the
+ * fold's rules, a record type the fold starts keeping state for outside `carried`): snapshots of
+ * another format are ignored and rebuilt from the log. A new record type whose state the fold
+ * derives from its records alone needs no bump: its records are carried through.
+ */
+export const SNAPSHOT_FORMAT = 1;
+
+/** How much of the log's start and of its end before the offset the snapshot's hashes cover. */
+export const CHECK_BYTES = 4096;
+
+/** What ties a snapshot to the log. */
+export interface LogMark {
+  ino: number;
+  /** Bytes of the log the snapshot covers: whole lines, so it ends after a newline. */
+  offset: number;
+  /** The log's first `min(offset, CHECK_BYTES)` bytes, and the same number of bytes before `offset`. */
+  head: Buffer;
+  tail: Buffer;
+}
+
+interface Header {
+  snapshot: number;
+  ledgerFormat: number;
+  ino: number;
+  offset: number;
+  lines: number;
+  head: string;
+  tail: string;
+  /** `[first, last]` line of each deployment, in the order of the deployment lines that follow. */
+  entries: Array<[number, number]>;
+  /** The line of each carried record, in the order of the lines after the deployments. */
+  carried: number[];
+  warnings: Array<[number, string]>;
+  newerFormat: number;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The snapshot's text: the fold as it stands at `mark`. */
+export function encodeSnapshot(fold: LedgerFold, mark: LogMark): string {
+  const entries = [...fold.entries.values()];
+  const header: Header = {
+    snapshot: SNAPSHOT_FORMAT,
+    ledgerFormat: LEDGER_FORMAT,
+    ino: mark.ino,
+    offset: mark.offset,
+    lines: fold.lines,
+    head: sha256(mark.head),
+    tail: sha256(mark.tail),
+    entries: entries.map((e) => [e.first, e.last]),
+    carried: fold.carried.map(([line]) => line),
+    warnings: fold.warnings.map((w) => [w.line, w.text]),
+    newerFormat: fold.newerFormat,
+  };
+  const out = [JSON.stringify(header)];
+  for (const e of entries) {
+    // As a log line of this deployment would be (`at`/`by` are not kept: they are not state).
+    const record: Record<string, unknown> = {
+      v: LEDGER_FORMAT,
+      type: 'deployment',
+      at: e.deployment.updatedAt,
+      by: e.deployment.initiator,
+      deployment: e.deployment,
+    };
+    if (e.runner) record.runner = e.runner;
+    out.push(JSON.stringify(record));
+  }
+  for (const [, record] of fold.carried) out.push(JSON.stringify(record));
+  return out.join('\n') + '\n';
+}
+
+/** A snapshot read back and checked in itself; {@link matchesLog} checks it against the log. */
+export interface DecodedSnapshot {
+  ino: number;
+  offset: number;
+  lines: number;
+  head: string;
+  tail: string;
+  /** Builds the fold it describes; its warnings are given again through `onWarning`. */
+  restore(onWarning: (w: FoldWarning) => void): LedgerFold;
+}
+
+/** The snapshot in `text`, or undefined when it is not one this SDK wrote and fully understands. */
+export function decodeSnapshot(text: string): DecodedSnapshot | undefined {
+  const lines = text.split('\n');
+  if (lines.pop() !== '') return undefined; // torn: a whole snapshot ends in a newline
+  let header: Header;
+  try {
+    header = JSON.parse(lines[0] ?? '') as Header;
+  } catch {
+    return undefined;
+  }
+  if (!validHeader(header) || lines.length !== 1 + header.entries.length + header.carried.length) return undefined;
+
+  const entries: Entry[] = [];
+  const ids = new Set<string>();
+  const firsts = new Set<number>();
+  const lasts = new Set<number>();
+  for (let i = 0; i < header.entries.length; i++) {
+    const parsed = parseLine(lines[1 + i]!);
+    if (parsed.kind !== 'record' || parsed.record.type !== 'deployment') return undefined;
+    const [first, last] = header.entries[i]!;
+    const { deployment, runner } = parsed.record;
+    // Each deployment once, each line holding one record: what a real log folds into.
+    if (ids.has(deployment.id) || firsts.has(first) || lasts.has(last)) return undefined;
+    ids.add(deployment.id);
+    firsts.add(first);
+    lasts.add(last);
+    entries.push({ deployment, runner, first, last });
+  }
+  const carried: Array<[number, LedgerEvent]> = [];
+  for (let i = 0; i < header.carried.length; i++) {
+    const parsed = parseLine(lines[1 + header.entries.length + i]!);
+    let record: LedgerEvent;
+    if (parsed.kind === 'record' && parsed.record.type !== 'deployment') record = parsed.record;
+    else if (parsed.kind === 'other') record = parsed.value as LedgerEvent;
+    else return undefined;
+    const line = header.carried[i]!;
+    if (lasts.has(line) || firsts.has(line)) return undefined;
+    carried.push([line, record]);
+  }
+
+  return {
+    ino: header.ino,
+    offset: header.offset,
+    lines: header.lines,
+    head: header.head,
+    tail: header.tail,
+    restore(onWarning) {
+      const fold = new LedgerFold(onWarning);
+      // Every warning the log's lines gave up to the offset is given again, as a replay would.
+      for (const [line, text] of header.warnings) {
+        fold.warnings.push({ line, text });
+        onWarning({ line, text });
+      }
+      fold.newerFormat = header.newerFormat;
+      for (const e of entries) fold.entries.set(e.deployment.id, e);
+      for (const [line, record] of carried) fold.record(record, line);
+      fold.lines = header.lines;
+      // The records before the offset are not in `events`: `events()` replays the log for them.
+      fold.events = [];
+      fold.eventsAfter = header.lines;
+      return fold;
+    },
+  };
+}
+
+const isCount = (x: unknown, min: number): x is number => Number.isSafeInteger(x) && (x as number) >= min;
+const isHash = (x: unknown) => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
+
+function validHeader(h: Header): boolean {
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return false;
+  if (h.snapshot !== SNAPSHOT_FORMAT || h.ledgerFormat !== LEDGER_FORMAT) return false;
+  if (!isCount(h.ino, 0) || !isCount(h.offset, 1) || !isCount(h.lines, 1) || !isHash(h.head) || !isHash(h.tail))
+    return false;
+  if (!(h.newerFormat === 0 || (isCount(h.newerFormat, 0) && h.newerFormat > LEDGER_FORMAT))) return false;
+  const inLog = (line: unknown) => isCount(line, 1) && line <= h.lines;
+  if (!Array.isArray(h.entries) || !Array.isArray(h.carried) || !Array.isArray(h.warnings)) return false;
+  if (!h.entries.every((e) => Array.isArray(e) && e.length === 2 && inLog(e[0]) && inLog(e[1]) && e[0] <= e[1]))
+    return false;
+  if (!h.carried.every((line, i) => inLog(line) && (i === 0 || line > h.carried[i - 1]!))) return false;
+  return h.warnings.every(
+    (w) => Array.isArray(w) && w.length === 2 && (w[0] === 0 || inLog(w[0])) && typeof w[1] === 'string',
+  );
+}
+
+/** The bytes a {@link LogMark} at `offset` covers, read from the open log. */
+export async function markOf(log: FileHandle, ino: number, offset: number): Promise<LogMark> {
+  const n = Math.min(offset, CHECK_BYTES);
+  return { ino, offset, head: await readAt(log, 0, n), tail: await readAt(log, offset - n, n) };
+}
+
+/** Whether the snapshot describes the open log `log` (inode `ino`, `size` bytes) as it is now. */
+export async function matchesLog(
+  snapshot: DecodedSnapshot,
+  log: FileHandle,
+  ino: number,
+  size: number,
+): Promise<LogMark | undefined> {
+  if (snapshot.ino !== ino || snapshot.offset > size) return undefined;
+  const mark = await markOf(log, ino, snapshot.offset);
+  const n = Math.min(snapshot.offset, CHECK_BYTES);
+  if (mark.head.length !== n || mark.tail.length !== n) return undefined;
+  if (mark.tail[n - 1] !== 0x0a) return undefined; // a snapshot ends after a whole line
+  return sha256(mark.head) === snapshot.head && sha256(mark.tail) === snapshot.tail ? mark : undefined;
+}
+
+/** The snapshot at `path`, or undefined when there is none usable (missing, a link, corrupt, another format). */
+export async function readSnapshot(path: string): Promise<DecodedSnapshot | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await openStateFile(path, 'r');
+  } catch {
+    return undefined; // missing, or a link or a FIFO in its place: the log is read instead
+  }
+  try {
+    return decodeSnapshot(await fh.readFile('utf8'));
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes `text` to `path` whole: to a temp file of a name no other writer uses, then renamed over
+ * it (which replaces a link there, never writes through it). A cache: failing to write it is not
+ * an error, so none is thrown.
+ */
+export async function writeSnapshot(path: string, text: string): Promise<boolean> {
+  const temp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fh = await openStateFile(temp, 'new');
+    try {
+      await fh.writeFile(text, 'utf8');
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, path);
+    return true;
+  } catch {
+    await unlink(temp).catch(() => undefined);
+    return false;
+  }
+}
