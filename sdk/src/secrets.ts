@@ -28,10 +28,12 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DeployError } from './errors.js';
@@ -250,10 +252,26 @@ function sealedOf(d: Pick<DeploymentDetails, 'attributes'>): Record<string, stri
   return out;
 }
 
-/** Every occurrence of each of `values` in `text` as {@link MASK}, longest first. */
-function maskValues(text: string, values: readonly string[]): string {
+const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\]/g;
+
+/** `value` as a regular expression that matches it only where it stands alone (see {@link MIN_MASKED_CHARS}). */
+function standalone(value: string): RegExp {
+  const escaped = value.replace(REGEXP_SYNTAX, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu');
+}
+
+/**
+ * `text` with each of `values` as {@link MASK}, longest first: a value of {@link MIN_MASKED_CHARS}
+ * or more characters wherever it occurs, a shorter one only where it stands alone. Empty values
+ * mask nothing.
+ */
+export function maskSecretValues(text: string, values: readonly string[]): string {
   let out = text;
-  for (const v of values) if (out.includes(v)) out = out.split(v).join(MASK);
+  const sorted = [...values].sort((a, b) => b.length - a.length);
+  for (const v of sorted) {
+    if (v === '' || !out.includes(v)) continue;
+    out = v.length >= MIN_MASKED_CHARS ? out.split(v).join(MASK) : out.replace(standalone(v), MASK);
+  }
   return out;
 }
 
@@ -276,16 +294,17 @@ export function sealDeployment(d: DeploymentDetails): DeploymentDetails {
     outputs ??= { ...d.outputs };
     sealed[name] = sealValue(value, outputContext(d.id, name));
     outputs[name] = shown;
-    if (value.length >= MIN_MASKED_CHARS) clear.push(value);
+    clear.push(value);
   }
   const url = d.url === undefined ? undefined : maskUrlCredentials(d.url);
   if (!sealed && url === d.url) return d;
   const attributes: Record<string, JsonValue> = { ...d.attributes };
   if (sealed) attributes[SEALED_OUTPUTS] = sealed;
-  clear.sort((a, b) => b.length - a.length);
   if (Array.isArray(attributes.lastLines))
-    attributes.lastLines = attributes.lastLines.map((l) => (typeof l === 'string' ? maskValues(l, clear) : l));
-  if (typeof attributes.reason === 'string') attributes.reason = maskValues(attributes.reason, clear);
+    attributes.lastLines = attributes.lastLines.map((l) => (typeof l === 'string' ? maskSecretValues(l, clear) : l));
+  if (typeof attributes.reason === 'string') attributes.reason = maskSecretValues(attributes.reason, clear);
+  if (Array.isArray(attributes.command))
+    attributes.command = attributes.command.map((a) => (typeof a === 'string' ? maskSecretValues(a, clear) : a));
   return {
     ...d,
     outputs: outputs ?? d.outputs,
@@ -349,7 +368,16 @@ export function revealOutput(d: DeploymentDetails, name: string): string | undef
 
 // ── what the command prints ──────────────────────────────────────────────────────────────────
 
-/** A value shorter than this is not masked in text: masking every `ab` would hide the log, not the secret. */
+/**
+ * The shortest secret value masked wherever it occurs in text. A shorter one (1 to 3 characters)
+ * is masked only where it stands alone: not inside a longer word or number, so a PIN `42` hides
+ * `--pin=42` and `pin 42` but not `1425` or `v42b`. Masking every `ab` would hide the log rather than
+ * the secret, and show where the secret is; tools that mask every occurrence of a one-letter
+ * secret make logs unreadable (GitHub Actions), others skip short ones (Azure Pipelines' knob,
+ * Jenkins). A secret that short is no secret anyway: the deploy log warns about each one
+ * ({@link SecretMasker.warnings}), naming the variable, never its value. Secret outputs are shown
+ * as {@link MASK} and sealed whatever their length.
+ */
 export const MIN_MASKED_CHARS = 4;
 
 const OUTPUT_LINE = /^::flowport-(output|secret) ([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/;
@@ -376,19 +404,29 @@ export class SecretMasker {
   private values: string[] = [];
   /** Names of outputs declared secret (by the deployer, or by `::flowport-secret` lines). */
   readonly declared: Set<string>;
+  /**
+   * One line per secret environment variable whose value is shorter than {@link MIN_MASKED_CHARS}
+   * (so masked only where it stands alone), naming the variable, not the value: for the log.
+   */
+  readonly warnings: string[] = [];
 
   constructor(options: { env?: Record<string, string>; secretOutputs?: readonly string[] } = {}) {
     this.declared = new Set(options.secretOutputs ?? []);
     for (const [name, value] of Object.entries(options.env ?? {})) {
-      if (!name.startsWith('FLOWPORT_') && isSecretName(name)) this.add(value);
+      if (name.startsWith('FLOWPORT_') || !isSecretName(name)) continue;
+      this.add(value);
+      if (value !== '' && value.length < MIN_MASKED_CHARS)
+        this.warnings.push(
+          `warning: the secret variable ${name} is only ${value.length} character${value.length === 1 ? '' : 's'} long: ` +
+            `it is masked only where it stands alone, not inside longer words or numbers. Use a secret of ${MIN_MASKED_CHARS} characters or more.`,
+        );
     }
   }
 
-  /** Masks `value` from now on (not one shorter than {@link MIN_MASKED_CHARS}). */
+  /** Masks `value` from now on ({@link maskSecretValues}: a short one only where it stands alone). */
   add(value: string): void {
-    if (value.length < MIN_MASKED_CHARS || this.values.includes(value)) return;
+    if (value === '' || this.values.includes(value)) return;
     this.values.push(value);
-    this.values.sort((a, b) => b.length - a.length);
   }
 
   /** Whether output `name` is secret: declared, or so named. */
@@ -398,7 +436,7 @@ export class SecretMasker {
 
   /** `text` with every known secret value and URL password masked. */
   mask(text: string): string {
-    return maskUrlCredentials(maskValues(text, this.values));
+    return maskUrlCredentials(maskSecretValues(text, this.values));
   }
 
   /**
@@ -443,6 +481,57 @@ export function privateDirsSync(...dirs: string[]): void {
       chmodSync(dir, PRIVATE_DIR_MODE);
     } catch {
       // not ours to change (another user's folder): what it holds is still written 0600
+    }
+  }
+}
+
+/** Whether a mode lets anyone but the owner in (group or other bits). */
+function tooOpen(mode: number): boolean {
+  return (mode & 0o077) !== 0;
+}
+
+/**
+ * Tightens a state file just opened (to read or to write) to {@link PRIVATE_FILE_MODE}, and the
+ * folder it is in to {@link PRIVATE_DIR_MODE}, when an older Flowport left them 0644 in 0755: a
+ * file's mode is set only when it is created, so one made before stays open until this runs.
+ * Best effort: a file or folder of another user's, or on a read-only disk, is read as it is.
+ */
+export async function tightenStateFile(fh: FileHandle, path: string): Promise<void> {
+  try {
+    const { mode } = await fh.stat();
+    if (tooOpen(mode)) await fh.chmod(PRIVATE_FILE_MODE);
+  } catch {
+    // not ours to change
+  }
+  const dir = dirname(path);
+  try {
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && tooOpen(st.mode)) chmodSync(dir, PRIVATE_DIR_MODE);
+  } catch {
+    // not ours to change
+  }
+}
+
+/**
+ * Makes a state folder left by an older Flowport (0755, its files 0644) private again: the folder
+ * and each of `subfolders` in it 0700, each regular file directly in them 0600. Links and other
+ * folders (a worktree's checkout) are left alone. Cheap when there is nothing to do: the files of a
+ * folder are visited only when that folder itself was too open.
+ */
+export function tightenStateDirSync(dir: string, subfolders: readonly string[]): void {
+  for (const folder of [dir, ...subfolders.map((name) => join(dir, name))]) {
+    const st = lstatSync(folder, { throwIfNoEntry: false });
+    if (!st?.isDirectory() || !tooOpen(st.mode)) continue;
+    try {
+      chmodSync(folder, PRIVATE_DIR_MODE);
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        if (!entry.isFile()) continue; // a link is never followed, a folder not entered
+        const file = join(folder, entry.name);
+        const mode = lstatSync(file, { throwIfNoEntry: false })?.mode;
+        if (mode !== undefined && tooOpen(mode)) chmodSync(file, PRIVATE_FILE_MODE);
+      }
+    } catch {
+      // not ours to change (another user's folder), or read-only: its files are still written 0600
     }
   }
 }

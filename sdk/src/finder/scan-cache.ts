@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDirsSync } from '../secrets.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDirsSync, tightenStateDirSync } from '../secrets.js';
 import type { FileScan } from './extract.js';
 import type { FolderListing, RulesStamps } from './files.js';
 
@@ -63,8 +63,15 @@ export function ensureStateDir(root: string): string {
   return prepareStateDir(stateDir(root));
 }
 
-/** Makes a state folder (0700, no link) that ignores itself in git; `dir` may be a config's own. */
+/** The folders of a state folder whose files (logs, leases, caches, compiled configs) an older Flowport made 0644. */
+const STATE_SUBFOLDERS = ['logs', 'leases', 'cache', 'config'];
+
+/**
+ * Makes a state folder (0700, no link) that ignores itself in git; `dir` may be a config's own.
+ * One an older Flowport left open (0755, files 0644) is made private first, files and all.
+ */
 export function prepareStateDir(dir: string): string {
+  tightenStateDirSync(dir, STATE_SUBFOLDERS);
   privateDirsSync(dir); // 0700: the ledger and logs in it are the owner's only
   try {
     writeFileSync(join(dir, '.gitignore'), '# Flowport local state: not for version control\n*\n', {
@@ -132,7 +139,7 @@ export function writeScanCache(path: string, key: string, state: ScanState, root
     folders: [...records.values()],
   };
   try {
-    ensureStateDir(root);
+    ensureStateDir(root); // also tightens .flowport/cache when an older Flowport made it 0755
     mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(body), { mode: PRIVATE_FILE_MODE });

@@ -36,11 +36,15 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
   // Every line to the log, the tail and the terminal passes the masker: secret env values and outputs become •••.
   const masker = new SecretMasker({ env: spec.env, secretOutputs: spec.secretOutputs ?? [] });
   for (const line of spec.preamble) active.log(masker.mask(line));
+  for (const warning of masker.warnings) active.log(`${LOG_PREFIX} ${warning}`);
+  // The argv as recorded (attributes.command) and printed: a secret expanded into an argument
+  // (`--token=${process.env.TOKEN}` in the config) reads •••. The command itself gets it as is.
+  const recordedArgv = () => argv.map((arg) => masker.mask(arg));
   if (active.signal.aborted) {
     active.log(`${LOG_PREFIX} cancelled before the deploy command started`);
     return {
       status: 'cancelled',
-      attributes: { reason: 'cancelled before the deploy command started', command: argv },
+      attributes: { reason: 'cancelled before the deploy command started', command: recordedArgv() },
     };
   }
   active.log(masker.mask(`${LOG_PREFIX} $ ${argv.map(displayArg).join(' ')}`));
@@ -72,7 +76,7 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
       windowsHide: true,
     });
   } catch (err) {
-    return failedToStart(argv, messageOf(err), active);
+    return failedToStart(recordedArgv(), messageOf(err), active);
   }
   const spawned = new Promise<string | undefined>((res) => {
     child.once('spawn', () => res(undefined));
@@ -83,7 +87,7 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
   });
   const drained = Promise.all([readLines(child.stdout, onLine), readLines(child.stderr, onLine)]);
   const notStarted = await spawned;
-  if (notStarted !== undefined || !child.pid) return failedToStart(argv, notStarted ?? 'no process', active);
+  if (notStarted !== undefined || !child.pid) return failedToStart(recordedArgv(), notStarted ?? 'no process', active);
   const watchdog = startWatchdog(child.pid);
 
   const tree = new ProcessTree(child.pid);
@@ -125,7 +129,7 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
       outputs,
       url,
       tail,
-      argv,
+      argv: recordedArgv(), // with the secret outputs it printed masked too
       ms: Date.now() - started,
       log: (line: string) => active.log(line),
       secretOutputs: [...masker.declared].filter((name) => name in outputs),
