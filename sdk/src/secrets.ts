@@ -16,7 +16,9 @@
  *
  * The values of the deploy command's secret environment variables (its `env:` entries whose names
  * are secret) and of secret outputs are masked in what the command prints ({@link SecretMasker}):
- * the log file, the last lines of a failed run, the terminal.
+ * the log file, the last lines of a failed run, the terminal, and in the command line recorded for
+ * the run (`attributes.command`). A value shorter than {@link MIN_MASKED_CHARS} is masked only
+ * where it stands alone, and the log warns about it.
  *
  * No `vscode` import: the extension uses this module as the CLI does.
  */
