@@ -5,7 +5,18 @@
 import { relative, resolve } from 'node:path';
 
 export type HintCommand =
-  'flows' | 'deployments' | 'deploy' | 'promote' | 'history' | 'releases' | 'rollback' | 'logs' | 'cancel';
+  | 'flows'
+  | 'deployments'
+  | 'deploy'
+  | 'promote'
+  | 'history'
+  | 'releases'
+  | 'rollback'
+  | 'lock'
+  | 'unlock'
+  | 'locks'
+  | 'logs'
+  | 'cancel';
 
 export interface CommandHint {
   /** The `flowport` command. */

@@ -77,6 +77,15 @@ export {
   type RollbackOf,
   type RollbackPlan,
 } from './backend/releases.js';
+export {
+  foldLocks,
+  lockOn,
+  describeLock,
+  type EnvLock,
+  type LockRequest,
+  type LockResult,
+  type UnlockRequest,
+} from './backend/locks.js';
 export { bindToProject, type ProjectAware, type ProjectContext } from './backend/context.js';
 export { projectBackend, MissingDeployer, type ProjectBackend } from './backend/project-backend.js';
 export { resolveVersion, headStatus, type ResolvedVersion, type HeadStatus } from './backend/git.js';

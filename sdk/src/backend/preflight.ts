@@ -6,33 +6,44 @@
 import { DeployError, flowportErrorKind, type ConfigError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
 import type { Project } from '../project.js';
+import { lockedError, lockOn } from './locks.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from './in-progress.js';
 import { MissingDeployer } from './project-backend.js';
 import type { PromotePlanner } from './promoter.js';
 import type { DeploymentStore } from './store.js';
 
-export type PlannedRun = { action: 'deploy'; env: string } | { action: 'promote'; from: string; to: string };
+export type PlannedRun =
+  | { action: 'deploy'; env: string }
+  | { action: 'rollback'; env: string }
+  | { action: 'promote'; from: string; to: string };
 
 export interface Preflight {
   /** The flows that would be deployed: for a promote, those not already there and with something to promote. */
   sending: FlowDetails[];
   /**
    * Why nothing may start: no deploy command (a ConfigError; for a promote only through the
-   * default promoter), or a flow still deploying to the target (a DeployError). Only when something
-   * would be sent.
+   * default promoter), a lock on the target or on one of the flows there, or a flow still
+   * deploying to the target (a DeployError). Only when something would be sent.
    */
   refusal?: ConfigError | DeployError;
 }
 
 export async function preflight(project: Project, run: PlannedRun, flows: FlowDetails[]): Promise<Preflight> {
   const sending =
-    run.action === 'deploy' ? flows : await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to });
+    run.action === 'promote' ? await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to }) : flows;
   if (sending.length === 0) return { sending };
-  const deploysThroughDeployer = run.action === 'deploy' || !project.config.promote;
+  const deploysThroughDeployer = run.action !== 'promote' || !project.config.promote;
   if (deploysThroughDeployer && project.deployer instanceof MissingDeployer) {
     return { sending, refusal: project.deployer.problem() };
   }
-  const target = run.action === 'deploy' ? run.env : run.to;
+  const target = run.action === 'promote' ? run.to : run.env;
+  const locked = await lockRefusal(
+    project.store,
+    run.action === 'rollback' ? 'roll back' : run.action,
+    sending,
+    target,
+  );
+  if (locked) return { sending, refusal: locked };
   const refusal = await stillDeploying(
     project.store,
     sending.map((f) => f.name),
@@ -55,6 +66,21 @@ async function stillDeploying(
   return new DeployError(`${busy.map(alreadyDeploying).join('\n')}\nNothing was started${included}.`, {
     hint: cancelHint(busy[0]!),
   });
+}
+
+/** The whole batch refused while a lock holds `env` or one of its flows there (createRecorded checks again as each starts). */
+async function lockRefusal(
+  store: DeploymentStore,
+  action: string,
+  flows: readonly FlowDetails[],
+  env: string,
+): Promise<DeployError | undefined> {
+  const locks = (await store.locks?.()) ?? [];
+  for (const flow of flows) {
+    const lock = lockOn(locks, flow.name, env);
+    if (lock) return lockedError(lock, action, flow.name);
+  }
+  return undefined;
 }
 
 /**

@@ -64,8 +64,9 @@ export interface CancelRequestRecord extends RecordBase {
   reason?: string;
 }
 
-// Reserved record types: the format is fixed here so that the features can land without changing
-// existing records. This SDK writes none of them yet and reads them back only through `events()`.
+// Record types beyond deployments and cancels: the format is fixed here so that the features can
+// land without changing existing records. Locks are written and read (ledger-locks.ts); the others
+// are reserved, read back only through `events()`.
 
 /**
  * A named set of versions (flow × environment → deployment), e.g. "what prod ran at 14:00".
@@ -148,9 +149,12 @@ export function parseLine(line: string): ParsedLine {
       return typeof value.deploymentId === 'string'
         ? { kind: 'record', record: value as unknown as CancelRequestRecord }
         : { kind: 'damaged', why: 'a cancel-request without deploymentId' };
-    case 'release':
     case 'lock':
     case 'unlock':
+      return isLock(value)
+        ? { kind: 'record', record: value as unknown as LockRecord }
+        : { kind: 'damaged', why: `a ${value.type} record without a valid lockId, env, flowName, reason or by` };
+    case 'release':
     case 'queued':
     case 'dequeued':
     case 'approval':
@@ -192,6 +196,16 @@ function isDeployment(x: unknown): x is DeploymentDetails {
 
 /** The optional fields of a deployment that are strings when present. */
 const OPTIONAL_STRINGS = ['packageVersion', 'url', 'logLocation'] as const;
+
+function isLock(x: Record<string, unknown>): boolean {
+  return (
+    typeof x.lockId === 'string' &&
+    typeof x.env === 'string' &&
+    typeof x.by === 'string' &&
+    (x.flowName === undefined || typeof x.flowName === 'string') &&
+    (x.reason === undefined || typeof x.reason === 'string')
+  );
+}
 
 function isRunner(x: unknown): x is RunnerIdentity {
   return (

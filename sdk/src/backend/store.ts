@@ -4,6 +4,7 @@
  * nothing outside `ledger.ts` may assume files.
  */
 import type { DeploymentDetails, DeploymentFinder, DeploymentStatus, JsonValue } from '../model.js';
+import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
 import type { RunnerIdentity } from './records.js';
 
 /** What a new deployment starts with; the store adds id, status `pending`, times and runner. */
@@ -92,6 +93,16 @@ export interface DeploymentStore extends DeploymentFinder {
   openLog(id: string): Promise<LogWriter>;
   /** The log from byte `from` (default 0), or undefined when the deployment has no log. */
   readLog(id: string, from?: number): Promise<LogChunk | undefined>;
+  /**
+   * Locks an environment (or one flow in it) for this process's user, once durable. Of two locks
+   * of one target asked for at once, the first recorded holds: the other caller gets it back with
+   * `taken: false`. A store without locks cannot be locked, and refuses nothing for them.
+   */
+  lock?(request: LockRequest): Promise<LockResult>;
+  /** Lifts the lock of a target (only `lockId`, when given), recorded with who did; the lock lifted, if one held. */
+  unlock?(request: UnlockRequest): Promise<EnvLock | undefined>;
+  /** Every lock that holds now. */
+  locks?(): Promise<EnvLock[]>;
 }
 
 /** Whether a configured `deployments` is also a store deploys can be recorded in. */

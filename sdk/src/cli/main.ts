@@ -46,6 +46,15 @@ const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
     run: lazy(() => import('./rollback.js'), 'rollbackCommand'),
     summary: 'redeploy an earlier release (default: the one before the current)',
   },
+  lock: {
+    run: lazy(() => import('./lock.js'), 'lockCommand'),
+    summary: 'refuse deploys to an environment (or one flow in it) until unlocked',
+  },
+  unlock: { run: lazy(() => import('./unlock.js'), 'unlockCommand'), summary: 'lift a lock, recorded with who did' },
+  locks: {
+    run: lazy(() => import('./locks.js'), 'locksCommand'),
+    summary: 'the locks that hold: who, since when, why',
+  },
   logs: { run: lazy(() => import('./logs.js'), 'logsCommand'), summary: "print a deployment's log" },
   cancel: { run: lazy(() => import('./cancel.js'), 'cancelCommand'), summary: 'stop a deploy, from any process' },
 };

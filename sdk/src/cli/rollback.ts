@@ -48,7 +48,7 @@ export async function rollbackCommand(args: string[], io: CommandIO): Promise<nu
   refuseUnsafeNames(flows);
   // An id as typed (a unique prefix or suffix) becomes the whole id the releases are listed by.
   const to = values.to === undefined ? undefined : (await findDeployment(project.store, values.to)).id;
-  const { refusal } = await preflight(project, { action: 'deploy', env }, flows);
+  const { refusal } = await preflight(project, { action: 'rollback', env }, flows);
   if (refusal) throw refusal;
   await confirmProtected(project, env, 'roll back', values.yes);
   const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });

@@ -15,6 +15,9 @@ export const USAGE = {
   releases: 'flowport releases <flow> --env E [--root DIR] [--json] [--show-secrets] [--no-cache]',
   rollback:
     'flowport rollback <flow> --env E [--to <deploymentId>] [--detach] [--yes|-y] [--root DIR] [--json] [--no-cache]',
+  lock: 'flowport lock <env> [--flow F] --reason "…" [--root DIR] [--json]',
+  unlock: 'flowport unlock <env> [--flow F] [--yes|-y] [--root DIR] [--json]',
+  locks: 'flowport locks [--root DIR] [--json]',
   cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--force] [--root DIR] [--json]',
 } as const;
 

@@ -7,6 +7,7 @@
 import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from '../backend/in-progress.js';
+import { lockedError, lockOn, type EnvLock } from '../backend/locks.js';
 import { currentInitiator, processIdentity } from '../backend/processes.js';
 import { COMMAND_PROCESS } from '../backend/records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from '../backend/store.js';
@@ -72,6 +73,8 @@ export async function runRecorded(
  * `cancelled` at once when another run was recorded just before.
  */
 export async function createRecorded(store: DeploymentStore, init: NewDeployment): Promise<DeploymentDetails> {
+  const lock = await lockOf(store, init);
+  if (lock) throw lockedError(lock, actionOf(init), init.flowName);
   const busy = await unfinishedBefore(store, init, undefined);
   if (busy) throw new DeployError(alreadyDeploying(busy), { hint: cancelHint(busy) });
   let created: DeploymentDetails;
@@ -208,6 +211,17 @@ export async function runClaimed(
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
+}
+
+/** The lock, if one holds, that refuses deploying `init`'s flow to its environment. */
+async function lockOf(store: DeploymentStore, init: NewDeployment): Promise<EnvLock | undefined> {
+  return lockOn((await store.locks?.()) ?? [], init.flowName, init.env);
+}
+
+/** What a deployment is, in a refusal's words. */
+function actionOf(init: NewDeployment): string {
+  if (init.attributes?.rollback) return 'roll back';
+  return init.promotedFrom ? 'promote' : 'deploy';
 }
 
 /** The first unfinished deployment of the same flow and environment recorded before `id` (any, without an id). */

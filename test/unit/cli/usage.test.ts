@@ -16,6 +16,9 @@ test('--help lists every flag each command accepts, and `<command> --help` its u
     history: await import('../../../sdk/src/cli/history.js'),
     releases: await import('../../../sdk/src/cli/releases.js'),
     rollback: await import('../../../sdk/src/cli/rollback.js'),
+    lock: await import('../../../sdk/src/cli/lock.js'),
+    unlock: await import('../../../sdk/src/cli/unlock.js'),
+    locks: await import('../../../sdk/src/cli/locks.js'),
     logs: await import('../../../sdk/src/cli/logs.js'),
     cancel: await import('../../../sdk/src/cli/cancel.js'),
   };
