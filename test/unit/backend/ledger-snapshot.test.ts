@@ -1,0 +1,367 @@
+/**
+ * The ledger's snapshot (ledger-snapshot.ts) is a cache of the log: a read that starts from it
+ * ends where a replay of the whole log ends, and one that does not describe the log as it is now
+ * (truncated, replaced, rewritten; corrupt, forged, another format, a link) is not used.
+ *
+ * "Used" is seen through a snapshot edited by hand: the commit of its deployments changed from
+ * `c…` to `d…`, everything else left as it was. A reader that shows `d…` read the snapshot.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { LocalLedger } from '../../../sdk/src/index.js';
+import { stopAtEnd, tempDir } from '../../helpers/tmp.js';
+import { sdkDistUrl } from './fixture.js';
+
+const C = 'c'.repeat(40);
+const D = 'd'.repeat(40);
+const logOf = (root: string) => join(root, '.flowport', 'ledger.jsonl');
+const snapshotOf = (root: string) => join(root, '.flowport', 'ledger-snapshot.jsonl');
+
+/** A reader that starts from a snapshot and leaves one after every read (or, cold, never does either). */
+function reader(root: string, snapshots: boolean) {
+  const warnings: string[] = [];
+  const ledger = new LocalLedger({
+    root,
+    warn: (m) => warnings.push(m),
+    snapshotAfterBytes: snapshots ? 1 : Number.MAX_SAFE_INTEGER,
+  });
+  return { ledger, warnings };
+}
+
+/** Everything a reader says about the ledger. */
+async function stateOf(r: ReturnType<typeof reader>) {
+  const history = await r.ledger.findDeployments({ history: true });
+  const current = await r.ledger.findDeployments();
+  const others = await r.ledger.recordsOf(['cancel-request', 'lock', 'future-thing']);
+  const one = history[0] && (await r.ledger.getDeployment(history[0].id));
+  const events = await r.ledger.events();
+  return { history, current, others, one, events, warnings: [...r.warnings] };
+}
+
+const cold = (root: string) => stateOf(reader(root, false));
+
+let clock = Date.parse('2026-03-01T00:00:00.000Z');
+/** One deployment record as a runner writes it (no runner: pending/running ones read as interrupted). */
+function deployment(id: string, flowName: string, env: string, status: string, commit = C): string {
+  const at = new Date((clock += 1000)).toISOString();
+  return JSON.stringify({
+    v: 1,
+    type: 'deployment',
+    at,
+    by: 'test@host',
+    deployment: {
+      id,
+      flowName,
+      env,
+      commit,
+      ref: 'main',
+      status,
+      createdAt: at,
+      updatedAt: at,
+      initiator: 'test@host',
+      outputs: status === 'succeeded' ? { artifact: `${flowName}@${env}` } : {},
+      attributes: { note: 'x'.repeat(200) },
+    },
+  });
+}
+
+/** A ledger of `n` deploys over two flows × two environments, each pending → running → an outcome. */
+function ledgerLines(n: number, prefix = 'd'): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `${prefix}${String(i).padStart(5, '0')}`;
+    const flow = i % 2 ? 'billing' : 'reports';
+    const env = i % 4 < 2 ? 'dev' : 'prod';
+    out.push(deployment(id, flow, env, 'pending'), deployment(id, flow, env, 'running'));
+    out.push(deployment(id, flow, env, i % 5 === 4 ? 'failed' : 'succeeded'));
+  }
+  return out;
+}
+
+function writeLedger(root: string, lines: string[]): void {
+  rmSync(join(root, '.flowport'), { recursive: true, force: true });
+  mkdirSync(join(root, '.flowport'), { mode: 0o700 });
+  writeFileSync(logOf(root), lines.map((l) => l + '\n').join(''), { mode: 0o600 });
+}
+
+/** A ledger with a snapshot of all of it, then that snapshot edited to say commit `d…` everywhere. */
+async function ledgerWithTamperedSnapshot(root: string, lines = ledgerLines(30)) {
+  writeLedger(root, lines);
+  await reader(root, true).ledger.findDeployments();
+  const text = readFileSync(snapshotOf(root), 'utf8');
+  const [header, ...rest] = text.split('\n');
+  const body = rest.map((l) => l.replaceAll(C, D));
+  writeFileSync(snapshotOf(root), [header, ...body].join('\n'));
+  return { header: JSON.parse(header!) as Record<string, unknown>, body };
+}
+
+const commits = (s: Awaited<ReturnType<typeof stateOf>>) => new Set(s.history.map((d) => d.commit));
+
+test('a read leaves a private snapshot; the next reader starts from it and reads what another process appended after it as a cold read does', async () => {
+  const root = tempDir();
+  writeLedger(root, ledgerLines(40));
+  const first = reader(root, true);
+  const before = await stateOf(first);
+  assert.equal(before.history.length, 40);
+  assert.equal(statSync(snapshotOf(root)).mode & 0o777, 0o600);
+  assert.deepEqual(before, await cold(root), 'the reader that wrote it saw the log');
+
+  // Another process appends: a new deploy, a cancel request, a record of a type still to come.
+  const script = `
+const { localLedger } = await import(${JSON.stringify(sdkDistUrl)});
+const ledger = localLedger({ root: ${JSON.stringify(root)} });
+const d = await ledger.create({ flowName: 'billing', env: 'prod', commit: '${'e'.repeat(40)}', ref: 'main' });
+await ledger.update(d.id, { status: 'running' });
+await ledger.update(d.id, { status: 'succeeded', outputs: { artifact: 'new' } });
+await ledger.requestCancel('d00003', { by: 'other@host', reason: 'late' });
+await ledger.append({ v: 1, type: 'future-thing', at: new Date().toISOString(), by: 'other@host', x: 1 });
+`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  stopAtEnd(child);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+
+  const expected = await cold(root);
+  assert.equal(expected.history.length, 41);
+  assert.equal(expected.others.length, 2);
+  // Seen through the snapshot: the same, and it was read (its edited commit shows).
+  const fresh = await stateOf(reader(root, true));
+  assert.deepEqual(fresh, expected, 'snapshot + tail reads as the whole log does');
+  assert.deepEqual(await stateOf(first), expected, 'and so does the reader that wrote the snapshot');
+
+  // The last snapshot was left by \`first\`, of what it read in two parts: edited, it shows.
+  const snapshot = readFileSync(snapshotOf(root), 'utf8');
+  assert.equal((JSON.parse(snapshot.split('\n')[0]!) as { offset: number }).offset, statSync(logOf(root)).size);
+  writeFileSync(snapshotOf(root), snapshot.replaceAll(C, D).replaceAll('e'.repeat(40), D));
+  const tampered = await reader(root, true).ledger.findDeployments({ history: true });
+  assert.deepEqual(
+    new Set(tampered.map((d) => d.commit)),
+    new Set([D]),
+    'the snapshot is what the reader started from',
+  );
+});
+
+test('a snapshot is left only by reads once enough new log is read, never by a write', async () => {
+  const root = tempDir();
+  const lines = ledgerLines(40);
+  writeLedger(root, lines);
+  const size = statSync(logOf(root)).size;
+  const big = new LocalLedger({ root, warn: () => undefined, snapshotAfterBytes: size + 1 });
+  await big.findDeployments();
+  assert.throws(() => statSync(snapshotOf(root)), /ENOENT/, 'less new log than the threshold: none');
+
+  const writer = new LocalLedger({ root, warn: () => undefined, snapshotAfterBytes: 1 });
+  const d = await writer.create({ flowName: 'billing', env: 'dev', commit: C, ref: 'main' });
+  await writer.update(d.id, { status: 'failed' });
+  assert.throws(() => statSync(snapshotOf(root)), /ENOENT/, 'a write path leaves none');
+  await writer.getDeployment(d.id);
+  const header = JSON.parse(readFileSync(snapshotOf(root), 'utf8').split('\n')[0]!) as { offset: number };
+  assert.equal(header.offset, statSync(logOf(root)).size, 'a read path does, of all it read');
+});
+
+test('a ledger truncated, replaced or rewritten after its snapshot is read as it is now, never through the snapshot', async (t) => {
+  const root = tempDir();
+  const cases: Array<[string, (lines: string[]) => void]> = [
+    [
+      'truncated, then appended to past the old end',
+      (lines) => {
+        truncateSync(logOf(root), 0);
+        appendFileSync(
+          logOf(root),
+          ledgerLines(35, 'x')
+            .map((l) => l + '\n')
+            .join(''),
+        );
+        void lines;
+      },
+    ],
+    ['truncated to a part of itself', (lines) => truncateSync(logOf(root), lines.slice(0, 20).join('\n').length + 1)],
+    [
+      // The same size and the same first and last 4 KiB: only its inode tells it is another file.
+      'replaced by another file with the same size and ends',
+      (lines) => {
+        const other = [...lines];
+        for (let i = 40; i < 50; i++) other[i] = other[i]!.replace('"succeeded"', '"cancelled"');
+        const next = `${logOf(root)}.new`;
+        writeFileSync(next, other.map((l) => l + '\n').join(''));
+        renameSync(next, logOf(root));
+      },
+    ],
+    [
+      'removed and written again (its inode may be reused)',
+      () => {
+        unlinkSync(logOf(root));
+        writeFileSync(
+          logOf(root),
+          ledgerLines(30, 'y')
+            .map((l) => l + '\n')
+            .join(''),
+        );
+      },
+    ],
+    [
+      'rewritten in place: its last record changed, the size kept',
+      (lines) => {
+        const last = lines.at(-1)!;
+        const edited = last.replace(C, 'e'.repeat(40));
+        assert.notEqual(edited, last);
+        const fd = openSync(logOf(root), 'r+');
+        writeSync(fd, edited + '\n', statSync(logOf(root)).size - last.length - 1);
+        closeSync(fd);
+      },
+    ],
+  ];
+  for (const [what, change] of cases) {
+    await t.test(what, async () => {
+      const lines = ledgerLines(30);
+      await ledgerWithTamperedSnapshot(root, lines);
+      change(lines);
+      const expected = await cold(root);
+      const fresh = await stateOf(reader(root, true));
+      assert.ok(!commits(fresh).has(D), 'the snapshot was not used');
+      assert.deepEqual(fresh, expected);
+    });
+  }
+});
+
+test('a corrupt, forged, newer or linked snapshot is ignored: the ledger reads as a cold read does', async (t) => {
+  const root = tempDir();
+  type Snap = { header: Record<string, unknown>; body: string[] };
+  const write = (s: Snap) => writeFileSync(snapshotOf(root), [JSON.stringify(s.header), ...s.body].join('\n'));
+  const forgedRecord = (s: Snap, edit: (r: { deployment: Record<string, unknown> }) => void) => {
+    const r = JSON.parse(s.body[0]!) as { deployment: Record<string, unknown> };
+    edit(r);
+    s.body[0] = JSON.stringify(r);
+    write(s);
+  };
+  const cases: Array<[string, (s: Snap) => void]> = [
+    [
+      'torn (no final newline)',
+      (s) => writeFileSync(snapshotOf(root), [JSON.stringify(s.header), ...s.body].join('\n').slice(0, -50)),
+    ],
+    ['not JSON', () => writeFileSync(snapshotOf(root), 'garbage\n')],
+    ['a line missing', (s) => write({ ...s, body: [...s.body.slice(1)] })],
+    ['a newer snapshot format', (s) => write({ ...s, header: { ...s.header, snapshot: 99 } })],
+    ['another ledger format', (s) => write({ ...s, header: { ...s.header, ledgerFormat: 2 } })],
+    ['another inode', (s) => write({ ...s, header: { ...s.header, ino: (s.header.ino as number) + 1 } })],
+    [
+      'past the end of the log',
+      (s) => write({ ...s, header: { ...s.header, offset: (s.header.offset as number) + 10 } }),
+    ],
+    ['a wrong hash', (s) => write({ ...s, header: { ...s.header, tail: '0'.repeat(64) } })],
+    ['a record without an initiator', (s) => forgedRecord(s, (r) => delete r.deployment.initiator)],
+    ['a record with an output that is not a string', (s) => forgedRecord(s, (r) => (r.deployment.outputs = { a: 1 }))],
+    ['a deployment twice', (s) => write({ ...s, body: [s.body[0]!, s.body[0]!, ...s.body.slice(2)] })],
+    [
+      'lines out of the log',
+      (s) =>
+        write({
+          ...s,
+          header: { ...s.header, entries: (s.header.entries as number[][]).map(([f, l]) => [f, l! + 10_000]) },
+        }),
+    ],
+    [
+      'a link to a snapshot that matches',
+      () => {
+        const elsewhere = join(root, 'elsewhere.jsonl');
+        renameSync(snapshotOf(root), elsewhere);
+        symlinkSync(elsewhere, snapshotOf(root));
+      },
+    ],
+  ];
+  for (const [what, forge] of cases) {
+    await t.test(what, async () => {
+      const snap = await ledgerWithTamperedSnapshot(root);
+      forge(snap);
+      const expected = await cold(root);
+      const fresh = await stateOf(reader(root, true));
+      assert.ok(!commits(fresh).has(D), 'the snapshot was not used');
+      assert.deepEqual(fresh, expected);
+    });
+  }
+  // The linked one was replaced by a file of its own; its target was left as it was.
+  assert.ok(lstatSync(snapshotOf(root)).isFile());
+  assert.ok(readFileSync(join(root, 'elsewhere.jsonl'), 'utf8').includes(D), 'the link target was not written');
+});
+
+/** A small deterministic PRNG (mulberry32): the same sequence for a seed, so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('equivalence: for random sequences of records, reading from snapshots and tails ends where a replay of the whole log does', async (t) => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    await t.test(`seed ${seed}`, async () => {
+      const root = tempDir();
+      const rnd = random(seed);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+      const statuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+      const known: Array<{ id: string; flow: string; env: string }> = [];
+      const line = (): string => {
+        const r = rnd();
+        if (r < 0.55 || known.length === 0) {
+          const reuse = known.length > 0 && rnd() < 0.6;
+          const d = reuse
+            ? pick(known)
+            : { id: `r${seed}-${known.length}`, flow: pick(['a', 'b', 'c']), env: pick(['dev', 'uat', 'prod']) };
+          if (!reuse) known.push(d);
+          return deployment(d.id, d.flow, d.env, pick(statuses), pick([C, 'f'.repeat(40)]));
+        }
+        if (r < 0.65) {
+          const d = pick(known);
+          return JSON.stringify({ v: 1, type: 'cancel-request', at: 'now', by: 'x@h', deploymentId: d.id });
+        }
+        if (r < 0.7) return JSON.stringify({ v: 1, type: 'lock', at: 'now', by: 'x@h', lockId: `l${r}`, env: 'prod' });
+        if (r < 0.75) return JSON.stringify({ v: 1, type: 'future-thing', at: 'now', by: 'x@h', x: r });
+        if (r < 0.8) return JSON.stringify({ v: pick([2, 3]), type: 'deployment', at: 'now', by: 'x@h' });
+        if (r < 0.85) {
+          const d = pick(known); // a record that moves a deployment to another flow: skipped
+          return deployment(d.id, `${d.flow}-moved`, d.env, 'succeeded');
+        }
+        if (r < 0.9)
+          return pick(['', '{"not": "a record"}', 'not json', JSON.stringify({ v: 1, type: 'deployment', at: 'x' })]);
+        return deployment(`r${seed}-${known.length}-bad`, 'a', 'dev', 'no-such-status');
+      };
+      writeLedger(root, []);
+      const long = reader(root, true); // one process reading all along
+      for (let step = 0; step < 12; step++) {
+        const chunk = Array.from({ length: 1 + Math.floor(rnd() * 25) }, line);
+        appendFileSync(logOf(root), chunk.map((l) => l + '\n').join(''));
+        // Some steps read (and leave a snapshot), some only append: tails of every length.
+        if (rnd() < 0.6) await reader(root, true).ledger.findDeployments({ history: true });
+        if (rnd() < 0.5) await long.ledger.findDeployments();
+        if (rnd() < 0.3) {
+          const expected = await cold(root);
+          assert.deepEqual(await stateOf(reader(root, true)), expected, `step ${step}: a new reader`);
+        }
+      }
+      const expected = await cold(root);
+      assert.deepEqual(await stateOf(reader(root, true)), expected, 'a new reader');
+      const fromStart = await stateOf(long);
+      assert.deepEqual({ ...fromStart, warnings: [] }, { ...expected, warnings: [] }, 'the reader that read all along');
+    });
+  }
+});
