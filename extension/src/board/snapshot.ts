@@ -85,7 +85,7 @@ function boardCell(
   if (latest && latest !== current) {
     out.latest = { commit: latest.commit, at: latest.updatedAt, initiator: latest.initiator };
   }
-  if (latest && RUNNING.has(latest.status)) out.running = { deploymentId: latest.id };
+  if (latest && !FINAL_STATUSES.includes(latest.status)) out.running = { deploymentId: latest.id };
   const head = previous?.current?.commit;
   if (cell.behind && previous && head) {
     out.behind = { env: previous.env };

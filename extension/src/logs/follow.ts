@@ -91,7 +91,10 @@ export function finalStatusLine(d: DeploymentDetails): string {
   }
 }
 
-/** Whether a deployment is still to end: its runner may be asked to cancel it, and its log grows. */
+/**
+ * Whether a deployment is still to end (pending, waiting its turn, running): its runner may be
+ * asked to cancel it, and its log grows.
+ */
 export function isActive(d: Pick<DeploymentDetails, 'status'> | undefined): boolean {
-  return d?.status === 'running' || d?.status === 'pending';
+  return d !== undefined && !FINAL_STATUSES.includes(d.status);
 }

@@ -227,7 +227,13 @@ export async function runTask(
   if (report.crash !== undefined) reportCrash(store, title, report.crash);
   else if (report.refusal) notifyRefusal(report.refusal);
   else if (code !== 0 && code !== undefined) {
-    const failed = report.results?.find((r) => !GOOD_OUTCOMES.includes(r.outcome));
+    const failed = report.results?.find((r) => !GOOD_OUTCOMES.includes(r.outcome) && r.outcome !== 'cancelled');
+    const cancelled = report.results?.find((r) => r.outcome === 'cancelled');
+    if (!failed && cancelled) {
+      // Someone asked for it (Cancel in the tree or on the board, another window, the CLI): not a failure.
+      void showMessage('info', `Flowport: ${cancelled.message}`);
+      return code;
+    }
     void showMessage(
       'error',
       `Flowport: ${title} failed${failed ? `: ${failed.message}` : '.'}`,
@@ -507,7 +513,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
     for (const r of results) {
       const good = GOOD_OUTCOMES.includes(r.outcome);
       if (!good) worst = 1;
-      this.write(`${good ? CSI.green + '✔' : CSI.red + '✖'} ${sanitizeTerminalText(r.message)}${CSI.reset}`);
+      const mark = good ? CSI.green + '✔' : r.outcome === 'cancelled' ? CSI.yellow + '⊘' : CSI.red + '✖';
+      this.write(`${mark} ${sanitizeTerminalText(r.message)}${CSI.reset}`);
     }
     // Refused flows (the others ran, or were already there): the reason and its fix, as a refusal
     // before the run would have said it; a failure of one that ran says more, and is said instead.

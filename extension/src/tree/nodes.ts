@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
+import { isActive } from '../logs/follow';
 import type { FolderState } from '../store';
 import { relativeAge, rowSummary, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
 
@@ -133,7 +134,7 @@ export class EnvItem extends vscode.TreeItem {
     if (cell.current && cell.nextEnv) words.push('promotable');
     if (cell.current) words.push('comparable');
     if (shown?.url) words.push('hasUrl');
-    const active = cell.latest?.status === 'running' || cell.latest?.status === 'pending';
+    const active = isActive(cell.latest);
     // A running deployment's log is followed live, even before its runner has written a line.
     if (cell.latest?.logLocation || active) words.push('hasLog');
     if (active) words.push('cancellable');
