@@ -20,6 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { rename, unlink, type FileHandle } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { LEDGER_FORMAT, parseLine } from './records.js';
 import { LedgerFold, type Entry, type FoldWarning, type LedgerEvent } from './ledger-fold.js';
 import { openStateFile, readAt } from './state-file.js';
@@ -53,8 +54,12 @@ interface Header {
   lines: number;
   head: string;
   tail: string;
-  /** `[first, last]` line of each deployment, in the order of the deployment lines that follow. */
-  entries: Array<[number, number]>;
+  /**
+   * Three numbers for each deployment, in the order of the deployment lines that follow: its
+   * first and its last line, then 1 when its log is where the ledger puts it (its line then has
+   * an empty `logLocation`: a read pays for every byte), else 0. Flat: one array, not 10,000.
+   */
+  entries: number[];
   /** The line of each carried record, in the order of the lines after the deployments. */
   carried: number[];
   warnings: Array<[number, string]>;
@@ -63,9 +68,13 @@ interface Header {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** The snapshot's text: the fold as it stands at `mark`. */
-export function encodeSnapshot(fold: LedgerFold, mark: LogMark): string {
+/** Where the ledger with logs in `logsDir` puts the log of deployment `id`. */
+const defaultLog = (logsDir: string, id: string) => `${logsDir}${sep}${id}.log`;
+
+/** The snapshot's text: the fold as it stands at `mark`, of a ledger with its logs in `logsDir`. */
+export function encodeSnapshot(fold: LedgerFold, mark: LogMark, logsDir: string): string {
   const entries = [...fold.entries.values()];
+  const logHere = entries.map((e) => e.deployment.logLocation === defaultLog(logsDir, e.deployment.id));
   const header: Header = {
     snapshot: SNAPSHOT_FORMAT,
     ledgerFormat: LEDGER_FORMAT,
@@ -74,21 +83,18 @@ export function encodeSnapshot(fold: LedgerFold, mark: LogMark): string {
     lines: fold.lines,
     head: sha256(mark.head),
     tail: sha256(mark.tail),
-    entries: entries.map((e) => [e.first, e.last]),
+    entries: entries.flatMap((e, i) => [e.first, e.last, logHere[i] ? 1 : 0]),
     carried: fold.carried.map(([line]) => line),
     warnings: fold.warnings.map((w) => [w.line, w.text]),
     newerFormat: fold.newerFormat,
   };
   const out = [JSON.stringify(header)];
-  for (const e of entries) {
-    // As a log line of this deployment would be (`at`/`by` are not kept: they are not state).
-    const record: Record<string, unknown> = {
-      v: LEDGER_FORMAT,
-      type: 'deployment',
-      at: e.deployment.updatedAt,
-      by: e.deployment.initiator,
-      deployment: e.deployment,
-    };
+  for (const [i, e] of entries.entries()) {
+    // As a log line of this deployment would be, less what is not state (`at`, `by`) and what
+    // the header says (its log's place).
+    // (Left empty, not out: the deployment read back has its fields in the order they were.)
+    const deployment = logHere[i] ? { ...e.deployment, logLocation: '' } : e.deployment;
+    const record: Record<string, unknown> = { v: LEDGER_FORMAT, type: 'deployment', at: '', deployment };
     if (e.runner) record.runner = e.runner;
     out.push(JSON.stringify(record));
   }
@@ -107,8 +113,11 @@ export interface DecodedSnapshot {
   restore(onWarning: (w: FoldWarning) => void): LedgerFold;
 }
 
-/** The snapshot in `text`, or undefined when it is not one this SDK wrote and fully understands. */
-export function decodeSnapshot(text: string): DecodedSnapshot | undefined {
+/**
+ * The snapshot in `text` of a ledger with its logs in `logsDir`, or undefined when it is not one
+ * this SDK wrote and fully understands.
+ */
+export function decodeSnapshot(text: string, logsDir: string): DecodedSnapshot | undefined {
   const lines = text.split('\n');
   if (lines.pop() !== '') return undefined; // torn: a whole snapshot ends in a newline
   let header: Header;
@@ -117,33 +126,38 @@ export function decodeSnapshot(text: string): DecodedSnapshot | undefined {
   } catch {
     return undefined;
   }
-  if (!validHeader(header) || lines.length !== 1 + header.entries.length + header.carried.length) return undefined;
+  const count = validHeader(header) ? header.entries.length / 3 : -1;
+  if (count < 0 || lines.length !== 1 + count + header.carried.length) return undefined;
 
+  // Each deployment once, each line holding one record: what a real log folds into.
   const entries: Entry[] = [];
   const ids = new Set<string>();
-  const firsts = new Set<number>();
-  const lasts = new Set<number>();
-  for (let i = 0; i < header.entries.length; i++) {
+  const lineUsed = new Uint8Array(header.lines + 1);
+  const useLine = (line: number) => lineUsed[line] === 0 && (lineUsed[line] = 1) === 1;
+  for (let i = 0; i < count; i++) {
     const parsed = parseLine(lines[1 + i]!);
     if (parsed.kind !== 'record' || parsed.record.type !== 'deployment') return undefined;
-    const [first, last] = header.entries[i]!;
+    const first = header.entries[3 * i]!;
+    const last = header.entries[3 * i + 1]!;
     const { deployment, runner } = parsed.record;
-    // Each deployment once, each line holding one record: what a real log folds into.
-    if (ids.has(deployment.id) || firsts.has(first) || lasts.has(last)) return undefined;
+    if (header.entries[3 * i + 2] === 1) {
+      if (deployment.logLocation !== '') return undefined;
+      // A fresh object of this parse: set in place, in the place the field had.
+      deployment.logLocation = defaultLog(logsDir, deployment.id);
+    }
+    if (ids.has(deployment.id) || !useLine(first) || (last !== first && !useLine(last))) return undefined;
     ids.add(deployment.id);
-    firsts.add(first);
-    lasts.add(last);
     entries.push({ deployment, runner, first, last });
   }
   const carried: Array<[number, LedgerEvent]> = [];
   for (let i = 0; i < header.carried.length; i++) {
-    const parsed = parseLine(lines[1 + header.entries.length + i]!);
+    const parsed = parseLine(lines[1 + count + i]!);
     let record: LedgerEvent;
     if (parsed.kind === 'record' && parsed.record.type !== 'deployment') record = parsed.record;
     else if (parsed.kind === 'other') record = parsed.value as LedgerEvent;
     else return undefined;
     const line = header.carried[i]!;
-    if (lasts.has(line) || firsts.has(line)) return undefined;
+    if (!useLine(line)) return undefined;
     carried.push([line, record]);
   }
 
@@ -180,11 +194,15 @@ function validHeader(h: Header): boolean {
   if (h.snapshot !== SNAPSHOT_FORMAT || h.ledgerFormat !== LEDGER_FORMAT) return false;
   if (!isCount(h.ino, 0) || !isCount(h.offset, 1) || !isCount(h.lines, 1) || !isHash(h.head) || !isHash(h.tail))
     return false;
+  if (h.lines > h.offset) return false; // every line takes a byte at least
   if (!(h.newerFormat === 0 || (isCount(h.newerFormat, 0) && h.newerFormat > LEDGER_FORMAT))) return false;
-  const inLog = (line: unknown) => isCount(line, 1) && line <= h.lines;
+  const inLog = (line: unknown): line is number => isCount(line, 1) && line <= h.lines;
   if (!Array.isArray(h.entries) || !Array.isArray(h.carried) || !Array.isArray(h.warnings)) return false;
-  if (!h.entries.every((e) => Array.isArray(e) && e.length === 2 && inLog(e[0]) && inLog(e[1]) && e[0] <= e[1]))
-    return false;
+  if (h.entries.length % 3 !== 0) return false;
+  for (let i = 0; i < h.entries.length; i += 3) {
+    const [first, last, logHere] = [h.entries[i], h.entries[i + 1], h.entries[i + 2]];
+    if (!inLog(first) || !inLog(last) || first > last || !(logHere === 0 || logHere === 1)) return false;
+  }
   if (!h.carried.every((line, i) => inLog(line) && (i === 0 || line > h.carried[i - 1]!))) return false;
   return h.warnings.every(
     (w) => Array.isArray(w) && w.length === 2 && (w[0] === 0 || inLog(w[0])) && typeof w[1] === 'string',
@@ -213,7 +231,7 @@ export async function matchesLog(
 }
 
 /** The snapshot at `path`, or undefined when there is none usable (missing, a link, corrupt, another format). */
-export async function readSnapshot(path: string): Promise<DecodedSnapshot | undefined> {
+export async function readSnapshot(path: string, logsDir: string): Promise<DecodedSnapshot | undefined> {
   let fh: FileHandle;
   try {
     fh = await openStateFile(path, 'r');
@@ -221,7 +239,7 @@ export async function readSnapshot(path: string): Promise<DecodedSnapshot | unde
     return undefined; // missing, or a link or a FIFO in its place: the log is read instead
   }
   try {
-    return decodeSnapshot(await fh.readFile('utf8'));
+    return decodeSnapshot(await fh.readFile('utf8'), logsDir);
   } catch {
     return undefined;
   } finally {

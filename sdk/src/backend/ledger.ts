@@ -340,7 +340,7 @@ export class LocalLedger implements DeploymentStore {
 
   /** Starts from the snapshot when there is one that describes this ledger; otherwise leaves all as it is. */
   private async loadSnapshot(): Promise<void> {
-    const snapshot = await readSnapshot(this.snapshotFile);
+    const snapshot = await readSnapshot(this.snapshotFile, this.logsDir);
     if (!snapshot) return;
     let fh: FileHandle;
     try {
@@ -371,7 +371,7 @@ export class LocalLedger implements DeploymentStore {
       return; // a state folder that cannot be made ours: no cache in it
     }
     const mark = { ino: this.ino, offset: this.offset, head: this.head, tail: this.tail };
-    await writeSnapshot(this.snapshotFile, encodeSnapshot(this.fold, mark));
+    await writeSnapshot(this.snapshotFile, encodeSnapshot(this.fold, mark, this.logsDir));
   }
 
   /**

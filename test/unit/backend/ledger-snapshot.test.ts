@@ -58,6 +58,12 @@ async function stateOf(r: ReturnType<typeof reader>) {
 
 const cold = (root: string) => stateOf(reader(root, false));
 
+/** The same state, down to the order of each object's fields (what `--json` prints). */
+function assertSame(actual: unknown, expected: unknown, message?: string): void {
+  assert.deepEqual(actual, expected, message);
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected), message);
+}
+
 let clock = Date.parse('2026-03-01T00:00:00.000Z');
 /** One deployment record as a runner writes it (no runner: pending/running ones read as interrupted). */
 function deployment(id: string, flowName: string, env: string, status: string, commit = C): string {
@@ -122,7 +128,7 @@ test('a read leaves a private snapshot; the next reader starts from it and reads
   const before = await stateOf(first);
   assert.equal(before.history.length, 40);
   assert.equal(statSync(snapshotOf(root)).mode & 0o777, 0o600);
-  assert.deepEqual(before, await cold(root), 'the reader that wrote it saw the log');
+  assertSame(before, await cold(root), 'the reader that wrote it saw the log');
 
   // Another process appends: a new deploy, a cancel request, a record of a type still to come.
   const script = `
@@ -144,8 +150,8 @@ await ledger.append({ v: 1, type: 'future-thing', at: new Date().toISOString(), 
   assert.equal(expected.others.length, 2);
   // Seen through the snapshot: the same, and it was read (its edited commit shows).
   const fresh = await stateOf(reader(root, true));
-  assert.deepEqual(fresh, expected, 'snapshot + tail reads as the whole log does');
-  assert.deepEqual(await stateOf(first), expected, 'and so does the reader that wrote the snapshot');
+  assertSame(fresh, expected, 'snapshot + tail reads as the whole log does');
+  assertSame(await stateOf(first), expected, 'and so does the reader that wrote the snapshot');
 
   // The last snapshot was left by \`first\`, of what it read in two parts: edited, it shows.
   const snapshot = readFileSync(snapshotOf(root), 'utf8');
@@ -237,7 +243,7 @@ test('a ledger truncated, replaced or rewritten after its snapshot is read as it
       const expected = await cold(root);
       const fresh = await stateOf(reader(root, true));
       assert.ok(!commits(fresh).has(D), 'the snapshot was not used');
-      assert.deepEqual(fresh, expected);
+      assertSame(fresh, expected);
     });
   }
 });
@@ -275,7 +281,10 @@ test('a corrupt, forged, newer or linked snapshot is ignored: the ledger reads a
       (s) =>
         write({
           ...s,
-          header: { ...s.header, entries: (s.header.entries as number[][]).map(([f, l]) => [f, l! + 10_000]) },
+          header: {
+            ...s.header,
+            entries: (s.header.entries as number[]).map((n, i) => (i % 3 === 1 ? n + 10_000 : n)),
+          },
         }),
     ],
     [
@@ -294,7 +303,7 @@ test('a corrupt, forged, newer or linked snapshot is ignored: the ledger reads a
       const expected = await cold(root);
       const fresh = await stateOf(reader(root, true));
       assert.ok(!commits(fresh).has(D), 'the snapshot was not used');
-      assert.deepEqual(fresh, expected);
+      assertSame(fresh, expected);
     });
   }
   // The linked one was replaced by a file of its own; its target was left as it was.
@@ -355,13 +364,13 @@ test('equivalence: for random sequences of records, reading from snapshots and t
         if (rnd() < 0.5) await long.ledger.findDeployments();
         if (rnd() < 0.3) {
           const expected = await cold(root);
-          assert.deepEqual(await stateOf(reader(root, true)), expected, `step ${step}: a new reader`);
+          assertSame(await stateOf(reader(root, true)), expected, `step ${step}: a new reader`);
         }
       }
       const expected = await cold(root);
-      assert.deepEqual(await stateOf(reader(root, true)), expected, 'a new reader');
+      assertSame(await stateOf(reader(root, true)), expected, 'a new reader');
       const fromStart = await stateOf(long);
-      assert.deepEqual({ ...fromStart, warnings: [] }, { ...expected, warnings: [] }, 'the reader that read all along');
+      assertSame({ ...fromStart, warnings: [] }, { ...expected, warnings: [] }, 'the reader that read all along');
     });
   }
 });
