@@ -319,6 +319,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
   private readonly shown = new Map<string, string[]>();
   /** Set once the host that ran this task stopped: the deployments followed since, from the store. */
   private reattached: DeploymentDetails[] | undefined;
+  /** The host that ran this task stopped mid-run: its run id means nothing to the next one. */
+  private hostStopped = false;
 
   constructor(
     private readonly store: FlowportStore,
@@ -348,15 +350,28 @@ export class RunTerminal implements vscode.Pseudoterminal {
     this.closed = true;
     this.report.cancelled = true;
     this.write(`${CSI.yellow}cancelling…${CSI.reset}`);
-    // Re-attached, the host that knew this run id is gone: ask each deployment's runner instead.
-    const active = this.reattached?.filter(isActive);
-    void this.state.client
-      .connect()
-      .then(async (c) => {
-        if (!active) return c.sendRequest(Methods.cancel, { runId: this.runId });
-        for (const d of active) await c.sendRequest(Methods.cancelDeployment, { deploymentId: d.id });
-      })
-      .catch((err: unknown) => this.store.log.error(`cancel of ${taskTitle(this.def)} failed: ${String(err)}`));
+    // Re-attached (or re-attaching), the host that knew this run id is gone: the deployments'
+    // runners are asked instead, once they are known (reattach cancels them as it finds them).
+    if (this.reattached) void this.cancelReattached();
+    else if (!this.hostStopped) {
+      void this.state.client
+        .connect()
+        .then((c) => c.sendRequest(Methods.cancel, { runId: this.runId }))
+        .catch((err: unknown) => this.store.log.error(`cancel of ${taskTitle(this.def)} failed: ${String(err)}`));
+    }
+  }
+
+  /** Asks the runner of each re-attached deployment still running to cancel it. */
+  private async cancelReattached(): Promise<void> {
+    for (const d of (this.reattached ?? []).filter(isActive)) {
+      try {
+        await retried(async () =>
+          (await this.state.client.connect()).sendRequest(Methods.cancelDeployment, { deploymentId: d.id }),
+        );
+      } catch (err) {
+        this.store.log.error(`cancel of ${d.id} (${taskTitle(this.def)}) failed: ${String(err)}`);
+      }
+    }
   }
 
   private async execute(): Promise<number> {
@@ -408,6 +423,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
         (results) => ({ results }),
         (err: unknown) => {
           if (this.state.client.generation === generation) throw err;
+          this.hostStopped = true;
           // "Restart SDK Host" ended the connection, or the host died: the deploy goes on under its runner.
           return { results: undefined };
         },
@@ -454,9 +470,11 @@ export class RunTerminal implements vscode.Pseudoterminal {
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     const started = flows.map((f) => ({ flow: f.name, deployment: mine(f.name) }));
     this.reattached = started.flatMap((s) => (s.deployment ? [s.deployment] : []));
+    // Terminated while the host was away: the cancel asked for then is carried out now.
+    if (this.closed) await this.cancelReattached();
     const results: FlowRunResult[] = [];
     for (const { flow, deployment } of started) {
-      if (!deployment || this.closed) {
+      if (!deployment) {
         results.push({
           flow,
           env,

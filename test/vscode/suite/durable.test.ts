@@ -107,4 +107,26 @@ describe('Deploys that outlive the SDK host', function () {
     assert.equal(await deployed, 0, 'the task follows the deploy to its success, not "stopped"');
     assert.equal((await ledgerRecord(id))?.status, 'succeeded');
   });
+
+  it("the task's trash icon cancels its deploy after the SDK host restarted mid-run (through the store)", async () => {
+    const { store } = await api();
+    const deployed = vscode.commands.executeCommand<number>(
+      'flowport.deploy',
+      'src/billing/invoices.ts#send-invoices',
+      'dev',
+    );
+    const row = await runningRow('src/billing', 'send-invoices', 'dev');
+    const id = row.cell.latest!.id;
+    await store.restartHosts();
+    // The new host never heard of this task's run id: only a cancel through the store reaches the runner.
+    const execution = vscode.tasks.taskExecutions.find((e) => e.task.name === 'Deploy send-invoices → dev');
+    assert.ok(execution, vscode.tasks.taskExecutions.map((e) => e.task.name).join(', '));
+    execution.terminate();
+    await deployed;
+    const record = await waitFor('the ledger to record it cancelled', async () => {
+      const d = await ledgerRecord(id);
+      return d && d.status !== 'running' ? d : undefined;
+    });
+    assert.equal(record.status, 'cancelled');
+  });
 });
