@@ -83,8 +83,8 @@ export class HostClient implements vscode.Disposable {
   }
 
   /**
-   * A changed config: restart the host, but not under a running deploy (its task would lose the
-   * live log it follows, though the deploy itself goes on under its runner).
+   * A changed config: restart the host, but not under a running deploy (the deploy goes on under
+   * its runner and its task would re-attach from the store, but the live log would pause).
    * Resolves once the new host runs.
    */
   reloadWhenIdle(): Promise<void> {
