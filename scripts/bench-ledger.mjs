@@ -13,7 +13,8 @@
 // deploy a minute. It is checked through the SDK (every record valid, every deploy there) before
 // anything is timed. --check exits 1 when the median difference misses the goal.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -73,7 +74,7 @@ function ledgerLines(root, count) {
     const iso = t(0);
     const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}.${iso.slice(20, 23)}`;
     const id = `${stamp}-${(i * 7919).toString(16).padStart(6, '0').slice(-6)}`;
-    const commit = (i * 2654435761).toString(16).padStart(40, '0').slice(-40);
+    const commit = createHash('sha1').update(String(i)).digest('hex');
     const runner = { pid: 10_000 + (i % 50_000), host: 'host', startTime: `boot:${2000 + i}` };
     const deployment = {
       id,
@@ -149,6 +150,9 @@ const median = (xs) => {
 // the snapshot that later runs start from.
 timed(empty);
 timed(full);
+const snapshotSize = statSync(snapshot, { throwIfNoEntry: false })?.size;
+if (snapshotSize === undefined) throw new Error(`the first read of the big ledger left no snapshot (${snapshot})`);
+const ledgerSize = statSync(join(full, '.flowport', 'ledger.jsonl')).size;
 const times = { empty: [], full: [], cold: [] };
 for (let i = 0; i < runs; i++) {
   times.empty.push(timed(empty));
@@ -163,6 +167,8 @@ const f = median(times.full);
 const c = median(times.cold);
 const diff = f - e;
 const ok = diff <= GOAL_MS;
+const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+console.log(`ledger: ${deploys} deploys, ${deploys * 4} records, ${mb(ledgerSize)}; its snapshot ${mb(snapshotSize)}`);
 console.log(`flowport deployments, ${runs} runs each (interleaved), medians (min–max):`);
 console.log(`  empty ledger:                     ${fmt(e)} (${range(times.empty)})`);
 console.log(`  ${deploys} deploys, with snapshot:  ${fmt(f)} (${range(times.full)})`);

@@ -606,16 +606,22 @@ export class LocalLedger implements DeploymentStore {
   // ── locks (ledger-locks.ts) ─────────────────────────────────────────────────────────────────
 
   lock(request: LockRequest): Promise<LockResult> {
-    return takeLedgerLock(this, request);
+    return takeLedgerLock(this.lockRecords, request);
   }
 
   unlock(request: UnlockRequest): Promise<EnvLock | undefined> {
-    return liftLedgerLock(this, request);
+    return liftLedgerLock(this.lockRecords, request);
   }
 
   locks(): Promise<EnvLock[]> {
-    return ledgerLocks(this);
+    return ledgerLocks(this.lockRecords);
   }
+
+  /** The lock records alone: cheap after a snapshot, where `events()` replays the whole ledger (every deploy asks). */
+  private readonly lockRecords = {
+    events: () => this.recordsOf(['lock', 'unlock']),
+    append: (record: LedgerRecord) => this.append(record),
+  };
 
   watchCancel(id: string, onCancel: (request: CancelRequest) => void): () => void {
     const existing = this.fold.cancels.get(id);

@@ -26,7 +26,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LocalLedger } from '../../../sdk/src/index.js';
+import { foldLocks } from '../../../sdk/src/backend/locks.js';
+import { LocalLedger, type LockRecord } from '../../../sdk/src/index.js';
 import { stopAtEnd, tempDir } from '../../helpers/tmp.js';
 import { sdkDistUrl } from './fixture.js';
 
@@ -48,12 +49,13 @@ function reader(root: string, snapshots: boolean) {
 
 /** Everything a reader says about the ledger. */
 async function stateOf(r: ReturnType<typeof reader>) {
+  const locks = await r.ledger.locks(); // first, as a deploy's preflight asks
   const history = await r.ledger.findDeployments({ history: true });
   const current = await r.ledger.findDeployments();
   const others = await r.ledger.recordsOf(['cancel-request', 'lock', 'future-thing']);
   const one = history[0] && (await r.ledger.getDeployment(history[0].id));
   const events = await r.ledger.events();
-  return { history, current, others, one, events, warnings: [...r.warnings] };
+  return { history, current, others, one, locks, events, warnings: [...r.warnings] };
 }
 
 const cold = (root: string) => stateOf(reader(root, false));
@@ -66,7 +68,7 @@ function assertSame(actual: unknown, expected: unknown, message?: string): void 
 
 let clock = Date.parse('2026-03-01T00:00:00.000Z');
 /** One deployment record as a runner writes it (no runner: pending/running ones read as interrupted). */
-function deployment(id: string, flowName: string, env: string, status: string, commit = C): string {
+function deployment(id: string, flowName: string, env: string, status: string, commit = C, log?: string): string {
   const at = new Date((clock += 1000)).toISOString();
   return JSON.stringify({
     v: 1,
@@ -83,21 +85,27 @@ function deployment(id: string, flowName: string, env: string, status: string, c
       createdAt: at,
       updatedAt: at,
       initiator: 'test@host',
+      ...(log === undefined ? {} : { logLocation: log }),
       outputs: status === 'succeeded' ? { artifact: `${flowName}@${env}` } : {},
       attributes: { note: 'x'.repeat(200) },
     },
   });
 }
 
+/** Where the ledger of `root` keeps the log of `id` — or, for some deployments, somewhere else. */
+const logOfDeployment = (root: string, id: string, i: number) =>
+  i % 3 ? join(root, '.flowport', 'logs', `${id}.log`) : `/var/log/elsewhere/${id}.log`;
+
 /** A ledger of `n` deploys over two flows × two environments, each pending → running → an outcome. */
-function ledgerLines(n: number, prefix = 'd'): string[] {
+function ledgerLines(root: string, n: number, prefix = 'd'): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = `${prefix}${String(i).padStart(5, '0')}`;
     const flow = i % 2 ? 'billing' : 'reports';
     const env = i % 4 < 2 ? 'dev' : 'prod';
-    out.push(deployment(id, flow, env, 'pending'), deployment(id, flow, env, 'running'));
-    out.push(deployment(id, flow, env, i % 5 === 4 ? 'failed' : 'succeeded'));
+    const log = logOfDeployment(root, id, i);
+    out.push(deployment(id, flow, env, 'pending', C, log), deployment(id, flow, env, 'running', C, log));
+    out.push(deployment(id, flow, env, i % 5 === 4 ? 'failed' : 'succeeded', C, log));
   }
   return out;
 }
@@ -109,7 +117,7 @@ function writeLedger(root: string, lines: string[]): void {
 }
 
 /** A ledger with a snapshot of all of it, then that snapshot edited to say commit `d…` everywhere. */
-async function ledgerWithTamperedSnapshot(root: string, lines = ledgerLines(30)) {
+async function ledgerWithTamperedSnapshot(root: string, lines = ledgerLines(root, 30)) {
   writeLedger(root, lines);
   await reader(root, true).ledger.findDeployments();
   const text = readFileSync(snapshotOf(root), 'utf8');
@@ -123,7 +131,7 @@ const commits = (s: Awaited<ReturnType<typeof stateOf>>) => new Set(s.history.ma
 
 test('a read leaves a private snapshot; the next reader starts from it and reads what another process appended after it as a cold read does', async () => {
   const root = tempDir();
-  writeLedger(root, ledgerLines(40));
+  writeLedger(root, ledgerLines(root, 40));
   const first = reader(root, true);
   const before = await stateOf(first);
   assert.equal(before.history.length, 40);
@@ -167,7 +175,7 @@ await ledger.append({ v: 1, type: 'future-thing', at: new Date().toISOString(), 
 
 test('a snapshot is left only by reads once enough new log is read, never by a write', async () => {
   const root = tempDir();
-  const lines = ledgerLines(40);
+  const lines = ledgerLines(root, 40);
   writeLedger(root, lines);
   const size = statSync(logOf(root)).size;
   const big = new LocalLedger({ root, warn: () => undefined, snapshotAfterBytes: size + 1 });
@@ -192,7 +200,7 @@ test('a ledger truncated, replaced or rewritten after its snapshot is read as it
         truncateSync(logOf(root), 0);
         appendFileSync(
           logOf(root),
-          ledgerLines(35, 'x')
+          ledgerLines(root, 35, 'x')
             .map((l) => l + '\n')
             .join(''),
         );
@@ -217,7 +225,7 @@ test('a ledger truncated, replaced or rewritten after its snapshot is read as it
         unlinkSync(logOf(root));
         writeFileSync(
           logOf(root),
-          ledgerLines(30, 'y')
+          ledgerLines(root, 30, 'y')
             .map((l) => l + '\n')
             .join(''),
         );
@@ -237,7 +245,7 @@ test('a ledger truncated, replaced or rewritten after its snapshot is read as it
   ];
   for (const [what, change] of cases) {
     await t.test(what, async () => {
-      const lines = ledgerLines(30);
+      const lines = ledgerLines(root, 30);
       await ledgerWithTamperedSnapshot(root, lines);
       change(lines);
       const expected = await cold(root);
@@ -322,6 +330,8 @@ function random(seed: number): () => number {
 }
 
 test('equivalence: for random sequences of records, reading from snapshots and tails ends where a replay of the whole log does', async (t) => {
+  let locksSeen = 0;
+  let unlocksSeen = 0;
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     await t.test(`seed ${seed}`, async () => {
       const root = tempDir();
@@ -329,6 +339,7 @@ test('equivalence: for random sequences of records, reading from snapshots and t
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
       const statuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
       const known: Array<{ id: string; flow: string; env: string }> = [];
+      const lockIds = new Map<string, string>();
       const line = (): string => {
         const r = rnd();
         if (r < 0.55 || known.length === 0) {
@@ -337,13 +348,32 @@ test('equivalence: for random sequences of records, reading from snapshots and t
             ? pick(known)
             : { id: `r${seed}-${known.length}`, flow: pick(['a', 'b', 'c']), env: pick(['dev', 'uat', 'prod']) };
           if (!reuse) known.push(d);
-          return deployment(d.id, d.flow, d.env, pick(statuses), pick([C, 'f'.repeat(40)]));
+          return deployment(
+            d.id,
+            d.flow,
+            d.env,
+            pick(statuses),
+            pick([C, 'f'.repeat(40)]),
+            logOfDeployment(root, d.id, known.indexOf(d)),
+          );
         }
         if (r < 0.65) {
           const d = pick(known);
           return JSON.stringify({ v: 1, type: 'cancel-request', at: 'now', by: 'x@h', deploymentId: d.id });
         }
-        if (r < 0.7) return JSON.stringify({ v: 1, type: 'lock', at: 'now', by: 'x@h', lockId: `l${r}`, env: 'prod' });
+        if (r < 0.7) {
+          // Locks and unlocks of a few targets: which one holds depends on every record's order.
+          const target = { env: pick(['dev', 'prod']), ...(rnd() < 0.5 ? { flowName: 'a' } : {}) };
+          const key = JSON.stringify(target);
+          const held = lockIds.get(key);
+          if (held !== undefined && rnd() < 0.6) {
+            lockIds.delete(key);
+            return JSON.stringify({ v: 1, type: 'unlock', at: 'now', by: 'x@h', lockId: held, ...target });
+          }
+          const lockId = `l${Math.floor(r * 1e6)}`;
+          if (held === undefined) lockIds.set(key, lockId);
+          return JSON.stringify({ v: 1, type: 'lock', at: 'now', by: 'x@h', lockId, ...target });
+        }
         if (r < 0.75) return JSON.stringify({ v: 1, type: 'future-thing', at: 'now', by: 'x@h', x: r });
         if (r < 0.8) return JSON.stringify({ v: pick([2, 3]), type: 'deployment', at: 'now', by: 'x@h' });
         if (r < 0.85) {
@@ -369,8 +399,14 @@ test('equivalence: for random sequences of records, reading from snapshots and t
       }
       const expected = await cold(root);
       assertSame(await stateOf(reader(root, true)), expected, 'a new reader');
+      // The cheap way to the locks (their records alone) finds what all the records say.
+      const lockRecords = expected.events.filter((e): e is LockRecord => e.type === 'lock' || e.type === 'unlock');
+      assert.deepEqual(expected.locks, foldLocks(lockRecords));
+      locksSeen += expected.locks.length;
+      unlocksSeen += lockRecords.filter((e) => e.type === 'unlock').length;
       const fromStart = await stateOf(long);
       assertSame({ ...fromStart, warnings: [] }, { ...expected, warnings: [] }, 'the reader that read all along');
     });
   }
+  assert.ok(locksSeen > 0 && unlocksSeen > 0, 'the sequences held locks and lifted some');
 });
