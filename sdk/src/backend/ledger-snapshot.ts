@@ -114,10 +114,10 @@ export interface DecodedSnapshot {
 }
 
 /**
- * The snapshot in `text` of a ledger with its logs in `logsDir`, or undefined when it is not one
- * this SDK wrote and fully understands.
+ * The snapshot in `text` of a ledger of `logSize` bytes with its logs in `logsDir`, or undefined
+ * when it is not one this SDK wrote and fully understands.
  */
-export function decodeSnapshot(text: string, logsDir: string): DecodedSnapshot | undefined {
+export function decodeSnapshot(text: string, logsDir: string, logSize: number): DecodedSnapshot | undefined {
   const lines = text.split('\n');
   if (lines.pop() !== '') return undefined; // torn: a whole snapshot ends in a newline
   let header: Header;
@@ -126,7 +126,8 @@ export function decodeSnapshot(text: string, logsDir: string): DecodedSnapshot |
   } catch {
     return undefined;
   }
-  const count = validHeader(header) ? header.entries.length / 3 : -1;
+  // (The offset, and so the line count, within the log's size before anything is sized by them.)
+  const count = validHeader(header) && header.offset <= logSize ? header.entries.length / 3 : -1;
   if (count < 0 || lines.length !== 1 + count + header.carried.length) return undefined;
 
   // Each deployment once, each line holding one record: what a real log folds into.
@@ -230,8 +231,15 @@ export async function matchesLog(
   return sha256(mark.head) === snapshot.head && sha256(mark.tail) === snapshot.tail ? mark : undefined;
 }
 
-/** The snapshot at `path`, or undefined when there is none usable (missing, a link, corrupt, another format). */
-export async function readSnapshot(path: string, logsDir: string): Promise<DecodedSnapshot | undefined> {
+/**
+ * The snapshot at `path` of a ledger of `logSize` bytes, or undefined when there is none usable
+ * (missing, a link, corrupt, another format, too big to be one).
+ */
+export async function readSnapshot(
+  path: string,
+  logsDir: string,
+  logSize: number,
+): Promise<DecodedSnapshot | undefined> {
   let fh: FileHandle;
   try {
     fh = await openStateFile(path, 'r');
@@ -239,7 +247,10 @@ export async function readSnapshot(path: string, logsDir: string): Promise<Decod
     return undefined; // missing, or a link or a FIFO in its place: the log is read instead
   }
   try {
-    return decodeSnapshot(await fh.readFile('utf8'), logsDir);
+    // A snapshot holds about what its log does (masked outputs and warnings can add a little):
+    // a far bigger file is not one, and is not read into memory.
+    if ((await fh.stat()).size > 2 * logSize + 1024 * 1024) return undefined;
+    return decodeSnapshot(await fh.readFile('utf8'), logsDir, logSize);
   } catch {
     return undefined;
   } finally {

@@ -322,7 +322,7 @@ export class LocalLedger implements DeploymentStore {
         }
         throw err;
       }
-      if (useSnapshot && this.offset === 0 && size >= this.snapshotAfterBytes) await this.loadSnapshot();
+      if (useSnapshot && this.offset === 0 && size >= this.snapshotAfterBytes) await this.loadSnapshot(size);
       if (size > this.offset) await this.consume(size);
       if (this.offset === size || this.warnedTornAt === this.offset) return;
       // An unterminated tail: either a writer is in the middle of its write, or one died there.
@@ -339,8 +339,8 @@ export class LocalLedger implements DeploymentStore {
   }
 
   /** Starts from the snapshot when there is one that describes this ledger; otherwise leaves all as it is. */
-  private async loadSnapshot(): Promise<void> {
-    const snapshot = await readSnapshot(this.snapshotFile, this.logsDir);
+  private async loadSnapshot(size: number): Promise<void> {
+    const snapshot = await readSnapshot(this.snapshotFile, this.logsDir, size);
     if (!snapshot) return;
     let fh: FileHandle;
     try {
