@@ -283,7 +283,7 @@ test('a corrupt, forged, newer or linked snapshot is ignored: the ledger reads a
     ['a wrong hash', (s) => write({ ...s, header: { ...s.header, tail: '0'.repeat(64) } })],
     ['a record without an initiator', (s) => forgedRecord(s, (r) => delete r.deployment.initiator)],
     ['a record with an output that is not a string', (s) => forgedRecord(s, (r) => (r.deployment.outputs = { a: 1 }))],
-    ['a deployment twice', (s) => write({ ...s, body: [s.body[0]!, s.body[0]!, ...s.body.slice(2)] })],
+    ['a deployment twice', (s) => write({ ...s, body: [s.body[0]!, s.body[1]!, s.body[1]!, ...s.body.slice(3)] })],
     [
       'lines out of the log',
       (s) =>
