@@ -3,6 +3,7 @@
  * with its status, commit, who, when and how long, a link to its log and "Redeploy this version".
  */
 import { relativeAge, shortCommit } from '../../extension/src/model/matrix';
+import { FINAL_STATUSES } from '../../sdk/src/model';
 import type { HistoryEntry } from '../protocol';
 import { esc, fullTime } from './cells';
 import { button } from './components';
@@ -119,7 +120,7 @@ export class HistoryPanel {
       log.addEventListener('click', () => this.actions.openLog(target, entry));
       buttons.append(log);
     }
-    if (entry.status === 'running' || entry.status === 'pending') {
+    if (!FINAL_STATUSES.includes(entry.status)) {
       buttons.append(
         button('Cancel', {
           appearance: 'secondary',

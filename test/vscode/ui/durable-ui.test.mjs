@@ -1,8 +1,8 @@
 // Playwright UI tests in a real VS Code (code-server with the packaged extension installed, as a
 // user runs it) of deploys that outlive the window:
 // 1. Cancel in one click: a running deployment's inline Cancel in the Flows tree, then the Cancel
-//    button of a running cell on the board; each time the ledger (`flowport history --json`)
-//    records the deployment cancelled.
+//    button of a running cell on the board, then the running entry's Cancel in the board's history;
+//    each time the ledger (`flowport history --json`) records the deployment cancelled.
 // 2. The whole code-server (its extension host and SDK host with it) is killed mid-deploy; the
 //    deploy's runner goes on alone. A new code-server on the same project shows it running, its
 //    Show Log follows the log as it grows and ends with the final status, and the tree shows it
@@ -223,6 +223,22 @@ test(
       assert.equal(after[0]?.status, 'cancelled');
       await shot(page, '03-board-cancelled.png');
       t.diagnostic(`board: ${second.id} cancelled`);
+
+      // ---- The board's history: the running entry's Cancel ----
+      await deployFromRow(dev, folder);
+      const third = history(folder)[0];
+      assert.equal(third?.status, 'running');
+      await cell.locator('.cell').click();
+      const panel = board.locator('aside.history');
+      const entryCancel = panel.getByRole('button', { name: /^Cancel the deploy of [0-9a-f]{7} to dev$/ });
+      await entryCancel.waitFor({ timeout: 15_000 });
+      assert.equal(await entryCancel.count(), 1, 'only the running entry offers Cancel');
+      await shot(page, '03b-history-cancel.png');
+      await entryCancel.click();
+      await waitUntil(() => history(folder)[0]?.status === 'cancelled', 60_000, 'the ledger to record it cancelled');
+      assert.equal(history(folder)[0]?.id, third.id);
+      await entryCancel.waitFor({ state: 'detached', timeout: 15_000 });
+      t.diagnostic(`history: ${third.id} cancelled`);
     } catch (err) {
       await keepEvidence(wb, 'cancel');
       throw err;
