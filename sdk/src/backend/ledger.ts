@@ -10,6 +10,11 @@
  * Crash safety: a record is acknowledged only after fsync. A writer killed mid-write leaves a torn
  * last line; readers skip it with a warning, and the next writer, seeing the file does not end in a
  * newline, starts its record on a new line so everything after stays readable.
+ *
+ * Reading: a process folds the records into its state once, then reads only what was appended
+ * since (ledger-fold.ts). A new process starts from the snapshot of that state a reader left
+ * (`.flowport/ledger-snapshot.jsonl`, ledger-snapshot.ts) and reads the log after it: a cache of
+ * the log, used only when it matches the log as it is, rebuilt from the log otherwise.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
