@@ -173,6 +173,27 @@ await ledger.append({ v: 1, type: 'future-thing', at: new Date().toISOString(), 
   );
 });
 
+test('a torn last line after the snapshot is warned about once and skipped, as in a cold read; the next writer ends it', async () => {
+  const root = tempDir();
+  writeLedger(root, ledgerLines(root, 20));
+  await reader(root, true).ledger.findDeployments();
+  const half = deployment('torn', 'billing', 'dev', 'succeeded').slice(0, 60);
+  appendFileSync(logOf(root), half);
+  const expected = await cold(root);
+  assert.equal(expected.warnings.length, 1);
+  assert.match(expected.warnings[0]!, /incomplete last record/);
+  const fresh = reader(root, true);
+  assertSame(await stateOf(fresh), expected);
+  await fresh.ledger.findDeployments();
+  assert.equal(fresh.warnings.length, 1, 'once, not on every read');
+
+  const d = await fresh.ledger.create({ flowName: 'reports', env: 'dev', commit: C, ref: 'main' });
+  await fresh.ledger.update(d.id, { status: 'succeeded' });
+  const after = await cold(root);
+  assert.match(after.warnings.join('\n'), /ledger\.jsonl:61: skipped a damaged record/);
+  assertSame(await stateOf(reader(root, true)), after);
+});
+
 test('a snapshot is left only by reads once enough new log is read, never by a write', async () => {
   const root = tempDir();
   const lines = ledgerLines(root, 40);
