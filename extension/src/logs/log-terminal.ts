@@ -61,9 +61,8 @@ export class LogTerminal implements vscode.Pseudoterminal {
       return undefined;
     }
     const color = final.status === 'succeeded' ? CSI.green : final.status === 'cancelled' ? CSI.yellow : CSI.red;
-    this.write(
-      `\n${color}${final.status === 'succeeded' ? '✔' : '✖'} ${sanitizeTerminalText(finalStatusLine(final))}${CSI.reset}\n`,
-    );
+    const mark = final.status === 'succeeded' ? '✔' : final.status === 'cancelled' ? '⊘' : '✖';
+    this.write(`\n${color}${mark} ${sanitizeTerminalText(finalStatusLine(final))}${CSI.reset}\n`);
     return final;
   }
 

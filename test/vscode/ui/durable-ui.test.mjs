@@ -2,7 +2,8 @@
 // user runs it) of deploys that outlive the window:
 // 1. Cancel in one click: a running deployment's inline Cancel in the Flows tree, then the Cancel
 //    button of a running cell on the board, then the running entry's Cancel in the board's history;
-//    each time the ledger (`flowport history --json`) records the deployment cancelled.
+//    each time the ledger (`flowport history --json`) records the deployment cancelled. The running
+//    entry's "Open log" follows the deploy in a terminal, which ends with the cancel.
 // 2. The whole code-server (its extension host and SDK host with it) is killed mid-deploy; the
 //    deploy's runner goes on alone. A new code-server on the same project shows it running, its
 //    Show Log follows the log as it grows and ends with the final status, and the tree shows it
@@ -234,10 +235,24 @@ test(
       await entryCancel.waitFor({ timeout: 15_000 });
       assert.equal(await entryCancel.count(), 1, 'only the running entry offers Cancel');
       await shot(page, '03b-history-cancel.png');
+      // Its "Open log" follows the running deploy in a terminal, which ends with the cancel.
+      await panel.getByRole('button', { name: /^Open the log of [0-9a-f]{7}, running$/ }).click();
+      const flat = async () => (await terminalText(page)).replace(/\s+/g, ' ');
+      await waitUntil(
+        async () => (await flat()).includes(`Following the log of ${FLOW} → dev (deployment ${third.id})`),
+        30_000,
+        'the board’s Open log to follow the running deploy in a terminal',
+      );
       await entryCancel.click();
       await waitUntil(() => history(folder)[0]?.status === 'cancelled', 60_000, 'the ledger to record it cancelled');
       assert.equal(history(folder)[0]?.id, third.id);
       await entryCancel.waitFor({ state: 'detached', timeout: 15_000 });
+      await waitUntil(
+        async () => /in dev: cancelled by \S+ — deployment /.test(await flat()),
+        30_000,
+        'the followed log to end with the cancel',
+      );
+      await shot(page, '03c-log-after-cancel.png');
       t.diagnostic(`history: ${third.id} cancelled`);
     } catch (err) {
       await keepEvidence(wb, 'cancel');
