@@ -14,6 +14,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -26,6 +27,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { decodeSnapshot } from '../../../sdk/src/backend/ledger-snapshot.js';
 import { foldLocks } from '../../../sdk/src/backend/locks.js';
 import { LocalLedger, type LockRecord } from '../../../sdk/src/index.js';
 import { stopAtEnd, tempDir } from '../../helpers/tmp.js';
@@ -192,6 +194,41 @@ test('a torn last line after the snapshot is warned about once and skipped, as i
   const after = await cold(root);
   assert.match(after.warnings.join('\n'), /ledger\.jsonl:61: skipped a damaged record/);
   assertSame(await stateOf(reader(root, true)), after);
+});
+
+test('processes that append and leave snapshots at once: every snapshot whole, no temp file left, a reader from the last one reads as a cold read does', async () => {
+  const root = tempDir();
+  writeLedger(root, ledgerLines(root, 20));
+  const script = (n: number) => `
+const { LocalLedger } = await import(${JSON.stringify(sdkDistUrl)});
+const ledger = new LocalLedger({ root: ${JSON.stringify(root)}, snapshotAfterBytes: 1 });
+for (let i = 0; i < 12; i++) {
+  const d = await ledger.create({ flowName: 'f${n}', env: 'dev', commit: '${C}', ref: 'main' });
+  await ledger.update(d.id, { status: 'succeeded' });
+  await new LocalLedger({ root: ${JSON.stringify(root)}, snapshotAfterBytes: 1 }).findDeployments({ history: true });
+}
+`;
+  const children = [1, 2, 3].map((n) =>
+    spawn(process.execPath, ['--input-type=module', '-e', script(n)], { stdio: 'inherit' }),
+  );
+  for (const child of children) stopAtEnd(child);
+  const codes = await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+  assert.deepEqual(codes, [0, 0, 0]);
+
+  assert.deepEqual(
+    readdirSync(join(root, '.flowport')).filter((f) => f.startsWith('ledger-snapshot')),
+    ['ledger-snapshot.jsonl'],
+    'no temp file left',
+  );
+  const snapshot = decodeSnapshot(
+    readFileSync(snapshotOf(root), 'utf8'),
+    join(root, '.flowport', 'logs'),
+    statSync(logOf(root)).size,
+  );
+  assert.ok(snapshot, 'the snapshot is whole');
+  const expected = await cold(root);
+  assert.equal(expected.history.length, 20 + 36);
+  assertSame(await stateOf(reader(root, true)), expected);
 });
 
 test('a snapshot is left only by reads once enough new log is read, never by a write', async () => {
