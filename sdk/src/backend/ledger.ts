@@ -404,8 +404,12 @@ export class LocalLedger implements DeploymentStore {
       bytes.subarray(0, n).equals(this.head) &&
       bytes.subarray(this.offset - n).equals(this.tail)
     ) {
-      const fold = this.newFold(() => undefined);
+      let replaying = true; // quiet while it replays; what is appended after is warned about
+      const fold = this.newFold((w) => {
+        if (!replaying) this.warnAbout(w);
+      });
       feedLines(fold, bytes);
+      replaying = false;
       this.fold = fold;
       return;
     }
