@@ -209,6 +209,13 @@ test(
       await boardCancel.waitFor({ timeout: 30_000 });
       assert.match((await cell.locator('.cell').getAttribute('aria-label')) ?? '', /: running/);
       await shot(page, '02-board-cancel.png');
+      // The keyboard reaches it: → from the running cell, then → on to the Promote after it.
+      const focused = () => board.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+      await cell.locator('.cell').focus();
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await focused(), `Cancel the deploy of ${FLOW} to dev`);
+      await page.keyboard.press('ArrowRight');
+      assert.match(await focused(), /^Promote send-invoices from dev to uat/);
       const second = history(folder)[0];
       assert.notEqual(second?.id, running.id);
       assert.equal(second?.status, 'running');
