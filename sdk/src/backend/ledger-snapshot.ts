@@ -259,16 +259,17 @@ export async function readSnapshot(
 }
 
 /**
- * Writes `text` to `path` whole: to a temp file of a name no other writer uses, then renamed over
- * it (which replaces a link there, never writes through it). A cache: failing to write it is not
- * an error, so none is thrown.
+ * Writes the snapshot `text()` makes to `path` whole: to a temp file of a name no other writer
+ * uses, then renamed over it (which replaces a link there, never writes through it). Made only
+ * once the temp file could be made, so a folder that takes no files costs no encoding. A cache:
+ * failing to write it is not an error, so none is thrown.
  */
-export async function writeSnapshot(path: string, text: string): Promise<boolean> {
+export async function writeSnapshot(path: string, text: () => string): Promise<boolean> {
   const temp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   try {
     const fh = await openStateFile(temp, 'new');
     try {
-      await fh.writeFile(text, 'utf8');
+      await fh.writeFile(text(), 'utf8');
     } finally {
       await fh.close();
     }

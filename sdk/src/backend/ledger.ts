@@ -376,7 +376,7 @@ export class LocalLedger implements DeploymentStore {
       return; // a state folder that cannot be made ours: no cache in it
     }
     const mark = { ino: this.ino, offset: this.offset, head: this.head, tail: this.tail };
-    await writeSnapshot(this.snapshotFile, encodeSnapshot(this.fold, mark, this.logsDir));
+    await writeSnapshot(this.snapshotFile, () => encodeSnapshot(this.fold, mark, this.logsDir));
   }
 
   /**
