@@ -19,8 +19,8 @@
  * mix, and a reader sees one complete snapshot or none.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { rename, unlink, type FileHandle } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { lstat, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { LEDGER_FORMAT, parseLine } from './records.js';
 import { LedgerFold, type Entry, type FoldWarning, type LedgerEvent } from './ledger-fold.js';
 import { openStateFile, readAt } from './state-file.js';
@@ -274,9 +274,28 @@ export async function writeSnapshot(path: string, text: () => string): Promise<b
       await fh.close();
     }
     await rename(temp, path);
-    return true;
   } catch {
     await unlink(temp).catch(() => undefined);
     return false;
+  }
+  await removeStaleTemps(path);
+  return true;
+}
+
+/** A temp file this old was left by a writer that died mid-write (a write takes well under a second). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+/** Removes the temp files of snapshot writers that were killed before their rename. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  try {
+    for (const name of await readdir(dirname(path))) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const temp = join(dirname(path), name);
+      const st = await lstat(temp).catch(() => undefined);
+      if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) await unlink(temp).catch(() => undefined);
+    }
+  } catch {
+    // the folder cannot be listed: the temps stay, harmless
   }
 }

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -22,6 +23,7 @@ import {
   symlinkSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -231,6 +233,21 @@ for (let i = 0; i < 12; i++) {
   const expected = await cold(root);
   assert.equal(expected.history.length, 20 + 36);
   assertSame(await stateOf(reader(root, true)), expected);
+});
+
+test('the temp file of a snapshot writer killed before its rename is removed by the next writer, once it is old', async () => {
+  const root = tempDir();
+  writeLedger(root, ledgerLines(root, 20));
+  const stale = `${snapshotOf(root)}.4242-0123456789ab.tmp`;
+  const young = `${snapshotOf(root)}.4243-0123456789ab.tmp`;
+  writeFileSync(stale, 'half a snapshot');
+  writeFileSync(young, 'a writer still writing');
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(stale, hourAgo, hourAgo);
+  await reader(root, true).ledger.findDeployments();
+  assert.ok(existsSync(snapshotOf(root)));
+  assert.ok(!existsSync(stale), 'the old temp file is gone');
+  assert.ok(existsSync(young), 'a temp file a writer may still write is left alone');
 });
 
 test('a snapshot is left only by reads once enough new log is read, never by a write', async () => {
