@@ -12,6 +12,7 @@ export type HintCommand =
   | 'history'
   | 'releases'
   | 'rollback'
+  | 'queue'
   | 'lock'
   | 'unlock'
   | 'locks'

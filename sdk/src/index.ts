@@ -56,7 +56,7 @@ export {
   type PromotePlan,
   type PromotePlanner,
 } from './backend/promoter.js';
-export { runRecorded, LOG_PREFIX, type ActiveRun, type RunOutcome } from './backend/run.js';
+export { runRecorded, LOG_PREFIX, type ActiveRun, type QueueableRun, type RunOutcome } from './backend/run.js';
 export {
   selectFlows,
   deployFlows,

@@ -34,8 +34,12 @@ export interface FlowDetails {
   attributes: Record<string, JsonValue>;
 }
 
-/** Lifecycle of one deployment. `interrupted` means its runner died while it was `running`. */
-export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * Lifecycle of one deployment: `pending` until its runner takes it, `queued` while a deployment of
+ * the same flow and environment recorded before it has not finished, then `running`. `interrupted`
+ * means its runner died before it finished.
+ */
+export type DeploymentStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 /** Statuses after which a deployment never changes again. */
 export const FINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];

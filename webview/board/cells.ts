@@ -15,6 +15,7 @@ const GLYPHS: Record<CellStatus, string> = {
   failed: '✗',
   running: '↻',
   pending: '…',
+  queued: '⋯',
   cancelled: '⊘',
   interrupted: '!',
   never: '–',

@@ -107,6 +107,7 @@ export const STATUS_MARKS: Record<EnvCell['status'], string> = {
   failed: '✗',
   running: '…',
   pending: '…',
+  queued: '⋯',
   cancelled: '⊘',
   interrupted: '↯',
   never: '',

@@ -104,6 +104,7 @@ export class FlowItem extends vscode.TreeItem {
 
 const STATUS_ICONS: Record<EnvCell['status'], [string, string | undefined]> = {
   pending: ['sync~spin', undefined],
+  queued: ['watch', 'charts.yellow'],
   running: ['sync~spin', 'charts.blue'],
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],

@@ -31,7 +31,8 @@ import { openStateFile, readAt } from './state-file.js';
  * another format are ignored and rebuilt from the log. A new record type whose state the fold
  * derives from its records alone needs no bump: its records are carried through.
  */
-export const SNAPSHOT_FORMAT = 1;
+// 2: the `queued` status became valid (a snapshot of 1 skipped such records as damaged).
+export const SNAPSHOT_FORMAT = 2;
 
 /** How much of the log's start and of its end before the offset the snapshot's hashes cover. */
 export const CHECK_BYTES = 4096;

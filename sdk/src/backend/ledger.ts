@@ -225,7 +225,7 @@ export class LocalLedger implements DeploymentStore {
    */
   private view(entry: Entry): DeploymentDetails {
     const d = entry.deployment;
-    if (!(d.status === 'running' || d.status === 'pending')) return d;
+    if (!(d.status === 'running' || d.status === 'pending' || d.status === 'queued')) return d;
     const interrupted = (reason: string): DeploymentDetails => ({
       ...d,
       status: 'interrupted',

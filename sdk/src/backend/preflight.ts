@@ -22,13 +22,22 @@ export interface Preflight {
   sending: FlowDetails[];
   /**
    * Why nothing may start: no deploy command (a ConfigError; for a promote only through the
-   * default promoter), a lock on the target or on one of the flows there, or a flow still
-   * deploying to the target (a DeployError). Only when something would be sent.
+   * default promoter), a lock on the target or on one of the flows there, or (with `queue: false`)
+   * a flow still deploying to the target (a DeployError). Only when something would be sent.
    */
   refusal?: ConfigError | DeployError;
 }
 
-export async function preflight(project: Project, run: PlannedRun, flows: FlowDetails[]): Promise<Preflight> {
+/**
+ * `queue` (default true): a flow still deploying to the target is no refusal, its deploy waits its
+ * turn; false (`--no-queue`) refuses the batch instead.
+ */
+export async function preflight(
+  project: Project,
+  run: PlannedRun,
+  flows: FlowDetails[],
+  options: { queue?: boolean } = {},
+): Promise<Preflight> {
   const sending =
     run.action === 'promote' ? await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to }) : flows;
   if (sending.length === 0) return { sending };
@@ -44,6 +53,7 @@ export async function preflight(project: Project, run: PlannedRun, flows: FlowDe
     target,
   );
   if (locked) return { sending, refusal: locked };
+  if (options.queue !== false) return { sending };
   const refusal = await stillDeploying(
     project.store,
     sending.map((f) => f.name),

@@ -108,7 +108,15 @@ export interface ApprovalRecord extends RecordBase {
 export type LedgerRecord =
   DeploymentRecord | CancelRequestRecord | ReleaseRecord | LockRecord | QueueRecord | ApprovalRecord;
 
-const STATUSES: readonly DeploymentStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+const STATUSES: readonly DeploymentStatus[] = [
+  'pending',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+];
 
 /** What one line of the ledger turned out to be. */
 export type ParsedLine =

@@ -21,6 +21,7 @@ export const OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
+  'no-queue': { type: 'boolean', default: false },
   'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -55,11 +56,13 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
   refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
-  const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows);
+  const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows, {
+    queue: !values['no-queue'],
+  });
   if (refusal) throw refusal;
   await confirmProtected(project, values.env, 'deploy', values.yes);
   // --detach: each runner is started and left at once; the result says how to follow it.
-  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
+  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
   try {
     const results = await deployFlows(
       project.deployer,

@@ -46,6 +46,10 @@ const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
     run: lazy(() => import('./rollback.js'), 'rollbackCommand'),
     summary: 'redeploy an earlier release (default: the one before the current)',
   },
+  queue: {
+    run: lazy(() => import('./queue.js'), 'queueCommand'),
+    summary: 'the deploys waiting their turn, per flow and environment',
+  },
   lock: {
     run: lazy(() => import('./lock.js'), 'lockCommand'),
     summary: 'refuse deploys to an environment (or one flow in it) until unlocked',

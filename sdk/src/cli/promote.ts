@@ -22,6 +22,7 @@ export const OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
+  'no-queue': { type: 'boolean', default: false },
   'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -53,11 +54,13 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
-  const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows);
+  const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows, {
+    queue: !values['no-queue'],
+  });
   if (refusal) throw refusal;
   if (sending.length > 0) await confirmProtected(project, values.to, 'promote', values.yes);
   // --detach: each runner is started and left at once, as with deploy.
-  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
+  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
   try {
     const results = await promoteFlows(project.promoter, flows, route, run);
     return reportResults(io, results, values.json, reveal);

@@ -26,6 +26,7 @@ export const OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
+  'no-queue': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
 /**
@@ -48,10 +49,10 @@ export async function rollbackCommand(args: string[], io: CommandIO): Promise<nu
   refuseUnsafeNames(flows);
   // An id as typed (a unique prefix or suffix) becomes the whole id the releases are listed by.
   const to = values.to === undefined ? undefined : (await findDeployment(project.store, values.to)).id;
-  const { refusal } = await preflight(project, { action: 'rollback', env }, flows);
+  const { refusal } = await preflight(project, { action: 'rollback', env }, flows, { queue: !values['no-queue'] });
   if (refusal) throw refusal;
   await confirmProtected(project, env, 'roll back', values.yes);
-  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach });
+  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
   try {
     const results = await rollbackFlows(
       project.deployer,

@@ -24,7 +24,7 @@ import { formatTable, outputsText, shownDeployment } from './table.js';
 export function terminalRun(
   io: CommandIO,
   json: boolean,
-  options: { detach?: boolean } = {},
+  options: { detach?: boolean; queue?: boolean } = {},
 ): { run: DetachableRun; dispose: () => void } {
   const controller = new AbortController();
   let interrupts = 0;
@@ -51,6 +51,7 @@ export function terminalRun(
       log: (line) => (json ? io.err(line) : io.out(line)),
       signal: controller.signal,
       ...(options.detach ? { detach: true } : {}),
+      ...(options.queue === false ? { queue: false } : {}),
     },
     dispose: () => {
       for (const s of signals) process.off(s, onSignal);

@@ -40,6 +40,8 @@ export interface DeployParams {
   flowIds: string[];
   env: string;
   ref?: string;
+  /** False: refused while the flow still deploys there, instead of waiting its turn (the default). */
+  queue?: boolean;
 }
 
 export interface PromoteParams {
@@ -47,12 +49,17 @@ export interface PromoteParams {
   flowIds: string[];
   from: string;
   to: string;
+  queue?: boolean;
 }
 
 /** A deploy (`env`) or a promote (`from`, `to`) the editor is about to start. */
-export type PreflightParams =
+export type PreflightParams = (
   | { action: 'deploy'; flowIds: string[]; env: string }
-  | { action: 'promote'; flowIds: string[]; from: string; to: string };
+  | { action: 'promote'; flowIds: string[]; from: string; to: string }
+) & {
+  /** As in {@link DeployParams}: false refuses while a flow still deploys there. */
+  queue?: boolean;
+};
 
 export interface PreflightResult {
   /** Why the whole run is refused before it starts (a flow still deploying there), if it is. */

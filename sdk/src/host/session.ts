@@ -12,7 +12,7 @@ import { environmentsOf } from '../config/define.js';
 import { ConfigError, UsageError, withNextStep } from '../errors.js';
 import { refuseUnsafeNames } from '../finder/names.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
-import type { DeploymentDetails, FlowDetails } from '../model.js';
+import type { DeploymentDetails, FlowDetails, RunContext } from '../model.js';
 import { openProject, type Project } from '../project.js';
 import type {
   CommitDistance,
@@ -118,7 +118,9 @@ export class HostSession {
       params.action === 'deploy'
         ? { action: 'deploy', env: params.env }
         : { action: 'promote', from: params.from, to: params.to };
-    const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds));
+    const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds), {
+      queue: params.queue !== false,
+    });
     const names = sending.map((f) => f.name);
     if (!refusal) return { sending: names };
     return { refusal: refusal.message, ...(refusal.hint ? { refusalHint: refusal.hint } : {}), sending: names };
@@ -128,7 +130,7 @@ export class HostSession {
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
     return this.run(params.runId, (ctx) =>
-      deployFlows(project.deployer, flows, { env: params.env, ref: params.ref }, ctx),
+      deployFlows(project.deployer, flows, { env: params.env, ref: params.ref }, queueing(ctx, params.queue)),
     );
   }
 
@@ -136,7 +138,7 @@ export class HostSession {
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
     return this.run(params.runId, (ctx) =>
-      promoteFlows(project.promoter, flows, { from: params.from, to: params.to }, ctx),
+      promoteFlows(project.promoter, flows, { from: params.from, to: params.to }, queueing(ctx, params.queue)),
     );
   }
 
@@ -265,4 +267,9 @@ export class HostSession {
     clearTimeout(this.notifyTimer);
     if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();
   }
+}
+
+/** A run that waits its turn behind the deploys before it, unless the editor asked it not to. */
+function queueing<T extends RunContext>(ctx: T, queue: boolean | undefined): T & { queue?: boolean } {
+  return queue === false ? { ...ctx, queue: false } : ctx;
 }

@@ -7,7 +7,8 @@
 import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from '../backend/in-progress.js';
-import { lockedError, lockOn, type EnvLock } from '../backend/locks.js';
+import { describeLock, lockedError, lockOn, type EnvLock } from '../backend/locks.js';
+import { awaitTurn } from './queue.js';
 import { currentInitiator, processIdentity } from '../backend/processes.js';
 import { COMMAND_PROCESS } from '../backend/records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from '../backend/store.js';
@@ -59,30 +60,44 @@ const FINAL_RETRY_MS = 1000;
 export async function runRecorded(
   store: DeploymentStore,
   init: NewDeployment,
-  run: RunContext,
+  run: QueueableRun,
   work: (active: ActiveRun) => Promise<RunOutcome>,
 ): Promise<DeploymentDetails> {
-  const created = await createRecorded(store, init);
+  const created = await createRecorded(store, init, run.queue !== false);
   if (created.status !== 'pending') return created;
   return runClaimed(store, created.id, run, work, leaseTimes());
 }
 
+/** A run that may wait its turn behind the deploys of its flow and environment before it (the default), or not. */
+export interface QueueableRun extends RunContext {
+  /** False: refused while another deploy of the flow to the environment is unfinished (`--no-queue`). */
+  queue?: boolean;
+}
+
 /**
- * The start every run shares: refused while the flow is busy in the environment, then recorded
- * `pending` (a store that cannot record it throws a {@link DeployError}: nothing runs), then
- * `cancelled` at once when another run was recorded just before.
+ * The start every run shares: refused while a lock holds the flow in the environment, then recorded
+ * `pending` (a store that cannot record it throws a {@link DeployError}: nothing runs); its runner
+ * then waits its turn (queue.ts). With `queue` false, refused while the flow is busy there instead,
+ * and `cancelled` at once when another run was recorded just before.
  */
-export async function createRecorded(store: DeploymentStore, init: NewDeployment): Promise<DeploymentDetails> {
+export async function createRecorded(
+  store: DeploymentStore,
+  init: NewDeployment,
+  queue = true,
+): Promise<DeploymentDetails> {
   const lock = await lockOf(store, init);
   if (lock) throw lockedError(lock, actionOf(init), init.flowName);
-  const busy = await unfinishedBefore(store, init, undefined);
-  if (busy) throw new DeployError(alreadyDeploying(busy), { hint: cancelHint(busy) });
+  if (!queue) {
+    const busy = await unfinishedBefore(store, init, undefined);
+    if (busy) throw new DeployError(alreadyDeploying(busy), { hint: cancelHint(busy) });
+  }
   let created: DeploymentDetails;
   try {
     created = await store.create(init);
   } catch (err) {
     throw new DeployError(notRecorded(err));
   }
+  if (queue) return created;
   const raced = await unfinishedBefore(store, init, created.id);
   if (raced) return store.update(created.id, { status: 'cancelled', attributes: { reason: alreadyDeploying(raced) } });
   return created;
@@ -126,9 +141,11 @@ export async function runClaimed(
 
   const controller = new AbortController();
   let cancelledBy: string | undefined;
+  let cancelReason: string | undefined;
   const cancel = (by: string, reason?: string) => {
     if (controller.signal.aborted) return;
     cancelledBy = by;
+    cancelReason = reason;
     emit(`${LOG_PREFIX} cancel requested by ${by}${reason ? ` (${reason})` : ''}`);
     controller.abort(new Error(`cancelled by ${by}`));
   };
@@ -137,15 +154,38 @@ export async function runClaimed(
   if (run.signal.aborted) onCallerAbort();
   else run.signal.addEventListener('abort', onCallerAbort, { once: true });
 
-  let running: DeploymentDetails;
-  try {
-    running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
-  } catch (err) {
+  const stop = async () => {
     stopWatching();
     run.signal.removeEventListener('abort', onCallerAbort);
     await log.close().catch(() => undefined);
+  };
+  let running: DeploymentDetails;
+  try {
+    // One at a time per flow × environment: wait for the ones recorded before this one to end.
+    const asked = await store.getDeployment(id);
+    if (!asked) throw new DeployError(`deployment ${id} is not in the store`);
+    const onPlace = (place: string) =>
+      emit(`${LOG_PREFIX} queued: ${place}; it starts by itself when the ones before it end`);
+    const notRun = !(await awaitTurn(store, asked, controller.signal, lease, onPlace))
+      ? 'cancelled while it was queued; nothing ran'
+      : await lockedWhileQueued(store, asked);
+    if (notRun) {
+      emit(`${LOG_PREFIX} ${notRun}`);
+      await stop();
+      return await store.update(id, {
+        status: 'cancelled',
+        attributes: { reason: notRun, ...(cancelledBy ? { cancelledBy } : {}) },
+      });
+    }
+    running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
+  } catch (err) {
+    await stop();
     throw new NotClaimed(err);
   }
+  // The lease as this runner last made it: a beat after it ran out means this process was stopped
+  // (a suspended machine) long enough for readers to call the run interrupted and let the next
+  // deploy of the flow start, so the command must not go on.
+  let leaseUntil = Date.now() + lease.leaseMs;
   // Each beat renews the lease, unless the deployment was recorded as finished by someone else
   // meanwhile (cancel --force, once this runner's lease had run out: it was stopped, say, and is
   // running again): then its command must not run on, so it is cancelled.
@@ -155,7 +195,14 @@ export async function runClaimed(
       cancel('flowport', `it was recorded as ${now.status} while this runner did not renew its lease`);
       return;
     }
+    // Checked right before renewing: a stop anywhere before here (the read above included) shows.
+    const renewing = Date.now();
+    if (renewing > leaseUntil) {
+      cancel('flowport', `its lease ran out at ${new Date(leaseUntil).toISOString()} while this runner was stopped`);
+      return;
+    }
     await store.renewLease!(id, lease.leaseMs);
+    leaseUntil = renewing + lease.leaseMs;
   };
   const heartbeat = store.renewLease
     ? setInterval(() => {
@@ -190,6 +237,9 @@ export async function runClaimed(
   const attributes: Record<string, JsonValue> = { ...outcome.attributes, durationMs: Date.now() - started };
   if (outcome.status === 'cancelled' && cancelledBy && attributes.cancelledBy === undefined)
     attributes.cancelledBy = cancelledBy;
+  // Why it was cancelled, when the cancel said (Flowport's own, say): after how the work stopped.
+  if (outcome.status === 'cancelled' && cancelReason)
+    attributes.reason = `${typeof attributes.reason === 'string' ? attributes.reason : 'cancelled'}: ${cancelReason}`;
   // The log is durable before the record that points at it says the run is over.
   await log.close();
   try {
@@ -213,8 +263,17 @@ export async function runClaimed(
   }
 }
 
+/** Why a deployment whose turn came must not run: a lock taken while it was queued. */
+async function lockedWhileQueued(store: DeploymentStore, d: DeploymentDetails): Promise<string | undefined> {
+  const lock = await lockOf(store, d);
+  return lock && `not run: ${describeLock(lock)} (locked while it was queued). Deploy it again once it is unlocked.`;
+}
+
 /** The lock, if one holds, that refuses deploying `init`'s flow to its environment. */
-async function lockOf(store: DeploymentStore, init: NewDeployment): Promise<EnvLock | undefined> {
+async function lockOf(
+  store: DeploymentStore,
+  init: Pick<NewDeployment, 'flowName' | 'env'>,
+): Promise<EnvLock | undefined> {
   return lockOn((await store.locks?.()) ?? [], init.flowName, init.env);
 }
 

@@ -13,11 +13,11 @@ import { FINAL_STATUSES, type DeploymentDetails, type RunContext } from '../mode
 import { removeWorktree } from '../backend/git.js';
 import type { DeploymentStore, NewDeployment } from '../backend/store.js';
 import { runCommand } from './command.js';
-import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed } from './life.js';
+import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed, type QueueableRun } from './life.js';
 import { CLAIM_FAILURES, leaseTimes, RUN_SPEC_VARIABLE, type CommandSpec, type RunSpec } from './spec.js';
 
 /** A run the caller may leave at once (`flowport deploy --detach`): the deployment is returned as soon as its runner started. */
-export interface DetachableRun extends RunContext {
+export interface DetachableRun extends QueueableRun {
   detach?: boolean;
 }
 
@@ -32,7 +32,7 @@ export async function startCommandRun(
   run: DetachableRun,
   prepare: (pending: DeploymentDetails) => Promise<CommandSpec>,
 ): Promise<DeploymentDetails> {
-  const pending = await createRecorded(store, init);
+  const pending = await createRecorded(store, init, run.queue !== false);
   if (pending.status !== 'pending') return pending;
   const id = pending.id;
   if (run.signal.aborted)

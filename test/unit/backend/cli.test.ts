@@ -381,13 +381,13 @@ test('logs --follow prints the log as it grows and returns when the deployment e
   assert.match(followed.stdout, /\[flowport\] succeeded in .*\n$/);
 });
 
-test('two CLI deploys of one flow to one environment at once: one runs, the other says which runs', async () => {
+test('--no-queue: two CLI deploys of one flow to one environment at once: one runs, the other says which runs', async () => {
   const root = cliProject({ billing: 'billing' });
   // The command that runs holds until released, so the two overlap however slowly each starts.
   const env = { DEPLOY_HOLD: '1' };
   const runs = [
-    startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env }),
-    startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env }),
+    startCli(['deploy', 'billing', '--env', 'dev', '--no-queue'], { cwd: root, env }),
+    startCli(['deploy', 'billing', '--env', 'dev', '--no-queue'], { cwd: root, env }),
   ];
   let ended = 0;
   for (const r of runs) void r.done.then(() => ended++);

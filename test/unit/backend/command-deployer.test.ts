@@ -11,6 +11,8 @@ import {
   type CommandDeployerOptions,
   type DeploymentStore,
   type DeploymentRecord,
+  type QueueableRun,
+  type RunContext,
 } from '../../../sdk/src/index.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
 import { collectingRun, commitAll, flowOf, git, gitRepo, pidAlive, release, scriptRecord, waitFor } from './fixture.js';
@@ -251,7 +253,7 @@ test('bad options are refused when the config is loaded; a missing program is a 
   assert.match(String(d.attributes.reason), /could not start "flowport-no-such-program".*Check the deploy command/);
 });
 
-test('one deploy of a flow to an environment at a time: a second is refused while the first runs', async () => {
+test('--no-queue: one deploy of a flow to an environment at a time: a second is refused while the first runs', async () => {
   // The first holds until released: it still runs however long the rest takes.
   const { root, store, deployer } = setup({ env: { DEPLOY_HOLD: '1' } });
   const run = collectingRun();
@@ -259,7 +261,7 @@ test('one deploy of a flow to an environment at a time: a second is refused whil
   await waitFor(() => run.lines.includes('holding'), 'the first deploy to run');
   const running = (await store.findDeployments({ history: true }))[0]!;
   await assert.rejects(
-    deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, collectingRun()),
+    deployer.deploy({ flow: flowOf('billing'), env: 'dev' }, noQueue(collectingRun())),
     (err: unknown) =>
       err instanceof DeployError &&
       err.message.includes(`"billing" is already deploying to dev: deployment ${running.id} (running,`) &&
@@ -279,7 +281,7 @@ test('one deploy of a flow to an environment at a time: a second is refused whil
   assert.equal((await store.findDeployments({ history: true })).length, 4, 'the refused deploy left no record');
 });
 
-test('two deploys that start together: the one recorded first runs, the other stops as cancelled', async () => {
+test('--no-queue: two deploys that start together: the one recorded first runs, the other stops as cancelled', async () => {
   const { store } = setup();
   // The other process's record lands between this deploy's check and its own record.
   const other = await store.create({ flowName: 'billing', env: 'dev', commit: 'a'.repeat(40), ref: 'HEAD' });
@@ -287,7 +289,7 @@ test('two deploys that start together: the one recorded first runs, the other st
   const blindOnce = Object.create(store) as typeof store;
   blindOnce.findDeployments = async (q) => (checks++ === 0 ? [] : store.findDeployments(q));
   const late = commandDeployer({ command: deployScript, root: store.root, store: blindOnce });
-  const run = collectingRun();
+  const run = noQueue(collectingRun());
   const d = await late.deploy({ flow: flowOf('billing'), env: 'dev' }, run);
   assert.equal(d.status, 'cancelled');
   assert.match(String(d.attributes.reason), new RegExp(`already deploying to dev: deployment ${other.id} \\(pending,`));
@@ -342,3 +344,8 @@ test('a deployment recorded as finished by someone else while it runs (cancel --
     delete process.env.FLOWPORT_HEARTBEAT_MS;
   }
 });
+
+/** A run that is refused, not queued, while the flow still deploys there (`--no-queue`). */
+function noQueue<T extends RunContext>(run: T): T & QueueableRun {
+  return { ...run, queue: false };
+}

@@ -21,6 +21,8 @@ import {
 } from '../../../sdk/src/index.js';
 import { cliProject, collectingRun, git } from './fixture.js';
 
+/** The refusals of a flow still deploying are --no-queue's: by default such a deploy waits its turn (queue.test.ts). */
+const NO_QUEUE = { queue: false };
 const environments = `environments: ['dev', 'uat', { name: 'prod', protected: true }],`;
 const deployer = `deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`;
 const config = (...lines: string[]) =>
@@ -60,26 +62,28 @@ test('a promote sends only the flows that would change: not those already there,
   const { project, pick } = await projectOf(['nightly', 'weekly', 'monthly']);
   const [nightly, weekly, monthly] = pick('nightly', 'weekly', 'monthly');
   await deploy(project, [nightly!, weekly!], 'dev');
-  assert.deepEqual(names((await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!])).sending), [
+  assert.deepEqual(names((await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!], NO_QUEUE)).sending), [
     'nightly',
     'weekly',
   ]);
 
   await promote(project, [nightly!], 'dev', 'uat');
   // nightly: uat runs what dev runs. monthly: nothing in dev. Only weekly would change.
-  const mixed = await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!, monthly!]);
+  const mixed = await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!, monthly!], NO_QUEUE);
   assert.deepEqual(mixed, { sending: [weekly] });
 
   await promote(project, [weekly!], 'dev', 'uat');
-  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!, monthly!]), { sending: [] });
+  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!, monthly!], NO_QUEUE), {
+    sending: [],
+  });
 
   // The same up to protected prod: once prod runs both, a promote there has nothing to confirm.
-  assert.deepEqual(names((await preflight(project, promoting('uat', 'prod'), [nightly!, weekly!])).sending), [
+  assert.deepEqual(names((await preflight(project, promoting('uat', 'prod'), [nightly!, weekly!], NO_QUEUE)).sending), [
     'nightly',
     'weekly',
   ]);
   await promote(project, [nightly!, weekly!], 'uat', 'prod');
-  assert.deepEqual(await preflight(project, promoting('uat', 'prod'), [nightly!, weekly!]), { sending: [] });
+  assert.deepEqual(await preflight(project, promoting('uat', 'prod'), [nightly!, weekly!], NO_QUEUE), { sending: [] });
   const results = await promote(project, [nightly!, weekly!], 'uat', 'prod');
   assert.deepEqual(
     results.map((r) => [r.flow, r.outcome]),
@@ -97,11 +101,13 @@ test('a flow whose source moved on is sent again; one still deploying to the tar
   await promote(project, [nightly!, weekly!], 'dev', 'uat');
   git(root, 'commit', '-q', '--allow-empty', '-m', 'v2');
   await deploy(project, [nightly!], 'dev');
-  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!]), { sending: [nightly] });
+  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!], NO_QUEUE), {
+    sending: [nightly],
+  });
 
   // This process holds a deploy of nightly to uat: the promote is refused, naming it.
   const busy = await project.store.create({ flowName: 'nightly', env: 'uat', commit: 'c'.repeat(40), ref: 'HEAD' });
-  const refused = await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!]);
+  const refused = await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!], NO_QUEUE);
   assert.deepEqual(refused.sending, [nightly]);
   assert.equal(flowportErrorKind(refused.refusal), 'DeployError');
   assert.match(refused.refusal!.message, new RegExp(`^"nightly" is already deploying to uat: deployment ${busy.id}`));
@@ -110,7 +116,9 @@ test('a flow whose source moved on is sent again; one still deploying to the tar
   // weekly, unchanged in uat, is not refused for a deploy it would not start.
   const held = await project.store.create({ flowName: 'weekly', env: 'uat', commit: 'c'.repeat(40), ref: 'HEAD' });
   await project.store.update(busy.id, { status: 'cancelled' });
-  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!]), { sending: [nightly] });
+  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [nightly!, weekly!], NO_QUEUE), {
+    sending: [nightly],
+  });
   await project.store.update(held.id, { status: 'cancelled' });
 });
 
@@ -118,12 +126,12 @@ test('a deploy sends every flow; one still deploying to the target refuses them 
   const { project, pick } = await projectOf(['a', 'b', 'c']);
   const [a, b, c] = pick('a', 'b', 'c');
   const deploying = (env: string): PlannedRun => ({ action: 'deploy', env });
-  assert.deepEqual(await preflight(project, deploying('dev'), [a!, b!, c!]), { sending: [a, b, c] });
+  assert.deepEqual(await preflight(project, deploying('dev'), [a!, b!, c!], NO_QUEUE), { sending: [a, b, c] });
 
   const first = await project.store.create({ flowName: 'a', env: 'dev', commit: 'c'.repeat(40), ref: 'HEAD' });
   // A second unfinished deployment of the same pair (another store could hold one): named once, the first.
   const second = await project.store.create({ flowName: 'a', env: 'dev', commit: 'd'.repeat(40), ref: 'HEAD' });
-  const three = await preflight(project, deploying('dev'), [a!, b!, c!]);
+  const three = await preflight(project, deploying('dev'), [a!, b!, c!], NO_QUEUE);
   assert.deepEqual(three.sending, [a, b, c]);
   const lines = three.refusal!.message.split('\n');
   assert.equal(lines.length, 2, three.refusal!.message);
@@ -134,24 +142,26 @@ test('a deploy sends every flow; one still deploying to the target refuses them 
   assert.equal(lines[1], 'Nothing was started (2 other flows included).');
   // The editor offers the way out as an action: cancel the deployment that holds the flow.
   assert.deepEqual(three.refusal!.hint, { command: 'cancel', args: [first.id] });
+  // Queued by default: a flow still deploying refuses nothing, its deploy waits its turn.
+  assert.deepEqual(await preflight(project, deploying('dev'), [a!, b!, c!]), { sending: [a, b, c] });
   assert.equal(
-    (await preflight(project, deploying('dev'), [a!, b!])).refusal!.message.split('\n')[1],
+    (await preflight(project, deploying('dev'), [a!, b!], NO_QUEUE)).refusal!.message.split('\n')[1],
     'Nothing was started (1 other flow included).',
   );
 
   // Another environment, or a finished deployment, holds nothing.
-  assert.deepEqual(await preflight(project, deploying('uat'), [a!, b!]), { sending: [a, b] });
+  assert.deepEqual(await preflight(project, deploying('uat'), [a!, b!], NO_QUEUE), { sending: [a, b] });
   await project.store.update(first.id, { status: 'failed' });
-  const stillSecond = await preflight(project, deploying('dev'), [a!]);
+  const stillSecond = await preflight(project, deploying('dev'), [a!], NO_QUEUE);
   assert.match(stillSecond.refusal!.message, new RegExp(`deployment ${second.id} `));
   await project.store.update(second.id, { status: 'succeeded' });
-  assert.deepEqual(await preflight(project, deploying('dev'), [a!, b!]), { sending: [a, b] });
+  assert.deepEqual(await preflight(project, deploying('dev'), [a!, b!], NO_QUEUE), { sending: [a, b] });
 
   // Two flows held: both named, in the order recorded, and no "others".
   const holdB = await project.store.create({ flowName: 'b', env: 'dev', commit: 'e'.repeat(40), ref: 'HEAD' });
   const holdA = await project.store.create({ flowName: 'a', env: 'dev', commit: 'f'.repeat(40), ref: 'HEAD' });
   await project.store.update(holdA.id, { status: 'running' });
-  const both = (await preflight(project, deploying('dev'), [a!, b!])).refusal!.message.split('\n');
+  const both = (await preflight(project, deploying('dev'), [a!, b!], NO_QUEUE)).refusal!.message.split('\n');
   assert.equal(both.length, 3);
   assert.match(both[0]!, new RegExp(`^"b" is already deploying to dev: deployment ${holdB.id} \\(pending,`));
   assert.match(both[1]!, new RegExp(`^"a" is already deploying to dev: deployment ${holdA.id} \\(running,`));
@@ -179,29 +189,29 @@ test('a deployment held by a runner on another host: its live lease holds the fl
     );
   };
   leaseFor(60_000);
-  const { refusal } = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
+  const { refusal } = await preflight(project, { action: 'deploy', env: 'dev' }, [a!], NO_QUEUE);
   assert.match(refusal!.message, new RegExp(`"a" is already deploying to dev: deployment ${d.id} \\(running,`));
   assert.match(refusal!.message, new RegExp(`cancel it: flowport cancel ${d.id}`));
   assert.deepEqual(refusal!.hint, { command: 'cancel', args: [d.id] });
   leaseFor(-1);
-  assert.equal((await preflight(project, { action: 'deploy', env: 'dev' }, [a!])).refusal, undefined);
+  assert.equal((await preflight(project, { action: 'deploy', env: 'dev' }, [a!], NO_QUEUE)).refusal, undefined);
 });
 
 test('no deploy command: a deploy, and a promote through the default promoter, are refused only when something would be sent', async () => {
   const { root, project, pick } = await projectOf(['a', 'b'], config(environments));
   const [a, b] = pick('a', 'b');
-  const deploy = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
+  const deploy = await preflight(project, { action: 'deploy', env: 'dev' }, [a!], NO_QUEUE);
   assert.deepEqual(deploy.sending, [a]);
   assert.equal(flowportErrorKind(deploy.refusal), 'ConfigError');
   assert.match(deploy.refusal!.message, /no deploy command is configured/);
 
   // Nothing anywhere yet: a promote would send nothing, so there is nothing to refuse.
-  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [a!, b!]), { sending: [] });
+  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [a!, b!], NO_QUEUE), { sending: [] });
   // a in dev (recorded by someone with a deploy command): it would be sent, and cannot be.
   const commit = git(root, 'rev-parse', 'HEAD');
   const d = await project.store.create({ flowName: 'a', env: 'dev', commit, ref: 'HEAD' });
   await project.store.update(d.id, { status: 'succeeded' });
-  const promote = await preflight(project, promoting('dev', 'uat'), [a!, b!]);
+  const promote = await preflight(project, promoting('dev', 'uat'), [a!, b!], NO_QUEUE);
   assert.deepEqual(promote.sending, [a]);
   assert.equal(flowportErrorKind(promote.refusal), 'ConfigError');
 });
@@ -210,14 +220,14 @@ test('a promoter of the config’s own: every flow is sent (it cannot plan), and
   const promoter = `promote: { async promote() { throw new Error('not in this test'); } },`;
   const { project, pick } = await projectOf(['a', 'b'], config(environments, promoter));
   const [a, b] = pick('a', 'b');
-  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [a!, b!]), { sending: [a, b] });
+  assert.deepEqual(await preflight(project, promoting('dev', 'uat'), [a!, b!], NO_QUEUE), { sending: [a, b] });
   // A deploy still needs the deploy command, and says so before anything starts.
-  const deploy = await preflight(project, { action: 'deploy', env: 'dev' }, [a!]);
+  const deploy = await preflight(project, { action: 'deploy', env: 'dev' }, [a!], NO_QUEUE);
   assert.equal(flowportErrorKind(deploy.refusal), 'ConfigError');
   assert.match(deploy.refusal!.message, /no deploy command is configured/);
   // Its flows are still refused while one deploys to the target.
   await project.store.create({ flowName: 'b', env: 'uat', commit: 'c'.repeat(40), ref: 'HEAD' });
-  const { refusal } = await preflight(project, promoting('dev', 'uat'), [a!, b!]);
+  const { refusal } = await preflight(project, promoting('dev', 'uat'), [a!, b!], NO_QUEUE);
   assert.match(
     refusal!.message,
     /^"b" is already deploying to uat: .*\nNothing was started \(1 other flow included\)\.$/s,
@@ -233,7 +243,7 @@ test('a route no flow may take is thrown, not counted as nothing to send', async
     ['uat', 'dev', /promotion goes forward/],
     ['dev', 'staging', /environment "staging" is not configured/],
   ] as const) {
-    await assert.rejects(preflight(project, promoting(from, to), [a!]), (e: unknown) => {
+    await assert.rejects(preflight(project, promoting(from, to), [a!], NO_QUEUE), (e: unknown) => {
       assert.equal(flowportErrorKind(e), 'UsageError');
       assert.match((e as Error).message, pattern);
       return true;

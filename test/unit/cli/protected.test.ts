@@ -57,7 +57,7 @@ test('what can refuse without running anything does so before the protected-envi
   assert.doesNotMatch(refused.stderr, /--yes/);
 });
 
-test('a flow still deploying to the protected environment is refused before the prompt, and nothing starts', async () => {
+test('--no-queue: a flow still deploying to the protected environment is refused before the prompt, and nothing starts', async () => {
   const root = cliProject({ nightly: 'jobs', weekly: 'jobs' }, config);
   assert.equal(flowport(['deploy', 'nightly', 'weekly', '--env', 'dev'], { cwd: root }).code, 0);
   // Another runner (this test process, alive) has a deploy of nightly to prod under way.
@@ -65,8 +65,8 @@ test('a flow still deploying to the protected environment is refused before the 
   const busy = await ledger.create({ flowName: 'nightly', env: 'prod', commit: 'c'.repeat(40), ref: 'HEAD' });
 
   for (const args of [
-    ['deploy', 'nightly', 'weekly', '--env', 'prod'],
-    ['promote', 'nightly', 'weekly', '--from', 'dev', '--to', 'prod'],
+    ['deploy', 'nightly', 'weekly', '--env', 'prod', '--no-queue'],
+    ['promote', 'nightly', 'weekly', '--from', 'dev', '--to', 'prod', '--no-queue'],
   ]) {
     const refused = flowport(args, { cwd: root });
     assert.equal(refused.code, 1, refused.stderr);
@@ -81,7 +81,7 @@ test('a flow still deploying to the protected environment is refused before the 
   assert.deepEqual(prod, [busy.id], 'nothing else was recorded in prod');
 
   // --json: the refusal is the error document.
-  const json = flowport(['deploy', 'nightly', '--env', 'prod', '--yes', '--json'], { cwd: root });
+  const json = flowport(['deploy', 'nightly', '--env', 'prod', '--yes', '--json', '--no-queue'], { cwd: root });
   assert.equal(json.code, 1);
   assert.equal((JSON.parse(json.stdout) as { error: { kind: string } }).error.kind, 'DeployError');
 });

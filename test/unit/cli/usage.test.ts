@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ErrorOutput } from '../../../sdk/src/cli/main.js';
@@ -16,6 +17,7 @@ test('--help lists every flag each command accepts, and `<command> --help` its u
     history: await import('../../../sdk/src/cli/history.js'),
     releases: await import('../../../sdk/src/cli/releases.js'),
     rollback: await import('../../../sdk/src/cli/rollback.js'),
+    queue: await import('../../../sdk/src/cli/queue.js'),
     lock: await import('../../../sdk/src/cli/lock.js'),
     unlock: await import('../../../sdk/src/cli/unlock.js'),
     locks: await import('../../../sdk/src/cli/locks.js'),
@@ -81,4 +83,14 @@ test('a mistyped command or flag is answered with the one meant', () => {
   assert.match(flag.stderr, /^flowport: unknown option --evn for deploy: did you mean --env\? Usage: flowport deploy /);
   const far = flowport(['flows', '--xyzzy'], { cwd: root });
   assert.match(far.stderr, /^flowport: unknown option --xyzzy for flows\. Usage: flowport flows /);
+});
+
+test("the README's and sdk/CLI.md's command lists are the CLI's own usage lines, every command's", async () => {
+  const { USAGE } = await import('../../../sdk/src/cli/usage.js');
+  const repo = new URL('../../..', import.meta.url).pathname;
+  for (const doc of ['README.md', join('sdk', 'CLI.md')]) {
+    const text = readFileSync(join(repo, doc), 'utf8');
+    for (const [name, line] of Object.entries(USAGE))
+      assert.ok(text.includes(`\n${line}\n`), `${doc} lists ${name} as: ${line}`);
+  }
 });

@@ -100,7 +100,7 @@ test('a deploy by another process (the CLI) is reported: deploymentsChanged, and
   );
 });
 
-test('preflight: a flow still deploying to the target refuses the run; a promote says which flows it would send', async () => {
+test('preflight: a flow still deploying to the target refuses a run that may not queue; a promote says which flows it would send', async () => {
   const root = gitProject({
     'flowport.config.ts': `import { commandDeployer, defineConfig } from 'flowport';\nexport default defineConfig({ environments: ['dev', 'prod'], deploy: commandDeployer({ command: [process.execPath, 'deploy.mjs'] }) });\n`,
     'deploy.mjs': deployScript,
@@ -123,7 +123,16 @@ test('preflight: a flow still deploying to the target refuses the run; a promote
     commit: 'c'.repeat(40),
     ref: 'HEAD',
   });
-  const refused = await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds, env: 'prod' });
+  // By default the deploy would wait its turn; the editor's "don't queue" refuses instead.
+  assert.deepEqual(await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds, env: 'prod' }), {
+    sending: ['alpha', 'beta'],
+  });
+  const refused = await connection.sendRequest(Methods.preflight, {
+    action: 'deploy',
+    flowIds,
+    env: 'prod',
+    queue: false,
+  });
   assert.deepEqual(refused.sending, ['alpha', 'beta']);
   assert.match(
     refused.refusal ?? '',
@@ -131,8 +140,14 @@ test('preflight: a flow still deploying to the target refuses the run; a promote
   );
   assert.match(refused.refusal ?? '', /\nNothing was started \(1 other flow included\)\.$/);
   assert.equal(
-    (await connection.sendRequest(Methods.preflight, { action: 'deploy', flowIds: ['jobs/a.ts#beta'], env: 'prod' }))
-      .refusal,
+    (
+      await connection.sendRequest(Methods.preflight, {
+        action: 'deploy',
+        flowIds: ['jobs/a.ts#beta'],
+        env: 'prod',
+        queue: false,
+      })
+    ).refusal,
     undefined,
     'beta is free',
   );

@@ -63,6 +63,7 @@ test('a preflight refused while the flow still deploys there carries its fix as 
     action: 'deploy',
     flowIds: flows.map((f) => f.id),
     env: 'dev',
+    queue: false,
   });
   assert.match(result.refusal ?? '', /"alpha" is already deploying to dev/);
   assert.deepEqual(result.refusalHint, { command: 'cancel', args: [busy.id] });

@@ -1,0 +1,75 @@
+/**
+ * The deploy queue: one deployment at a time per flow × environment, in the order the store
+ * recorded them. A deployment's runner waits here until every one recorded before it has finished,
+ * holding its lease all the while, so a queued deploy starts by itself when its turn comes (the
+ * process that asked for it may be long gone) and a queue whose runner died moves on.
+ */
+import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
+import type { DeploymentStore } from '../backend/store.js';
+import type { LeaseTimes } from './spec.js';
+
+/** How often a queued runner looks whether its turn has come. */
+const QUEUE_POLL_MS = 100;
+
+/** The unfinished deployments of `d`'s flow and environment recorded before it, oldest first. */
+export function aheadOf(deployments: readonly DeploymentDetails[], d: DeploymentDetails): DeploymentDetails[] {
+  const own = deployments.findIndex((x) => x.id === d.id);
+  return deployments
+    .slice(0, own === -1 ? deployments.length : own)
+    .filter((x) => x.flowName === d.flowName && x.env === d.env && !FINAL_STATUSES.includes(x.status));
+}
+
+/** `2nd in line, behind 20261201-… (running)`: where a queued deployment stands. */
+export function queuePlace(ahead: readonly DeploymentDetails[]): string {
+  const head = ahead[0];
+  return `${ordinal(ahead.length + 1)} in line, behind ${head ? `${head.id} (${head.status})` : 'nothing'}`;
+}
+
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * Resolves once no deployment of `d`'s flow and environment recorded before it is unfinished, or
+ * with false as soon as `signal` aborts (a cancel of the queued deploy). The first wait records
+ * `d` as `queued` (after its lease, so no reader judges it by the process that asked for it);
+ * `onPlace` hears each change of place.
+ */
+export async function awaitTurn(
+  store: DeploymentStore,
+  d: DeploymentDetails,
+  signal: AbortSignal,
+  lease: LeaseTimes,
+  onPlace: (place: string) => void,
+): Promise<boolean> {
+  let place: string | undefined;
+  let renewed = 0;
+  for (;;) {
+    if (signal.aborted) return false;
+    const pair = await store.findDeployments({ flows: [d.flowName], envs: [d.env], history: true });
+    const ahead = aheadOf(pair, d);
+    if (ahead.length === 0) return true;
+    if (Date.now() - renewed >= lease.heartbeatMs) {
+      await store.renewLease?.(d.id, lease.leaseMs);
+      renewed = Date.now();
+    }
+    const now = queuePlace(ahead);
+    if (now !== place) {
+      if (place === undefined)
+        await store.update(d.id, { status: 'queued', attributes: { queuedBehind: ahead[0]!.id } });
+      onPlace(now);
+      place = now;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, QUEUE_POLL_MS);
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+}
