@@ -36,7 +36,7 @@ export class LogTerminal implements vscode.Pseudoterminal {
   open(): void {
     const d = this.deployment;
     this.write(
-      `${CSI.dim}Following the log of ${d.flowName} → ${d.env} (deployment ${d.id}) as its runner writes it…${CSI.reset}\n`,
+      `${CSI.dim}${sanitizeTerminalText(`Following the log of ${d.flowName} → ${d.env} (deployment ${d.id})`)} as its runner writes it…${CSI.reset}\n`,
     );
     this.start();
   }

@@ -333,9 +333,25 @@ test(
       await shot(page, '04-new-window-running.png', dev2);
 
       // ---- Show Log (context menu) follows the log as the runner writes it ----
-      await dev2.click({ button: 'right' });
-      await page.getByRole('menuitem', { name: /^Show Log/ }).hover({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      // The menu closes when the row is drawn again (the runner's lease renewals refresh the tree):
+      // opened again until its Show Log has opened the log terminal.
+      const following = page.locator('.terminal .xterm-rows', { hasText: 'Following the log of' });
+      await waitUntil(
+        async () => {
+          if (await following.count()) return true;
+          await page.keyboard.press('Escape');
+          await dev2.click({ button: 'right' });
+          // The workbench's context menu acts on mouse-up after its own mouse-down: pick by keyboard.
+          await page.getByRole('menuitem', { name: /^Show Log/ }).hover({ timeout: 5_000 });
+          await page.keyboard.press('Enter');
+          return following.waitFor({ timeout: 5_000 }).then(
+            () => true,
+            () => false,
+          );
+        },
+        45_000,
+        'Show Log in the dev row’s context menu to open the log terminal',
+      );
       const first_ = await waitUntil(
         async () => {
           const text = await terminalText(page);
