@@ -2,7 +2,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DeployError } from '../errors.js';
-import { PRIVATE_FILE_MODE } from '../secrets.js';
+import { PRIVATE_FILE_MODE, tightenStateFile } from '../secrets.js';
 
 const OPEN_FLAGS = {
   r: fsConstants.O_RDONLY,
@@ -34,6 +34,8 @@ export async function openStateFile(path: string, flags: StateFileFlags): Promis
     await fh.close();
     throw notAStateFile(path, 'not a regular file');
   }
+  // One an older Flowport left 0644 (a mode is set only when a file is made) is made private now.
+  await tightenStateFile(fh, path);
   return fh;
 }
 

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openStateFile } from '../../../sdk/src/backend/state-file.js';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DeploymentDetails } from '../../../sdk/src/model.js';
-import { maskSecretValues, MASK, SecretMasker, tightenStateFile } from '../../../sdk/src/secrets.js';
+import { maskSecretValues, MASK, SecretMasker } from '../../../sdk/src/secrets.js';
 import { flowport } from '../../helpers/cli.js';
 import { cliPath, linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 import { startCli, waitFor } from '../backend/fixture.js';
@@ -288,19 +288,15 @@ test('a state folder an older Flowport left 0755 with 0644 files is made 0700 / 
   for (const dir of folders) assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
   for (const file of files) assert.equal(statSync(file).mode & 0o777, 0o600, file);
 
-  // One state file opened by itself (as the ledger opens its files to read): it and its folder.
+  // One state file opened to read, as the ledger opens its files (openStateFile): it and its folder.
   const dir = join(tempDir(), 'state');
   mkdirSync(dir, { mode: 0o755 });
   chmodSync(dir, 0o755);
   const file = join(dir, 'ledger.jsonl');
   writeFileSync(file, '', { mode: 0o644 });
   chmodSync(file, 0o644);
-  const fh = await open(file, 'r');
-  try {
-    await tightenStateFile(fh, file);
-  } finally {
-    await fh.close();
-  }
+  const fh = await openStateFile(file, 'r');
+  await fh.close();
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(statSync(dir).mode & 0o777, 0o700);
 });
