@@ -39,6 +39,16 @@ export interface RunOutcome {
   attributes?: Record<string, JsonValue>;
 }
 
+/** A change in a run's life, as recorded: what notifications (notify.ts) are sent on. */
+export interface RunEvent {
+  kind: 'queued' | 'started' | 'succeeded' | 'failed' | 'cancelled' | 'awaiting-approval';
+  /** The deployment as recorded with that change. */
+  deployment: DeploymentDetails;
+}
+
+/** Hears a run's events; it must not throw or block (runClaimed does not wait for it). */
+export type RunEventListener = (event: RunEvent) => void;
+
 /** Lines Flowport itself writes into a deployment's log start with this. */
 export const LOG_PREFIX = '[flowport]';
 
@@ -120,7 +130,15 @@ export async function runClaimed(
   run: RunContext,
   work: (active: ActiveRun) => Promise<RunOutcome>,
   lease: LeaseTimes,
+  onEvent: RunEventListener = () => undefined,
 ): Promise<DeploymentDetails> {
+  const tell = (kind: RunEvent['kind'], deployment: DeploymentDetails) => {
+    try {
+      onEvent({ kind, deployment });
+    } catch {
+      // a listener's failure is never the run's
+    }
+  };
   let log: LogWriter;
   try {
     log = await store.openLog(id);
@@ -164,20 +182,27 @@ export async function runClaimed(
     // One at a time per flow × environment: wait for the ones recorded before this one to end.
     const asked = await store.getDeployment(id);
     if (!asked) throw new DeployError(`deployment ${id} is not in the store`);
-    const onPlace = (place: string) =>
+    let told = false;
+    const onPlace = (place: string) => {
       emit(`${LOG_PREFIX} queued: ${place}; it starts by itself when the ones before it end`);
+      if (!told) tell('queued', { ...asked, status: 'queued' });
+      told = true;
+    };
     const notRun = !(await awaitTurn(store, asked, controller.signal, lease, onPlace))
       ? 'cancelled while it was queued; nothing ran'
       : await lockedWhileQueued(store, asked);
     if (notRun) {
       emit(`${LOG_PREFIX} ${notRun}`);
       await stop();
-      return await store.update(id, {
+      const cancelled = await store.update(id, {
         status: 'cancelled',
         attributes: { reason: notRun, ...(cancelledBy ? { cancelledBy } : {}) },
       });
+      tell('cancelled', cancelled);
+      return cancelled;
     }
     running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
+    tell('started', running);
   } catch (err) {
     await stop();
     throw new NotClaimed(err);
@@ -245,12 +270,14 @@ export async function runClaimed(
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await store.update(id, {
+        const ended = await store.update(id, {
           status: outcome.status,
           attributes,
           ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
           ...(outcome.url === undefined ? {} : { url: outcome.url }),
         });
+        tell(outcome.status, ended);
+        return ended;
       } catch (err) {
         // A store that refuses the final record (the disk filled up meanwhile): the lease still
         // holds, so try again for a while before the run is left to read as interrupted.
