@@ -7,6 +7,7 @@ export * from './errors.js';
 export { defineFlow, type Flow, type FlowMeta } from './define-flow.js';
 export {
   defineConfig,
+  type ApprovalPolicy,
   type ConfigContext,
   type ConfigInput,
   type EnvironmentConfig,

@@ -10,6 +10,21 @@ export interface EnvironmentConfig {
   protected?: boolean;
   /** Where this environment can be seen; shown as a link. */
   url?: string;
+  /**
+   * Deploys, promotes and rollbacks to it wait for approval (`flowport approve <id>`) before they
+   * run: `{ required: 1, notInitiator: true, expiresAfter: '24h' }`.
+   */
+  approval?: ApprovalPolicy;
+}
+
+/** Who must approve a deploy to an environment before it runs. */
+export interface ApprovalPolicy {
+  /** How many approvals, by distinct identities. Default 1. */
+  required?: number;
+  /** The identity that asked for the deploy cannot approve it. Default true. */
+  notInitiator?: boolean;
+  /** A request not decided by then is refused: `'30m'`, `'24h'`, `'7d'`. Default: never. */
+  expiresAfter?: string;
 }
 
 /** Options of the built-in TypeScript finder, when `flows` is not a finder of your own. */

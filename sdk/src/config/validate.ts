@@ -54,11 +54,35 @@ const envName = v.pipe(
   ),
 );
 
+const approvalPolicy = strict(
+  {
+    required: v.optional(
+      v.pipe(
+        v.number('approval.required must be a number of approvals such as 1'),
+        v.integer('approval.required must be a whole number such as 1'),
+        v.minValue(1, 'approval.required must be at least 1'),
+      ),
+    ),
+    notInitiator: v.optional(v.boolean('approval.notInitiator must be true or false')),
+    expiresAfter: v.optional(
+      v.pipe(
+        v.string('approval.expiresAfter must be a duration such as "24h"'),
+        v.regex(
+          /^[1-9][0-9]*(m|h|d)$/,
+          'approval.expiresAfter must be minutes, hours or days such as "30m", "24h", "7d"',
+        ),
+      ),
+    ),
+  },
+  'approval must be { required?: number, notInitiator?: boolean, expiresAfter?: "24h" }',
+);
+
 const envObject = strict(
   {
     name: envName,
     protected: v.optional(v.boolean('protected must be true or false')),
     url: v.optional(v.string('url must be a string such as "https://dev.example.com"')),
+    approval: v.optional(approvalPolicy),
   },
   'each environment must be a name like "dev" or { name: "dev", protected?: boolean, url?: string }',
   { name: 'e.g. { name: "prod", protected: true }' },
