@@ -24,7 +24,7 @@ export interface ResolvedVersion {
   packageVersion: string | undefined;
 }
 
-interface GitResult {
+export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -45,7 +45,8 @@ export const GIT_RUNS_NOTHING: readonly string[] = [
   `core.hooksPath=${process.platform === 'win32' ? 'NUL' : '/dev/null'}`,
 ];
 
-function git(cwd: string, args: string[]): Promise<GitResult> {
+/** Runs git in `cwd` with an argv, {@link GIT_RUNS_NOTHING}, no prompt and C messages; a non-zero exit is a result, not an error. */
+export function git(cwd: string, args: string[]): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       'git',
@@ -113,7 +114,8 @@ export async function resolveVersion(root: string, ref = 'HEAD'): Promise<Resolv
   return { commit, ref, topLevel, headCommit, changes, packageVersion: await packageVersionAt(root, commit) };
 }
 
-function parseStatus(out: string): string[] {
+/** The paths of `git status --porcelain=v1 -z` output. */
+export function parseStatus(out: string): string[] {
   const files: string[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
