@@ -16,6 +16,7 @@ import {
   type RunContext,
 } from '../model.js';
 import type { PromotePlanner } from './promoter.js';
+import { approvalOf } from './approvals.js';
 import { planRollback } from './releases.js';
 import { LOG_PREFIX } from './run.js';
 import { hintOf, type CommandHint } from '../hint.js';
@@ -29,6 +30,8 @@ export type FlowOutcome =
   | 'started'
   /** A promote found the target already running that commit. */
   | 'unchanged'
+  /** Recorded, and waiting for its environment's approval (`flowport approve <id>`). */
+  | 'awaiting-approval'
   /** Refused before anything ran (e.g. nothing to promote from). */
   | 'refused';
 
@@ -45,7 +48,7 @@ export interface FlowRunResult {
 }
 
 /** Outcomes that make a CLI run exit 0. */
-export const GOOD_OUTCOMES: readonly FlowOutcome[] = ['succeeded', 'unchanged', 'started'];
+export const GOOD_OUTCOMES: readonly FlowOutcome[] = ['succeeded', 'unchanged', 'started', 'awaiting-approval'];
 
 /** Flows by name and by group, in the order asked, each once. Unknown names and empty groups are refused. */
 export async function selectFlows(
@@ -247,6 +250,19 @@ function resultOf(flow: string, env: string, d: DeploymentDetails): FlowRunResul
         message: `${flow} in ${env} was interrupted: ${reason ?? 'its runner stopped'}`,
         deployment: d,
       };
+    case 'queued':
+      if (d.attributes.awaiting === 'approval') {
+        const request = approvalOf(d);
+        const others = request?.notInitiator ? ` by someone other than ${request.requestedBy}` : '';
+        return {
+          flow,
+          env,
+          outcome: 'awaiting-approval',
+          message: `${flow} ${short} to ${env} waits for approval${others}; it runs once approved: flowport approve ${d.id}`,
+          deployment: d,
+        };
+      }
+    // falls through: queued behind another deploy
     default:
       return {
         flow,

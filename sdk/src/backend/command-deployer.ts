@@ -20,6 +20,8 @@ import { startCommandRun } from '../runner/start.js';
 import { addWorktree, resolveVersion, type ResolvedVersion } from './git.js';
 import { localLedger } from './ledger.js';
 import { settingsDigest } from './releases.js';
+import { approvalRequest } from './approvals.js';
+import { personIdentity } from './identity.js';
 import { isSecretName } from '../secrets.js';
 import type { DeploymentStore } from './store.js';
 export { formatMs } from '../runner/command.js';
@@ -114,6 +116,8 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     };
     if (dirty) attributes.changedFiles = version.changes.length;
     if (request.rollback) attributes.rollback = { ...request.rollback };
+    const policy = environments?.find((e) => e.name === request.env)?.approval;
+    if (policy) attributes.approval = { ...approvalRequest(policy, personIdentity(root)) };
 
     return startCommandRun(
       store,

@@ -32,7 +32,8 @@ import { openStateFile, readAt } from './state-file.js';
  * derives from its records alone needs no bump: its records are carried through.
  */
 // 2: the `queued` status became valid (a snapshot of 1 skipped such records as damaged).
-export const SNAPSHOT_FORMAT = 2;
+// 3: approval records are checked field by field (a snapshot of 2 kept any approval record).
+export const SNAPSHOT_FORMAT = 3;
 
 /** How much of the log's start and of its end before the offset the snapshot's hashes cover. */
 export const CHECK_BYTES = 4096;

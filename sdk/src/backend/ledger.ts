@@ -42,6 +42,8 @@ import type {
 } from './store.js';
 import { ledgerLocks, liftLedgerLock, takeLedgerLock } from './ledger-locks.js';
 import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
+import type { ApprovalDecision } from './approvals.js';
+import { ledgerDecisions, recordDecision } from './ledger-approvals.js';
 
 export interface LocalLedgerOptions {
   /** The project root. */
@@ -74,6 +76,8 @@ const LEDGER_METHODS = [
   'lock',
   'unlock',
   'locks',
+  'decide',
+  'decisions',
 ];
 
 /**
@@ -629,6 +633,21 @@ export class LocalLedger implements DeploymentStore {
   /** The lock records alone: cheap after a snapshot, where `events()` replays the whole ledger (every deploy asks). */
   private readonly lockRecords = {
     events: () => this.recordsOf(['lock', 'unlock']),
+    append: (record: LedgerRecord) => this.append(record),
+  };
+
+  // ── approvals (ledger-approvals.ts) ────────────────────────────────────────────────────────
+
+  decide(decision: Omit<ApprovalDecision, 'at'>): Promise<ApprovalDecision> {
+    return recordDecision(this.approvalRecords, decision);
+  }
+
+  decisions(deploymentId?: string): Promise<ApprovalDecision[]> {
+    return ledgerDecisions(this.approvalRecords, deploymentId);
+  }
+
+  private readonly approvalRecords = {
+    records: () => this.recordsOf(['approval']),
     append: (record: LedgerRecord) => this.append(record),
   };
 

@@ -65,8 +65,8 @@ export interface CancelRequestRecord extends RecordBase {
 }
 
 // Record types beyond deployments and cancels: the format is fixed here so that the features can
-// land without changing existing records. Locks are written and read (ledger-locks.ts); the others
-// are reserved, read back only through `events()`.
+// land without changing existing records. Locks (ledger-locks.ts) and approvals
+// (ledger-approvals.ts) are written and read; the others are reserved, read back only through `events()`.
 
 /**
  * A named set of versions (flow × environment → deployment), e.g. "what prod ran at 14:00".
@@ -97,7 +97,7 @@ export interface QueueRecord extends RecordBase {
   deploymentId?: string;
 }
 
-/** A decision on a queued deploy or promote that needs one. */
+/** A decision on a deploy that waits for approval (`queueId` is its deployment id; `by` the decider's identity). */
 export interface ApprovalRecord extends RecordBase {
   type: 'approval';
   queueId: string;
@@ -162,10 +162,13 @@ export function parseLine(line: string): ParsedLine {
       return isLock(value)
         ? { kind: 'record', record: value as unknown as LockRecord }
         : { kind: 'damaged', why: `a ${value.type} record without a valid lockId, env, flowName, reason or by` };
+    case 'approval':
+      return isDecision(value)
+        ? { kind: 'record', record: value as unknown as ApprovalRecord }
+        : { kind: 'damaged', why: 'an approval record without a valid queueId, decision, comment or by' };
     case 'release':
     case 'queued':
     case 'dequeued':
-    case 'approval':
       return { kind: 'record', record: value as unknown as LedgerRecord };
     default:
       return { kind: 'other', type: value.type, value: value as Record<string, JsonValue> };
@@ -212,6 +215,15 @@ function isLock(x: Record<string, unknown>): boolean {
     typeof x.by === 'string' &&
     (x.flowName === undefined || typeof x.flowName === 'string') &&
     (x.reason === undefined || typeof x.reason === 'string')
+  );
+}
+
+function isDecision(x: Record<string, unknown>): boolean {
+  return (
+    typeof x.queueId === 'string' &&
+    (x.decision === 'approved' || x.decision === 'rejected') &&
+    typeof x.by === 'string' &&
+    (x.comment === undefined || typeof x.comment === 'string')
   );
 }
 

@@ -4,6 +4,7 @@
  * nothing outside `ledger.ts` may assume files.
  */
 import type { DeploymentDetails, DeploymentFinder, DeploymentStatus, JsonValue } from '../model.js';
+import type { ApprovalDecision } from './approvals.js';
 import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
 import type { RunnerIdentity } from './records.js';
 
@@ -103,6 +104,13 @@ export interface DeploymentStore extends DeploymentFinder {
   unlock?(request: UnlockRequest): Promise<EnvLock | undefined>;
   /** Every lock that holds now. */
   locks?(): Promise<EnvLock[]>;
+  /**
+   * Records a decision on a deployment that waits for approval, once durable. The rules (who may
+   * approve, expiry) are approvals.ts's, applied by the caller and again by the waiting runner.
+   */
+  decide?(decision: Omit<ApprovalDecision, 'at'>): Promise<ApprovalDecision>;
+  /** The decisions on `deploymentId` (on every deployment without it), in the order recorded. */
+  decisions?(deploymentId?: string): Promise<ApprovalDecision[]>;
 }
 
 /** Whether a configured `deployments` is also a store deploys can be recorded in. */

@@ -50,6 +50,15 @@ const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
     run: lazy(() => import('./queue.js'), 'queueCommand'),
     summary: 'the deploys waiting their turn, per flow and environment',
   },
+  approvals: {
+    run: lazy(() => import('./approvals.js'), 'approvalsCommand'),
+    summary: 'the deploys waiting for approval, and what each needs',
+  },
+  approve: {
+    run: lazy(() => import('./approve.js'), 'approveCommand'),
+    summary: 'approve a deploy waiting for it (as your git user.email)',
+  },
+  reject: { run: lazy(() => import('./reject.js'), 'rejectCommand'), summary: 'reject a deploy waiting for approval' },
   lock: {
     run: lazy(() => import('./lock.js'), 'lockCommand'),
     summary: 'refuse deploys to an environment (or one flow in it) until unlocked',

@@ -16,6 +16,9 @@ export const USAGE = {
   rollback:
     'flowport rollback <flow> --env E [--to <deploymentId>] [--detach] [--no-queue] [--yes|-y] [--root DIR] [--json] [--no-cache]',
   queue: 'flowport queue [--root DIR] [--json]',
+  approvals: 'flowport approvals [--root DIR] [--json]',
+  approve: 'flowport approve <deploymentId> [--comment "…"] [--root DIR] [--json]',
+  reject: 'flowport reject <deploymentId> --reason "…" [--root DIR] [--json]',
   lock: 'flowport lock <env> [--flow F] --reason "…" [--root DIR] [--json]',
   unlock: 'flowport unlock <env> [--flow F] [--yes|-y] [--root DIR] [--json]',
   locks: 'flowport locks [--root DIR] [--json]',

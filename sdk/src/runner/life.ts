@@ -8,7 +8,7 @@ import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type JsonValue, type RunContext } from '../model.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from '../backend/in-progress.js';
 import { describeLock, lockedError, lockOn, type EnvLock } from '../backend/locks.js';
-import { awaitTurn } from './queue.js';
+import { awaitApproval, awaitTurn } from './queue.js';
 import { currentInitiator, processIdentity } from '../backend/processes.js';
 import { COMMAND_PROCESS } from '../backend/records.js';
 import type { DeploymentStore, LogWriter, NewDeployment } from '../backend/store.js';
@@ -188,9 +188,15 @@ export async function runClaimed(
       if (!told) tell('queued', { ...asked, status: 'queued' });
       told = true;
     };
-    const notRun = !(await awaitTurn(store, asked, controller.signal, lease, onPlace))
-      ? 'cancelled while it was queued; nothing ran'
-      : await lockedWhileQueued(store, asked);
+    const onWaiting = (what: string) => {
+      emit(`${LOG_PREFIX} ${what}. Approve it with: flowport approve ${id}`);
+      tell('awaiting-approval', { ...asked, status: 'queued' });
+    };
+    const notRun =
+      (await awaitApproval(store, asked, controller.signal, lease, onWaiting)) ??
+      (!(await awaitTurn(store, asked, controller.signal, lease, onPlace))
+        ? 'cancelled while it was queued; nothing ran'
+        : await lockedWhileQueued(store, asked));
     if (notRun) {
       emit(`${LOG_PREFIX} ${notRun}`);
       await stop();

@@ -1,9 +1,10 @@
 /**
  * The deploy queue: one deployment at a time per flow × environment, in the order the store
- * recorded them. A deployment's runner waits here until every one recorded before it has finished,
+ * recorded them, each after its approval when its environment asks for one. A deployment's runner waits here until every one recorded before it has finished,
  * holding its lease all the while, so a queued deploy starts by itself when its turn comes (the
  * process that asked for it may be long gone) and a queue whose runner died moves on.
  */
+import { approvalOf, approvalState, describeApproval } from '../backend/approvals.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { LeaseTimes } from './spec.js';
@@ -62,14 +63,63 @@ export async function awaitTurn(
       onPlace(now);
       place = now;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, QUEUE_POLL_MS);
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+    await pause(signal);
   }
+}
+
+/**
+ * Resolves once `d`'s approval request (if it has one) is approved, recording who approved it;
+ * or with why it must not run: rejected, expired, or cancelled (`signal`) while it waited. It
+ * holds its place in the queue meanwhile: a later deploy of the flow there waits behind it (reject
+ * or cancel it to let them go). `onWaiting` hears once that it waits, and why.
+ */
+export async function awaitApproval(
+  store: DeploymentStore,
+  d: DeploymentDetails,
+  signal: AbortSignal,
+  lease: LeaseTimes,
+  onWaiting: (what: string) => void,
+): Promise<string | undefined> {
+  const request = approvalOf(d);
+  if (!request) return undefined;
+  if (!store.decisions)
+    return 'its environment asks for approval, and the configured store keeps no approvals; nothing ran';
+  let waiting = false;
+  let renewed = 0;
+  for (;;) {
+    if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
+    const state = approvalState(request, await store.decisions(d.id));
+    switch (state.state) {
+      case 'approved':
+        await store.update(d.id, { attributes: { awaiting: null, approvedBy: state.approvedBy } });
+        return undefined;
+      case 'rejected':
+        return `not run: rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;
+      case 'expired':
+        return `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
+    }
+    if (Date.now() - renewed >= lease.heartbeatMs) {
+      await store.renewLease?.(d.id, lease.leaseMs);
+      renewed = Date.now();
+    }
+    if (!waiting) {
+      await store.update(d.id, { status: 'queued', attributes: { awaiting: 'approval' } });
+      onWaiting(`waiting for approval: ${describeApproval(request, state)}`);
+      waiting = true;
+    }
+    await pause(signal);
+  }
+}
+
+/** A poll's wait, cut short by `signal`. */
+function pause(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, QUEUE_POLL_MS);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

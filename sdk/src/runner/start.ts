@@ -169,6 +169,8 @@ export async function attach(
         await follow();
         return d;
       }
+      // Waiting for someone else's approval, which may take a day: the caller is told, not held.
+      if (d.status === 'queued' && d.attributes.awaiting === 'approval') return d;
       if (ended && d.status === 'pending') return await notClaimed(store, id, ended);
       // Quick at first (a short deploy ends in a moment), then at a pace that costs nothing.
       const waited = Date.now() - startedAt;
