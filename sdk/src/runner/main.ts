@@ -6,6 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { LocalLedger } from '../backend/ledger.js';
+import { createNotifier } from '../notify/notifier.js';
 import { runCommand } from './command.js';
 import { LOG_PREFIX, messageOf, NotClaimed, runClaimed } from './life.js';
 import { claimFailureCode, RUN_SPEC_VARIABLE, type RunSpec } from './spec.js';
@@ -23,6 +24,7 @@ async function main(): Promise<number> {
   const store = new LocalLedger({ root: spec.store.root, dir: spec.store.dir, warn: () => undefined });
   // Held open until the outcome is recorded: the lease and cancel timers do not hold it.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  const notifier = createNotifier(spec.notify, store);
   try {
     await runClaimed(
       store,
@@ -30,6 +32,7 @@ async function main(): Promise<number> {
       { log: () => undefined, signal: stopped.signal },
       (active) => runCommand(spec.command, active),
       spec,
+      notifier.onEvent,
     );
     return 0;
   } catch (err) {
@@ -47,6 +50,8 @@ async function main(): Promise<number> {
     }
     return 25;
   } finally {
+    // The last notification leaves once the outcome is recorded: waiting for it delays no one.
+    await notifier.settled();
     clearInterval(keepAlive);
   }
 }

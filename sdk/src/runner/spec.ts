@@ -2,6 +2,7 @@
  * What a starter (the CLI, the SDK host) hands a runner process: everything it needs to run one
  * recorded deployment, decided before it starts. The runner loads no config and resolves nothing.
  */
+import type { WebhookTarget } from '../notify/webhook.js';
 
 /** The environment variable that carries the spec to the runner (not argv: `ps` shows argv to everyone). */
 export const RUN_SPEC_VARIABLE = 'FLOWPORT_RUN_SPEC';
@@ -38,6 +39,8 @@ export interface RunSpec extends LeaseTimes {
   store: { root: string; dir: string };
   deploymentId: string;
   command: CommandSpec;
+  /** The project's webhooks (`notify` in its config), told of this run's events. */
+  notify?: WebhookTarget[];
 }
 
 /** Lease times: 10 s, renewed every 2 s; FLOWPORT_LEASE_MS and FLOWPORT_HEARTBEAT_MS change them (tests). */

@@ -11,6 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DeployError } from '../errors.js';
 import { FINAL_STATUSES, type DeploymentDetails, type RunContext } from '../model.js';
 import { removeWorktree } from '../backend/git.js';
+import { createNotifier } from '../notify/notifier.js';
+import type { WebhookTarget } from '../notify/webhook.js';
 import type { DeploymentStore, NewDeployment } from '../backend/store.js';
 import { runCommand } from './command.js';
 import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed, type QueueableRun } from './life.js';
@@ -24,13 +26,15 @@ export interface DetachableRun extends QueueableRun {
 /**
  * Records `init` and runs the command `prepare` describes for it under a runner of its own. A
  * local ledger gets a detached runner process; any other store, a runner in this process (a
- * store of one's own cannot be opened from another process without the config).
+ * store of one's own cannot be opened from another process without the config). `notify`'s
+ * webhooks are told of the run's events by whichever runs it.
  */
 export async function startCommandRun(
   store: DeploymentStore,
   init: NewDeployment,
   run: DetachableRun,
   prepare: (pending: DeploymentDetails) => Promise<CommandSpec>,
+  notify: readonly WebhookTarget[] = [],
 ): Promise<DeploymentDetails> {
   const pending = await createRecorded(store, init, run.queue !== false);
   if (pending.status !== 'pending') return pending;
@@ -47,7 +51,9 @@ export async function startCommandRun(
   const local = localStoreOf(store);
   if (!local || process.platform === 'win32') {
     try {
-      return await runClaimed(store, id, run, (active) => runCommand(command, active), times);
+      // Not awaited after the run: this process goes on (the SDK host), or its event loop lets the last POST end (the CLI).
+      const notifier = createNotifier(notify, store);
+      return await runClaimed(store, id, run, (active) => runCommand(command, active), times, notifier.onEvent);
     } catch (err) {
       if (!(err instanceof NotClaimed)) throw err;
       const reason = notRecorded(err.cause);
@@ -55,7 +61,14 @@ export async function startCommandRun(
       throw new DeployError(reason);
     }
   }
-  const spec: RunSpec = { v: 1, store: local, deploymentId: id, command, ...times };
+  const spec: RunSpec = {
+    v: 1,
+    store: local,
+    deploymentId: id,
+    command,
+    ...times,
+    ...(notify.length ? { notify: [...notify] } : {}),
+  };
   const { script, execArgv } = runnerEntry();
   let runner;
   try {
