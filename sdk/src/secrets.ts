@@ -107,6 +107,18 @@ export function nameWords(name: string): string[] {
  * `keyboard`, `monkey`, `passenger` are not.
  */
 export function isSecretName(name: string): boolean {
+  let known = secretNames.get(name);
+  if (known === undefined) {
+    // A ledger read asks for every output of every record: a project has few distinct names.
+    if (secretNames.size >= 4096) secretNames.clear();
+    secretNames.set(name, (known = judgeName(name)));
+  }
+  return known;
+}
+
+const secretNames = new Map<string, boolean>();
+
+function judgeName(name: string): boolean {
   const words = nameWords(name);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
