@@ -8,6 +8,9 @@ import type { EnvironmentConfig } from '../config/define.js';
 import type { FlowRunResult } from '../backend/batch.js';
 import type { CommitCounts } from '../backend/git.js';
 import type { CommandHint } from '../hint.js';
+import type { DecisionOutcome, PendingApproval } from '../backend/decisions.js';
+import type { EnvLock, LockResult } from '../backend/locks.js';
+import type { Release } from '../backend/releases.js';
 import type { DeploymentDetails, Diagnostic, FlowDetails } from '../model.js';
 
 /** A config problem, sent as data so the extension can point at the file and line. */
@@ -56,6 +59,7 @@ export interface PromoteParams {
 export type PreflightParams = (
   | { action: 'deploy'; flowIds: string[]; env: string }
   | { action: 'promote'; flowIds: string[]; from: string; to: string }
+  | { action: 'rollback'; flowIds: string[]; env: string; to?: string }
 ) & {
   /** As in {@link DeployParams}: false refuses while a flow still deploys there. */
   queue?: boolean;
@@ -70,6 +74,36 @@ export interface PreflightResult {
   sending: string[];
 }
 
+/** A rollback of flows in `env` to an earlier release (`to`, a deployment id, for one flow; else each one's release before the current). */
+export interface RollbackParams {
+  runId: string;
+  flowIds: string[];
+  env: string;
+  to?: string;
+  queue?: boolean;
+}
+
+/** The locks that hold, and who this host is to them (a lock's `by` is compared with `me`). */
+export interface LocksResult {
+  locks: EnvLock[];
+  me: string;
+}
+
+export interface UnlockParams {
+  env: string;
+  flowName?: string;
+  /** The lock the user saw: a newer one is not lifted by mistake. */
+  lockId?: string;
+  /** Someone else's lock: the user confirmed (else it is refused, as `flowport unlock` without --yes). */
+  confirmed?: boolean;
+}
+
+/** The approval requests still waiting, and the identity an approval from this host is made as. */
+export interface ApprovalsResult {
+  requests: PendingApproval[];
+  me: string;
+}
+
 export interface RunLogParams {
   runId: string;
   line: string;
@@ -81,7 +115,7 @@ export interface GitStatus {
   dirty: boolean;
 }
 
-export type { FlowRunResult };
+export type { FlowRunResult, DecisionOutcome, EnvLock, LockResult, PendingApproval, Release };
 
 /** Two commits: `base` runs in an environment, `head` in the one before it. */
 export interface CommitPair {
@@ -103,6 +137,19 @@ export const Methods = {
   preflight: new RequestType<PreflightParams, PreflightResult, void>('flowport/preflight'),
   deploy: new RequestType<DeployParams, FlowRunResult[], void>('flowport/deploy'),
   promote: new RequestType<PromoteParams, FlowRunResult[], void>('flowport/promote'),
+  /** Redeploys an earlier release's commit, like a deploy: a run id, logs streamed, cancellable. */
+  rollback: new RequestType<RollbackParams, FlowRunResult[], void>('flowport/rollback'),
+  /** A flow's releases in one environment, newest first (secret outputs masked). */
+  releases: new RequestType<{ flowId: string; env: string }, Release[], void>('flowport/releases'),
+  locks: new RequestType0<LocksResult, void>('flowport/locks'),
+  /** Locks an environment (or one flow in it); `taken: false` when another lock held it already. */
+  lock: new RequestType<{ env: string; flowName?: string; reason: string }, LockResult, void>('flowport/lock'),
+  /** Lifts a lock, recorded with who did; someone else's needs `confirmed`. Returns the lock lifted. */
+  unlock: new RequestType<UnlockParams, EnvLock, void>('flowport/unlock'),
+  approvals: new RequestType0<ApprovalsResult, void>('flowport/approvals'),
+  /** Approves as this host's identity (git's user.email), by the CLI's rules and with its refusals. */
+  approve: new RequestType<{ deploymentId: string; comment?: string }, DecisionOutcome, void>('flowport/approve'),
+  reject: new RequestType<{ deploymentId: string; reason: string }, DecisionOutcome, void>('flowport/reject'),
   cancel: new RequestType<{ runId: string }, void, void>('flowport/cancel'),
   /**
    * Asks the runner of a deployment to cancel it, whoever started it (the CLI, another window, a

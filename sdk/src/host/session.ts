@@ -4,17 +4,34 @@
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
-import { deployFlows, promoteFlows, refuseAmbiguous, type FlowRunResult } from '../backend/batch.js';
+import { deployFlows, promoteFlows, refuseAmbiguous, rollbackFlows, type FlowRunResult } from '../backend/batch.js';
+import {
+  decideApproval,
+  heldLock,
+  lockingStore,
+  pendingApprovals,
+  unlockQuestion,
+  type DecisionOutcome,
+} from '../backend/decisions.js';
+import { personIdentity } from '../backend/identity.js';
+import type { EnvLock, LockResult } from '../backend/locks.js';
+import { currentInitiator } from '../backend/processes.js';
+import { listReleases, type Release } from '../backend/releases.js';
+import { publicDeployment } from '../secrets.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { preflight, type PlannedRun } from '../backend/preflight.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
-import { ConfigError, UsageError, withNextStep } from '../errors.js';
+import { ConfigError, DeployError, UsageError, withNextStep } from '../errors.js';
 import { refuseUnsafeNames } from '../finder/names.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails, RunContext } from '../model.js';
 import { openProject, type Project } from '../project.js';
 import type {
+  ApprovalsResult,
+  LocksResult,
+  RollbackParams,
+  UnlockParams,
   CommitDistance,
   CommitPair,
   DeployParams,
@@ -117,7 +134,9 @@ export class HostSession {
     const run: PlannedRun =
       params.action === 'deploy'
         ? { action: 'deploy', env: params.env }
-        : { action: 'promote', from: params.from, to: params.to };
+        : params.action === 'rollback'
+          ? { action: 'rollback', env: params.env }
+          : { action: 'promote', from: params.from, to: params.to };
     const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds), {
       queue: params.queue !== false,
     });
@@ -140,6 +159,88 @@ export class HostSession {
     return this.run(params.runId, (ctx) =>
       promoteFlows(project.promoter, flows, { from: params.from, to: params.to }, queueing(ctx, params.queue)),
     );
+  }
+
+  /** Rolls flows back to an earlier release, as the CLI's rollback: a run like a deploy. */
+  async rollback(params: RollbackParams): Promise<FlowRunResult[]> {
+    const project = await this.loaded();
+    const flows = await this.flowsById(params.flowIds);
+    const options = { env: params.env, ...(params.to === undefined ? {} : { to: params.to }) };
+    return this.run(params.runId, (ctx) =>
+      rollbackFlows(project.deployer, project.deployments, flows, options, queueing(ctx, params.queue)),
+    );
+  }
+
+  /** A flow's releases in `env`, newest first, with secret outputs masked (they reach a webview). */
+  async releases(params: { flowId: string; env: string }): Promise<Release[]> {
+    const project = await this.loaded();
+    const [flow] = await this.flowsById([params.flowId]);
+    return listReleases(project.deployments, flow!.name, params.env, publicDeployment);
+  }
+
+  async locks(): Promise<LocksResult> {
+    const project = await this.loaded();
+    // A store without locks has none: nothing to show, and nothing refused for them.
+    return { locks: (await project.store.locks?.()) ?? [], me: currentInitiator() };
+  }
+
+  async lock(params: { env: string; flowName?: string; reason: string }): Promise<LockResult> {
+    const project = await this.loaded();
+    const reason = params.reason.trim();
+    if (!reason) throw new UsageError('say why: a lock tells whoever it stops why.');
+    this.knownEnvironment(project, params.env);
+    if (params.flowName !== undefined && !(await project.flows.findFlows()).some((f) => f.name === params.flowName))
+      throw new UsageError(`unknown flow "${params.flowName}": refresh the Flowport view.`);
+    const result = await lockingStore(project.store).lock({
+      env: params.env,
+      ...(params.flowName === undefined ? {} : { flowName: params.flowName }),
+      reason,
+    });
+    this.events.deploymentsChanged();
+    return result;
+  }
+
+  /** Lifts a lock as `flowport unlock` does: someone else's only once the user confirmed. */
+  async unlock(params: UnlockParams): Promise<EnvLock> {
+    const project = await this.loaded();
+    const store = lockingStore(project.store);
+    const held = heldLock(await store.locks(), params.env, params.flowName);
+    if (params.lockId !== undefined && held.id !== params.lockId)
+      throw new DeployError('the lock changed meanwhile; nothing was unlocked. Look at the lock again and retry.');
+    const question = unlockQuestion(held, currentInitiator());
+    if (question && !params.confirmed) throw new DeployError(`${question}: confirm to unlock it.`);
+    const unlocked = await store.unlock({
+      env: params.env,
+      ...(params.flowName === undefined ? {} : { flowName: params.flowName }),
+      lockId: held.id,
+    });
+    if (!unlocked)
+      throw new DeployError('the lock changed meanwhile; nothing was unlocked. Look at the lock again and retry.');
+    this.events.deploymentsChanged();
+    return unlocked;
+  }
+
+  async approvals(): Promise<ApprovalsResult> {
+    const project = await this.loaded();
+    return { requests: await pendingApprovals(project.store, publicDeployment), me: personIdentity(project.root) };
+  }
+
+  /** Approves or rejects by the CLI's rules, as git's user.email of the project (read each time). */
+  async decide(deploymentId: string, decision: 'approved' | 'rejected', comment?: string): Promise<DecisionOutcome> {
+    const project = await this.loaded();
+    const d = await project.store.getDeployment(deploymentId);
+    if (!d) throw new UsageError(`no deployment ${deploymentId}: refresh the Flowport view.`);
+    if (decision === 'rejected' && !comment?.trim()) throw new UsageError('say why it is rejected.');
+    const outcome = await decideApproval(project.store, d, decision, personIdentity(project.root), comment);
+    this.events.deploymentsChanged();
+    return outcome;
+  }
+
+  private knownEnvironment(project: Project, env: string): void {
+    if (!project.environments.some((e) => e.name === env))
+      throw new UsageError(
+        `unknown environment "${env}": the config names ${project.environments.map((e) => e.name).join(', ')}.`,
+      );
   }
 
   /** Cancels a run; one not started yet (its request still on the way) is cancelled as it starts. */
