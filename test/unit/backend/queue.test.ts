@@ -1,11 +1,13 @@
 /** The deploy queue: one deploy at a time per flow × environment, across real CLI and runner processes. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { QueueOutput } from '../../../sdk/src/cli/queue.js';
 import { localLedger, type DeploymentDetails, type FlowRunResult } from '../../../sdk/src/index.js';
-import { writeTree } from '../../helpers/tmp.js';
+import { onCleanup, writeTree } from '../../helpers/tmp.js';
 import { flowport } from '../../helpers/cli.js';
 import { cliProject, commitAll, held, release, startCli, waitFor } from './fixture.js';
 
@@ -212,3 +214,58 @@ test('a runner stopped past its lease (a suspended machine) stops its command wh
   );
   assert.match(String(ended.attributes.reason), /lease ran out at .* while this runner was stopped/);
 });
+
+test('the disk fills while a deploy waits its turn: when its turn comes it cannot be recorded running, and nothing runs', async (t) => {
+  const state = mkdtempSync(join(tmpdir(), 'flowport-state-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', state]).status !== 0) {
+    rmSync(state, { recursive: true, force: true });
+    t.skip('mounting a small tmpfs needs root');
+    return;
+  }
+  onCleanup(() => {
+    spawnSync('umount', ['-l', state]);
+    rmSync(state, { recursive: true, force: true });
+  });
+  const root = cliProject(
+    { billing: 'jobs' },
+    [
+      `import { defineConfig, commandDeployer, localLedger } from 'flowport';`,
+      `export default defineConfig({`,
+      `  environments: ['dev'],`,
+      `  deployments: localLedger({ dir: ${JSON.stringify(state)} }),`,
+      `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
+      `});`,
+    ].join('\n'),
+  );
+  const env = { ...SHORT_LEASE };
+  const first = startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env: { ...env, DEPLOY_HOLD: '1' } });
+  await waitFor(() => held(root).length === 1, 'the first deploy to hold');
+  const r = flowport(['deploy', 'billing', '--env', 'dev', '--detach', '--json'], { cwd: root, env });
+  assert.equal(r.code, 0, r.stderr);
+  const second = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results[0]!.deployment!;
+  assert.equal(second.status, 'queued');
+  fillUp(state);
+  release(root);
+  await first.done;
+  const ledger = localLedger({ root, dir: state });
+  await waitFor(
+    async () => (await ledger.getDeployment(second.id))?.status === 'interrupted',
+    'the waiting runner, unable to record its turn, to be judged gone',
+  );
+  assert.ok(!ran(root, second.id), 'nothing ran unrecorded');
+});
+
+/** Fills a small file system to the last byte: a big file, then one-page files, then the ledger's last page (blank lines, which readers skip). */
+function fillUp(dir: string): void {
+  const tryWrite = (write: () => void) => {
+    try {
+      write();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  tryWrite(() => writeFileSync(join(dir, 'filler'), Buffer.alloc(1024 * 1024, 1)));
+  for (let i = 0; tryWrite(() => writeFileSync(join(dir, `filler-${i}`), 'x')); i++);
+  while (tryWrite(() => appendFileSync(join(dir, 'ledger.jsonl'), '\n')));
+}
