@@ -144,7 +144,7 @@ test('nothing to promote from uat while dev runs it: the hint promotes from dev,
   assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
 });
 
-test('a refusal naming a deployment to cancel carries the cancel command, with --root from elsewhere', async () => {
+test('--no-queue: a refusal naming a deployment to cancel carries the cancel command, with --root from elsewhere', async () => {
   const root = cliProject({ nightly: 'jobs' });
   const { localLedger } = await import('../../../sdk/src/index.js');
   const busy = await localLedger({ root }).create({
@@ -154,7 +154,7 @@ test('a refusal naming a deployment to cancel carries the cancel command, with -
     ref: 'HEAD',
   });
   const outside = gitRepo();
-  const r = flowport(['deploy', 'nightly', '--env', 'dev', '--root', root, '--json'], { cwd: outside });
+  const r = flowport(['deploy', 'nightly', '--env', 'dev', '--no-queue', '--root', root, '--json'], { cwd: outside });
   assert.equal(r.code, 1, r.stderr);
   const { error } = JSON.parse(r.stdout) as ErrorOutput;
   assert.deepEqual(error.hint, { command: 'cancel', args: [busy.id] });
