@@ -51,6 +51,21 @@ export {
 export * from './backend/records.js';
 export { commandDeployer, CommandDeployer, type CommandDeployerOptions } from './backend/command-deployer.js';
 export {
+  cleanTree,
+  pushed,
+  check,
+  runChecks,
+  overriddenChecksOf,
+  withChecksOverride,
+  type PreDeployCheck,
+  type CheckContext,
+  type CheckOutcome,
+  type CheckResult,
+  type ChecksOverride,
+  type CheckedRun,
+  type CommandCheckOptions,
+} from './backend/checks.js';
+export {
   defaultPromoter,
   DefaultPromoter,
   type DefaultPromoterOptions,

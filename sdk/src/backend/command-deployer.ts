@@ -20,6 +20,7 @@ import { startCommandRun } from '../runner/start.js';
 import { addWorktree, resolveVersion, type ResolvedVersion } from './git.js';
 import { localLedger } from './ledger.js';
 import { settingsDigest } from './releases.js';
+import { overriddenChecksOf } from './checks.js';
 import { approvalRequest } from './approvals.js';
 import { personIdentity } from './identity.js';
 import { isSecretName } from '../secrets.js';
@@ -116,6 +117,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     };
     if (dirty) attributes.changedFiles = version.changes.length;
     if (request.rollback) attributes.rollback = { ...request.rollback };
+    // Failing pre-deploy checks let through (--override-checks): who, why and which, on the record from its start.
+    const overridden = overriddenChecksOf(run, flow.name);
+    if (overridden) attributes.checksOverridden = overridden;
     const policy = environments?.find((e) => e.name === request.env)?.approval;
     if (policy) attributes.approval = { ...approvalRequest(policy, personIdentity(root)) };
 

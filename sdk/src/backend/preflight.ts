@@ -1,20 +1,27 @@
 /**
  * What refuses a deploy or promote before anything starts, so that the CLI and the editor refuse
  * before they ask about a protected environment, not after the yes. (runRecorded refuses each
- * deploy again as it starts: another process may have started one since.)
+ * deploy again as it starts: another process may have started one since.) The target
+ * environment's pre-deploy checks (checks.ts) run here last, once the cheap refusals have passed.
  */
 import { DeployError, flowportErrorKind, type ConfigError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
 import type { Project } from '../project.js';
+import { checksRefusal, runChecks, type CheckResult, type CheckUnit, type ChecksOverride } from './checks.js';
+import { resolveVersion } from './git.js';
 import { lockedError, lockOn } from './locks.js';
+import { currentInitiator } from './processes.js';
+import { planRollback } from './releases.js';
 import { alreadyDeploying, cancelHint, unfinishedDeployments } from './in-progress.js';
 import { MissingDeployer } from './project-backend.js';
 import type { PromotePlanner } from './promoter.js';
 import type { DeploymentStore } from './store.js';
 
 export type PlannedRun =
-  | { action: 'deploy'; env: string }
-  | { action: 'rollback'; env: string }
+  /** `ref`: what the deploy sends (default HEAD), for the checks that look at the commit. */
+  | { action: 'deploy'; env: string; ref?: string }
+  /** `to`: the release rolled back to, as rollbackFlows takes it. */
+  | { action: 'rollback'; env: string; to?: string }
   | { action: 'promote'; from: string; to: string };
 
 export interface Preflight {
@@ -23,43 +30,131 @@ export interface Preflight {
   /**
    * Why nothing may start: no deploy command (a ConfigError; for a promote only through the
    * default promoter), a lock on the target or on one of the flows there, or (with `queue: false`)
-   * a flow still deploying to the target (a DeployError). Only when something would be sent.
+   * a flow still deploying to the target (a DeployError), or a failing pre-deploy check (a
+   * DeployError holding each failing check's last lines). Only when something would be sent.
    */
   refusal?: ConfigError | DeployError;
+  /**
+   * The target environment's check results, in the config's order; absent when it has no checks
+   * (or nothing is sent, or something refused first). With a `refusal`, the checks refused.
+   */
+  checks?: CheckResult[];
+  /** Failing checks let through by `overrideChecks`: give it to the run (CheckedRun) so its deployments record it. */
+  checksOverridden?: ChecksOverride;
 }
 
-/**
- * `queue` (default true): a flow still deploying to the target is no refusal, its deploy waits its
- * turn; false (`--no-queue`) refuses the batch instead.
- */
+export interface PreflightOptions {
+  /**
+   * Default true: a flow still deploying to the target is no refusal, its deploy waits its turn;
+   * false (`--no-queue`) refuses the batch instead.
+   */
+  queue?: boolean;
+  /** A reason to go on though checks fail (`--override-checks "reason"`): recorded with who gave it. */
+  overrideChecks?: string;
+  /** Each check's result as it finishes. */
+  onCheck?: (result: CheckResult) => void;
+  /** Stops the checks (and the commands they run). */
+  signal?: AbortSignal;
+}
+
+/** What would be sent to the run's target, and what refuses it before anything starts. */
 export async function preflight(
   project: Project,
   run: PlannedRun,
   flows: FlowDetails[],
-  options: { queue?: boolean } = {},
+  options: PreflightOptions = {},
 ): Promise<Preflight> {
+  const promoted = new Map<string, string>();
   const sending =
-    run.action === 'promote' ? await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to }) : flows;
+    run.action === 'promote'
+      ? await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to }, promoted)
+      : flows;
   if (sending.length === 0) return { sending };
   const deploysThroughDeployer = run.action !== 'promote' || !project.config.promote;
   if (deploysThroughDeployer && project.deployer instanceof MissingDeployer) {
     return { sending, refusal: project.deployer.problem() };
   }
   const target = run.action === 'promote' ? run.to : run.env;
-  const locked = await lockRefusal(
-    project.store,
-    run.action === 'rollback' ? 'roll back' : run.action,
-    sending,
-    target,
-  );
+  const locked = await lockRefusal(project.store, actionWord(run), sending, target);
   if (locked) return { sending, refusal: locked };
-  if (options.queue !== false) return { sending };
-  const refusal = await stillDeploying(
-    project.store,
-    sending.map((f) => f.name),
-    target,
-  );
-  return refusal ? { sending, refusal } : { sending };
+  if (options.queue === false) {
+    const refusal = await stillDeploying(
+      project.store,
+      sending.map((f) => f.name),
+      target,
+    );
+    if (refusal) return { sending, refusal };
+  }
+  // An environment without checks costs nothing more.
+  const checks = project.environments.find((e) => e.name === target)?.checks ?? [];
+  if (checks.length === 0) return { sending };
+  const needsCommit = checks.some((c) => c.dependsOn?.includes('commit'));
+  const units = needsCommit
+    ? await unitsWithCommits(project, run, sending, promoted)
+    : sending.map((flow) => ({ flow }));
+  const results = await runChecks(checks, {
+    root: project.root,
+    env: target,
+    units,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onCheck ? { onResult: options.onCheck } : {}),
+  });
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) return { sending, checks: results };
+  if (options.overrideChecks === undefined) {
+    return { sending, checks: results, refusal: checksRefusal(target, actionWord(run), failed) };
+  }
+  const checksOverridden: ChecksOverride = {
+    by: currentInitiator(),
+    reason: options.overrideChecks,
+    failed: failed.map((r) => ({ name: r.name, ...(r.flow === undefined ? {} : { flow: r.flow }) })),
+  };
+  return { sending, checks: results, checksOverridden };
+}
+
+/** The verb of a message: "pass --override-checks to roll back anyway". */
+export function actionWord(run: PlannedRun): string {
+  return run.action === 'rollback' ? 'roll back' : run.action;
+}
+
+/** Each flow with the commit it would deploy, for the checks that look at it. */
+async function unitsWithCommits(
+  project: Project,
+  run: PlannedRun,
+  sending: FlowDetails[],
+  promoted: ReadonlyMap<string, string>,
+): Promise<CheckUnit[]> {
+  switch (run.action) {
+    case 'deploy': {
+      // As the deployer resolves it; an unknown ref is refused here with the deployer's words.
+      const { commit } = await resolveVersion(project.root, run.ref ?? 'HEAD');
+      return sending.map((flow) => ({ flow, commit }));
+    }
+    case 'promote':
+      return sending.map((flow) => {
+        const commit = promoted.get(flow.name);
+        return commit
+          ? { flow, commit }
+          : {
+              flow,
+              commitProblem: `cannot tell which commit "${flow.name}" would promote: the promoter has no plan()`,
+            };
+      });
+    case 'rollback': {
+      const units: CheckUnit[] = [];
+      for (const flow of sending) {
+        try {
+          const plan = await planRollback(project.deployments, flow.name, run.env, run.to);
+          units.push(plan.action === 'deploy' ? { flow, commit: plan.restore.commit } : { flow });
+        } catch (err) {
+          // Nothing to roll back to: rollbackFlows refuses that flow on its own.
+          if (flowportErrorKind(err) !== 'DeployError') throw err;
+          units.push({ flow });
+        }
+      }
+      return units;
+    }
+  }
 }
 
 /** The whole batch refused while one of its flows is still deploying to `env` in `store`, which runRecorded checks too. */
@@ -102,13 +197,18 @@ async function flowsToPromote(
   promoter: Promoter,
   flows: FlowDetails[],
   route: { from: string; to: string },
+  /** Filled with each sent flow's commit, as the plan says. */
+  commits: Map<string, string>,
 ): Promise<FlowDetails[]> {
   const planner = promoter as Promoter & Partial<PromotePlanner>;
   if (typeof planner.plan !== 'function') return flows;
   const sending: FlowDetails[] = [];
   for (const flow of flows) {
     try {
-      if ((await planner.plan({ flow, ...route })).action === 'deploy') sending.push(flow);
+      const plan = await planner.plan({ flow, ...route });
+      if (plan.action !== 'deploy') continue;
+      sending.push(flow);
+      commits.set(flow.name, plan.source.commit);
     } catch (err) {
       // Nothing to promote from: promoteFlows reports that flow as refused.
       if (flowportErrorKind(err) !== 'DeployError') throw err;

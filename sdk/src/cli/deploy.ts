@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { deployFlows, selectFlows } from '../backend/batch.js';
 import { checkRef } from '../backend/git.js';
+import { withChecksOverride } from '../backend/checks.js';
 import { preflight } from '../backend/preflight.js';
 import { UsageError } from '../errors.js';
 import { refuseUnsafeNames } from '../finder/names.js';
@@ -9,7 +10,17 @@ import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
 import { runSecretsShown } from './table.js';
-import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
+import {
+  afterPreflight,
+  checkEnvironment,
+  checkPrinter,
+  confirmProtected,
+  namedFlows,
+  overrideReason,
+  reportResults,
+  terminalRun,
+  withFlow,
+} from './run-output.js';
 
 /** Every flag `flowport deploy` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -22,6 +33,7 @@ export const OPTIONS = {
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
   'no-queue': { type: 'boolean', default: false },
+  'override-checks': { type: 'string' },
   'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -38,6 +50,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   });
   if (!values.env) throw new UsageError(`--env is required: ${USAGE.deploy}`);
   if (values.ref !== undefined) checkRef(values.ref);
+  const override = overrideReason(values['override-checks']);
   // Refused before anything runs: a pipe or --json would keep the secrets it prints.
   const reveal = runSecretsShown(values['show-secrets'], values.json);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
@@ -55,14 +68,24 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
   checkEnvironment(project, values.env, '--env');
   const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
   refuseUnsafeNames(flows);
-  // Whatever can refuse without running anything does so before the protected-environment prompt.
-  const { refusal } = await preflight(project, { action: 'deploy', env: values.env }, flows, {
-    queue: !values['no-queue'],
-  });
-  if (refusal) throw refusal;
+  // Whatever can refuse without running anything (the checks too) does so before the protected-environment prompt.
+  const checked = await preflight(
+    project,
+    { action: 'deploy', env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) },
+    flows,
+    {
+      queue: !values['no-queue'],
+      onCheck: checkPrinter(io, values.env),
+      ...(override === undefined ? {} : { overrideChecks: override }),
+    },
+  );
+  const refused = afterPreflight(io, checked, { env: values.env, action: 'deploy', json: values.json, override });
+  if (refused !== undefined) return refused;
   await confirmProtected(project, values.env, 'deploy', values.yes);
   // --detach: each runner is started and left at once; the result says how to follow it.
-  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
+  const terminal = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
+  const { dispose } = terminal;
+  const run = withChecksOverride(terminal.run, checked.checksOverridden);
   try {
     const results = await deployFlows(
       project.deployer,
@@ -70,7 +93,7 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
       { env: values.env, ...(values.ref === undefined ? {} : { ref: values.ref }) },
       run,
     );
-    return reportResults(io, results, values.json, reveal);
+    return reportResults(io, results, values.json, reveal, checked);
   } finally {
     dispose();
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { promoteFlows, selectFlows } from '../backend/batch.js';
+import { withChecksOverride } from '../backend/checks.js';
 import { preflight } from '../backend/preflight.js';
 import type { DefaultPromoter } from '../backend/promoter.js';
 import { UsageError } from '../errors.js';
@@ -10,7 +11,17 @@ import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
 import { runSecretsShown } from './table.js';
-import { checkEnvironment, confirmProtected, namedFlows, reportResults, terminalRun, withFlow } from './run-output.js';
+import {
+  afterPreflight,
+  checkEnvironment,
+  checkPrinter,
+  confirmProtected,
+  namedFlows,
+  overrideReason,
+  reportResults,
+  terminalRun,
+  withFlow,
+} from './run-output.js';
 
 /** Every flag `flowport promote` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
 export const OPTIONS = {
@@ -23,6 +34,7 @@ export const OPTIONS = {
   'no-cache': { type: 'boolean', default: false },
   detach: { type: 'boolean', default: false },
   'no-queue': { type: 'boolean', default: false },
+  'override-checks': { type: 'string' },
   'show-secrets': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
@@ -40,6 +52,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   if (!values.from || !values.to) throw new UsageError(`--from and --to are required: ${USAGE.promote}`);
   // Refused before anything runs: a pipe or --json would keep the secrets it prints.
   const reveal = runSecretsShown(values['show-secrets'], values.json);
+  const override = overrideReason(values['override-checks']);
   const project = await openProject(rootOption(values.root), { cache: !values['no-cache'] });
   const route = { from: values.from, to: values.to };
   const again = [...(values.group ?? []).flatMap((g) => ['--group', g]), '--from', route.from, '--to', route.to];
@@ -54,16 +67,21 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
-  const { sending, refusal } = await preflight(project, { action: 'promote', ...route }, flows, {
+  const checked = await preflight(project, { action: 'promote', ...route }, flows, {
     queue: !values['no-queue'],
+    onCheck: checkPrinter(io, route.to),
+    ...(override === undefined ? {} : { overrideChecks: override }),
   });
-  if (refusal) throw refusal;
-  if (sending.length > 0) await confirmProtected(project, values.to, 'promote', values.yes);
+  const refused = afterPreflight(io, checked, { env: route.to, action: 'promote', json: values.json, override });
+  if (refused !== undefined) return refused;
+  if (checked.sending.length > 0) await confirmProtected(project, values.to, 'promote', values.yes);
   // --detach: each runner is started and left at once, as with deploy.
-  const { run, dispose } = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
+  const terminal = terminalRun(io, values.json, { detach: values.detach, queue: !values['no-queue'] });
+  const { dispose } = terminal;
+  const run = withChecksOverride(terminal.run, checked.checksOverridden);
   try {
     const results = await promoteFlows(project.promoter, flows, route, run);
-    return reportResults(io, results, values.json, reveal);
+    return reportResults(io, results, values.json, reveal, checked);
   } finally {
     dispose();
   }

@@ -6,6 +6,9 @@ import { commandLine, type CommandHint } from '../hint.js';
 import type { DeploymentDetails, FlowFinder } from '../model.js';
 import { quoteName } from '../finder/names.js';
 import { GOOD_OUTCOMES, type FlowRunResult } from '../backend/batch.js';
+import { checksRefusal, type CheckResult } from '../backend/checks.js';
+import type { Preflight } from '../backend/preflight.js';
+import { formatMs } from '../runner/command.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { DetachableRun } from '../runner/start.js';
 import { relativeToRoot, type FlowSource, type Project } from '../project.js';
@@ -65,7 +68,14 @@ export function terminalRun(
  * terminal only: secretsShown in table.ts) adds each run's outputs, decrypted, after its message; the
  * `--json` document never holds a secret in clear, whatever `reveal` says.
  */
-export function reportResults(io: CommandIO, given: FlowRunResult[], json: boolean, reveal = false): number {
+export function reportResults(
+  io: CommandIO,
+  given: FlowRunResult[],
+  json: boolean,
+  reveal = false,
+  /** What preflight found: its `checks` and `checksOverridden` join the `--json` document when checks ran. */
+  checked?: Preflight,
+): number {
   const results = given.map((r) => ({
     ...r,
     ...(r.hint ? { message: asTypedHere(r.message, r.hint) } : {}),
@@ -73,7 +83,7 @@ export function reportResults(io: CommandIO, given: FlowRunResult[], json: boole
     deployment: r.deployment && publicDeployment(r.deployment),
   }));
   if (json) {
-    io.out(JSON.stringify({ results }, null, 2));
+    io.out(JSON.stringify({ results, ...checksJson(checked) }, null, 2));
   } else {
     io.out('');
     if (results.length === 1) {
@@ -98,6 +108,76 @@ export function reportResults(io: CommandIO, given: FlowRunResult[], json: boole
     }
   }
   return results.every((r) => GOOD_OUTCOMES.includes(r.outcome)) ? 0 : 1;
+}
+
+/** `checks` (and `checksOverridden`) for a `--json` document, when the environment's checks ran. */
+function checksJson(checked: Preflight | undefined): Pick<Preflight, 'checks' | 'checksOverridden'> {
+  if (!checked?.checks) return {};
+  return {
+    checks: checked.checks,
+    ...(checked.checksOverridden ? { checksOverridden: checked.checksOverridden } : {}),
+  };
+}
+
+/**
+ * Prints each pre-deploy check's result on stderr as it finishes (stdout stays the command's
+ * table or JSON): ✓ or ✗, its name, how long it took and, under a failed one, its last lines.
+ */
+export function checkPrinter(io: CommandIO, env: string): (result: CheckResult) => void {
+  let first = true;
+  return (r) => {
+    if (first) io.err(`Checks for ${env}:`);
+    first = false;
+    io.err(`  ${r.ok ? '✓' : '✗'} ${r.label} (${formatMs(r.durationMs)})${r.ok ? '' : `: ${r.message}`}`);
+    if (!r.ok) for (const line of r.output.slice(-10)) io.err(`      | ${line}`);
+  };
+}
+
+/**
+ * What the CLI does with preflight's answer: a refusal by the checks is printed here (stderr, and
+ * with `--json` an `{ error, checks }` document on stdout) and gives exit code 1; any other
+ * refusal is thrown, as before. An override is said on stderr. Undefined: go on.
+ */
+export function afterPreflight(
+  io: CommandIO,
+  checked: Preflight,
+  options: { env: string; action: string; json: boolean; override: string | undefined },
+): number | undefined {
+  const { checks, refusal, checksOverridden } = checked;
+  if (refusal && !checks) throw refusal;
+  if (refusal) {
+    // The list above shows each failing check's last lines: the message does not repeat them.
+    const short = checksRefusal(
+      options.env,
+      options.action,
+      checks!.filter((r) => !r.ok),
+      false,
+    );
+    io.err(`flowport: ${short.message}`);
+    if (options.json) io.out(JSON.stringify({ error: { kind: short.kind, message: short.message }, checks }, null, 2));
+    return 1;
+  }
+  if (checksOverridden) {
+    const failed = [...new Set(checksOverridden.failed.map((f) => f.name))].join(', ');
+    io.err(
+      `flowport: checks overridden by ${checksOverridden.by} (${failed}): ${JSON.stringify(checksOverridden.reason)} — recorded on the deployment`,
+    );
+  } else if (options.override !== undefined) {
+    io.err(
+      `flowport: --override-checks: ${checks ? 'every check passed' : `${options.env} has no checks`}; nothing was overridden`,
+    );
+  }
+  return undefined;
+}
+
+/** `--override-checks "reason"`: a reason is required, since it is recorded. */
+export function overrideReason(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '')
+    throw new UsageError(
+      '--override-checks needs a reason, recorded on the deployment: --override-checks "hotfix for INC-123"',
+    );
+  return value;
 }
 
 /** Refuses an environment the config does not list, with the one meant (`Dev` for `dev`). */

@@ -7,14 +7,14 @@ export const USAGE = {
   flows: 'flowport flows [--root DIR] [--json] [--no-cache]',
   deployments: 'flowport deployments [--flow F]… [--env E]… [--root DIR] [--json] [--show-secrets] [--no-cache]',
   deploy:
-    'flowport deploy <flow…|--group G…> --env E [--ref R] [--detach] [--no-queue] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
+    'flowport deploy <flow…|--group G…> --env E [--ref R] [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   promote:
-    'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--no-queue] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
+    'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
   releases: 'flowport releases <flow> --env E [--root DIR] [--json] [--show-secrets] [--no-cache]',
   rollback:
-    'flowport rollback <flow> --env E [--to <deploymentId>] [--detach] [--no-queue] [--yes|-y] [--root DIR] [--json] [--no-cache]',
+    'flowport rollback <flow> --env E [--to <deploymentId>] [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--no-cache]',
   queue: 'flowport queue [--root DIR] [--json]',
   approvals: 'flowport approvals [--root DIR] [--json]',
   approve: 'flowport approve <deploymentId> [--comment "…"] [--root DIR] [--json]',

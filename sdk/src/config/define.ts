@@ -1,6 +1,7 @@
 /** What a project writes in `flowport.config.ts`, and the helpers that keep it typed. */
 import type { DeploymentFinder, Deployer, FlowFinder, Promoter } from '../model.js';
 import type { CallMarker } from '../finder/markers.js';
+import type { PreDeployCheck } from '../backend/checks.js';
 
 /** An environment in promotion order. A bare string is `{ name }`. */
 export interface EnvironmentConfig {
@@ -10,6 +11,12 @@ export interface EnvironmentConfig {
   protected?: boolean;
   /** Where this environment can be seen; shown as a link. */
   url?: string;
+  /**
+   * Run before a deploy, promote or rollback to it is recorded (and before any confirmation); a
+   * failing one refuses it unless overridden with a reason (`--override-checks "…"`), which the
+   * deployment records: `[cleanTree(), pushed(), check({ name: 'tests', command: ['npm', 'test'] })]`.
+   */
+  checks?: PreDeployCheck[];
   /**
    * Deploys, promotes and rollbacks to it wait for approval (`flowport approve <id>`) before they
    * run: `{ required: 1, notInitiator: true, expiresAfter: '24h' }`.

@@ -77,11 +77,20 @@ const approvalPolicy = strict(
   'approval must be { required?: number, notInitiator?: boolean, expiresAfter?: "24h" }',
 );
 
+const CHECKS_EXAMPLE = "[cleanTree(), pushed(), check({ name: 'tests', command: ['npm', 'test'] })]";
+
+/** A check as cleanTree(), pushed() and check() make it, or a project's own: a name and a run(). */
+const preDeployCheck = v.custom<object>(
+  (x) => isRecord(x) && typeof x.run === 'function' && typeof x.name === 'string' && x.name !== '',
+  `each check must be cleanTree(), pushed() or check({ name, command }) (import them from 'flowport'), or an object with a name and a run() method`,
+);
+
 const envObject = strict(
   {
     name: envName,
     protected: v.optional(v.boolean('protected must be true or false')),
     url: v.optional(v.string('url must be a string such as "https://dev.example.com"')),
+    checks: v.optional(v.array(preDeployCheck, `checks must be an array such as ${CHECKS_EXAMPLE}`)),
     approval: v.optional(approvalPolicy),
   },
   'each environment must be a name like "dev" or { name: "dev", protected?: boolean, url?: string }',
@@ -160,8 +169,27 @@ export async function validateConfig(value: unknown, file: string, source: strin
       throw new ConfigError(message, file, await lineOfPath(source, path));
     }
     seen.add(env.name);
+    await refuseSameCheckTwice(env.checks ?? [], ['environments', i], file, source);
   }
   return config;
+}
+
+/** Check names are what results and overrides name: two of one name in an environment could not be told apart. */
+async function refuseSameCheckTwice(
+  checks: ReadonlyArray<{ name: string }>,
+  envPath: ValuePath,
+  file: string,
+  source: string,
+): Promise<void> {
+  const names = new Set<string>();
+  for (const [j, c] of checks.entries()) {
+    if (names.has(c.name)) {
+      const path = [...envPath, 'checks', j];
+      const message = `${formatPath(path)}two checks are named "${c.name}": give one another name, e.g. check({ name: 'unit tests', command: [...] })`;
+      throw new ConfigError(message, file, await lineOfPath(source, path));
+    }
+    names.add(c.name);
+  }
 }
 
 /** `environments[1].url: `, or nothing for the top level. */

@@ -6,6 +6,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { EnvironmentConfig } from '../config/define.js';
 import type { FlowRunResult } from '../backend/batch.js';
+import type { CheckResult } from '../backend/checks.js';
 import type { CommitCounts } from '../backend/git.js';
 import type { CommandHint } from '../hint.js';
 import type { DecisionOutcome, PendingApproval } from '../backend/decisions.js';
@@ -55,9 +56,12 @@ export interface PromoteParams {
   queue?: boolean;
 }
 
-/** A deploy (`env`) or a promote (`from`, `to`) the editor is about to start. */
+/**
+ * A deploy (`env`; `ref` as in {@link DeployParams}, for the checks that look at the commit), a
+ * promote (`from`, `to`) or a rollback the editor is about to start.
+ */
 export type PreflightParams = (
-  | { action: 'deploy'; flowIds: string[]; env: string }
+  | { action: 'deploy'; flowIds: string[]; env: string; ref?: string }
   | { action: 'promote'; flowIds: string[]; from: string; to: string }
   | { action: 'rollback'; flowIds: string[]; env: string; to?: string }
 ) & {
@@ -66,12 +70,22 @@ export type PreflightParams = (
 };
 
 export interface PreflightResult {
-  /** Why the whole run is refused before it starts (a flow still deploying there), if it is. */
+  /**
+   * Why the whole run is refused before it starts (a lock, a flow still deploying there, a
+   * failing check: then with each failing check's last lines), if it is.
+   */
   refusal?: string;
   /** The command that fixes the refusal, as data (the editor offers it as an action). */
   refusalHint?: CommandHint;
   /** The flows that would be deployed: for a promote, those not already there and with something to promote. */
   sending: string[];
+  /**
+   * The target environment's pre-deploy check results, in the config's order, to show before the
+   * confirmation (✓/✗, name, duration, a failed one's message and last lines). Absent when the
+   * environment has no checks, nothing would be sent, or something refused before they ran; with
+   * a `refusal`, the failing checks refused.
+   */
+  checks?: CheckResult[];
 }
 
 /** A rollback of flows in `env` to an earlier release (`to`, a deployment id, for one flow; else each one's release before the current). */
@@ -115,7 +129,7 @@ export interface GitStatus {
   dirty: boolean;
 }
 
-export type { FlowRunResult, DecisionOutcome, EnvLock, LockResult, PendingApproval, Release };
+export type { FlowRunResult, CheckResult, DecisionOutcome, EnvLock, LockResult, PendingApproval, Release };
 
 /** Two commits: `base` runs in an environment, `head` in the one before it. */
 export interface CommitPair {

@@ -133,16 +133,22 @@ export class HostSession {
     // Only the run itself: the promoter is handed the route, not the request's other fields.
     const run: PlannedRun =
       params.action === 'deploy'
-        ? { action: 'deploy', env: params.env }
+        ? { action: 'deploy', env: params.env, ...(params.ref === undefined ? {} : { ref: params.ref }) }
         : params.action === 'rollback'
-          ? { action: 'rollback', env: params.env }
+          ? { action: 'rollback', env: params.env, ...(params.to === undefined ? {} : { to: params.to }) }
           : { action: 'promote', from: params.from, to: params.to };
-    const { sending, refusal } = await preflight(project, run, await this.flowsById(params.flowIds), {
+    const { sending, refusal, checks } = await preflight(project, run, await this.flowsById(params.flowIds), {
       queue: params.queue !== false,
     });
     const names = sending.map((f) => f.name);
-    if (!refusal) return { sending: names };
-    return { refusal: refusal.message, ...(refusal.hint ? { refusalHint: refusal.hint } : {}), sending: names };
+    const checked = checks ? { checks } : {};
+    if (!refusal) return { sending: names, ...checked };
+    return {
+      refusal: refusal.message,
+      ...(refusal.hint ? { refusalHint: refusal.hint } : {}),
+      sending: names,
+      ...checked,
+    };
   }
 
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {

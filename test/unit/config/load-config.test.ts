@@ -160,7 +160,7 @@ test('an unknown setting is reported before a missing one, with the known key it
   const nested = await configError(project(`export default {\n  environments: [{ nmae: 'dev' }],\n};\n`));
   assert.match(
     nested.message,
-    /environments\[0\]: unknown setting "nmae": did you mean "name"\? Expected name, protected or url$/,
+    /environments\[0\]: unknown setting "nmae": did you mean "name"\? Expected name, protected, url, checks or approval$/,
   );
   const far = await configError(project(`export default {\n  environments: ['dev'],\n  stages: ['x'],\n};\n`));
   assert.match(
