@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import type { DeploymentDetails } from '../model.js';
+import { lockOn, type EnvLock } from '../backend/locks.js';
+import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import { openProject } from '../project.js';
 import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
@@ -11,6 +12,12 @@ import { formatTable, secretsShown, shownDeployment } from './table.js';
 export interface MatrixCell {
   current: DeploymentDetails | null;
   latest: DeploymentDetails | null;
+  /** The lock that refuses deploys here (the environment's, else the flow's), or null. */
+  lock: EnvLock | null;
+  /** Unfinished deployments behind the one whose turn it is, in the order they run. */
+  queued: DeploymentDetails[];
+  /** Deployments here waiting for approval. */
+  awaitingApproval: DeploymentDetails[];
 }
 
 export interface MatrixRow {
@@ -53,9 +60,10 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
 
   const sourceFlows = (await project.flows.findFlows()).map((f) => f.name);
   const query = { envs, ...(wanted ? { flows: wanted } : {}) };
-  const [current, history] = await Promise.all([
+  const [current, history, locks] = await Promise.all([
     project.deployments.findDeployments(query),
     project.deployments.findDeployments({ ...query, history: true }),
+    project.store.locks?.() ?? [],
   ]);
   const names = [...new Set([...sourceFlows, ...history.map((d) => d.flowName)])].filter(
     (f) => !wanted || wanted.includes(f),
@@ -75,9 +83,15 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
         envs.map((env) => {
           const mine = (d: DeploymentDetails) => d.flowName === flow && d.env === env;
           const shown = (d: DeploymentDetails | undefined) => (d ? shownDeployment(d, reveal) : null);
+          const unfinished = history.filter((d) => mine(d) && !FINAL_STATUSES.includes(d.status));
           const cell: MatrixCell = {
             current: shown(current.filter(mine).at(-1)),
             latest: shown(history.filter(mine).at(-1)),
+            lock: lockOn(locks, flow, env) ?? null,
+            queued: unfinished.slice(1).map((d) => shownDeployment(d, reveal)),
+            awaitingApproval: unfinished
+              .filter((d) => d.attributes.awaiting === 'approval')
+              .map((d) => shownDeployment(d, reveal)),
           };
           return [env, cell];
         }),
@@ -102,14 +116,31 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
   const rows = matrix.flows.map((row) => [
     row.inSource ? row.flow : `${row.flow} (not in source)`,
     ...envs.map((env) => {
-      const { current: c, latest: l } = row.environments[env]!;
-      if (!c && !l) return '-';
-      if (c && (!l || l.id === c.id)) return describe(c);
-      if (!c) return describe(l!);
-      return `${describe(c)}, then ${describe(l!)}`;
+      const cell = row.environments[env]!;
+      const { current: c, latest: l } = cell;
+      const text =
+        !c && !l
+          ? '-'
+          : c && (!l || l.id === c.id)
+            ? describe(c)
+            : !c
+              ? describe(l!)
+              : `${describe(c)}, then ${describe(l!)}`;
+      return text + marks(cell);
     }),
   ]);
   io.out(formatTable(['FLOW', ...envs.map((e) => e.toUpperCase())], rows));
   if (dirty) io.out('\n* deployed with uncommitted changes');
   return 0;
+}
+
+/** What else stands in a cell: a lock, deploys waiting their turn or an approval. */
+function marks(cell: MatrixCell): string {
+  const parts: string[] = [];
+  if (cell.lock) parts.push(`locked by ${cell.lock.by}`);
+  const approving = new Set(cell.awaitingApproval.map((d) => d.id));
+  const waiting = cell.queued.filter((d) => !approving.has(d.id)).length;
+  if (waiting > 0) parts.push(`${waiting} queued`);
+  if (cell.awaitingApproval.length > 0) parts.push(`${cell.awaitingApproval.length} awaiting approval`);
+  return parts.length ? ` [${parts.join('; ')}]` : '';
 }

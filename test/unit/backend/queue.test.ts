@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { DeploymentMatrix } from '../../../sdk/src/cli/deployments.js';
 import type { QueueOutput } from '../../../sdk/src/cli/queue.js';
 import { localLedger, type DeploymentDetails, type FlowRunResult } from '../../../sdk/src/index.js';
 import { onCleanup, writeTree } from '../../helpers/tmp.js';
@@ -269,3 +270,45 @@ function fillUp(dir: string): void {
   for (let i = 0; tryWrite(() => writeFileSync(join(dir, `filler-${i}`), 'x')); i++);
   while (tryWrite(() => appendFileSync(join(dir, 'ledger.jsonl'), '\n')));
 }
+
+test("flowport deployments carries each pair's lock, queue and pending approval", async () => {
+  const root = cliProject({ billing: 'jobs', reports: 'jobs' });
+  const first = startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env: { DEPLOY_HOLD: '1' } });
+  await waitFor(() => held(root).length === 1, 'the first deploy to hold');
+  const r = flowport(['deploy', 'billing', '--env', 'dev', '--detach', '--json'], { cwd: root });
+  const waiting = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results[0]!.deployment!;
+  assert.equal(flowport(['lock', 'uat', '--flow', 'reports', '--reason', 'audit'], { cwd: root }).code, 0);
+  // A request waiting for approval, as a deployer of an environment that asks for one records it.
+  const store = localLedger({ root });
+  const asking = await store.create({
+    flowName: 'reports',
+    env: 'prod',
+    commit: 'c'.repeat(40),
+    ref: 'HEAD',
+    attributes: {
+      awaiting: 'approval',
+      approval: { required: 1, notInitiator: true, expiresAt: null, requestedBy: 'a@x' },
+    },
+  });
+
+  const matrix = JSON.parse(flowport(['deployments', '--json'], { cwd: root }).stdout) as DeploymentMatrix;
+  const cell = (flow: string, env: string) => matrix.flows.find((f) => f.flow === flow)!.environments[env]!;
+  assert.deepEqual(
+    cell('billing', 'dev').queued.map((d) => d.id),
+    [waiting.id],
+  );
+  assert.equal(cell('billing', 'dev').lock, null);
+  assert.equal(cell('reports', 'uat').lock?.reason, 'audit');
+  assert.equal(cell('billing', 'uat').lock, null, "a flow's lock is that flow's only");
+  assert.deepEqual(
+    cell('reports', 'prod').awaitingApproval.map((d) => d.id),
+    [asking.id],
+  );
+  const table = flowport(['deployments'], { cwd: root }).stdout;
+  assert.match(table, /\[1 queued\]/);
+  assert.match(table, /\[locked by \S+\]/);
+  assert.match(table, /\[1 awaiting approval\]/);
+  await store.update(asking.id, { status: 'cancelled' });
+  release(root);
+  assert.equal((await first.done).code, 0);
+});
