@@ -66,6 +66,15 @@ export {
   type CommandCheckOptions,
 } from './backend/checks.js';
 export {
+  webhook,
+  NOTIFY_EVENTS,
+  type Notifier,
+  type NotifyEvent,
+  type WebhookOptions,
+  type WebhookTarget,
+} from './notify/webhook.js';
+export type { NotificationPayload } from './notify/payload.js';
+export {
   defaultPromoter,
   DefaultPromoter,
   type DefaultPromoterOptions,

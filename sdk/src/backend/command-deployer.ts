@@ -136,6 +136,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       },
       run,
       (pending) => this.commandFor(pending, request, root, version, inPlace, dirty),
+      this.project?.notify,
     );
   }
 

@@ -5,6 +5,7 @@
  */
 import type { EnvironmentConfig } from '../config/define.js';
 import type { DeploymentFinder, Deployer } from '../model.js';
+import type { Notifier } from '../notify/webhook.js';
 import type { DeploymentStore } from './store.js';
 
 export interface ProjectContext {
@@ -19,6 +20,8 @@ export interface ProjectContext {
   deployments: DeploymentFinder;
   /** The project's deployer; given to promoters. */
   deployer?: Deployer;
+  /** Who is told of each deploy's events (`notify` in the config): data, so a runner process can carry it. */
+  notify?: Notifier[];
 }
 
 /** An implementation that wants the project: returns a copy of itself bound to it. */

@@ -34,6 +34,7 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     allowSkippingEnvironments: config.allowSkippingEnvironments ?? false,
     store,
     deployments,
+    ...(config.notify?.length ? { notify: config.notify } : {}),
   };
   const deployer = config.deploy
     ? bindToProject(config.deploy, context)

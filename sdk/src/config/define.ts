@@ -2,6 +2,7 @@
 import type { DeploymentFinder, Deployer, FlowFinder, Promoter } from '../model.js';
 import type { CallMarker } from '../finder/markers.js';
 import type { PreDeployCheck } from '../backend/checks.js';
+import type { Notifier } from '../notify/webhook.js';
 
 /** An environment in promotion order. A bare string is `{ name }`. */
 export interface EnvironmentConfig {
@@ -54,6 +55,11 @@ export interface FlowportConfig {
   promote?: Promoter;
   /** Allow promoting past the next environment (dev → prod). Default false. */
   allowSkippingEnvironments?: boolean;
+  /**
+   * Who is told of deploys: `[webhook({ url: process.env.DEPLOY_WEBHOOK_URL, events: ['succeeded', 'failed'] })]`.
+   * A notification never holds up or fails a deploy; one that cannot be delivered is written to its log.
+   */
+  notify?: Notifier[];
 }
 
 /** Passed to a config written as a function. */

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { closest } from '../did-you-mean.js';
 import { CONFIG_EXAMPLE, environmentsOf, type FlowportConfig } from './define.js';
 import { lineOfPath, type ValuePath } from './locate.js';
+import { MAX_WEBHOOK_RETRIES, MAX_WEBHOOK_TIMEOUT_MS, NOTIFY_EVENTS } from '../notify/webhook.js';
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -130,6 +131,69 @@ const flowOptions = strict(
   'flows must be a FlowFinder (with a findFlows() method) or { include?, exclude?, markers? }',
 );
 
+/** A webhook URL is a secret (its path is the key): messages name its scheme at most, never the rest. */
+const webhookUrl = v.pipe(
+  v.string(
+    (issue) =>
+      `url must be the webhook's http(s) address as a string, not ${issue.received}` +
+      (issue.received === 'undefined' ? ': if it is read from an environment variable, set that variable' : ''),
+  ),
+  v.rawCheck<string>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    let scheme: string;
+    try {
+      scheme = new URL(dataset.value).protocol;
+    } catch {
+      addIssue({ message: 'url is not a URL (not shown: a webhook URL is a secret); write it as https://host/path' });
+      return;
+    }
+    if (scheme !== 'http:' && scheme !== 'https:')
+      addIssue({ message: `url must start with https:// or http://, not ${scheme}//` });
+  }),
+);
+
+const notifyEvent = v.pipe(
+  v.string('each event must be a name such as "succeeded"'),
+  v.check(
+    (name) => (NOTIFY_EVENTS as readonly string[]).includes(name),
+    (issue) => {
+      const near = closest(String(issue.input), [...NOTIFY_EVENTS]);
+      return `unknown event ${JSON.stringify(issue.input)}: ${near ? `did you mean ${JSON.stringify(near)}? Events are` : 'events are'} ${NOTIFY_EVENTS.join(', ')}`;
+    },
+  ),
+);
+
+const webhookTarget = strict(
+  {
+    type: v.literal('webhook', 'type must be "webhook": write webhook({ url }) (import { webhook } from \'flowport\')'),
+    url: webhookUrl,
+    events: v.optional(v.array(notifyEvent, `events must be an array such as ["succeeded", "failed"]`)),
+    timeoutMs: v.optional(
+      v.pipe(
+        v.number('timeoutMs must be a number of milliseconds such as 5000'),
+        v.check(
+          (ms) => Number.isInteger(ms) && ms >= 1 && ms <= MAX_WEBHOOK_TIMEOUT_MS,
+          `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_WEBHOOK_TIMEOUT_MS}`,
+        ),
+      ),
+    ),
+    retries: v.optional(
+      v.pipe(
+        v.number('retries must be a number such as 2'),
+        v.check(
+          (n) => Number.isInteger(n) && n >= 0 && n <= MAX_WEBHOOK_RETRIES,
+          `retries must be a whole number from 0 to ${MAX_WEBHOOK_RETRIES}`,
+        ),
+      ),
+    ),
+  },
+  "each notify entry must be webhook({ url, events? }) (import { webhook } from 'flowport')",
+  {
+    url: 'e.g. webhook({ url: process.env.DEPLOY_WEBHOOK_URL })',
+    type: "write webhook({ url }) (import { webhook } from 'flowport')",
+  },
+);
+
 const schema = strict(
   {
     environments: v.pipe(
@@ -146,6 +210,9 @@ const schema = strict(
     deploy: v.optional(implementing('deploy', 'deploy')),
     promote: v.optional(implementing('promote', 'promote')),
     allowSkippingEnvironments: v.optional(v.boolean('allowSkippingEnvironments must be true or false')),
+    notify: v.optional(
+      v.array(webhookTarget, 'notify must be an array such as [webhook({ url: process.env.DEPLOY_WEBHOOK_URL })]'),
+    ),
   },
   (issue) => `the default export must be the config object, not ${issue.received}: ${CONFIG_EXAMPLE}`,
   { environments: 'list the environments in promotion order, e.g. environments: ["dev", "uat", "prod"]' },
