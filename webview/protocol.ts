@@ -17,6 +17,16 @@ export interface BoardEnv {
   protected: boolean;
 }
 
+/** A lock that refuses deploys of the flow here: the environment's, or the flow's in it. */
+export interface BoardLock {
+  /** Set for a lock of one flow in the environment; absent: every flow there. */
+  flowName?: string;
+  by: string;
+  /** When it was taken (ISO 8601). */
+  at: string;
+  reason: string;
+}
+
 /** One flow in one environment. Times are ISO 8601; ages are computed by the webview. */
 export interface BoardCell {
   env: string;
@@ -35,6 +45,12 @@ export interface BoardCell {
    * counted, when git does not know a commit, or when this environment runs nothing yet.
    */
   behind?: { env: string; distance?: CommitDistance };
+  /** Deploys, promotes and rollbacks here are refused until it is unlocked (the cell's Unlock). */
+  lock?: BoardLock;
+  /** The latest attempt waits its turn: `place` 2 is first behind `behind` (a deployment id). */
+  queued?: { place: number; behind: string; behindStatus: DeploymentStatus };
+  /** The latest attempt waits for approval (the cell's Approve and Reject). */
+  awaiting?: { deploymentId: string; requestedBy: string; required: number; expiresAt: string | null };
 }
 
 /** The Promote button between `from` and `to`; `reason` says why it is disabled. */
@@ -44,6 +60,8 @@ export interface PromoteSlot {
   /** The commit a promote would take, when there is one. */
   commit?: string;
   reason?: string;
+  /** What blocks it, when something on the target does: a lock, a pending approval, a queue, a running deploy. */
+  blockedBy?: 'lock' | 'approval' | 'queue' | 'running';
 }
 
 export interface BoardRow {
@@ -108,6 +126,10 @@ export interface HistoryEntry {
   promotedFrom?: string;
   packageVersion?: string;
   outputs: Record<string, string>;
+  /** A release (it succeeded): what runs now (`current`), or an earlier one, which can be rolled back to. */
+  release?: 'current' | 'rolled back' | 'superseded';
+  /** It was a rollback: the release whose commit it restored. */
+  rollbackOf?: string;
 }
 
 /** Webview → host. */
@@ -119,6 +141,15 @@ export type WebviewMessage =
   | { type: 'openLog'; flowId: string; env: string; deploymentId: string }
   /** Cancel a running deployment of the flow in `env` (the host checks it is one). */
   | { type: 'cancel'; flowId: string; env: string; deploymentId: string }
+  /** Lock the environment (every flow there); the host asks why. */
+  | { type: 'lock'; flowId: string; env: string }
+  /** Lift the lock that holds the flow in `env` (someone else's asks first). */
+  | { type: 'unlock'; flowId: string; env: string }
+  /** Approve or reject a deploy of the flow in `env` that waits for approval. */
+  | { type: 'approve'; flowId: string; env: string; deploymentId: string }
+  | { type: 'reject'; flowId: string; env: string; deploymentId: string }
+  /** Roll the flow in `env` back to an earlier release of it there. */
+  | { type: 'rollback'; flowId: string; env: string; deploymentId: string }
   | { type: 'openFlow'; flowId: string }
   /** Open the folder's config at its error (`folder` is a BoardFolder key). */
   | { type: 'openConfig'; folder: string }

@@ -10,6 +10,7 @@ import { registerCancelCommand } from './commands/cancel-command';
 import { registerCompareCommand } from './commands/compare';
 import { registerConfigCommands } from './commands/config-commands';
 import { registerRunCommands } from './commands/run-commands';
+import { registerSafeOpsCommands } from './commands/safe-ops';
 import { registerViewCommands } from './commands/view-commands';
 import { registerDiagnostics } from './diagnostics';
 import { LiveLogs } from './logs/log-terminal';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   registerRunCommands(context, store);
   registerViewCommands(context, store, logs);
   registerCancelCommand(context, store);
+  registerSafeOpsCommands(context, store);
   registerConfigCommands(context, store);
   registerCompareCommand(context);
   registerTaskProvider(context, store);

@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import type { DeploymentDetails, Diagnostic, FlowDetails } from '../../sdk/src/model';
 import { Methods, type FlowsResult, type ProjectState } from '../../sdk/src/host/protocol';
 import { HostClient } from './host/host-client';
+import type { EnvLock } from '../../sdk/src/backend/locks';
+import { lockLookup } from './model/locks';
 import { buildGroups, type GroupNode } from './model/matrix';
 
 export interface FolderState {
@@ -16,6 +18,10 @@ export interface FolderState {
   flows: FlowDetails[];
   diagnostics: Diagnostic[];
   deployments: DeploymentDetails[];
+  /** The locks that hold in the folder's store, as the host last reported them. */
+  locks: EnvLock[];
+  /** Who this editor is to a lock's `by` (user@host): someone else's lock asks before it is lifted. */
+  lockIdentity?: string;
   /** Set when the host could not be reached or answered with an error. */
   error?: string;
   /** A config reload asked for and not done yet (see `FlowportStore.reloadProject`). */
@@ -93,6 +99,7 @@ export class FlowportStore implements vscode.Disposable {
       const result = await connection.sendRequest(Methods.flows, {});
       this.applyFlows(state, result);
       state.deployments = await connection.sendRequest(Methods.deployments, { history: true });
+      await this.readLocks(state, connection);
       state.error = undefined;
     } catch (err) {
       // The host was restarted meanwhile (config changed, user asked): the refresh after the
@@ -116,6 +123,7 @@ export class FlowportStore implements vscode.Disposable {
       const connection = await state.client.connect();
       generation = state.client.generation;
       state.deployments = await connection.sendRequest(Methods.deployments, { history: true });
+      await this.readLocks(state, connection);
       this.changed.fire();
     } catch (err) {
       // A reload stopped that host: the new one's refresh reads them.
@@ -124,8 +132,23 @@ export class FlowportStore implements vscode.Disposable {
     }
   }
 
+  /**
+   * Locks are records in the same store as deployments: read with them, so a lock taken anywhere
+   * (the CLI, another window) shows with the next change of the store. A host that cannot tell
+   * (a store without locks) has none.
+   */
+  private async readLocks(state: FolderState, connection: Awaited<ReturnType<HostClient['connect']>>): Promise<void> {
+    try {
+      const { locks, me } = await connection.sendRequest(Methods.locks);
+      state.locks = locks;
+      state.lockIdentity = me;
+    } catch (err) {
+      this.log.warn(`[${state.folder.name}] could not read locks: ${String(err)}`);
+    }
+  }
+
   groups(state: FolderState): GroupNode[] {
-    return buildGroups(state.flows, state.project?.environments ?? [], state.deployments);
+    return buildGroups(state.flows, state.project?.environments ?? [], state.deployments, lockLookup(state));
   }
 
   /** The folder and flow for a flow id, searching every folder. */
@@ -227,7 +250,7 @@ export class FlowportStore implements vscode.Disposable {
     for (const [key, folder] of wanted) {
       if (this.states.has(key) || folder.uri.scheme !== 'file') continue;
       const client = new HostClient(folder, this.hostScript, this.log);
-      const state: FolderState = { folder, client, flows: [], diagnostics: [], deployments: [] };
+      const state: FolderState = { folder, client, flows: [], diagnostics: [], deployments: [], locks: [] };
       // A host that died is restarted by its client: what failed with it is read again from the new one.
       client.onDidStart(() => {
         if (state.error !== undefined && !state.reload) setTimeout(() => void this.refreshFolder(state), 0);

@@ -120,6 +120,22 @@ export function rowHtml(row: BoardRow, now: number): string {
   );
 }
 
+/** A lock, for a person: `prod is locked by ann@laptop since …: "freeze"`. */
+export function lockText(env: string, lock: NonNullable<BoardCell['lock']>): string {
+  const what = lock.flowName === undefined ? env : `${lock.flowName} in ${env}`;
+  return `${what} is locked by ${lock.by} since ${fullTime(lock.at)}${lock.reason ? `: "${lock.reason}"` : ''}`;
+}
+
+/** A padlock (codicon-like, drawn inline: the webview loads no icon font). */
+const LOCK_SVG =
+  '<svg class="lock-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
+  '<path fill="currentColor" d="M5 7V5a3 3 0 0 1 6 0v2h1a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h1zm1 0h4V5a2 2 0 0 0-4 0v2z"/></svg>';
+
+/** The short end of a deployment id (its random part), for a narrow cell; the whole id is in the title. */
+function shortId(id: string): string {
+  return id.length > 8 ? `…${id.slice(-6)}` : id;
+}
+
 function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): string {
   const status = cell.status;
   const commit = shortCommit(cell.commit);
@@ -135,8 +151,20 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     );
   }
   if (behind) hover.push(behind.long);
+  const queue = cell.queued
+    ? `queued, ${ordinalOf(cell.queued.place)} behind ${cell.queued.behind} (${cell.queued.behindStatus})`
+    : undefined;
+  const awaiting = cell.awaiting
+    ? `waiting for approval, asked by ${cell.awaiting.requestedBy}${cell.awaiting.expiresAt ? `, expires ${fullTime(cell.awaiting.expiresAt)}` : ''}`
+    : undefined;
+  const locked = cell.lock ? lockText(cell.env, cell.lock) : undefined;
+  for (const note of [awaiting, queue, locked]) if (note) hover.push(note);
+  const shownStatus = cell.awaiting ? 'awaiting approval' : status === 'never' ? 'never' : status;
   const label = [
-    `${row.name} in ${cell.env}: ${status === 'never' ? 'never deployed' : status}`,
+    `${row.name} in ${cell.env}: ${status === 'never' ? 'never deployed' : shownStatus}`,
+    locked ?? '',
+    awaiting ?? '',
+    queue ?? '',
     cell.commit ? `commit ${commit}, ${age} by ${cell.initiator ?? 'unknown'}` : '',
     cell.latest && cell.commit ? `latest attempt ${shortCommit(cell.latest.commit)}` : '',
     behind?.long ?? '',
@@ -148,11 +176,46 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     `<div role="gridcell" class="env-cell">` +
     `<button class="cell s-${status}" data-action="cell" data-env="${esc(cell.env)}" data-col="${col}" tabindex="-1" ` +
     `title="${esc(hover.join('\n'))}" aria-label="${esc(label)}">` +
-    `<span class="badge"><span class="glyph" aria-hidden="true">${GLYPHS[status]}</span>${status === 'never' ? 'never' : status}</span>` +
+    `<span class="badge"><span class="glyph" aria-hidden="true">${cell.awaiting ? '⛨' : GLYPHS[status]}</span>${esc(shownStatus)}</span>` +
+    (cell.lock ? `<span class="locked">${LOCK_SVG}locked</span>` : '') +
     lineHtml(cell, commit, age, now) +
+    (cell.queued
+      ? `<span class="queued">${ordinalOf(cell.queued.place)} behind ${esc(shortId(cell.queued.behind))}</span>`
+      : '') +
     (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
-    `</button>${cancelHtml(row, cell, col)}</div>`
+    `</button>${actionsHtml(row, cell, col)}</div>`
   );
+}
+
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st. */
+export function ordinalOf(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * The buttons that clear what holds the cell, beside it: Approve and Reject a deploy waiting for
+ * approval, Cancel one that runs or waits, Unlock a lock. Each has a column between the cell's and
+ * the next Promote's, so ←/→ reach them.
+ */
+function actionsHtml(row: BoardRow, cell: BoardCell, col: number): string {
+  const env = esc(cell.env);
+  const buttons: string[] = [];
+  const op = (action: string, text: string, what: string, at: number, deployment?: string) =>
+    `<button class="op op-${action}" data-action="${action}" data-env="${env}" ` +
+    (deployment ? `data-deployment="${esc(deployment)}" ` : '') +
+    `data-col="${col + at}" tabindex="-1" title="${esc(what)}" aria-label="${esc(what)}">${text}</button>`;
+  if (cell.awaiting) {
+    const id = cell.awaiting.deploymentId;
+    buttons.push(op('approve', 'Approve', `Approve the deploy of ${row.name} to ${cell.env}`, 0.2, id));
+    buttons.push(op('reject', 'Reject', `Reject the deploy of ${row.name} to ${cell.env}`, 0.3, id));
+  }
+  const cancel = cancelHtml(row, cell, col);
+  if (cancel) buttons.push(cancel);
+  if (cell.lock) buttons.push(op('unlock', 'Unlock', `Unlock: ${lockText(cell.env, cell.lock)}`, 0.7));
+  if (buttons.length === 0) return '';
+  return buttons.length === 1 ? buttons[0]! : `<span class="cell-ops">${buttons.join('')}</span>`;
 }
 
 /**
@@ -194,10 +257,13 @@ export function behindText(cell: BoardCell): { short: string; long: string } | u
 function promoteHtml(row: BoardRow, slot: PromoteSlot, col: number): string {
   const what = `Promote ${row.name} from ${slot.from} to ${slot.to}`;
   const title = slot.reason ? `${what}: unavailable. ${slot.reason}` : `${what} (${shortCommit(slot.commit)})`;
+  // What blocks it shows on the arrow itself, not only in its tooltip: a lock, an approval, a queue.
+  const mark =
+    slot.blockedBy === 'lock' ? LOCK_SVG : slot.blockedBy === 'approval' ? '⛨' : slot.blockedBy === 'queue' ? '⋯' : '';
   return (
     `<div role="gridcell" class="promote-cell">` +
-    `<button class="promote" data-action="promote" data-from="${esc(slot.from)}" data-to="${esc(slot.to)}" ` +
+    `<button class="promote${slot.blockedBy ? ` blocked-${slot.blockedBy}` : ''}" data-action="promote" data-from="${esc(slot.from)}" data-to="${esc(slot.to)}" ` +
     `data-col="${col}" tabindex="-1" title="${esc(title)}" aria-label="${esc(title)}"` +
-    `${slot.reason ? ' aria-disabled="true"' : ''}>→</button></div>`
+    `${slot.reason ? ' aria-disabled="true"' : ''}>→${mark ? `<span class="blocked-mark" aria-hidden="true">${mark}</span>` : ''}</button></div>`
   );
 }

@@ -13,6 +13,8 @@ export type GridAction =
   | { action: 'promote'; flowId: string; from: string; to: string }
   | { action: 'cell'; flowId: string; env: string }
   | { action: 'cancel'; flowId: string; env: string; deploymentId: string }
+  | { action: 'approve' | 'reject'; flowId: string; env: string; deploymentId: string }
+  | { action: 'unlock'; flowId: string; env: string }
   | { action: 'openFlow'; flowId: string }
   | { action: 'openConfig'; folder: string };
 
@@ -275,8 +277,9 @@ export class Grid {
     if (action === 'deploy' || action === 'openFlow') this.onAction({ action, flowId }, button);
     else if (action === 'promote') this.onAction({ action, flowId, from: data['from']!, to: data['to']! }, button);
     else if (action === 'cell') this.onAction({ action, flowId, env: data['env']! }, button);
-    else if (action === 'cancel')
+    else if (action === 'cancel' || action === 'approve' || action === 'reject')
       this.onAction({ action, flowId, env: data['env']!, deploymentId: data['deployment']! }, button);
+    else if (action === 'unlock') this.onAction({ action, flowId, env: data['env']! }, button);
   }
 
   private onFocus(e: FocusEvent): void {

@@ -2,8 +2,7 @@
  * The history of one flow in one environment, beside the grid: every deployment, newest first,
  * with its status, commit, who, when and how long, a link to its log and "Redeploy this version".
  */
-import { relativeAge, shortCommit } from '../../extension/src/model/matrix';
-import { FINAL_STATUSES } from '../../sdk/src/model';
+import { isActiveStatus, relativeAge, shortCommit } from '../../extension/src/model/matrix';
 import type { HistoryEntry } from '../protocol';
 import { esc, fullTime } from './cells';
 import { button } from './components';
@@ -18,6 +17,10 @@ export interface HistoryActions {
   redeploy(target: HistoryTarget, entry: HistoryEntry): void;
   openLog(target: HistoryTarget, entry: HistoryEntry): void;
   cancel(target: HistoryTarget, entry: HistoryEntry): void;
+  /** Roll the flow back to this earlier release there. */
+  rollback(target: HistoryTarget, entry: HistoryEntry): void;
+  /** Lock the environment (the host asks why). */
+  lock(target: HistoryTarget): void;
   close(): void;
 }
 
@@ -45,6 +48,7 @@ export class HistoryPanel {
   target: HistoryTarget | undefined;
   private readonly heading = document.createElement('h2');
   private readonly body = document.createElement('div');
+  private readonly lockButton: HTMLElement;
 
   constructor(private readonly actions: HistoryActions) {
     this.element.className = 'history';
@@ -60,7 +64,13 @@ export class HistoryPanel {
     close.addEventListener('click', () => this.actions.close());
     const header = document.createElement('div');
     header.className = 'history-header';
-    header.append(this.heading, close);
+    this.lockButton = button('Lock…', {
+      appearance: 'secondary',
+      title: 'Lock this environment: deploys, promotes and rollbacks there are refused until it is unlocked',
+      onClick: () => this.target && this.actions.lock(this.target),
+    });
+    this.lockButton.classList.add('lock-env');
+    header.append(this.heading, this.lockButton, close);
     this.body.setAttribute('aria-live', 'polite');
     this.element.append(header, this.body);
   }
@@ -68,6 +78,7 @@ export class HistoryPanel {
   open(target: HistoryTarget): void {
     this.target = target;
     this.heading.textContent = `${target.name} in ${target.env}`;
+    this.lockButton.setAttribute('aria-label', `Lock ${target.env}…`);
     this.body.innerHTML = '<p class="muted">Loading history…</p>';
     this.element.hidden = false;
   }
@@ -100,8 +111,15 @@ export class HistoryPanel {
     if (entry.promotedFrom) facts.push(['promoted from', entry.promotedFrom]);
     if (entry.packageVersion) facts.push(['package', `v${entry.packageVersion}`]);
     for (const [k, v] of Object.entries(entry.outputs)) facts.push([k, v]);
+    if (entry.rollbackOf) facts.push(['rollback to', entry.rollbackOf]);
+    const release =
+      entry.release === 'current'
+        ? '<span class="release current">current release</span>'
+        : entry.release === 'rolled back'
+          ? '<span class="release rolled-back">rolled back</span>'
+          : '';
     li.innerHTML =
-      `<div class="entry-line"><span class="badge s-${entry.status}">${entry.status}</span>` +
+      `<div class="entry-line"><span class="badge s-${entry.status}">${entry.status}</span>${release}` +
       `<code title="${esc(entry.commit)}">${shortCommit(entry.commit)}</code>` +
       (entry.durationMs !== undefined ? `<span class="muted">${formatDuration(entry.durationMs)}</span>` : '') +
       `</div><div class="entry-line muted"><span>${esc(entry.initiator)}</span>` +
@@ -120,13 +138,24 @@ export class HistoryPanel {
       log.addEventListener('click', () => this.actions.openLog(target, entry));
       buttons.append(log);
     }
-    if (!FINAL_STATUSES.includes(entry.status)) {
+    if (isActiveStatus(entry.status)) {
       buttons.append(
         button('Cancel', {
           appearance: 'secondary',
           ariaLabel: `Cancel the deploy of ${shortCommit(entry.commit)} to ${target.env}`,
           title: `Cancel this deploy: its runner stops it`,
           onClick: () => this.actions.cancel(target, entry),
+        }),
+      );
+    }
+    // An earlier release (not what runs now): its commit can be deployed again, recorded as a rollback.
+    if (entry.release === 'superseded' || entry.release === 'rolled back') {
+      buttons.append(
+        button('Roll back to this', {
+          appearance: 'secondary',
+          ariaLabel: `Roll ${target.name} in ${target.env} back to ${shortCommit(entry.commit)}`,
+          title: `Redeploy ${entry.commit} to ${target.env}, recorded as a rollback to this release (${entry.id})`,
+          onClick: () => this.actions.rollback(target, entry),
         }),
       );
     }

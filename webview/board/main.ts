@@ -52,6 +52,9 @@ const history = new HistoryPanel({
   redeploy: (target, entry) => post({ type: 'deploy', flowId: target.flowId, env: target.env, ref: entry.commit }),
   openLog: (target, entry) => post({ type: 'openLog', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
   cancel: (target, entry) => post({ type: 'cancel', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
+  rollback: (target, entry) =>
+    post({ type: 'rollback', flowId: target.flowId, env: target.env, deploymentId: entry.id }),
+  lock: (target) => post({ type: 'lock', flowId: target.flowId, env: target.env }),
   close: () => closeHistory(),
 });
 
@@ -215,7 +218,12 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
       post({ type: 'openFlow', flowId: action.flowId });
       break;
     case 'cancel':
-      post({ type: 'cancel', flowId: action.flowId, env: action.env, deploymentId: action.deploymentId });
+    case 'approve':
+    case 'reject':
+      post({ type: action.action, flowId: action.flowId, env: action.env, deploymentId: action.deploymentId });
+      break;
+    case 'unlock':
+      post({ type: 'unlock', flowId: action.flowId, env: action.env });
       break;
     case 'openConfig':
       post({ type: 'openConfig', folder: action.folder });

@@ -9,9 +9,11 @@ import * as vscode from 'vscode';
 import { Methods, type CommitDistance, type CommitPair } from '../../../sdk/src/host/protocol';
 import type { BoardConfigError, BoardFolder, BoardState, HostMessage, WebviewMessage } from '../../../webview/protocol';
 import { cancelDeployment } from '../commands/cancel-command';
+import { lock, unlock } from '../commands/safe-ops';
 import { showDeploymentLog } from '../commands/view-commands';
 import { isActive } from '../logs/follow';
 import type { LiveLogs } from '../logs/log-terminal';
+import { lockLookup } from '../model/locks';
 import type { FlowportStore, FolderState } from '../store';
 import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
 import { boardHtml } from './html';
@@ -126,6 +128,7 @@ class BoardPanel implements vscode.Disposable {
           environments: state.project?.environments ?? [],
           flows: state.flows,
           deployments: state.deployments,
+          lockFor: lockLookup(state),
           configError: configErrorOf(state),
           problem: hostProblemOf(state),
         },
@@ -224,9 +227,45 @@ class BoardPanel implements vscode.Disposable {
       this.post({ type: 'history', requestId: message.requestId, flowId: flow.id, env: message.env, entries });
       return;
     }
+    if (message.type === 'lock') {
+      await lock(this.store, { state, env: message.env });
+      return;
+    }
+    if (message.type === 'unlock') {
+      const held = lockLookup(state)(flow.name, message.env);
+      if (!held) {
+        this.store.log.warn(`[board] rejected unlock: ${flow.name} in ${message.env} is not locked`);
+        return;
+      }
+      await unlock(this.store, { state, lock: held });
+      return;
+    }
     const deployment = state.deployments.find(
       (d) => d.id === message.deploymentId && d.flowName === flow.name && d.env === message.env,
     );
+    if (message.type === 'approve' || message.type === 'reject') {
+      if (!deployment || !isActive(deployment)) {
+        this.store.log.warn(
+          `[board] rejected ${message.type}: ${message.deploymentId} waits for nothing in ${message.env}`,
+        );
+        return;
+      }
+      await vscode.commands.executeCommand(
+        message.type === 'approve' ? 'flowport.approveDeployment' : 'flowport.rejectDeployment',
+        deployment.id,
+      );
+      return;
+    }
+    if (message.type === 'rollback') {
+      if (deployment?.status !== 'succeeded') {
+        this.store.log.warn(
+          `[board] rejected rollback: ${message.deploymentId} is not a release of ${flow.name} in ${message.env}`,
+        );
+        return;
+      }
+      await vscode.commands.executeCommand('flowport.rollback', flow.id, message.env, deployment.id);
+      return;
+    }
     if (message.type === 'cancel') {
       if (!deployment || !isActive(deployment)) {
         this.store.log.warn(

@@ -14,7 +14,17 @@ import type {
 } from '../../../webview/protocol';
 import type { CommitPair } from '../../../sdk/src/host/protocol';
 import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
-import { buildGroups, shortCommit, type EnvCell, type EnvironmentInfo, type FlowRow } from '../model/matrix';
+import { releasesOf } from '../../../sdk/src/backend/releases';
+import {
+  buildGroups,
+  describeQueueSpot,
+  isActiveStatus,
+  shortCommit,
+  type EnvCell,
+  type EnvironmentInfo,
+  type FlowRow,
+  type LockLookup,
+} from '../model/matrix';
 
 export interface FolderInput {
   key: string;
@@ -22,6 +32,8 @@ export interface FolderInput {
   environments: readonly EnvironmentInfo[];
   flows: readonly FlowDetails[];
   deployments: readonly DeploymentDetails[];
+  /** The lock that holds a flow in an environment, if one does (none: no locks). */
+  lockFor?: LockLookup;
   /** The config failed to load: the board shows this and nothing else for the folder. */
   configError?: BoardConfigError;
   problem?: string;
@@ -40,7 +52,7 @@ export function buildBoardFolder(
   distance: DistanceLookup,
 ): { folder: BoardFolder; missing: CommitPair[] } {
   const missing = new Map<string, CommitPair>();
-  const groups = buildGroups(input.flows, input.environments, input.deployments).map((g) => ({
+  const groups = buildGroups(input.flows, input.environments, input.deployments, input.lockFor).map((g) => ({
     key: g.key,
     rows: g.rows.map((row) => boardRow(row, distance, missing)),
   }));
@@ -85,7 +97,22 @@ function boardCell(
   if (latest && latest !== current) {
     out.latest = { commit: latest.commit, at: latest.updatedAt, initiator: latest.initiator };
   }
-  if (latest && !FINAL_STATUSES.includes(latest.status)) out.running = { deploymentId: latest.id };
+  if (latest && isActiveStatus(latest.status)) out.running = { deploymentId: latest.id };
+  if (cell.lock) {
+    const { by, at, reason, flowName } = cell.lock;
+    out.lock = { by, at, reason, ...(flowName === undefined ? {} : { flowName }) };
+  }
+  if (cell.queued)
+    out.queued = { place: cell.queued.place, behind: cell.queued.behind.id, behindStatus: cell.queued.behind.status };
+  if (cell.awaiting) {
+    const { deployment, request } = cell.awaiting;
+    out.awaiting = {
+      deploymentId: deployment.id,
+      requestedBy: request.requestedBy,
+      required: request.required,
+      expiresAt: request.expiresAt,
+    };
+  }
   const head = previous?.current?.commit;
   if (cell.behind && previous && head) {
     out.behind = { env: previous.env };
@@ -99,14 +126,31 @@ function boardCell(
   return out;
 }
 
-const RUNNING = new Set(['pending', 'running']);
-
-/** Whether `from`'s version can be promoted to `to`, and if not, why (shown on the button). */
+/**
+ * Whether `from`'s version can be promoted to `to`, and if not, why (shown on the button): what
+ * blocks it on the target first (a lock, a deploy waiting for approval, a queue, a running deploy).
+ */
 export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
   const slot: PromoteSlot = { from: from.env, to: to.env };
   const commit = from.current?.commit;
+  const blocked = (blockedBy: NonNullable<PromoteSlot['blockedBy']>, reason: string) => {
+    slot.reason = reason;
+    slot.blockedBy = blockedBy;
+  };
   if (!commit) slot.reason = `Nothing to promote: ${from.env} runs no version yet`;
-  else if (to.latest && RUNNING.has(to.latest.status)) slot.reason = `A deploy to ${to.env} is running`;
+  else if (to.lock)
+    blocked(
+      'lock',
+      `${to.env} is locked by ${to.lock.by} since ${to.lock.at}${to.lock.reason ? `: "${to.lock.reason}"` : ''}. Unlock it first`,
+    );
+  else if (to.awaiting)
+    blocked(
+      'approval',
+      `A deploy to ${to.env} waits for approval (asked by ${to.awaiting.request.requestedBy}): approve or reject it first`,
+    );
+  else if (to.queued)
+    blocked('queue', `A deploy to ${to.env} is ${describeQueueSpot(to.queued)}: a promote would wait behind it`);
+  else if (to.latest && isActiveStatus(to.latest.status)) blocked('running', `A deploy to ${to.env} is running`);
   else if (to.current?.commit === commit) {
     slot.reason = `Already at ${shortCommit(commit)}: ${to.env} runs the same commit as ${from.env}`;
   }
@@ -135,8 +179,10 @@ export function historyEntries(
   env: string,
   limit = 50,
 ): HistoryEntry[] {
-  return deployments
-    .filter((d) => d.flowName === flowName && d.env === env)
+  const pair = deployments.filter((d) => d.flowName === flowName && d.env === env);
+  // Which succeeded ones are releases, and how each stands (current, rolled back, superseded).
+  const releases = new Map(releasesOf(pair).map((r) => [r.deploymentId, r]));
+  return pair
     .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)))
     .slice(0, limit)
     .map((d) => {
@@ -156,6 +202,9 @@ export function historyEntries(
       if (d.url) entry.url = maskUrlCredentials(d.url);
       if (d.promotedFrom) entry.promotedFrom = d.promotedFrom.env;
       if (d.packageVersion) entry.packageVersion = d.packageVersion;
+      const release = releases.get(d.id);
+      if (release) entry.release = release.state;
+      if (release?.rollback) entry.rollbackOf = release.rollback.restores;
       return entry;
     });
 }

@@ -20,6 +20,11 @@ const SHAPES: Record<WebviewMessage['type'], Fields> = {
   history: { requestId: 'integer', flowId: 'string', env: 'string' },
   openLog: { flowId: 'string', env: 'string', deploymentId: 'string' },
   cancel: { flowId: 'string', env: 'string', deploymentId: 'string' },
+  lock: { flowId: 'string', env: 'string' },
+  unlock: { flowId: 'string', env: 'string' },
+  approve: { flowId: 'string', env: 'string', deploymentId: 'string' },
+  reject: { flowId: 'string', env: 'string', deploymentId: 'string' },
+  rollback: { flowId: 'string', env: 'string', deploymentId: 'string' },
   openFlow: { flowId: 'string' },
   openConfig: { folder: 'string' },
 };
@@ -89,6 +94,11 @@ function checkTargets(message: WebviewMessage, lookup: FlowLookup, hasFolder: Fo
     case 'history':
     case 'openLog':
     case 'cancel':
+    case 'lock':
+    case 'unlock':
+    case 'approve':
+    case 'reject':
+    case 'rollback':
       return known(message.env) ? undefined : `${message.type}: unknown environment ${JSON.stringify(message.env)}`;
     case 'openFlow':
       return undefined;

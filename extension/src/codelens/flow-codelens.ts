@@ -1,6 +1,16 @@
 /** Above each flow's definition: where it runs, and Deploy / Promote. */
 import * as vscode from 'vscode';
-import { buildRow, indexDeployments, shortCommit, type FlowRow } from '../model/matrix';
+import { describeLock } from '../../../sdk/src/backend/locks';
+import {
+  buildRow,
+  describeQueueSpot,
+  indexDeployments,
+  isActiveStatus,
+  shortCommit,
+  type EnvCell,
+  type FlowRow,
+} from '../model/matrix';
+import { lockLookup } from '../model/locks';
 import type { FlowportStore } from '../store';
 
 export function registerCodeLens(context: vscode.ExtensionContext, store: FlowportStore): void {
@@ -36,19 +46,15 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
     return flows.flatMap((flow) => {
       const line = Math.min(Math.max(0, flow.line - 1), document.lineCount - 1);
       const range = new vscode.Range(line, 0, line, 0);
-      const row = buildRow(flow, state.project!.environments, index);
-      const summary = row.cells
-        .map(
-          (c) =>
-            `${c.env} ${c.status === 'running' || c.status === 'pending' ? '$(sync~spin)' : shortCommit(c.current?.commit)}`,
-        )
-        .join(' · ');
+      const row = buildRow(flow, state.project!.environments, index, lockLookup(state));
+      const summary = row.cells.map(cellLens).join(' · ');
+      const notes = row.cells.flatMap(cellNote);
       return [
         new vscode.CodeLens(range, {
           title: summary,
           command: 'flowport.revealFlow',
           arguments: [flow.id],
-          tooltip: 'Show in the Flowport view',
+          tooltip: notes.length ? `${notes.join('\n')}\n\nShow in the Flowport view` : 'Show in the Flowport view',
         }),
         new vscode.CodeLens(range, { title: 'Deploy', command: 'flowport.deploy', arguments: [flow.id] }),
         new vscode.CodeLens(range, promoteLens(flow.id, row)),
@@ -60,6 +66,24 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
     this.changed.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/** `prod $(lock) a1b2c3d`, `dev $(watch) queued`, `uat $(sync~spin)`: one environment in the lens. */
+function cellLens(c: EnvCell): string {
+  const lock = c.lock ? '$(lock) ' : '';
+  if (c.awaiting) return `${c.env} ${lock}$(shield) awaiting approval`;
+  if (c.queued) return `${c.env} ${lock}$(watch) queued`;
+  if (isActiveStatus(c.status)) return `${c.env} ${lock}$(sync~spin)`;
+  return `${c.env} ${lock}${shortCommit(c.current?.commit)}`;
+}
+
+/** What the lens's tooltip says of an environment: its lock (who, why, since), its queue, its approval. */
+function cellNote(c: EnvCell): string[] {
+  const notes: string[] = [];
+  if (c.lock) notes.push(`${c.env}: ${describeLock(c.lock)}`);
+  if (c.queued) notes.push(`${c.env}: ${describeQueueSpot(c.queued)}`);
+  if (c.awaiting) notes.push(`${c.env}: waiting for approval (asked by ${c.awaiting.request.requestedBy})`);
+  return notes;
 }
 
 /**

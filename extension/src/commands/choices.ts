@@ -3,7 +3,9 @@
  * the view model knows (what runs where), so a picker offers only what the host would accept.
  */
 import type { FlowDetails } from '../../../sdk/src/model';
-import { shortCommit } from '../model/matrix';
+import { describeLock } from '../../../sdk/src/backend/locks';
+import { isActiveStatus, shortCommit } from '../model/matrix';
+import { lockLookup } from '../model/locks';
 import type { FolderState } from '../store';
 import { currentIn } from '../tasks/refusal';
 import type { EnvChoice } from './pickers';
@@ -18,19 +20,37 @@ function isProtected(state: FolderState, env: string): boolean {
 
 function deploying(state: FolderState, flows: readonly FlowDetails[], env: string): FlowDetails | undefined {
   return flows.find((f) =>
-    state.deployments.some(
-      (d) => d.flowName === f.name && d.env === env && (d.status === 'running' || d.status === 'pending'),
-    ),
+    state.deployments.some((d) => d.flowName === f.name && d.env === env && isActiveStatus(d.status)),
   );
 }
 
-/** "Deploy to": every environment, but not one where (one of) the flows is deploying now. */
+/** Why a deploy of (one of) the flows to `env` is refused now: a lock there, with who, why and since. */
+function lockedReason(state: FolderState, flows: readonly FlowDetails[], env: string): string | undefined {
+  const lockFor = lockLookup(state);
+  for (const f of flows) {
+    const lock = lockFor(f.name, env);
+    if (lock) return describeLock(lock);
+  }
+  return undefined;
+}
+
+/**
+ * A choice's words for a deploy there now: refused while locked; behind a deploy of the flow
+ * still unfinished there it waits its turn (the queue), which the picker says.
+ */
+function deployChoice(state: FolderState, flows: readonly FlowDetails[], env: string): EnvChoice {
+  const locked = lockedReason(state, flows, env);
+  if (locked) return { env, reason: locked };
+  const words = [];
+  if (isProtected(state, env)) words.push('protected');
+  const busy = deploying(state, flows, env);
+  if (busy) words.push(`queues behind the deploy of "${busy.name}" there now`);
+  return words.length ? { env, description: words.join(' · ') } : { env };
+}
+
+/** "Deploy to": every environment but a locked one; one where the flow deploys now says it queues. */
 export function deployTargets(state: FolderState, flows: readonly FlowDetails[]): EnvChoice[] {
-  return envNames(state).map((env) => {
-    const busy = deploying(state, flows, env);
-    if (busy) return { env, reason: `"${busy.name}" is deploying there now` };
-    return isProtected(state, env) ? { env, description: 'protected' } : { env };
-  });
+  return envNames(state).map((env) => deployChoice(state, flows, env));
 }
 
 /**
@@ -91,8 +111,6 @@ export function promoteTargets(state: FolderState, flows: readonly FlowDetails[]
       const next = names[names.indexOf(from) + 1]!;
       return { env: to, reason: `skips ${next} (flowport.config.ts does not set allowSkippingEnvironments)` };
     }
-    const busy = deploying(state, flows, to);
-    if (busy) return { env: to, reason: `"${busy.name}" is deploying there now` };
     const plans = flows.map((f) => promoteOf(state, f, from, to));
     if (plans.every((p) => 'reason' in p)) {
       return {
@@ -103,6 +121,6 @@ export function promoteTargets(state: FolderState, flows: readonly FlowDetails[]
         ),
       };
     }
-    return isProtected(state, to) ? { env: to, description: 'protected' } : { env: to };
+    return deployChoice(state, flows, to);
   });
 }

@@ -4,6 +4,7 @@
  * import: the log terminal and the task's re-attach both use it.
  */
 import { FINAL_STATUSES, type DeploymentDetails } from '../../../sdk/src/model';
+import { isActiveStatus } from '../model/matrix';
 
 /** What following needs from the SDK host; each call may fail while the host restarts. */
 export interface FollowSource {
@@ -96,5 +97,5 @@ export function finalStatusLine(d: DeploymentDetails): string {
  * asked to cancel it, and its log grows.
  */
 export function isActive(d: Pick<DeploymentDetails, 'status'> | undefined): boolean {
-  return d !== undefined && !FINAL_STATUSES.includes(d.status);
+  return d !== undefined && isActiveStatus(d.status);
 }

@@ -3,7 +3,38 @@
  * from FlowDetails, DeploymentDetails and the configured environments. No `vscode` import, so it
  * is unit-tested in plain Node and bundled into the webview as is.
  */
-import type { DeploymentDetails, DeploymentStatus, FlowDetails } from '../../../sdk/src/model';
+import {
+  FINAL_STATUSES,
+  type DeploymentDetails,
+  type DeploymentStatus,
+  type FlowDetails,
+} from '../../../sdk/src/model';
+import { approvalOf, type ApprovalRequest } from '../../../sdk/src/backend/approvals';
+import type { EnvLock } from '../../../sdk/src/backend/locks';
+import { ordinal } from '../../../sdk/src/runner/queue';
+
+/**
+ * Whether a deployment (or a cell's status) is still to end: pending, queued (waiting its turn or
+ * an approval) or running. The one test of "active" for every view: its runner may be asked to
+ * cancel it, and its log grows.
+ */
+export function isActiveStatus(status: DeploymentStatus | 'never'): boolean {
+  return status !== 'never' && !FINAL_STATUSES.includes(status);
+}
+
+/** Where a queued deploy stands: `queued, 2nd behind 20261201-…`. */
+export interface QueueSpot {
+  /** 2 for the first one waiting behind the running one. */
+  place: number;
+  /** The deployment at the head of the pair's queue (running, or about to). */
+  behind: DeploymentDetails;
+}
+
+/** A deploy waiting for approval: who asked, and the policy it waits under. */
+export interface AwaitingApproval {
+  deployment: DeploymentDetails;
+  request: ApprovalRequest;
+}
 
 export interface EnvironmentInfo {
   name: string;
@@ -26,6 +57,16 @@ export interface EnvCell {
   previousEnv?: string;
   /** The next environment in promotion order, when there is one. */
   nextEnv?: string;
+  /** The lock that refuses a deploy of this flow here (the environment's, else the flow's), if one holds. */
+  lock?: EnvLock;
+  /** The latest attempt waits its turn behind another deploy of the flow here. */
+  queued?: QueueSpot;
+  /** The latest attempt waits for approval. */
+  awaiting?: AwaitingApproval;
+  /** The unfinished deployments of the flow here, in the order they run (the first one runs). */
+  unfinished: DeploymentDetails[];
+  /** How many releases (succeeded deployments) there are: a rollback needs an earlier one. */
+  releases: number;
 }
 
 export interface FlowRow {
@@ -39,20 +80,50 @@ export interface GroupNode {
   rows: FlowRow[];
 }
 
-/** Indexes deployments by `flowName\u0000env` → current and latest. */
-export function indexDeployments(
-  deployments: readonly DeploymentDetails[],
-): Map<string, { current?: DeploymentDetails; latest?: DeploymentDetails }> {
-  const byKey = new Map<string, { current?: DeploymentDetails; latest?: DeploymentDetails }>();
+/** What the index keeps per flow × environment. */
+export interface PairSlot {
+  current?: DeploymentDetails;
+  latest?: DeploymentDetails;
+  /** Unfinished ones in the store's order, which is the queue's. */
+  unfinished: DeploymentDetails[];
+  releases: number;
+}
+
+/** Indexes deployments (in the store's order) by `flowName\u0000env` → current, latest and the queue. */
+export function indexDeployments(deployments: readonly DeploymentDetails[]): Map<string, PairSlot> {
+  const byKey = new Map<string, PairSlot>();
   for (const d of deployments) {
     const key = `${d.flowName}\u0000${d.env}`;
-    const slot = byKey.get(key) ?? {};
+    const slot = byKey.get(key) ?? { unfinished: [], releases: 0 };
     if (!slot.latest || newer(d, slot.latest)) slot.latest = d;
-    if (d.status === 'succeeded' && (!slot.current || newer(d, slot.current))) slot.current = d;
+    if (d.status === 'succeeded') {
+      slot.releases++;
+      if (!slot.current || newer(d, slot.current)) slot.current = d;
+    }
+    if (isActiveStatus(d.status)) slot.unfinished.push(d);
     byKey.set(key, slot);
   }
   return byKey;
 }
+
+/** Whether a deployment waits for an approval (recorded `queued`, `attributes.awaiting`). */
+export function awaitsApproval(d: DeploymentDetails | undefined): boolean {
+  return d !== undefined && d.status === 'queued' && d.attributes.awaiting === 'approval';
+}
+
+/** `queued, 2nd behind 20261201-…`: a queued deploy's place, in the CLI's words. */
+export function describeQueueSpot(spot: QueueSpot): string {
+  return `queued, ${ordinal(spot.place)} behind ${spot.behind.id}`;
+}
+
+export type { EnvLock };
+
+/**
+ * The lock that refuses a deploy of a flow to an environment, if one holds: locks.ts's `lockOn`
+ * over the folder's locks, handed in (this module is bundled into the webview, which takes no
+ * Node modules).
+ */
+export type LockLookup = (flowName: string, env: string) => EnvLock | undefined;
 
 function newer(a: DeploymentDetails, b: DeploymentDetails): boolean {
   return a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
@@ -62,13 +133,14 @@ export function buildRow(
   flow: FlowDetails,
   environments: readonly EnvironmentInfo[],
   index: ReturnType<typeof indexDeployments>,
+  lockFor: LockLookup = () => undefined,
 ): FlowRow {
   const cells: EnvCell[] = [];
   environments.forEach((env, i) => {
-    const slot = index.get(`${flow.name}\u0000${env.name}`) ?? {};
+    const slot = index.get(`${flow.name}\u0000${env.name}`) ?? { unfinished: [], releases: 0 };
     const previous = cells[i - 1];
     const prevCommit = previous?.current?.commit;
-    cells.push({
+    const cell: EnvCell = {
       env: env.name,
       current: slot.current,
       latest: slot.latest,
@@ -76,7 +148,17 @@ export function buildRow(
       behind: prevCommit !== undefined && prevCommit !== slot.current?.commit,
       previousEnv: previous?.env,
       nextEnv: environments[i + 1]?.name,
-    });
+      unfinished: slot.unfinished,
+      releases: slot.releases,
+    };
+    const lock = lockFor(flow.name, env.name);
+    if (lock) cell.lock = lock;
+    const latest = slot.latest;
+    const place = latest ? slot.unfinished.indexOf(latest) : -1;
+    if (latest?.status === 'queued' && place > 0) cell.queued = { place: place + 1, behind: slot.unfinished[0]! };
+    const request = latest && awaitsApproval(latest) ? approvalOf(latest) : undefined;
+    if (latest && request) cell.awaiting = { deployment: latest, request };
+    cells.push(cell);
   });
   return { flow, cells };
 }
@@ -86,12 +168,13 @@ export function buildGroups(
   flows: readonly FlowDetails[],
   environments: readonly EnvironmentInfo[],
   deployments: readonly DeploymentDetails[],
+  lockFor: LockLookup = () => undefined,
 ): GroupNode[] {
   const index = indexDeployments(deployments);
   const groups = new Map<string, FlowRow[]>();
   for (const flow of flows) {
     const key = flow.grouping.join('/');
-    const row = buildRow(flow, environments, index);
+    const row = buildRow(flow, environments, index, lockFor);
     const rows = groups.get(key);
     if (rows) rows.push(row);
     else groups.set(key, [row]);

@@ -21,21 +21,23 @@ export const TASK_TYPE = 'flowport';
 
 export interface FlowportTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
-  action: 'deploy' | 'promote';
+  action: 'deploy' | 'promote' | 'rollback';
   /** Flow name (or several). */
   flow: string | string[];
-  /** Deploy: the target environment. */
+  /** Deploy and rollback: the target environment. */
   env?: string;
+  /** Rollback: the release (deployment id) to roll back to; without it, the one before the current. */
+  to?: string;
   /** Deploy: branch, tag or commit; HEAD by default. */
   ref?: string;
   /** Promote: source and target environments. */
   from?: string;
-  to?: string;
 }
 
 /** The task's name, and its terminal's: "Deploy send-invoices → dev", "Promote send-invoices dev → uat". */
 export function taskTitle(def: FlowportTaskDefinition): string {
   const flows = Array.isArray(def.flow) ? def.flow.join(', ') : def.flow;
+  if (def.action === 'rollback') return `Roll back ${flows} in ${def.env}${def.to ? ` to ${def.to}` : ''}`;
   return def.action === 'deploy'
     ? `Deploy ${flows} → ${def.env}${def.ref && def.ref !== 'HEAD' ? ` @ ${def.ref}` : ''}`
     : `Promote ${flows} ${def.from} → ${def.to}`;
@@ -97,12 +99,16 @@ type Checked = { plan: RunPlan } | { refusal: Refusal } | { notConfirmed: true }
  */
 export async function checkRun(state: FolderState, def: FlowportTaskDefinition): Promise<Checked> {
   const flows = resolveFlows(state, def);
-  const target = def.action === 'deploy' ? def.env : def.to;
+  const target = def.action === 'promote' ? def.to : def.env;
   if (!target || (def.action === 'promote' && !def.from)) {
-    throw new Error(`The task needs ${def.action === 'deploy' ? '"env"' : '"from" and "to"'}.`);
+    throw new Error(`The task needs ${def.action === 'promote' ? '"from" and "to"' : '"env"'}.`);
   }
   const run: PlannedRun =
-    def.action === 'deploy' ? { action: 'deploy', env: target } : { action: 'promote', from: def.from!, to: target };
+    def.action === 'promote'
+      ? { action: 'promote', from: def.from!, to: target }
+      : def.action === 'rollback'
+        ? { action: 'rollback', env: target, ...(def.to ? { to: def.to } : {}) }
+        : { action: 'deploy', env: target };
   const refuse = (message: string, hint?: CommandHint): Checked => ({
     refusal: refusalOf(state, run, flows, message, hint),
   });
@@ -112,9 +118,11 @@ export async function checkRun(state: FolderState, def: FlowportTaskDefinition):
     const flowIds = flows.map((f) => f.id);
     result = await connection.sendRequest(
       Methods.preflight,
-      run.action === 'deploy'
-        ? { action: 'deploy', flowIds, env: run.env }
-        : { action: 'promote', flowIds, from: run.from, to: run.to },
+      run.action === 'promote'
+        ? { action: 'promote', flowIds, from: run.from, to: run.to }
+        : run.action === 'rollback'
+          ? { action: 'rollback', flowIds, env: run.env, ...(run.to ? { to: run.to } : {}) }
+          : { action: 'deploy', flowIds, env: run.env },
     );
   } catch (err) {
     const error = hostError(err);
@@ -160,7 +168,7 @@ async function confirmProtected(
 ): Promise<boolean> {
   const config = state.project?.environments.find((e) => e.name === env);
   if (!config?.protected) return true;
-  const go = def.action === 'deploy' ? 'Deploy' : 'Promote';
+  const go = def.action === 'deploy' ? 'Deploy' : def.action === 'rollback' ? 'Roll Back' : 'Promote';
   const answer = await showMessage(
     'warning',
     `${go} ${flowNames.join(', ')} to ${env}?`,
@@ -412,12 +420,19 @@ export class RunTerminal implements vscode.Pseudoterminal {
       .run((connection) =>
         this.def.action === 'deploy'
           ? connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
-          : connection.sendRequest(Methods.promote, {
-              runId: this.runId,
-              flowIds,
-              from: this.def.from!,
-              to: target,
-            }),
+          : this.def.action === 'rollback'
+            ? connection.sendRequest(Methods.rollback, {
+                runId: this.runId,
+                flowIds,
+                env: target,
+                ...(this.def.to ? { to: this.def.to } : {}),
+              })
+            : connection.sendRequest(Methods.promote, {
+                runId: this.runId,
+                flowIds,
+                from: this.def.from!,
+                to: target,
+              }),
       )
       .then(
         (results) => ({ results }),
@@ -552,6 +567,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
   }
 
   private plannedRun(): PlannedRun {
+    if (this.def.action === 'rollback') return { action: 'rollback', env: this.def.env ?? '' };
     return this.def.action === 'deploy'
       ? { action: 'deploy', env: this.def.env ?? '' }
       : { action: 'promote', from: this.def.from ?? '', to: this.def.to ?? '' };

@@ -10,7 +10,7 @@ import type { FolderState } from '../store';
 export interface FixAction {
   /** The button: "Deploy send-invoices to dev". */
   title: string;
-  command: 'flowport.deploy' | 'flowport.promote';
+  command: 'flowport.deploy' | 'flowport.promote' | 'flowport.unlockEnvironment';
   arguments: unknown[];
 }
 
@@ -47,7 +47,10 @@ export function firstLine(message: string): string {
   return message.split('\n')[0]!.trim();
 }
 
-export type PlannedRun = { action: 'deploy'; env: string } | { action: 'promote'; from: string; to: string };
+export type PlannedRun =
+  | { action: 'deploy'; env: string }
+  | { action: 'promote'; from: string; to: string }
+  | { action: 'rollback'; env: string; to?: string };
 
 /**
  * The fix for a refused promote, from the route and what runs where: a route that skips an
@@ -103,6 +106,16 @@ export function actionOfHint(state: FolderState, hint: CommandHint | undefined):
     const i = flags.indexOf(name);
     return i < 0 ? undefined : flags[i + 1];
   };
+  // A lock refused it: `flowport unlock <env> [--flow F]`, the editor's Unlock (which asks first
+  // when the lock is someone else's).
+  if (hint.command === 'unlock' && flowName) {
+    const lockedFlow = flag('--flow');
+    return {
+      title: `Unlock ${lockedFlow ? `${lockedFlow} in ` : ''}${flowName}`,
+      command: 'flowport.unlockEnvironment',
+      arguments: [flowName, lockedFlow],
+    };
+  }
   const flow = state.flows.find((f) => f.name === flowName);
   if (!flow) return undefined;
   if (hint.command === 'deploy') {

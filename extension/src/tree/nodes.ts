@@ -5,9 +5,19 @@
 import * as vscode from 'vscode';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
+import { describeLock, type EnvLock } from '../../../sdk/src/backend/locks';
 import { isActive } from '../logs/follow';
 import type { FolderState } from '../store';
-import { relativeAge, rowSummary, shortCommit, type EnvCell, type FlowRow, type GroupNode } from '../model/matrix';
+import {
+  describeQueueSpot,
+  isActiveStatus,
+  relativeAge,
+  rowSummary,
+  shortCommit,
+  type EnvCell,
+  type FlowRow,
+  type GroupNode,
+} from '../model/matrix';
 
 export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem | ProblemItem;
 
@@ -87,13 +97,17 @@ export class FlowItem extends vscode.TreeItem {
     // Where the flow runs, readable without expanding the row; its file is in the tooltip.
     this.description = rowSummary(row);
     const envLines = row.cells.map((c) => `- ${escape(c.env)}: ${escape(envDescription(c))}`).join('\n');
+    // A lock of this flow (not of a whole environment) belongs to the flow's row too.
+    const flowLocks = row.cells.flatMap((c) => (c.lock?.flowName === flow.name ? [c.lock] : []));
+    const lockLines = flowLocks.map((l) => `\n\n$(lock) ${escape(describeLock(l))}`).join('');
     this.tooltip = new vscode.MarkdownString(
-      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}`,
+      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}${lockLines}`,
+      true,
     );
     this.iconPath = new vscode.ThemeIcon(
-      row.cells.some((c) => c.status === 'running' || c.status === 'pending') ? 'sync~spin' : 'rocket',
+      row.cells.some((c) => isActiveStatus(c.status)) ? 'sync~spin' : flowLocks.length ? 'lock' : 'rocket',
     );
-    this.contextValue = 'flow deployable refreshable';
+    this.contextValue = `flow deployable refreshable${flowLocks.length ? ' flowLocked' : ''}`;
     // No click command: a click (like the twistie) expands the row; Open Flow Source is an action.
     this.resourceUri = vscode.Uri.file(flow.sourcePath);
   }
@@ -128,10 +142,18 @@ export class EnvItem extends vscode.TreeItem {
     this.id = `env:${state.folder.uri.toString()}:${row.flow.id}:${cell.env}`;
     const shown = cell.current ?? cell.latest;
     this.description = envDescription(cell);
-    const [icon, color] = STATUS_ICONS[cell.status];
+    const [icon, color] = cell.lock
+      ? ['lock', 'problemsWarningIcon.foreground']
+      : cell.awaiting
+        ? ['shield', 'charts.yellow']
+        : STATUS_ICONS[cell.status];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.tooltip = envTooltip(cell, row.flow.id);
-    const words = ['env'];
+    // Words for the menus (package.json when-clauses match them by regex): `locked` offers
+    // Unlock, `lockable` Lock; `approvable` Approve and Reject; `rollbackable` Roll Back.
+    const words = ['env', cell.lock ? 'locked' : 'lockable'];
+    if (cell.awaiting) words.push('approvable');
+    if (cell.releases >= 2) words.push('rollbackable');
     if (cell.current && cell.nextEnv) words.push('promotable');
     if (cell.current) words.push('comparable');
     if (shown?.url) words.push('hasUrl');
@@ -157,17 +179,25 @@ export function envDescription(cell: EnvCell): string {
   if (cell.current) parts.push(shortCommit(cell.current.commit), relativeAge(cell.current.updatedAt));
   const latest = cell.latest;
   if (latest && latest !== cell.current) {
-    const active = latest.status === 'running' || latest.status === 'pending';
-    parts.push(active ? latest.status : `${latest.status} ${relativeAge(latest.updatedAt)}`);
+    if (cell.awaiting) parts.push(`waiting for approval (asked by ${cell.awaiting.request.requestedBy})`);
+    else if (cell.queued) parts.push(describeQueueSpot(cell.queued));
+    else parts.push(isActive(latest) ? latest.status : `${latest.status} ${relativeAge(latest.updatedAt)}`);
   }
   if (parts.length === 0) parts.push('not deployed');
   if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
+  if (cell.lock) parts.push(lockWord(cell.lock));
   return parts.join(' · ');
+}
+
+/** `locked by ann@laptop`: short, for a row; the tooltip has the whole lock. */
+function lockWord(lock: EnvLock): string {
+  return `${lock.flowName === undefined ? 'locked' : 'flow locked'} by ${lock.by}`;
 }
 
 function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString(
-    `**${escape(cell.env)}** — ${cell.status === 'never' ? 'never deployed' : cell.status}`,
+    `**${escape(cell.env)}** — ${cell.status === 'never' ? 'never deployed' : cell.awaiting ? 'waiting for approval' : cell.status}`,
+    true,
   );
   const d = cell.current;
   if (d)
@@ -176,6 +206,20 @@ function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
     );
   if (cell.latest && cell.latest !== d)
     md.appendMarkdown(`\n\nLatest attempt: ${cell.latest.status} ${relativeAge(cell.latest.updatedAt)}`);
+  if (cell.queued)
+    md.appendMarkdown(
+      `\n\n$(watch) ${escape(describeQueueSpot(cell.queued))} (${escape(cell.queued.behind.status)}): it starts by itself when its turn comes. Cancel removes it from the queue.`,
+    );
+  if (cell.awaiting) {
+    const { request } = cell.awaiting;
+    md.appendMarkdown(
+      `\n\n$(shield) Waits for approval: asked by ${escape(request.requestedBy)}, needs ${request.required} approval${request.required === 1 ? '' : 's'}${request.notInitiator ? ' by another identity' : ''}${request.expiresAt ? `, expires ${escape(new Date(request.expiresAt).toLocaleString())}` : ''}. Approve or Reject it from this row's menu.`,
+    );
+  }
+  if (cell.lock)
+    md.appendMarkdown(
+      `\n\n$(lock) ${escape(describeLock(cell.lock))}. Deploy, promote and rollback are refused here until it is unlocked (Unlock, in this row's menu).`,
+    );
   if (cell.behind) md.appendMarkdown(`\n\nBehind **${escape(cell.previousEnv ?? '')}**: promote to bring it level.`);
   if (cell.current && cell.nextEnv) {
     // The inline → button's own tooltip cannot name the target (menu titles are static): say it here.
@@ -183,7 +227,6 @@ function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
     md.appendMarkdown(
       `\n\n[$(arrow-right) Promote ${escape(cell.env)} → ${escape(cell.nextEnv)}](command:flowport.promoteNext?${args} "Promote ${cell.env} → ${cell.nextEnv}")`,
     );
-    md.supportThemeIcons = true;
     md.isTrusted = { enabledCommands: ['flowport.promoteNext'] };
   }
   return md;

@@ -68,12 +68,29 @@ test('Promote from dev to: prod only when skipping is allowed', () => {
   ]);
 });
 
-test('Deploy to: not where the flow is deploying now', () => {
-  const state = folder([dep('send-invoices', 'uat', B, 'running', '2026-01-01T00:00:00Z')]);
+test('Deploy to: where the flow still deploys (running or queued) it queues, and says so', () => {
+  for (const status of ['running', 'queued'] as const) {
+    const state = folder([dep('send-invoices', 'uat', B, status, '2026-01-01T00:00:00Z')]);
+    assert.deepEqual(deployTargets(state, [invoices]), [
+      { env: 'dev' },
+      { env: 'uat', description: 'queues behind the deploy of "send-invoices" there now' },
+      { env: 'prod', description: 'protected' },
+    ]);
+  }
+});
+
+test('Deploy to: not a locked environment, nor one where the flow is locked, saying who, why and since', () => {
+  const state = folder([]);
+  const at = '2026-01-01T00:00:00.000Z';
+  state.locks = [
+    { id: 'l1', env: 'uat', reason: 'freeze', by: 'ann@box', at },
+    { id: 'l2', env: 'prod', flowName: 'send-invoices', reason: 'audit', by: 'bob@box', at },
+    { id: 'l3', env: 'dev', flowName: 'other-flow', reason: 'not this one', by: 'bob@box', at },
+  ];
   assert.deepEqual(deployTargets(state, [invoices]), [
     { env: 'dev' },
-    { env: 'uat', reason: '"send-invoices" is deploying there now' },
-    { env: 'prod', description: 'protected' },
+    { env: 'uat', reason: `uat is locked by ann@box since ${at}: "freeze"` },
+    { env: 'prod', reason: `"send-invoices" in prod is locked by bob@box since ${at}: "audit"` },
   ]);
 });
 
