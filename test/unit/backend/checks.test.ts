@@ -216,7 +216,10 @@ test('promote and rollback run the target checks too, and record an override on 
   });
 });
 
-/** Writes its pid and a child's (one that ignores SIGTERM, and one in a session of its own), then hangs. */
+/**
+ * Writes its pid and its children's (one that ignores SIGTERM, one in a session of its own), then
+ * waits: it would pass after 20 s, so a timeout that is not enforced shows as a passing check.
+ */
 const hangingCheck = [
   `import { spawn } from 'node:child_process';`,
   `import { writeFileSync } from 'node:fs';`,
@@ -225,7 +228,7 @@ const hangingCheck = [
   `const away = spawn(process.execPath, ['-e', stubborn], { stdio: 'ignore', detached: true });`,
   `writeFileSync('pids.txt', [process.pid, child.pid, away.pid].join(' '));`,
   `console.log('waiting for CI');`,
-  `setInterval(() => {}, 1000);`,
+  `setTimeout(() => process.exit(0), 20_000);`,
 ].join('\n');
 
 function pidsOf(root: string): number[] {
