@@ -4,6 +4,7 @@
  * config, so the targets travel to it inside its run spec, as JSON.
  */
 import { checkFactoryOptions } from '../config/bind.js';
+import { UsageError } from '../errors.js';
 import type { RunEvent } from '../runner/life.js';
 
 /** One change in a deploy's life a webhook can be told about: each event the runner tells of. */
@@ -67,6 +68,9 @@ const EXAMPLE = "notify: [webhook({ url: process.env.DEPLOY_WEBHOOK_URL, events:
  * failed one is written to the deployment's log. The values are checked as the config loads.
  */
 export function webhook(options: WebhookOptions): WebhookTarget {
+  // Said before the general check, which would quote the string: a webhook URL is a secret.
+  if (typeof options === 'string')
+    throw new UsageError(`webhook() takes an options object, not the URL alone: ${EXAMPLE}`);
   checkFactoryOptions('webhook', options, WEBHOOK_OPTIONS, EXAMPLE);
   // A missing or wrong url is reported by the config's validation, at the line of this call.
   const given = (options ?? {}) as Partial<WebhookOptions>;
