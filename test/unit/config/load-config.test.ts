@@ -155,7 +155,7 @@ test('an unknown setting is reported before a missing one, with the known key it
   assert.equal(typo.line, 2);
   assert.equal(
     typo.message.slice(typo.file.length + 1),
-    '2: unknown setting "enviroments": did you mean "environments"? Expected environments, flows, deployments, deploy, promote or allowSkippingEnvironments',
+    '2: unknown setting "enviroments": did you mean "environments"? Expected environments, flows, deployments, deploy, promote, allowSkippingEnvironments or notify',
   );
   const nested = await configError(project(`export default {\n  environments: [{ nmae: 'dev' }],\n};\n`));
   assert.match(
