@@ -74,6 +74,11 @@ export function createTask(
   // A shared panel: the next run reuses the terminal of one that has ended, and only runs at the
   // same time get terminals of their own. (A CustomExecution task gets a new id each time, so a
   // "dedicated" panel, which VS Code matches by that id, opened a new terminal for every run.)
+  // The same run asked for again while one runs queues behind it (one deploy per flow and
+  // environment at a time, the store's queue): VS Code must start it, not ask which one to end
+  // (its default is one instance per task). `instanceLimit` is VS Code's own run option, which
+  // the typed API leaves out.
+  task.runOptions = { instanceLimit: 100 } as vscode.RunOptions;
   task.presentationOptions = {
     reveal: vscode.TaskRevealKind.Always,
     panel: vscode.TaskPanelKind.Shared,
@@ -214,11 +219,15 @@ export async function runTask(
   let terminal: RunTerminal | undefined;
   const task = createTask(store, state, def, { checked: checked.plan, onTerminal: (t) => (terminal = t) });
   const execution = await vscode.tasks.executeTask(task);
+  // Its own terminal says when this run ended: two runs of one definition (the second queued
+  // behind the first) are one TaskExecution to VS Code, whose end event would end both. The event
+  // counts only for a task whose terminal never opened.
   const ended = new Promise<number | undefined>((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution === execution) {
         sub.dispose();
-        resolve(e.exitCode);
+        if (terminal) void terminal.done.then(resolve);
+        else resolve(e.exitCode);
       }
     });
   });
@@ -323,6 +332,9 @@ export class RunTerminal implements vscode.Pseudoterminal {
   private openedAt = 0;
   private subscription: vscode.Disposable | undefined;
   readonly report: RunReport = {};
+  private resolveDone!: (code: number) => void;
+  /** Resolves with the exit code once this run has ended. */
+  readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   /** Log lines shown so far, by flow: once re-attached, the runner's log is shown from after them. */
   private readonly shown = new Map<string, string[]>();
   /** Set once the host that ran this task stopped: the deployments followed since, from the store. */
@@ -579,6 +591,7 @@ export class RunTerminal implements vscode.Pseudoterminal {
 
   private finish(code: number): void {
     this.finished = true;
+    this.resolveDone(code);
     this.subscription?.dispose();
     // Not started by a command (tasks.json, Run Task), which would say so: the task says it itself.
     if (!this.checked && this.report.refusal) notifyRefusal(this.report.refusal);

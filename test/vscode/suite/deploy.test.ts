@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { EnvItem } from '../../../extension/src/tree/nodes';
 import { localLedger } from '../../../sdk/src/index';
 import { api, children, label, nodeAt, waitFor } from '../helpers';
+import { answering } from './scratch';
 
 async function envCell(group: string, flow: string, env: string): Promise<EnvItem> {
   return (await nodeAt(group, flow, env)) as EnvItem;
@@ -128,28 +129,53 @@ describe('Deploy and Promote', () => {
     console.log(`      (the CLI's deploy shown in the tree ${Date.now() - cliEnded} ms after the CLI ended)`);
   });
 
-  it('refuses a deploy to prod while the flow is still deploying there, before the confirmation', async function () {
-    // Were the protected-environment question asked first, its modal would wait for an answer.
-    this.timeout(20_000);
+  // Since the queue, a deploy of a flow still deploying there waits its turn: the editor queues by
+  // default (it offers no "don't queue"), after the protected environment's question.
+  it('queues a deploy to prod while the flow is still deploying there, shows it queued, and runs it after', async function () {
+    this.timeout(60_000);
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const ledger = localLedger({ root });
+    const prodOf = () => ledger.findDeployments({ flows: ['ingest-events'], envs: ['prod'], history: true });
     // A deploy of ingest-events to prod under way elsewhere (its runner, this process, is alive).
     const busy = await ledger.create({ flowName: 'ingest-events', env: 'prod', commit: 'c'.repeat(40), ref: 'HEAD' });
+    let busyOver = false;
     try {
-      const exitCode = await vscode.commands.executeCommand<number>(
-        'flowport.deploy',
-        'src/ingest/events.ts#ingest-events',
-        'prod',
+      const run = answering(
+        // The protected environment's modal (and a dirty tree's): its go-ahead.
+        (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+        async (prompts) => {
+          const code = await vscode.commands.executeCommand<number>(
+            'flowport.deploy',
+            'src/ingest/events.ts#ingest-events',
+            'prod',
+          );
+          return { code, shown: [...prompts.shown] };
+        },
       );
-      assert.equal(exitCode, 1);
-      const prod = await ledger.findDeployments({ flows: ['ingest-events'], envs: ['prod'], history: true });
-      assert.deepEqual(
-        prod.map((d) => d.id),
-        [busy.id],
-        'nothing else was recorded',
+      const queued = await waitFor('the deploy to be queued behind the one under way', async () =>
+        (await prodOf()).find((d) => d.id !== busy.id && d.status === 'queued'),
       );
-    } finally {
+      assert.equal(queued.attributes.queuedBehind, busy.id);
+      const row = await waitFor('the tree to show it queued', async () => {
+        const { store } = await api();
+        await store.refreshDeployments(store.folders[0]!);
+        const cell = await envCell('src/ingest', 'ingest-events', 'prod');
+        return cell.cell.status === 'queued' ? cell : undefined;
+      });
+      assert.equal(String(row.description).includes(`queued, 2nd behind ${busy.id}`), true, String(row.description));
+      assert.match(row.contextValue ?? '', /\bcancellable\b/);
+      // The one under way ends: the queued one starts by itself.
       await ledger.update(busy.id, { status: 'cancelled', attributes: { reason: 'test over' } });
+      busyOver = true;
+      const { code, shown } = await run;
+      assert.equal(code, 0);
+      assert.ok(
+        shown.some((p) => p.kind === 'message' && p.modal && /prod/.test(p.text)),
+        'the protected environment asked first',
+      );
+      assert.equal((await ledger.getDeployment(queued.id))?.status, 'succeeded');
+    } finally {
+      if (!busyOver) await ledger.update(busy.id, { status: 'cancelled', attributes: { reason: 'test over' } });
     }
   });
 });

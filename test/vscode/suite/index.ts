@@ -9,5 +9,6 @@ export function run(): Promise<void> {
     require('./config.test');
     require('./secrets.test');
     require('./durable.test');
+    require('./safe-ops.test');
   });
 }

@@ -67,7 +67,12 @@ describe('Flows tree on the demo project', () => {
       const dev = (await nodeAt(...flowPath, 'dev')) as EnvItem;
       // Never deployed: nothing to promote yet.
       assert.deepEqual(rowActions(dev.contextValue!, true), ['Deploy HEAD']);
-      assert.deepEqual(rowActions(dev.contextValue!, false), ['Deploy HEAD', 'Deploy a Version…']);
+      assert.deepEqual(rowActions(dev.contextValue!, false), [
+        'Deploy HEAD',
+        'Deploy a Version…',
+        'Lock Environment…',
+        'Lock This Flow Here…',
+      ]);
 
       assert.equal(await vscode.commands.executeCommand<number>('flowport.deployHead', dev), 0);
       await waitFor('the flow row to sum up the dev deploy', async () => {
@@ -79,7 +84,13 @@ describe('Flows tree on the demo project', () => {
       assert.deepEqual(rowActions(deployed.contextValue!, true), ['Deploy HEAD', 'Promote to the Next Environment']);
       for (const title of rowActions(deployed.contextValue!, false)) {
         // Only the actions that ask something (the ref, the commits to compare) end in an ellipsis.
-        if (title.endsWith('…')) assert.ok(['Deploy a Version…', 'Compare…'].includes(title), title);
+        if (title.endsWith('…'))
+          assert.ok(
+            ['Deploy a Version…', 'Compare…', 'Lock Environment…', 'Lock This Flow Here…', 'Roll Back…'].includes(
+              title,
+            ),
+            title,
+          );
       }
       const tooltip = (deployed.tooltip as vscode.MarkdownString).value;
       assert.match(tooltip, /\[\$\(arrow-right\) Promote dev → uat\]\(command:flowport\.promoteNext\?/);
