@@ -32,7 +32,11 @@ export default defineConfig({
 /** @typedef {import('playwright-core').Page} Page @typedef {import('playwright-core').Locator} Locator */
 
 /** The CLI in `folder`, as a teammate runs it; its --json output parsed. */
-function cli(/** @type {string} */ folder, /** @type {string[]} */ args, /** @type {Record<string, string>} */ env = {}) {
+function cli(
+  /** @type {string} */ folder,
+  /** @type {string[]} */ args,
+  /** @type {Record<string, string>} */ env = {},
+) {
   const out = execFileSync(process.execPath, [CLI, ...args, '--json', '--root', folder], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -165,7 +169,10 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
     const invoicesRow = board.locator('[data-flow="src/billing/invoices.ts#send-invoices"]');
     await invoicesRow.locator('.cell .locked').waitFor({ timeout: 30_000 });
     const uatCell = invoicesRow.locator('.cell[data-env="uat"]');
-    assert.match((await uatCell.getAttribute('title')) ?? '', /uat is locked by \S+ since .*release freeze until Monday/);
+    assert.match(
+      (await uatCell.getAttribute('title')) ?? '',
+      /uat is locked by \S+ since .*release freeze until Monday/,
+    );
     const prodCell = invoicesRow.locator('.cell[data-env="prod"]');
     assert.match(await prodCell.innerText(), /awaiting approval/);
     // The Promote arrow into the locked uat says what blocks it.
@@ -188,7 +195,11 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
 
     // Unlock on the board: my own lock, no question; the cell and the arrow clear.
     await invoicesRow.locator('.op-unlock').click();
-    await waitUntil(async () => (await invoicesRow.locator('.cell .locked').count()) === 0, 30_000, 'the lock to clear');
+    await waitUntil(
+      async () => (await invoicesRow.locator('.cell .locked').count()) === 0,
+      30_000,
+      'the lock to clear',
+    );
     assert.deepEqual(cli(folder, ['locks']).locks, []);
 
     // The dev cell's history: "Roll back to this" on the earlier release.
