@@ -4,7 +4,7 @@
  * with its output and records nothing; `--override-checks "reason"` lets it through, recorded.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CheckResult, DeploymentDetails, FlowRunResult } from '../../../sdk/src/index.js';
@@ -365,4 +365,29 @@ test('a bad check in the config is a ConfigError at its line', () => {
     assert.match(error.message, message);
     assert.ok(error.line === 4 || error.line === 5, `at the check's line: ${error.line}`);
   }
+});
+
+test("cleanTree and pushed run nothing the repository's git config names (core.fsmonitor)", () => {
+  const root = projectWithChecks('cleanTree(), pushed()');
+  pushToBareRemote(root);
+  const outside = tempDir();
+  const marks = join(outside, 'marks');
+  const program = join(outside, 'fsmonitor.sh');
+  writeFileSync(program, `#!/bin/sh\necho fsmonitor >> '${marks}'\nexit 0\n`);
+  chmodSync(program, 0o755);
+  git(root, 'config', 'core.fsmonitor', program);
+  // The mark is real: git itself runs it.
+  git(root, 'status', '--porcelain');
+  assert.match(readFileSync(marks, 'utf8'), /fsmonitor/);
+  writeFileSync(marks, '');
+
+  const doc = succeeded(flowport(['deploy', 'billing', '--env', 'prod', '--json'], { cwd: root }));
+  assert.deepEqual(
+    doc.checks!.map((c) => [c.name, c.ok]),
+    [
+      ['clean tree', true],
+      ['pushed', true],
+    ],
+  );
+  assert.equal(readFileSync(marks, 'utf8'), '', 'nothing the repository configured ran');
 });
