@@ -212,6 +212,8 @@ test('a deploy that waits for approval, or behind another one, says so; cancelle
   const env = { TEST_HOOK_URL: hook.url() };
   const asked = flowport(['deploy', 'billing', '--env', 'uat', '--json'], { cwd: root, env });
   const waiting = (JSON.parse(asked.stdout) as { results: FlowRunResult[] }).results[0]!.deployment!;
+  // Its runner waits for an approval nobody gives: a test that fails before the cancel below must not leave it waiting.
+  onCleanup(() => flowport(['cancel', waiting.id], { cwd: root, env }));
   await waitFor(
     () => eventsOf(hook, waiting.id).includes('awaiting-approval'),
     'the approval notification',
