@@ -8,7 +8,7 @@ import { DeployError, flowportErrorKind, type ConfigError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
 import type { Project } from '../project.js';
 import { checksRefusal, runChecks, type CheckResult, type CheckUnit, type ChecksOverride } from './checks.js';
-import { resolveVersion } from './git.js';
+import { checkRef, git, resolveVersion } from './git.js';
 import { lockedError, lockOn } from './locks.js';
 import { currentInitiator } from './processes.js';
 import { planRollback } from './releases.js';
@@ -117,6 +117,17 @@ export function actionWord(run: PlannedRun): string {
   return run.action === 'rollback' ? 'roll back' : run.action;
 }
 
+/**
+ * The full SHA `ref` names, as the deployer resolves it, in one git call (resolveVersion makes
+ * five); a ref that names none is refused with resolveVersion's words.
+ */
+async function commitOf(root: string, ref: string): Promise<string> {
+  checkRef(ref);
+  const named = await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  if (named.code === 0) return named.stdout.trim();
+  return (await resolveVersion(root, ref)).commit;
+}
+
 /** Each flow with the commit it would deploy, for the checks that look at it. */
 async function unitsWithCommits(
   project: Project,
@@ -126,8 +137,7 @@ async function unitsWithCommits(
 ): Promise<CheckUnit[]> {
   switch (run.action) {
     case 'deploy': {
-      // As the deployer resolves it; an unknown ref is refused here with the deployer's words.
-      const { commit } = await resolveVersion(project.root, run.ref ?? 'HEAD');
+      const commit = await commitOf(project.root, run.ref ?? 'HEAD');
       return sending.map((flow) => ({ flow, commit }));
     }
     case 'promote':
