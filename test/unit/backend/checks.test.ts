@@ -129,6 +129,11 @@ test('pushed: passes once pushed to a real bare remote, fails for an unpushed co
   // The pushed commit, named with --ref, is still fine: the check looks at what is deployed.
   succeeded(flowport(['deploy', 'billing', '--env', 'prod', '--ref', head, '--json'], { cwd: root }));
 
+  // A ref that names nothing is refused as the deployer would refuse it, before any check.
+  const unknown = flowport(['deploy', 'billing', '--env', 'prod', '--ref', 'no-such-branch', '--json'], { cwd: root });
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match((JSON.parse(unknown.stdout) as RefusedJson).error.message, /^unknown ref "no-such-branch"/);
+
   git(root, 'push', '-q');
   succeeded(flowport(['deploy', 'billing', '--env', 'prod', '--json'], { cwd: root }));
   git(root, 'checkout', '-q', '--detach');
