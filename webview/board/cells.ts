@@ -131,6 +131,11 @@ const LOCK_SVG =
   '<svg class="lock-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
   '<path fill="currentColor" d="M5 7V5a3 3 0 0 1 6 0v2h1a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h1zm1 0h4V5a2 2 0 0 0-4 0v2z"/></svg>';
 
+/** A shield, for a deploy waiting for approval (drawn inline: no font here has ⛨). */
+const SHIELD_SVG =
+  '<svg class="shield-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
+  '<path fill="currentColor" d="M8 1l6 2.2V7c0 3.6-2.5 6.6-6 8-3.5-1.4-6-4.4-6-8V3.2L8 1zm0 1.1L3 3.9V7c0 3 2 5.5 5 6.9 3-1.4 5-3.9 5-6.9V3.9L8 2.1z"/></svg>';
+
 /** The short end of a deployment id (its random part), for a narrow cell; the whole id is in the title. */
 function shortId(id: string): string {
   return id.length > 8 ? `…${id.slice(-6)}` : id;
@@ -176,7 +181,7 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     `<div role="gridcell" class="env-cell">` +
     `<button class="cell s-${status}" data-action="cell" data-env="${esc(cell.env)}" data-col="${col}" tabindex="-1" ` +
     `title="${esc(hover.join('\n'))}" aria-label="${esc(label)}">` +
-    `<span class="badge"><span class="glyph" aria-hidden="true">${cell.awaiting ? '⛨' : GLYPHS[status]}</span>${esc(shownStatus)}</span>` +
+    `<span class="badge"><span class="glyph" aria-hidden="true">${cell.awaiting ? SHIELD_SVG : GLYPHS[status]}</span>${esc(shownStatus)}</span>` +
     (cell.lock ? `<span class="locked">${LOCK_SVG}locked</span>` : '') +
     lineHtml(cell, commit, age, now) +
     (cell.queued
@@ -259,7 +264,13 @@ function promoteHtml(row: BoardRow, slot: PromoteSlot, col: number): string {
   const title = slot.reason ? `${what}: unavailable. ${slot.reason}` : `${what} (${shortCommit(slot.commit)})`;
   // What blocks it shows on the arrow itself, not only in its tooltip: a lock, an approval, a queue.
   const mark =
-    slot.blockedBy === 'lock' ? LOCK_SVG : slot.blockedBy === 'approval' ? '⛨' : slot.blockedBy === 'queue' ? '⋯' : '';
+    slot.blockedBy === 'lock'
+      ? LOCK_SVG
+      : slot.blockedBy === 'approval'
+        ? SHIELD_SVG
+        : slot.blockedBy === 'queue'
+          ? '⋯'
+          : '';
   return (
     `<div role="gridcell" class="promote-cell">` +
     `<button class="promote${slot.blockedBy ? ` blocked-${slot.blockedBy}` : ''}" data-action="promote" data-from="${esc(slot.from)}" data-to="${esc(slot.to)}" ` +

@@ -10,7 +10,6 @@ import { isActive } from '../logs/follow';
 import type { FolderState } from '../store';
 import {
   describeQueueSpot,
-  isActiveStatus,
   relativeAge,
   rowSummary,
   shortCommit,
@@ -104,9 +103,7 @@ export class FlowItem extends vscode.TreeItem {
       `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}${lockLines}`,
       true,
     );
-    this.iconPath = new vscode.ThemeIcon(
-      row.cells.some((c) => isActiveStatus(c.status)) ? 'sync~spin' : flowLocks.length ? 'lock' : 'rocket',
-    );
+    this.iconPath = new vscode.ThemeIcon(flowIcon(row, flowLocks.length > 0));
     this.contextValue = `flow deployable refreshable${flowLocks.length ? ' flowLocked' : ''}`;
     // No click command: a click (like the twistie) expands the row; Open Flow Source is an action.
     this.resourceUri = vscode.Uri.file(flow.sourcePath);
@@ -114,6 +111,17 @@ export class FlowItem extends vscode.TreeItem {
   get flow(): FlowDetails {
     return this.row.flow;
   }
+}
+
+/**
+ * A flow with a deploy under way spins; one whose only unfinished deploys wait (their turn, or an
+ * approval) shows a watch, not a spinner; else its lock, else the rocket.
+ */
+function flowIcon(row: FlowRow, locked: boolean): string {
+  const unfinished = row.cells.flatMap((c) => c.unfinished);
+  if (unfinished.some((d) => d.status !== 'queued')) return 'sync~spin';
+  if (unfinished.length > 0) return 'watch';
+  return locked ? 'lock' : 'rocket';
 }
 
 const STATUS_ICONS: Record<EnvCell['status'], [string, string | undefined]> = {

@@ -112,11 +112,6 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
     cli(folder, ['lock', 'uat', '--reason', 'release freeze until Monday']);
     const asked = cli(folder, ['deploy', 'send-invoices', '--env', 'prod', '--yes']).results[0].deployment;
     toCancel.push(asked.id);
-    // ingest-events in dev: one deploy running (slow steps), a second one queued behind it.
-    const slow = { DEMO_STEP_MS: '60000' };
-    const running = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
-    const queued = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
-    toCancel.push(queued.id, running.id);
 
     wb = await openInstalledWorkbench({ folder, vsix: packageExtension() });
     const { page } = wb;
@@ -130,24 +125,34 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
     const rows = (/** @type {RegExp} */ re) => tree.getByRole('treeitem', { name: re });
     const uat = rows(/^uat .*locked by /).first();
     const prod = rows(/^prod .*waiting for approval \(asked by asker@flowport\.invalid\)/).first();
-    const queuedRow = rows(new RegExp(`^dev .*queued, 2nd behind ${running.id}`)).first();
     for (const [what, row] of [
       ['the locked uat row', uat],
       ['the prod row waiting for approval', prod],
-      ['the queued dev row', queuedRow],
     ])
       await row.waitFor({ timeout: 30_000 }).catch((err) => assert.fail(`${what}: ${err.message}`));
     // The lock's icon is the row's icon.
     assert.equal(await uat.locator('.codicon-lock').count(), 1, 'uat shows a lock icon');
     assert.equal(await prod.locator('.codicon-shield').count(), 1, 'prod shows the approval shield');
-    await page.locator('.part.sidebar').screenshot({ path: join(shotDir, '01-tree-lock-queue-approval.png') });
 
-    // The lock's tooltip: who, why, since.
-    await uat.hover();
-    const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'release freeze until Monday' });
-    await hover.first().waitFor({ timeout: 15_000 });
-    assert.match(await hover.first().innerText(), /uat is locked by \S+ since \d{4}-\d\d-\d\dT.*release freeze/s);
-    await shot(page, '02-tree-lock-tooltip.png');
+    // The lock's tooltip: who, why, since. A hover can be dismissed before it shows (the row is
+    // drawn again, the workbench is busy): leave the row and hover it again.
+    const hover = page.locator('.monaco-hover', { hasText: 'release freeze until Monday' });
+    await waitUntil(
+      async () => {
+        if (await hover.isVisible()) return true;
+        await page.mouse.move(900, 450);
+        await uat.hover();
+        return hover.waitFor({ timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      45_000,
+      'the uat row’s tooltip to show its lock',
+    );
+    assert.match(await hover.innerText(), /uat is locked by \S+ since \d{4}-\d\d-\d\dT.*release freeze/s);
+    // At once: the next redraw may close the hover.
+    await page.screenshot({ path: join(shotDir, '02-tree-lock-tooltip.png') });
     await page.mouse.move(700, 880);
 
     // The context menus: Unlock on the locked row, Approve / Reject on the waiting one, Roll Back on dev.
@@ -162,6 +167,17 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
     assert.equal(await menu.getByRole('menuitem', { name: /Reject Deployment…/ }).count(), 1);
     await shot(page, '04-tree-approve-menu.png');
     await page.keyboard.press('Escape');
+
+    // Then, from the CLI, ingest-events in dev: one deploy running (slow steps, whose lease renewals
+    // redraw the tree: after the hovers above), a second one queued behind it.
+    const slow = { DEMO_STEP_MS: '60000' };
+    const running = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
+    const queued = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
+    toCancel.push(queued.id, running.id);
+    const queuedRow = rows(new RegExp(`^dev .*queued, 2nd behind ${running.id}`)).first();
+    await queuedRow.waitFor({ timeout: 30_000 });
+    await page.mouse.move(900, 450);
+    await page.locator('.part.sidebar').screenshot({ path: join(shotDir, '01-tree-lock-queue-approval.png') });
 
     // ---- The board ----
     await runCommand(page, 'Flowport: Show Board');
