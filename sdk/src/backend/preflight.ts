@@ -107,9 +107,20 @@ export async function preflight(
   const checksOverridden: ChecksOverride = {
     by: currentInitiator(),
     reason: options.overrideChecks,
-    failed: failed.map((r) => ({ name: r.name, ...(r.flow === undefined ? {} : { flow: r.flow }) })),
+    failed: failed.flatMap((r) => failedFor(r, units)),
   };
   return { sending, checks: results, checksOverridden };
+}
+
+/**
+ * Whom a failed check holds back: its flow, when it ran per flow; the flows sending its commit,
+ * when the batch sends several commits (a promote); else the whole batch.
+ */
+function failedFor(result: CheckResult, units: readonly CheckUnit[]): ChecksOverride['failed'] {
+  if (result.flow !== undefined) return [{ name: result.name, flow: result.flow }];
+  const commits = new Set(units.map((u) => u.commit).filter(Boolean));
+  if (result.commit === undefined || commits.size < 2) return [{ name: result.name }];
+  return units.filter((u) => u.commit === result.commit).map((u) => ({ name: result.name, flow: u.flow.name }));
 }
 
 /** The verb of a message: "pass --override-checks to roll back anyway". */

@@ -396,3 +396,29 @@ test("cleanTree and pushed run nothing the repository's git config names (core.f
   );
   assert.equal(readFileSync(marks, 'utf8'), '', 'nothing the repository configured ran');
 });
+
+test('a promote sending two commits runs pushed() for each; an override is recorded on the flow whose commit failed', () => {
+  const root = projectWithChecks('pushed()', {}, { billing: 'billing', invoices: 'billing' });
+  pushToBareRemote(root);
+  const pushedCommit = git(root, 'rev-parse', 'HEAD');
+  succeeded(flowport(['deploy', 'billing', '--env', 'dev', '--json'], { cwd: root }));
+  writeFileSync(join(root, 'version.txt'), 'v2\n');
+  const unpushed = commitAll(root, 'v2, not pushed');
+  succeeded(flowport(['deploy', 'invoices', '--env', 'dev', '--json'], { cwd: root }));
+
+  const promote = ['promote', '--group', 'billing', '--from', 'dev', '--to', 'prod', '--json'];
+  const { checks } = refused(flowport(promote, { cwd: root }));
+  assert.deepEqual(
+    checks.map((c) => [c.label, c.ok, c.commit]),
+    [
+      [`pushed (${pushedCommit.slice(0, 7)})`, true, pushedCommit],
+      [`pushed (${unpushed.slice(0, 7)})`, false, unpushed],
+    ],
+  );
+
+  const doc = succeeded(flowport([...promote, '--override-checks', 'v2 is on its way'], { cwd: root }));
+  assert.deepEqual(doc.checksOverridden!.failed, [{ name: 'pushed', flow: 'invoices' }]);
+  const byFlow = Object.fromEntries(doc.results.map((r) => [r.flow, r.deployment!.attributes.checksOverridden]));
+  assert.equal(byFlow.billing, undefined, "billing's commit is pushed: nothing overridden for it");
+  assert.deepEqual(byFlow.invoices, { by: doc.checksOverridden!.by, reason: 'v2 is on its way', failed: ['pushed'] });
+});
