@@ -125,7 +125,13 @@ test('deploy, promote, deployments, history and logs: output, --json shapes and 
   assert.equal(cell('billing', 'uat').current!.promotedFrom!.env, 'dev');
   assert.equal(cell('broken', 'dev').current, null);
   assert.equal(cell('broken', 'dev').latest!.status, 'failed');
-  assert.deepEqual(cell('invoices', 'dev'), { current: null, latest: null });
+  assert.deepEqual(cell('invoices', 'dev'), {
+    current: null,
+    latest: null,
+    lock: null,
+    queued: [],
+    awaitingApproval: [],
+  });
   const human = flowport(['deployments', '--env', 'dev', '--env', 'uat'], { cwd: root }).stdout.trimEnd().split('\n');
   assert.match(human[0]!, /^FLOW\s+DEV\s+UAT$/);
   const billingRow = human.find((l) => l.startsWith('billing'))!;
