@@ -72,6 +72,14 @@ describe('Safe operations from the editor', () => {
         assert.match(tip, /uat is locked by \S+@\S+ since \d{4}-\d\d-\d\dT/);
         assert.match(tip, /release freeze/);
         assert.match(String(row.description), /locked by /);
+        // CodeLens above the flow: the lock's icon on uat, and the lock in its tooltip.
+        const uri = (await vscode.workspace.openTextDocument(flow.file)).uri; // the provider needs it open
+        const lens = await waitFor('the CodeLens to show the lock', async () =>
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).find((l) =>
+            l.command?.title.includes('uat $(lock)'),
+          ),
+        );
+        assert.match(lens.command!.tooltip ?? '', /uat: uat is locked by \S+ since .*"release freeze"/);
 
         // Deploy from the row: refused before anything is recorded, with the lock and its Unlock.
         const refused = await answering(
@@ -313,6 +321,50 @@ describe('Safe operations from the editor', () => {
         (r) => r.cell.current?.id === rollback.id,
       );
       assert.equal(after.cell.current?.commit, firstRelease!.commit);
+    });
+  });
+  it('from the palette: Lock Environment… (environment, scope, reason), Unlock Environment…, Show Queue', async function () {
+    this.timeout(60_000);
+    await withScratchFlow(async (flow) => {
+      try {
+        const answers = (p: ShownPrompt) => {
+          if (p.kind === 'pick' && p.title === 'Flowport: Lock Environment')
+            return p.items.some((i) => i.label === 'prod') ? 'prod' : flow.name;
+          if (p.kind === 'input') return 'audit';
+          return undefined;
+        };
+        const locked = await answering(answers, async (prompts) => ({
+          ok: await vscode.commands.executeCommand<boolean>('flowport.lockEnvironment'),
+          picks: prompts.shown.filter((p): p is Extract<ShownPrompt, { kind: 'pick' }> => p.kind === 'pick'),
+        }));
+        assert.equal(locked.ok, true);
+        // The scope: every flow there, or one.
+        assert.equal(locked.picks[1]!.items[0]!.label, 'Every flow in prod');
+        const lock = (await localLedger({ root: workspaceRoot() }).locks()).find((l) => l.env === 'prod');
+        assert.deepEqual([lock?.flowName, lock?.reason], [flow.name, 'audit']);
+        const row = await rowWhere(flow, 'prod', 'prod to show the flow lock', (r) => iconOf(r) === 'lock');
+        assert.match(String(row.description), /flow locked by /);
+        const flowRow = await nodeAt(flow.group, flow.name);
+        assert.equal((flowRow.iconPath as vscode.ThemeIcon).id, 'lock');
+
+        const unlocked = await answering(
+          (p) => (p.kind === 'pick' ? `${flow.name} in prod` : undefined),
+          async () => vscode.commands.executeCommand<boolean>('flowport.unlockEnvironment'),
+        );
+        assert.equal(unlocked, true);
+        assert.equal((await localLedger({ root: workspaceRoot() }).locks()).filter((l) => l.env === 'prod').length, 0);
+
+        const queue = await answering(
+          () => undefined,
+          async (prompts) => {
+            await vscode.commands.executeCommand('flowport.showQueue');
+            return messages(prompts.shown);
+          },
+        );
+        assert.match(queue[0]?.text ?? '', /nothing is queued/);
+      } finally {
+        await unlockAll('prod');
+      }
     });
   });
 });
