@@ -205,7 +205,8 @@ describe('Safe operations from the editor', () => {
   it('a deploy waiting for approval is refused to its asker and runs once another identity approves', async function () {
     this.timeout(120_000);
     const { store } = await api();
-    const state = store.folders[0]!;
+    // Run first (alone, by FLOWPORT_TEST_GREP), nothing has loaded the folder yet.
+    await store.ensureLoaded();
     const config = join(workspaceRoot(), 'flowport.config.ts');
     const original = readFileSync(config, 'utf8');
     const withApproval = original.replace(
@@ -214,7 +215,8 @@ describe('Safe operations from the editor', () => {
     );
     assert.notEqual(withApproval, original, 'the demo config names its environments as expected');
     const setEmail = (email: string) => git('config', 'user.email', email);
-    const approvalOn = () => state.project?.environments.find((e) => e.name === 'uat')?.approval !== undefined;
+    const approvalOn = () =>
+      store.folders[0]?.project?.environments.find((e) => e.name === 'uat')?.approval !== undefined;
     try {
       writeFileSync(config, withApproval);
       await waitFor('the config with approvals to load', approvalOn, 60_000);
@@ -268,6 +270,29 @@ describe('Safe operations from the editor', () => {
           return d?.status === 'succeeded' ? d : undefined;
         });
         assert.deepEqual(done.attributes.approvedBy, ['approver@flowport.invalid']);
+
+        // Another one, rejected from its row with a reason: it never runs.
+        const again = await answering(
+          (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+          async () => vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat'),
+        );
+        assert.equal(again, 0);
+        const second = await rowWhere(
+          flow,
+          'uat',
+          'the second deploy to wait for approval',
+          (r) => r.cell.awaiting !== undefined && r.cell.awaiting.deployment.id !== waiting.id,
+        );
+        const rejected = await answering(
+          (p) => (p.kind === 'input' ? 'not this week' : undefined),
+          async () => vscode.commands.executeCommand<boolean>('flowport.rejectDeployment', second),
+        );
+        assert.equal(rejected, true);
+        const closed = await waitFor('the rejected deploy to end', async () => {
+          const d = await localLedger({ root: workspaceRoot() }).getDeployment(second.cell.awaiting!.deployment.id);
+          return d?.status === 'cancelled' ? d : undefined;
+        });
+        assert.match(String(closed.attributes.reason), /not this week/);
       });
     } finally {
       try {
