@@ -225,14 +225,25 @@ test(
       const gitAs = ['-c', 'user.name=Flowport Test', '-c', 'user.email=test@flowport.invalid'];
       execFileSync('git', [...gitAs, 'add', 'NOTES.md'], { cwd: folder });
       execFileSync('git', [...gitAs, 'commit', '-q', '-m', subject], { cwd: folder });
-      await dev.click({ button: 'right' });
-      // The workbench's context menu acts on mouse-up after its own mouse-down: pick by keyboard.
-      const compareItem = page.getByRole('menuitem', { name: /^Compare/ });
-      await compareItem.hover({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
       // Only dev runs this flow, so the one comparison there is goes straight to its commits.
       const commits = page.getByRole('listbox', { name: /dev ↔ local HEAD: 1 commit\b/ });
-      await commits.waitFor({ timeout: 30_000 });
+      // A tree redrawn as the menu opens (the store changed) closes it: open it again until Compare runs.
+      for (let attempt = 1; ; attempt++) {
+        await dev.click({ button: 'right' });
+        // The workbench's context menu acts on mouse-up after its own mouse-down: pick by keyboard.
+        const compareItem = page.getByRole('menuitem', { name: /^Compare/ });
+        const picked = await compareItem
+          .hover({ timeout: 10_000 })
+          .then(() => page.keyboard.press('Enter'))
+          .then(() => commits.waitFor({ timeout: 15_000 }))
+          .then(
+            () => true,
+            () => false,
+          );
+        if (picked) break;
+        if (attempt === 3) await commits.waitFor({ timeout: 1 });
+        await page.keyboard.press('Escape');
+      }
       const commitOption = commits.getByRole('option', { name: new RegExp(`^${escapeRe(subject)}\\b`) });
       await commitOption.waitFor({ timeout: 10_000 });
       step('Compare: the commit made after the deploy is listed');
