@@ -88,6 +88,11 @@ export async function awaitApproval(
   let renewed = 0;
   for (;;) {
     if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
+    // Gone from the store (its state folder removed) or finished by someone else: nothing to wait for.
+    const now = await store.getDeployment(d.id);
+    if (!now) return 'not run: it is no longer in the store';
+    if (FINAL_STATUSES.includes(now.status))
+      return `not run: it was recorded as ${now.status} while it waited for approval`;
     const state = approvalState(request, await store.decisions(d.id));
     switch (state.state) {
       case 'approved':

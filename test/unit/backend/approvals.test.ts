@@ -5,8 +5,8 @@ import type { ApprovalsOutput } from '../../../sdk/src/cli/approvals.js';
 import type { DecisionOutput } from '../../../sdk/src/cli/approve.js';
 import { localLedger, runRecorded, type DeploymentDetails, type FlowRunResult } from '../../../sdk/src/index.js';
 import { flowport } from '../../helpers/cli.js';
-import { cliProject, collectingRun, git, scriptRecord, waitFor } from './fixture.js';
-import { existsSync } from 'node:fs';
+import { cliProject, collectingRun, git, pidAlive, scriptRecord, waitFor } from './fixture.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const config = (approval: string) =>
@@ -153,4 +153,15 @@ test('a bad approval policy in the config is a ConfigError naming the field', ()
   const r2 = flowport(['deploy', 'billing', '--env', 'prod'], { cwd: root2 });
   assert.equal(r2.code, 2);
   assert.match(r2.stderr, /approval\.expiresAfter must be minutes, hours or days such as "30m", "24h", "7d"/);
+});
+
+test('a runner waiting for approval whose state folder is removed ends, instead of waiting for good', async () => {
+  const root = cliProject({ billing: 'jobs' }, config(`{ required: 1 }`));
+  const id = askProd(root).deployment!.id;
+  const lease = join(root, '.flowport', 'leases', `${id}.json`);
+  const pid = (JSON.parse(readFileSync(lease, 'utf8')) as { holder: { pid: number } }).holder.pid;
+  assert.ok(pidAlive(pid), 'its runner waits');
+  rmSync(join(root, '.flowport'), { recursive: true, force: true });
+  await waitFor(() => !pidAlive(pid), 'the runner to end once its deployment is gone');
+  assert.ok(!existsSync(join(root, 'out', `${id}.json`)), 'nothing ran');
 });
