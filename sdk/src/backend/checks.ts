@@ -9,12 +9,12 @@
  * or on the flow (once per flow): see {@link PreDeployCheck.dependsOn}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DeployError } from '../errors.js';
 import type { FlowDetails, JsonValue, RunContext } from '../model.js';
 import { formatMs, readLines } from '../runner/command.js';
 import { git, parseStatus } from './git.js';
-import { ProcessTree } from './processes.js';
+import { ProcessTree, projectCommandEnv } from './processes.js';
 
 /** What a check is run with. */
 export interface CheckContext {
@@ -339,7 +339,7 @@ async function runCheckCommand(spec: CheckCommand): Promise<CheckOutcome> {
   try {
     child = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.cwd,
-      env: commandEnv(spec),
+      env: projectCommandEnv(spec.root, spec.env),
       // Its own process group: a timeout stops the command and everything it started.
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -414,21 +414,6 @@ function notStarted(argv: string[], message: string): CheckOutcome {
     ok: false,
     message: `could not start ${JSON.stringify(argv[0])}: ${firstLine(message)}. Check the command in flowport.config.ts.`,
   };
-}
-
-/** This process's environment, the check's variables, and the project's `node_modules/.bin` first on PATH. */
-function commandEnv(spec: CheckCommand): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
-  const bins: string[] = [];
-  for (let dir = spec.root; ; dir = dirname(dir)) {
-    bins.push(join(dir, 'node_modules', '.bin'));
-    if (dirname(dir) === dir) break;
-  }
-  // `node` is the node this runs on.
-  bins.push(dirname(process.execPath));
-  env[pathKey] = [...bins, env[pathKey] ?? ''].filter(Boolean).join(delimiter);
-  return { ...env, ...spec.env };
 }
 
 /** Checks' process trees still running, killed should this process end first. */

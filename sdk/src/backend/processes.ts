@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import type { RunnerIdentity } from './records.js';
 
 let self: RunnerIdentity | undefined;
@@ -213,4 +214,26 @@ function childrenByParent(): Map<number, number[]> {
     // no ps: only the process group is signalled
   }
   return map;
+}
+
+/**
+ * What a project's command runs with: `base` (this process's environment) with `vars` over it,
+ * and the `node_modules/.bin` of `root` and of each folder above it first on PATH, then the folder
+ * of the node this runs on (so `node` is this one).
+ */
+export function projectCommandEnv(
+  root: string,
+  vars: Record<string, string>,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
+  const bins: string[] = [];
+  for (let dir = root; ; dir = dirname(dir)) {
+    bins.push(join(dir, 'node_modules', '.bin'));
+    if (dirname(dir) === dir) break;
+  }
+  bins.push(dirname(process.execPath));
+  env[pathKey] = [...bins, env[pathKey] ?? ''].filter(Boolean).join(delimiter);
+  return { ...env, ...vars };
 }

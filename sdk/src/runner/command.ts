@@ -5,12 +5,11 @@
  * kills the command's group when the runner dies (kill -9), since no one else may signal it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join, delimiter } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { JsonValue } from '../model.js';
 import { removeWorktree } from '../backend/git.js';
-import { ProcessTree } from '../backend/processes.js';
+import { ProcessTree, projectCommandEnv } from '../backend/processes.js';
 import { SecretMasker, SECRET_OUTPUTS } from '../secrets.js';
 import { LOG_PREFIX, messageOf, type ActiveRun, type RunOutcome } from './life.js';
 import { RUN_SPEC_VARIABLE, type CommandSpec } from './spec.js';
@@ -176,19 +175,11 @@ function failedToStart(argv: string[], message: string, active: ActiveRun): RunO
   return { status: 'failed', attributes: { reason, command: argv } };
 }
 
-/** The runner's environment, the command's variables, and the project's `node_modules/.bin` first on PATH. */
+/** The runner's environment (without its spec), the command's variables, the project's bins first on PATH. */
 function commandEnv(spec: CommandSpec): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env[RUN_SPEC_VARIABLE];
-  const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
-  const bins: string[] = [];
-  for (let dir = spec.localDir; ; dir = dirname(dir)) {
-    bins.push(join(dir, 'node_modules', '.bin'));
-    if (dirname(dir) === dir) break;
-  }
-  bins.push(dirname(process.execPath));
-  env[pathKey] = [...bins, env[pathKey] ?? ''].filter(Boolean).join(delimiter);
-  return { ...env, ...spec.env };
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base[RUN_SPEC_VARIABLE];
+  return projectCommandEnv(spec.localDir, spec.env, base);
 }
 
 function outcome(
