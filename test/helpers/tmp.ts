@@ -1,5 +1,5 @@
 /** Real files in real temp folders: every test gets its own, removed afterwards. */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
   mkdtempSync,
   mkdirSync,
@@ -134,3 +134,20 @@ export function linkSdk(root: string): void {
 
 /** The built CLI entry (npm test builds it first). */
 export const cliPath = join(repoRoot, 'sdk', 'bin', 'flowport.js');
+
+/**
+ * A small tmpfs mounted on a new temp folder (`size=16k`, say), unmounted and removed when the
+ * test ends; undefined where mounting is not allowed (it needs root), for the test to skip.
+ */
+export function smallTmpfs(options: string): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'flowport-state-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  onCleanup(() => {
+    spawnSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}

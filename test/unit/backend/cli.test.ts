@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Methods } from '../../../sdk/src/host/protocol.js';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -28,13 +19,14 @@ import {
   commitAll,
   held,
   killGroup,
+  ledgerInConfig,
   pidAlive,
   release,
   scriptRecord,
   startCli,
   waitFor,
 } from './fixture.js';
-import { onCleanup, stopAtEnd, tempDir, writeTree } from '../../helpers/tmp.js';
+import { smallTmpfs, stopAtEnd, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const hostScript = new URL('../../../sdk/dist/host.js', import.meta.url).pathname;
 
@@ -625,16 +617,8 @@ test('a read-only or full state folder: the deploy fails at once with the reason
     ['read-only', 'size=64k', 'EROFS'],
     ['full', 'size=16k', 'ENOSPC'],
   ] as const) {
-    const state = mkdtempSync(join(tmpdir(), 'flowport-state-'));
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', state]).status !== 0) {
-      rmSync(state, { recursive: true, force: true });
-      t.skip('mounting a small tmpfs needs root');
-      return;
-    }
-    onCleanup(() => {
-      spawnSync('umount', ['-l', state]);
-      rmSync(state, { recursive: true, force: true });
-    });
+    const state = smallTmpfs(options);
+    if (!state) return void t.skip('mounting a small tmpfs needs root');
     // A state folder as a deploy finds it: made before, its logs folder there.
     mkdirSync(join(state, 'logs'));
     if (how === 'read-only') assert.equal(spawnSync('mount', ['-o', 'remount,ro', state]).status, 0);
@@ -645,17 +629,7 @@ test('a read-only or full state folder: the deploy fails at once with the reason
         // full: as meant
       }
     }
-    const root = cliProject(
-      { stuck: 'ops' },
-      [
-        `import { defineConfig, commandDeployer, localLedger } from 'flowport';`,
-        `export default defineConfig({`,
-        `  environments: ['dev'],`,
-        `  deployments: localLedger({ dir: ${JSON.stringify(state)} }),`,
-        `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
-        `});`,
-      ].join('\n'),
-    );
+    const root = cliProject({ stuck: 'ops' }, ledgerInConfig(state));
     const r = flowport(['deploy', 'stuck', '--env', 'dev'], { cwd: root });
     assert.equal(r.code, 1, `${how}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, new RegExp(`nothing was run: the deploy could not be recorded \\(${code}`), how);

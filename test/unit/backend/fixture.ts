@@ -253,3 +253,15 @@ export function release(root: string): void {
 export function writeText(path: string, text: string): void {
   writeFileSync(path, text);
 }
+
+/** A config like cliProject's, with dev only and the ledger kept in `dir` (a folder outside the project). */
+export function ledgerInConfig(dir: string): string {
+  return [
+    `import { defineConfig, commandDeployer, localLedger } from 'flowport';`,
+    `export default defineConfig({`,
+    `  environments: ['dev'],`,
+    `  deployments: localLedger({ dir: ${JSON.stringify(dir)} }),`,
+    `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
+    `});`,
+  ].join('\n');
+}

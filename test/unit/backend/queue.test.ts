@@ -1,16 +1,14 @@
 /** The deploy queue: one deploy at a time per flow × environment, across real CLI and runner processes. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DeploymentMatrix } from '../../../sdk/src/cli/deployments.js';
 import type { QueueOutput } from '../../../sdk/src/cli/queue.js';
 import { localLedger, type DeploymentDetails, type FlowRunResult } from '../../../sdk/src/index.js';
-import { onCleanup, writeTree } from '../../helpers/tmp.js';
+import { smallTmpfs, writeTree } from '../../helpers/tmp.js';
 import { flowport } from '../../helpers/cli.js';
-import { cliProject, commitAll, held, release, startCli, waitFor } from './fixture.js';
+import { cliProject, commitAll, held, ledgerInConfig, release, startCli, waitFor } from './fixture.js';
 
 /** A deploy command that records when it started and ended (its own clock), and takes a while. */
 const TIMED_SCRIPT = `
@@ -217,27 +215,9 @@ test('a runner stopped past its lease (a suspended machine) stops its command wh
 });
 
 test('the disk fills while a deploy waits its turn: when its turn comes it cannot be recorded running, and nothing runs', async (t) => {
-  const state = mkdtempSync(join(tmpdir(), 'flowport-state-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', state]).status !== 0) {
-    rmSync(state, { recursive: true, force: true });
-    t.skip('mounting a small tmpfs needs root');
-    return;
-  }
-  onCleanup(() => {
-    spawnSync('umount', ['-l', state]);
-    rmSync(state, { recursive: true, force: true });
-  });
-  const root = cliProject(
-    { billing: 'jobs' },
-    [
-      `import { defineConfig, commandDeployer, localLedger } from 'flowport';`,
-      `export default defineConfig({`,
-      `  environments: ['dev'],`,
-      `  deployments: localLedger({ dir: ${JSON.stringify(state)} }),`,
-      `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
-      `});`,
-    ].join('\n'),
-  );
+  const state = smallTmpfs('size=512k');
+  if (!state) return void t.skip('mounting a small tmpfs needs root');
+  const root = cliProject({ billing: 'jobs' }, ledgerInConfig(state));
   const env = { ...SHORT_LEASE };
   const first = startCli(['deploy', 'billing', '--env', 'dev'], { cwd: root, env: { ...env, DEPLOY_HOLD: '1' } });
   await waitFor(() => held(root).length === 1, 'the first deploy to hold');
