@@ -46,16 +46,13 @@ export async function awaitTurn(
   onPlace: (place: string) => void,
 ): Promise<boolean> {
   let place: string | undefined;
-  let renewed = 0;
+  const renew = leaseRenewer(store, d.id, lease);
   for (;;) {
     if (signal.aborted) return false;
     const pair = await store.findDeployments({ flows: [d.flowName], envs: [d.env], history: true });
     const ahead = aheadOf(pair, d);
     if (ahead.length === 0) return true;
-    if (Date.now() - renewed >= lease.heartbeatMs) {
-      await store.renewLease?.(d.id, lease.leaseMs);
-      renewed = Date.now();
-    }
+    await renew();
     const now = queuePlace(ahead);
     if (now !== place) {
       if (place === undefined)
@@ -85,7 +82,7 @@ export async function awaitApproval(
   if (!store.decisions)
     return 'its environment asks for approval, and the configured store keeps no approvals; nothing ran';
   let waiting = false;
-  let renewed = 0;
+  const renew = leaseRenewer(store, d.id, lease);
   for (;;) {
     if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
     // Gone from the store (its state folder removed) or finished by someone else: nothing to wait for.
@@ -103,10 +100,7 @@ export async function awaitApproval(
       case 'expired':
         return `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
     }
-    if (Date.now() - renewed >= lease.heartbeatMs) {
-      await store.renewLease?.(d.id, lease.leaseMs);
-      renewed = Date.now();
-    }
+    await renew();
     if (!waiting) {
       await store.update(d.id, { status: 'queued', attributes: { awaiting: 'approval' } });
       onWaiting(`waiting for approval: ${describeApproval(request, state)}`);
@@ -114,6 +108,16 @@ export async function awaitApproval(
     }
     await pause(signal);
   }
+}
+
+/** Renews `id`'s lease when a heartbeat has passed since it last did: a waiting runner holds one as a running one does. */
+function leaseRenewer(store: DeploymentStore, id: string, lease: LeaseTimes): () => Promise<void> {
+  let renewed = 0;
+  return async () => {
+    if (Date.now() - renewed < lease.heartbeatMs) return;
+    await store.renewLease?.(id, lease.leaseMs);
+    renewed = Date.now();
+  };
 }
 
 /** A poll's wait, cut short by `signal`. */
