@@ -46,7 +46,21 @@ export interface DeployParams {
   ref?: string;
   /** False: refused while the flow still deploys there, instead of waiting its turn (the default). */
   queue?: boolean;
+  /** See {@link OverrideChecks}. */
+  overrideChecks?: string;
 }
+
+/**
+ * `overrideChecks` of a deploy, promote or rollback: why it goes on though the target
+ * environment's pre-deploy checks fail (the editor's "Override Checks…", `--override-checks` in
+ * the CLI). The host runs the checks again as the run starts; each deployment a failing check
+ * holds back records `attributes.checksOverridden` (`{ by, reason, failed }`). A non-empty string
+ * of at most {@link OVERRIDE_REASON_MAX} characters; without it, nothing is overridden.
+ */
+export type OverrideChecks = string;
+
+/** The longest override reason the host takes: a sentence or two, not a log. */
+export const OVERRIDE_REASON_MAX = 500;
 
 export interface PromoteParams {
   runId: string;
@@ -54,6 +68,8 @@ export interface PromoteParams {
   from: string;
   to: string;
   queue?: boolean;
+  /** See {@link OverrideChecks}. */
+  overrideChecks?: string;
 }
 
 /**
@@ -95,6 +111,8 @@ export interface RollbackParams {
   env: string;
   to?: string;
   queue?: boolean;
+  /** See {@link OverrideChecks}. */
+  overrideChecks?: string;
 }
 
 /** The locks that hold, and who this host is to them (a lock's `by` is compared with `me`). */

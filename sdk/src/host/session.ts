@@ -19,6 +19,7 @@ import { currentInitiator } from '../backend/processes.js';
 import { listReleases, type Release } from '../backend/releases.js';
 import { publicDeployment } from '../secrets.js';
 import { commitCounts, headStatus } from '../backend/git.js';
+import { withChecksOverride, type CheckedRun } from '../backend/checks.js';
 import { preflight, type PlannedRun } from '../backend/preflight.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
@@ -27,6 +28,7 @@ import { refuseUnsafeNames } from '../finder/names.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import type { DeploymentDetails, FlowDetails, RunContext } from '../model.js';
 import { openProject, type Project } from '../project.js';
+import { OVERRIDE_REASON_MAX } from './protocol.js';
 import type {
   ApprovalsResult,
   LocksResult,
@@ -152,28 +154,50 @@ export class HostSession {
   }
 
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {
+    const override = overrideReason(params.overrideChecks);
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
-    return this.run(params.runId, (ctx) =>
-      deployFlows(project.deployer, flows, { env: params.env, ref: params.ref }, queueing(ctx, params.queue)),
+    const planned: PlannedRun = { action: 'deploy', env: params.env, ...(params.ref ? { ref: params.ref } : {}) };
+    return this.run(params.runId, async (ctx) =>
+      deployFlows(
+        project.deployer,
+        flows,
+        { env: params.env, ref: params.ref },
+        await overriding(project, planned, flows, override, queueing(ctx, params.queue)),
+      ),
     );
   }
 
   async promote(params: PromoteParams): Promise<FlowRunResult[]> {
+    const override = overrideReason(params.overrideChecks);
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
-    return this.run(params.runId, (ctx) =>
-      promoteFlows(project.promoter, flows, { from: params.from, to: params.to }, queueing(ctx, params.queue)),
+    const planned: PlannedRun = { action: 'promote', from: params.from, to: params.to };
+    return this.run(params.runId, async (ctx) =>
+      promoteFlows(
+        project.promoter,
+        flows,
+        { from: params.from, to: params.to },
+        await overriding(project, planned, flows, override, queueing(ctx, params.queue)),
+      ),
     );
   }
 
   /** Rolls flows back to an earlier release, as the CLI's rollback: a run like a deploy. */
   async rollback(params: RollbackParams): Promise<FlowRunResult[]> {
+    const override = overrideReason(params.overrideChecks);
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
     const options = { env: params.env, ...(params.to === undefined ? {} : { to: params.to }) };
-    return this.run(params.runId, (ctx) =>
-      rollbackFlows(project.deployer, project.deployments, flows, options, queueing(ctx, params.queue)),
+    const planned: PlannedRun = { action: 'rollback', ...options };
+    return this.run(params.runId, async (ctx) =>
+      rollbackFlows(
+        project.deployer,
+        project.deployments,
+        flows,
+        options,
+        await overriding(project, planned, flows, override, queueing(ctx, params.queue)),
+      ),
     );
   }
 
@@ -374,6 +398,60 @@ export class HostSession {
     clearTimeout(this.notifyTimer);
     if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();
   }
+}
+
+/**
+ * `overrideChecks` as the host takes it: absent, or a reason to record (trimmed), refused with
+ * what is wrong when it is not a string, is empty, or is longer than {@link OVERRIDE_REASON_MAX}.
+ */
+export function overrideReason(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string')
+    throw new UsageError(
+      `overrideChecks must be a string (the reason, recorded on the deployment), not ${typeof value}.`,
+    );
+  const reason = value.trim();
+  if (reason === '')
+    throw new UsageError(
+      'overrideChecks needs a reason, recorded on the deployment: say why the checks are overridden.',
+    );
+  if (reason.length > OVERRIDE_REASON_MAX)
+    throw new UsageError(
+      `the reason for overriding the checks is ${reason.length} characters long; at most ${OVERRIDE_REASON_MAX} are recorded: say it shorter.`,
+    );
+  return reason;
+}
+
+/**
+ * A run with an override, as the CLI's `--override-checks` makes it: the target's checks run again
+ * (their results go to the run's log), what refuses besides the checks still refuses, and the run
+ * carries the failing checks let through, so that each deployment records them
+ * (`attributes.checksOverridden`, with who and why). Without an override, the run as it is.
+ */
+async function overriding<T extends RunContext & { queue?: boolean }>(
+  project: Project,
+  planned: PlannedRun,
+  flows: FlowDetails[],
+  override: string | undefined,
+  ctx: T,
+): Promise<T & CheckedRun> {
+  if (override === undefined) return ctx;
+  const checked = await preflight(project, planned, flows, {
+    queue: ctx.queue !== false,
+    overrideChecks: override,
+    signal: ctx.signal,
+    onCheck: (r) => {
+      ctx.log(`${r.ok ? '✓' : '✗'} check ${r.label}: ${r.message}`);
+      if (!r.ok) for (const line of r.output.slice(-10)) ctx.log(`    | ${line}`);
+    },
+  });
+  if (checked.refusal) throw checked.refusal;
+  const overridden = checked.checksOverridden;
+  if (overridden) {
+    const names = [...new Set(overridden.failed.map((f) => f.name))].join(', ');
+    ctx.log(`checks overridden by ${overridden.by} (${names}): ${JSON.stringify(overridden.reason)}`);
+  }
+  return withChecksOverride(ctx, overridden);
 }
 
 /** A run that waits its turn behind the deploys before it, unless the editor asked it not to. */
