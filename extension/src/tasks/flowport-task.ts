@@ -8,14 +8,31 @@ import * as vscode from 'vscode';
 import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
 import type { CommandHint } from '../../../sdk/src/hint';
 import { sanitizeTerminalText } from '../../../sdk/src/terminal-text';
-import { Methods, type FlowRunResult, type PreflightResult, type RunLogParams } from '../../../sdk/src/host/protocol';
+import {
+  Methods,
+  OVERRIDE_REASON_MAX,
+  type CheckResult,
+  type FlowRunResult,
+  type PreflightResult,
+  type RunLogParams,
+} from '../../../sdk/src/host/protocol';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
-import { showMessage } from '../commands/prompts';
+import { input, pick, showMessage, type PickItem } from '../commands/prompts';
 import { hostError } from '../host/host-client';
 import { finalStatusLine, followDeployment, isActive } from '../logs/follow';
 import { hostSource } from '../logs/host-source';
 import type { FlowportStore, FolderState } from '../store';
-import { currentIn, firstLine, refusalOf, withoutCliHint, type PlannedRun, type Refusal } from './refusal';
+import {
+  actionTitle,
+  checkLines,
+  checksRefusalText,
+  currentIn,
+  firstLine,
+  refusalOf,
+  withoutCliHint,
+  type PlannedRun,
+  type Refusal,
+} from './refusal';
 
 export const TASK_TYPE = 'flowport';
 
@@ -32,6 +49,11 @@ export interface FlowportTaskDefinition extends vscode.TaskDefinition {
   ref?: string;
   /** Promote: source and target environments. */
   from?: string;
+  /**
+   * tasks.json only: why the run goes on though the target's pre-deploy checks fail (a task
+   * cannot ask). Recorded on the deployment with who ran it, as `--override-checks` does.
+   */
+  overrideChecks?: string;
 }
 
 /** The task's name, and its terminal's: "Deploy send-invoices → dev", "Promote send-invoices dev → uat". */
@@ -92,9 +114,14 @@ export interface RunPlan {
   flows: FlowDetails[];
   target: string;
   sending: string[];
+  /** The target's pre-deploy check results, when it has checks: the terminal lists them first. */
+  checks?: CheckResult[];
+  /** Failing checks let through, and why: given to the host, which records it on the deployments. */
+  overrideChecks?: string;
 }
 
-type Checked = { plan: RunPlan } | { refusal: Refusal } | { notConfirmed: true };
+/** `told`: the user has seen the refusal already (the failing checks' picker), so no notification repeats it. */
+type Checked = { plan: RunPlan } | { refusal: Refusal; told?: boolean } | { notConfirmed: true };
 
 /**
  * Before a run starts, and before any terminal opens: what the host refuses (a flow still
@@ -102,7 +129,12 @@ type Checked = { plan: RunPlan } | { refusal: Refusal } | { notConfirmed: true }
  * then the protected environment's question. A refusal asked after the yes would waste the yes.
  * (The host refuses each deploy again as it starts, for one started elsewhere since.)
  */
-export async function checkRun(state: FolderState, def: FlowportTaskDefinition): Promise<Checked> {
+export async function checkRun(
+  state: FolderState,
+  def: FlowportTaskDefinition,
+  /** From a command: failing checks offer "Override Checks…". A task from tasks.json cannot ask. */
+  options: { interactive: boolean; log?: vscode.LogOutputChannel } = { interactive: false },
+): Promise<Checked> {
   const flows = resolveFlows(state, def);
   const target = def.action === 'promote' ? def.to : def.env;
   if (!target || (def.action === 'promote' && !def.from)) {
@@ -134,7 +166,26 @@ export async function checkRun(state: FolderState, def: FlowportTaskDefinition):
     if (error.kind === undefined) throw error; // the host failed: not a refusal
     return refuse(error.message, error.hint);
   }
-  if (result.refusal !== undefined) return refuse(result.refusal, result.refusalHint);
+  const checks = result.checks;
+  let overrideChecks: string | undefined;
+  if (result.refusal !== undefined && checks?.some((c) => !c.ok)) {
+    // Failing checks: the only refusal that a reason can let through.
+    const verb = actionTitle(run.action).toLowerCase();
+    if (def.overrideChecks !== undefined) {
+      // tasks.json's reason: the host checks it (a string, not empty, not too long) and records it.
+      overrideChecks = def.overrideChecks;
+    } else if (!options.interactive) {
+      const how = `give the task "overrideChecks": "<reason>" to ${verb} anyway`;
+      return { refusal: { message: checksRefusalText(target, checks, how), actions: [] } };
+    } else {
+      const reason = await askOverride(def, target, checks, options.log);
+      if (reason === undefined) {
+        const how = `use Override Checks… to ${verb} anyway`;
+        return { refusal: { message: checksRefusalText(target, checks, how), actions: [] }, told: true };
+      }
+      overrideChecks = reason;
+    }
+  } else if (result.refusal !== undefined) return refuse(result.refusal, result.refusalHint);
   if (run.action === 'promote' && result.sending.length === 0) {
     // Nothing deployed where the promote starts, for any of the flows: refused, with the fix.
     const missing = flows.filter((f) => !currentIn(state, f.name, run.from));
@@ -147,10 +198,83 @@ export async function checkRun(state: FolderState, def: FlowportTaskDefinition):
     }
   }
   // Nothing would be sent (a promote of flows already there): nothing to confirm either.
-  if (result.sending.length > 0 && !(await confirmProtected(state, def, target, result.sending))) {
+  if (
+    result.sending.length > 0 &&
+    !(await confirmProtected(state, def, target, result.sending, checks, overrideChecks))
+  ) {
     return { notConfirmed: true };
   }
-  return { plan: { flows, target, sending: result.sending } };
+  return {
+    plan: {
+      flows,
+      target,
+      sending: result.sending,
+      ...(checks ? { checks } : {}),
+      ...(overrideChecks === undefined ? {} : { overrideChecks }),
+    },
+  };
+}
+
+const OVERRIDE_CHECKS = '$(warning) Override Checks…';
+
+/**
+ * Failing checks, from a command: a QuickPick of every check (✓ or ✗, its message, a failing one's
+ * last lines) with "Override Checks…", which asks for the reason. Picking a check shows its whole
+ * output in the Flowport log and asks again. Resolves with the reason, or undefined: refused.
+ */
+async function askOverride(
+  def: FlowportTaskDefinition,
+  env: string,
+  checks: readonly CheckResult[],
+  log: vscode.LogOutputChannel | undefined,
+): Promise<string | undefined> {
+  const verb = actionTitle(def.action);
+  const failed = checks.filter((c) => !c.ok);
+  const byLabel = new Map<string, CheckResult>();
+  const items: PickItem[] = checks.map((c) => {
+    const label = `${c.ok ? '$(pass)' : '$(error)'} ${c.label}`;
+    byLabel.set(label, c);
+    const tail = c.output.slice(-3).join(' ⏎ ');
+    return { label, description: c.message, ...(!c.ok && tail ? { detail: tail } : {}) };
+  });
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    {
+      label: OVERRIDE_CHECKS,
+      description: `${verb} anyway, with a reason recorded on the deployment`,
+      alwaysShow: true,
+    },
+  );
+  const title = `Flowport: ${taskTitle(def)}: ${failed.length === 1 ? `check "${failed[0]!.label}" failed` : `${failed.length} checks failed`}`;
+  for (;;) {
+    const chosen = await pick(items, {
+      title,
+      placeHolder: 'Nothing was sent. Fix the failing checks and run it again, or override them',
+      matchOnDescription: true,
+    });
+    if (!chosen) return undefined;
+    if (chosen.label === OVERRIDE_CHECKS) break;
+    const check = byLabel.get(chosen.label);
+    if (check && log) {
+      log.info(`${title}:\n${checkLines([check], true).join('\n')}`);
+      log.show(true);
+    }
+  }
+  const names = failed.map((c) => c.label).join(', ');
+  const reason = await input({
+    title: `Flowport: Override Checks (${names})`,
+    prompt: `Why ${verb.toLowerCase()} to ${env} though ${failed.length === 1 ? 'it fails' : 'they fail'}? The reason is recorded on the deployment, with who gave it.`,
+    placeHolder: 'e.g. hotfix for INC-123, CI is down',
+    ignoreFocusOut: true,
+    validateInput: (value) =>
+      value.trim() === ''
+        ? 'Say why: the reason is recorded on the deployment.'
+        : value.trim().length > OVERRIDE_REASON_MAX
+          ? `At most ${OVERRIDE_REASON_MAX} characters.`
+          : undefined,
+  });
+  const given = reason?.trim();
+  return given ? given : undefined;
 }
 
 function resolveFlows(state: FolderState, def: FlowportTaskDefinition): FlowDetails[] {
@@ -170,14 +294,27 @@ async function confirmProtected(
   def: FlowportTaskDefinition,
   env: string,
   flowNames: string[],
+  checks: readonly CheckResult[] | undefined,
+  overrideChecks: string | undefined,
 ): Promise<boolean> {
   const config = state.project?.environments.find((e) => e.name === env);
-  if (!config?.protected) return true;
-  const go = def.action === 'deploy' ? 'Deploy' : def.action === 'rollback' ? 'Roll Back' : 'Promote';
+  if (!config?.protected) {
+    if (checks?.length) {
+      const passed = checks.every((c) => c.ok);
+      vscode.window.setStatusBarMessage(
+        `Flowport: ${passed ? 'checks passed' : 'checks overridden'} for ${env}: ${checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.label}`).join(', ')}`,
+        5000,
+      );
+    }
+    return true;
+  }
+  const go = actionTitle(def.action);
+  const overridden = overrideChecks === undefined ? '' : `\nOverridden: ${JSON.stringify(overrideChecks)}`;
+  const listed = checks?.length ? `\n\nChecks:\n${checkLines(checks, false).join('\n')}${overridden}` : '';
   const answer = await showMessage(
     'warning',
     `${go} ${flowNames.join(', ')} to ${env}?`,
-    { modal: true, detail: `"${env}" is a protected environment.` },
+    { modal: true, detail: `"${env}" is a protected environment.${listed}` },
     go,
   );
   return answer === go;
@@ -201,14 +338,14 @@ export async function runTask(
   let checked: Checked;
   try {
     await store.ensureLoaded();
-    checked = await checkRun(state, def);
+    checked = await checkRun(state, def, { interactive: true, log: store.log });
   } catch (err) {
     reportCrash(store, title, err instanceof Error ? err.message : String(err));
     return 2;
   }
   if ('refusal' in checked) {
     store.log.info(`${title}: refused: ${checked.refusal.message}`);
-    notifyRefusal(checked.refusal);
+    if (!checked.told) notifyRefusal(checked.refusal);
     return 1;
   }
   if ('notConfirmed' in checked) {
@@ -414,7 +551,14 @@ export class RunTerminal implements vscode.Pseudoterminal {
       plan = checked.plan;
     }
     if (this.closed) return 1; // terminated while the question was open
-    const { flows, target } = plan;
+    const { flows, target, overrideChecks } = plan;
+    // The checks that passed before the run (with an override, the host runs them again and says so).
+    if (plan.checks && overrideChecks === undefined) {
+      this.write(`Checks for ${target}:`);
+      for (const line of checkLines(plan.checks, false))
+        this.write(`  ${line.startsWith('✓') ? CSI.green : CSI.red}${sanitizeTerminalText(line)}${CSI.reset}`);
+    }
+    const override = overrideChecks === undefined ? {} : { overrideChecks };
     // No title line of our own: VS Code's "Executing task: flowport: Deploy …" is above.
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;
@@ -431,19 +575,27 @@ export class RunTerminal implements vscode.Pseudoterminal {
     const results = await this.state.client
       .run((connection) =>
         this.def.action === 'deploy'
-          ? connection.sendRequest(Methods.deploy, { runId: this.runId, flowIds, env: target, ref: this.def.ref })
+          ? connection.sendRequest(Methods.deploy, {
+              runId: this.runId,
+              flowIds,
+              env: target,
+              ref: this.def.ref,
+              ...override,
+            })
           : this.def.action === 'rollback'
             ? connection.sendRequest(Methods.rollback, {
                 runId: this.runId,
                 flowIds,
                 env: target,
                 ...(this.def.to ? { to: this.def.to } : {}),
+                ...override,
               })
             : connection.sendRequest(Methods.promote, {
                 runId: this.runId,
                 flowIds,
                 from: this.def.from!,
                 to: target,
+                ...override,
               }),
       )
       .then(

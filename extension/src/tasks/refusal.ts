@@ -3,6 +3,7 @@
  * buttons that run Deploy or Promote with the right arguments, instead of the CLI's
  * "Deploy it there first: flowport deploy …" (text for a terminal, not for an editor).
  */
+import type { CheckResult } from '../../../sdk/src/backend/checks';
 import { commandLine, type CommandHint } from '../../../sdk/src/hint';
 import type { DeploymentDetails, FlowDetails } from '../../../sdk/src/model';
 import type { FolderState } from '../store';
@@ -153,4 +154,42 @@ export function refusalOf(
   const action = actionOfHint(state, hint);
   if (action && hint) return { message: message.split(`: ${commandLine(hint)}`).join('.'), actions: [action] };
   return { message: withoutCliHint(message), actions: fixesFor(state, run, flows) };
+}
+
+/** The verb of a run, for a button or a title: "Deploy", "Promote", "Roll Back". */
+export function actionTitle(action: PlannedRun['action']): string {
+  return action === 'deploy' ? 'Deploy' : action === 'rollback' ? 'Roll Back' : 'Promote';
+}
+
+/** A check's duration as the CLI prints it: "80 ms", "1.2 s". */
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One line per check, as the CLI lists them: "✓ clean tree (12 ms)", "✗ ci (80 ms): exited with code 3". */
+export function checkLines(checks: readonly CheckResult[], withOutput: boolean): string[] {
+  const lines: string[] = [];
+  for (const c of checks) {
+    lines.push(`${c.ok ? '✓' : '✗'} ${c.label} (${duration(c.durationMs)})${c.ok ? '' : `: ${c.message}`}`);
+    if (withOutput && !c.ok) for (const line of c.output.slice(-10)) lines.push(`    | ${line}`);
+  }
+  return lines;
+}
+
+/**
+ * The refusal of failing checks, in the editor's words: which failed, each check with a failing
+ * one's last lines, and the next step (`how` to override, which differs between a command, which
+ * offers "Override Checks…", and a task from tasks.json, which takes `overrideChecks`).
+ */
+export function checksRefusalText(env: string, checks: readonly CheckResult[], how: string): string {
+  const failed = checks.filter((c) => !c.ok);
+  const what =
+    failed.length === 1
+      ? `check "${failed[0]!.label}" failed for ${env}`
+      : `${failed.length} checks failed for ${env} (${failed.map((c) => `"${c.label}"`).join(', ')})`;
+  return [
+    `${what}: nothing was sent.`,
+    ...checkLines(checks, true),
+    `Fix ${failed.length === 1 ? 'it' : 'them'} and run it again, or ${how} (the reason is recorded on the deployment).`,
+  ].join('\n');
 }

@@ -7,7 +7,7 @@
  * previous release's commit.
  */
 import * as assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ShownPrompt } from '../../../extension/src/commands/prompts';
@@ -52,7 +52,181 @@ async function unlockAll(env: string): Promise<void> {
     if (l.env === env) await ledger.unlock({ env, ...(l.flowName ? { flowName: l.flowName } : {}), lockId: l.id });
 }
 
+/** The uat check of the check tests: it fails, and says why on stdout. */
+const FAILING_CHECK =
+  "check({ name: 'ci status', command: [process.execPath, '-e', \"console.log('build 41 is red'); process.exit(3)\"] })";
+
+/**
+ * Runs `body` with the demo config giving uat a failing pre-deploy check (not committed: a deploy
+ * of HEAD asks about the dirty tree, answered by the tests), and puts the config back after.
+ */
+async function withFailingCheck<T>(body: () => Promise<T>): Promise<T> {
+  const { store } = await api();
+  await store.ensureLoaded();
+  const config = join(workspaceRoot(), 'flowport.config.ts');
+  const original = readFileSync(config, 'utf8');
+  const withCheck = original
+    .replace(
+      "import { commandDeployer, defineConfig } from 'flowport';",
+      "import { check, commandDeployer, defineConfig } from 'flowport';",
+    )
+    .replace(
+      "environments: ['dev', 'uat', { name: 'prod', protected: true }]",
+      `environments: ['dev', { name: 'uat', checks: [${FAILING_CHECK}] }, { name: 'prod', protected: true }]`,
+    );
+  assert.notEqual(withCheck, original, 'the demo config names its environments as expected');
+  const checksOn = () =>
+    (store.folders[0]?.project?.environments.find((e) => e.name === 'uat')?.checks?.length ?? 0) > 0;
+  try {
+    writeFileSync(config, withCheck);
+    await waitFor('the config with a check to load', checksOn, 60_000);
+    return await body();
+  } finally {
+    writeFileSync(config, original);
+    await waitFor('the config without checks to load', () => !checksOn(), 60_000);
+  }
+}
+
+/** A tasks.json of the workspace's own, hidden from git (a dirty tree would ask about it). */
+async function withTasksJson<T>(tasks: object[], body: () => Promise<T>): Promise<T> {
+  const dir = join(workspaceRoot(), '.vscode');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '.gitignore'), '*\n');
+  writeFileSync(join(dir, 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks }, null, 2));
+  try {
+    return await body();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the tasks.json task `label` and resolves with its exit code. */
+async function runTasksJson(label: string): Promise<number | undefined> {
+  const task = await waitFor('the tasks.json task', async () =>
+    (await vscode.tasks.fetchTasks({ type: 'flowport' })).find((t) => t.name === label),
+  );
+  const ended = new Promise<number | undefined>((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution.task.name !== label) return;
+      sub.dispose();
+      resolve(e.exitCode);
+    });
+  });
+  await vscode.tasks.executeTask(task);
+  return ended;
+}
+
+type Overridden = { by: string; reason: string; failed: string[] } | undefined;
+
 describe('Safe operations from the editor', () => {
+  it('a failing check refuses a deploy with its output; Override Checks… with a reason deploys, recorded', async function () {
+    this.timeout(120_000);
+    await withFailingCheck(() =>
+      withScratchFlow(async (flow) => {
+        const picks = (shown: ShownPrompt[]) =>
+          shown.filter((p): p is Extract<ShownPrompt, { kind: 'pick' }> => p.kind === 'pick');
+        // Escape at the checks' picker: refused, nothing recorded, and no second notice of it.
+        const refused = await answering(
+          (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+          async (prompts) => ({
+            code: await vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat'),
+            picks: picks(prompts.shown),
+            warnings: messages(prompts.shown).filter((m) => !m.modal),
+          }),
+        );
+        assert.equal(refused.code, 1);
+        assert.equal(refused.picks.length, 1, JSON.stringify(refused.picks));
+        const [picker] = refused.picks;
+        assert.match(picker!.title, /Deploy scratch-\w+ → uat: check "ci status" failed/);
+        assert.deepEqual(
+          picker!.items
+            .filter((i) => i.kind !== vscode.QuickPickItemKind.Separator)
+            .map((i) => [i.label, i.description, i.detail]),
+          [
+            ['$(error) ci status', 'exited with code 3', 'build 41 is red'],
+            ['$(warning) Override Checks…', 'Deploy anyway, with a reason recorded on the deployment', undefined],
+          ],
+        );
+        assert.deepEqual(refused.warnings, []);
+        assert.deepEqual(await deploymentsOf(flow.name, 'uat'), [], 'nothing was recorded');
+
+        // Override Checks…, then an empty reason: still refused.
+        const override = (reason: string) => (p: ShownPrompt) =>
+          p.kind === 'message' && p.modal
+            ? p.actions[0]
+            : p.kind === 'pick'
+              ? p.items.find((i) => i.label.includes('Override Checks'))?.label
+              : p.kind === 'input'
+                ? reason
+                : undefined;
+        const blank = await answering(override('   '), async () =>
+          vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat'),
+        );
+        assert.equal(blank, 1);
+        assert.deepEqual(await deploymentsOf(flow.name, 'uat'), [], 'nothing was recorded');
+
+        // With a reason: it deploys, and the deployment records who overrode which check and why.
+        const inputs: ShownPrompt[] = [];
+        const code = await answering(override('hotfix for INC-123'), async (prompts) => {
+          const c = await vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat');
+          inputs.push(...prompts.shown.filter((p) => p.kind === 'input'));
+          return c;
+        });
+        assert.equal(code, 0);
+        assert.match(JSON.stringify(inputs), /Override Checks \(ci status\)/);
+        const [deployed] = await deploymentsOf(flow.name, 'uat');
+        assert.equal(deployed?.status, 'succeeded');
+        const overridden = deployed.attributes.checksOverridden as Overridden;
+        assert.equal(overridden?.reason, 'hotfix for INC-123');
+        assert.deepEqual(overridden?.failed, ['ci status']);
+        assert.match(overridden?.by ?? '', /\S+@\S+/);
+      }),
+    );
+  });
+
+  it('a tasks.json task with a failing check refuses with its output; with "overrideChecks" it deploys, recorded', async function () {
+    this.timeout(120_000);
+    await withFailingCheck(() =>
+      withScratchFlow(async (flow) => {
+        const plain = `deploy ${flow.name} to uat`;
+        const overriding = `deploy ${flow.name} to uat anyway`;
+        await withTasksJson(
+          [
+            { type: 'flowport', action: 'deploy', flow: flow.name, env: 'uat', label: plain },
+            {
+              type: 'flowport',
+              action: 'deploy',
+              flow: flow.name,
+              env: 'uat',
+              label: overriding,
+              overrideChecks: 'nightly, CI is down',
+            },
+          ],
+          async () => {
+            await answering(
+              (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+              async (prompts) => {
+                assert.equal(await runTasksJson(plain), 1, 'a failing check refuses the task');
+                const refusal = await prompts.next((p) => p.kind === 'message' && p.severity === 'warning');
+                assert.ok(refusal.kind === 'message');
+                assert.equal(refusal.text, 'check "ci status" failed for uat: nothing was sent.');
+                // It could not ask: no picker.
+                assert.deepEqual(
+                  prompts.shown.filter((p) => p.kind === 'pick' || p.kind === 'input'),
+                  [],
+                );
+              },
+            );
+            assert.deepEqual(await deploymentsOf(flow.name, 'uat'), [], 'nothing was recorded');
+            assert.equal(await runTasksJson(overriding), 0);
+            const [deployed] = await deploymentsOf(flow.name, 'uat');
+            assert.equal((deployed?.attributes.checksOverridden as Overridden)?.reason, 'nightly, CI is down');
+          },
+        );
+      }),
+    );
+  });
+
   it('a lock from the tree refuses a deploy, shows as a lock with who, why and since; Unlock clears it', async function () {
     this.timeout(90_000);
     await withScratchFlow(async (flow) => {
