@@ -43,6 +43,7 @@ const result = await build({
     'execa',
     'v8-compile-cache',
     'vscode-jsonrpc',
+    'pg',
   ],
   define: { __FLOWPORT_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require() for Node built-ins.

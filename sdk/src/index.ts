@@ -49,6 +49,8 @@ export {
   type LogChunk,
 } from './backend/store.js';
 export * from './backend/records.js';
+export { postgresStore, type PostgresStoreConfig } from './backend/postgres/factory.js';
+export { PostgresStore, type PostgresStoreOptions } from './backend/postgres/store.js';
 export { commandDeployer, CommandDeployer, type CommandDeployerOptions } from './backend/command-deployer.js';
 export {
   cleanTree,

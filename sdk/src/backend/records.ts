@@ -179,7 +179,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function isDeployment(x: unknown): x is DeploymentDetails {
+/** Whether `x` is a whole, well-formed deployment (every field a reader shows): records are data anyone with write access can forge. */
+export function isDeployment(x: unknown): x is DeploymentDetails {
   return (
     isObject(x) &&
     typeof x.id === 'string' &&
@@ -227,7 +228,7 @@ function isDecision(x: Record<string, unknown>): boolean {
   );
 }
 
-function isRunner(x: unknown): x is RunnerIdentity {
+export function isRunner(x: unknown): x is RunnerIdentity {
   return (
     isObject(x) &&
     typeof x.pid === 'number' &&

@@ -3,6 +3,7 @@
  * ledger is one implementation; a shared store (e.g. on the team's git remote) is another, so
  * nothing outside `ledger.ts` may assume files.
  */
+import { DeployError } from '../errors.js';
 import type { DeploymentDetails, DeploymentFinder, DeploymentStatus, JsonValue } from '../model.js';
 import type { ApprovalDecision } from './approvals.js';
 import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
@@ -111,6 +112,34 @@ export interface DeploymentStore extends DeploymentFinder {
   decide?(decision: Omit<ApprovalDecision, 'at'>): Promise<ApprovalDecision>;
   /** The decisions on `deploymentId` (on every deployment without it), in the order recorded. */
   decisions?(deploymentId?: string): Promise<ApprovalDecision[]>;
+}
+
+/**
+ * A claim refused because a deployment of the same flow and environment recorded before it is not
+ * finished (a store that decides turns in its claim, as the team store does): the runner waits
+ * its turn again. Known by `code`: the config's copy of the package may not be this one.
+ */
+export class NotYourTurn extends Error {
+  readonly code = 'FLOWPORT_NOT_YOUR_TURN';
+  constructor(id: string, aheadId: string, aheadStatus: string) {
+    super(`${id} waits: ${aheadId} (${aheadStatus}) was recorded before it and has not finished`);
+  }
+}
+
+export function isNotYourTurn(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'FLOWPORT_NOT_YOUR_TURN';
+}
+
+/** A lease that cannot be renewed: the deployment was recorded finished (interrupted, say) meanwhile, so its command must stop. */
+export class LeaseLost extends DeployError {
+  readonly code = 'FLOWPORT_LEASE_LOST';
+  constructor(id: string) {
+    super(`the lease of ${id} is lost: the store records it as finished (interrupted after its lease ran out, say)`);
+  }
+}
+
+export function isLeaseLost(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'FLOWPORT_LEASE_LOST';
 }
 
 /** Whether a configured `deployments` is also a store deploys can be recorded in. */

@@ -70,6 +70,10 @@ const COMMANDS: Record<CommandName, { run: Command; summary: string }> = {
   },
   logs: { run: lazy(() => import('./logs.js'), 'logsCommand'), summary: "print a deployment's log" },
   cancel: { run: lazy(() => import('./cancel.js'), 'cancelCommand'), summary: 'stop a deploy, from any process' },
+  state: {
+    run: lazy(() => import('./state.js'), 'stateCommand'),
+    summary: "migrate the team store's schema, or copy the local history into it",
+  },
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

@@ -22,6 +22,7 @@ export const USAGE = {
   lock: 'flowport lock <env> [--flow F] --reason "…" [--root DIR] [--json]',
   unlock: 'flowport unlock <env> [--flow F] [--yes|-y] [--root DIR] [--json]',
   locks: 'flowport locks [--root DIR] [--json]',
+  state: 'flowport state migrate [--from local --to <url>] [--project NAME] [--root DIR] [--json]',
   cancel: 'flowport cancel <deploymentId> [--no-wait] [--timeout SECONDS] [--force] [--root DIR] [--json]',
 } as const;
 

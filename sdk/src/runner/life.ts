@@ -11,7 +11,13 @@ import { describeLock, lockedError, lockOn, type EnvLock } from '../backend/lock
 import { awaitApproval, awaitTurn } from './queue.js';
 import { currentInitiator, processIdentity } from '../backend/processes.js';
 import { COMMAND_PROCESS } from '../backend/records.js';
-import type { DeploymentStore, LogWriter, NewDeployment } from '../backend/store.js';
+import {
+  isLeaseLost,
+  isNotYourTurn,
+  type DeploymentStore,
+  type LogWriter,
+  type NewDeployment,
+} from '../backend/store.js';
 import { leaseTimes, type LeaseTimes } from './spec.js';
 
 /** What the work of a recorded run gets. */
@@ -192,22 +198,31 @@ export async function runClaimed(
       emit(`${LOG_PREFIX} ${what}. Approve it with: flowport approve ${id}`);
       tell('awaiting-approval', { ...asked, status: 'queued' });
     };
-    const notRun =
-      (await awaitApproval(store, asked, controller.signal, lease, onWaiting)) ??
-      (!(await awaitTurn(store, asked, controller.signal, lease, onPlace))
-        ? 'cancelled while it was queued; nothing ran'
-        : await lockedWhileQueued(store, asked));
-    if (notRun) {
-      emit(`${LOG_PREFIX} ${notRun}`);
-      await stop();
-      const cancelled = await store.update(id, {
-        status: 'cancelled',
-        attributes: { reason: notRun, ...(cancelledBy ? { cancelledBy } : {}) },
-      });
-      tell('cancelled', cancelled);
-      return cancelled;
+    // A store that decides turns in its claim (the team store) can refuse it: someone's deploy
+    // recorded earlier took its turn first. Then this one waits again.
+    for (;;) {
+      const notRun =
+        (await awaitApproval(store, asked, controller.signal, lease, onWaiting)) ??
+        (!(await awaitTurn(store, asked, controller.signal, lease, onPlace))
+          ? 'cancelled while it was queued; nothing ran'
+          : await lockedWhileQueued(store, asked));
+      if (notRun) {
+        emit(`${LOG_PREFIX} ${notRun}`);
+        await stop();
+        const cancelled = await store.update(id, {
+          status: 'cancelled',
+          attributes: { reason: notRun, ...(cancelledBy ? { cancelledBy } : {}) },
+        });
+        tell('cancelled', cancelled);
+        return cancelled;
+      }
+      try {
+        running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
+        break;
+      } catch (err) {
+        if (!isNotYourTurn(err)) throw err;
+      }
     }
-    running = store.claim ? await store.claim(id, lease.leaseMs) : await store.update(id, { status: 'running' });
     tell('started', running);
   } catch (err) {
     await stop();
@@ -232,7 +247,13 @@ export async function runClaimed(
       cancel('flowport', `its lease ran out at ${new Date(leaseUntil).toISOString()} while this runner was stopped`);
       return;
     }
-    await store.renewLease!(id, lease.leaseMs);
+    try {
+      await store.renewLease!(id, lease.leaseMs);
+    } catch (err) {
+      // Recorded finished meanwhile (interrupted by the next deploy's claim, its lease having run out): stop.
+      if (isLeaseLost(err)) cancel('flowport', messageOf(err));
+      throw err;
+    }
     leaseUntil = renewing + lease.leaseMs;
   };
   const heartbeat = store.renewLease
