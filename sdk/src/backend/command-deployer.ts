@@ -22,7 +22,7 @@ import { localLedger } from './ledger.js';
 import { settingsDigest } from './releases.js';
 import { overriddenChecksOf } from './checks.js';
 import { approvalRequest } from './approvals.js';
-import { personIdentity } from './identity.js';
+import { actingIdentity } from './identity.js';
 import { isSecretName } from '../secrets.js';
 import type { DeploymentStore } from './store.js';
 export { formatMs } from '../runner/command.js';
@@ -121,7 +121,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     const overridden = overriddenChecksOf(run, flow.name);
     if (overridden) attributes.checksOverridden = overridden;
     const policy = environments?.find((e) => e.name === request.env)?.approval;
-    if (policy) attributes.approval = { ...approvalRequest(policy, personIdentity(root)) };
+    if (policy) attributes.approval = { ...approvalRequest(policy, await actingIdentity(store, root)) };
 
     return startCommandRun(
       store,

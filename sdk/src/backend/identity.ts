@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { currentInitiator } from './processes.js';
+import type { DeploymentStore } from './store.js';
 
 export function personIdentity(root: string): string {
   try {
@@ -20,4 +21,13 @@ export function personIdentity(root: string): string {
     // no git, no repository, or no user.email set
   }
   return currentInitiator();
+}
+
+/**
+ * Who this process acts as in `store`: the identity the store itself vouches for when it has one
+ * (the team store: the database role this member logged in as, which no one else can claim
+ * without its password), else {@link personIdentity}.
+ */
+export async function actingIdentity(store: DeploymentStore, root: string): Promise<string> {
+  return store.identity ? store.identity() : personIdentity(root);
 }

@@ -110,6 +110,12 @@ export interface DeploymentStore extends DeploymentFinder {
    * approve, expiry) are approvals.ts's, applied by the caller and again by the waiting runner.
    */
   decide?(decision: Omit<ApprovalDecision, 'at'>): Promise<ApprovalDecision>;
+  /**
+   * Who this process is, as the store vouches for it: a store that knows (the team store: its
+   * database role) records every deployment, lock, cancel and decision under it, whatever the
+   * caller claims. Without it, identity is git's user.email, which the local machine trusts.
+   */
+  identity?(): Promise<string>;
   /** The decisions on `deploymentId` (on every deployment without it), in the order recorded. */
   decisions?(deploymentId?: string): Promise<ApprovalDecision[]>;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ApprovalDecision } from '../backend/approvals.js';
 import { decideApproval, decidingStore } from '../backend/decisions.js';
-import { personIdentity } from '../backend/identity.js';
+import { actingIdentity } from '../backend/identity.js';
 import type { DeploymentStore } from '../backend/store.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../project.js';
@@ -47,7 +47,7 @@ export async function decide(
   const project = await openProject(rootOption(values.root));
   const store = decidingStore(project.store);
   const d = await findDeployment(store, idArg);
-  const outcome = await decideApproval(store, d, decision, personIdentity(project.root), values.comment);
+  const outcome = await decideApproval(store, d, decision, await actingIdentity(store, project.root), values.comment);
   if (values.json)
     io.out(
       JSON.stringify(

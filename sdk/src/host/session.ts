@@ -13,7 +13,7 @@ import {
   unlockQuestion,
   type DecisionOutcome,
 } from '../backend/decisions.js';
-import { personIdentity } from '../backend/identity.js';
+import { actingIdentity } from '../backend/identity.js';
 import type { EnvLock, LockResult } from '../backend/locks.js';
 import { currentInitiator } from '../backend/processes.js';
 import { listReleases, type Release } from '../backend/releases.js';
@@ -252,7 +252,10 @@ export class HostSession {
 
   async approvals(): Promise<ApprovalsResult> {
     const project = await this.loaded();
-    return { requests: await pendingApprovals(project.store, publicDeployment), me: personIdentity(project.root) };
+    return {
+      requests: await pendingApprovals(project.store, publicDeployment),
+      me: await actingIdentity(project.store, project.root),
+    };
   }
 
   /** Approves or rejects by the CLI's rules, as git's user.email of the project (read each time). */
@@ -261,7 +264,13 @@ export class HostSession {
     const d = await project.store.getDeployment(deploymentId);
     if (!d) throw new UsageError(`no deployment ${deploymentId}: refresh the Flowport view.`);
     if (decision === 'rejected' && !comment?.trim()) throw new UsageError('say why it is rejected.');
-    const outcome = await decideApproval(project.store, d, decision, personIdentity(project.root), comment);
+    const outcome = await decideApproval(
+      project.store,
+      d,
+      decision,
+      await actingIdentity(project.store, project.root),
+      comment,
+    );
     this.events.deploymentsChanged();
     return outcome;
   }

@@ -22,7 +22,7 @@ import { maskDeployment, sealDeployment } from '../../secrets.js';
 import type { ApprovalDecision } from '../approvals.js';
 import type { EnvLock, LockRequest, LockResult, UnlockRequest } from '../locks.js';
 import { newDeploymentId } from '../ledger.js';
-import { currentInitiator, currentRunner } from '../processes.js';
+import { currentRunner } from '../processes.js';
 import { isDeployment, isRunner, type RunnerIdentity } from '../records.js';
 import {
   LeaseLost,
@@ -85,6 +85,7 @@ export class PostgresStore implements DeploymentStore {
   /** The last answer to each query, for when the database cannot be reached. */
   private readonly lastSeen = new Map<string, { at: string; deployments: DeploymentDetails[] }>();
   private staleSince: { at: string; reason: string } | undefined;
+  private identityPromise: Promise<string> | undefined;
 
   constructor(options: PostgresStoreOptions) {
     this.options = options;
@@ -212,6 +213,18 @@ export class PostgresStore implements DeploymentStore {
     if (pool) await (await pool).end();
   }
 
+  /** The database role this process logged in as: the identity every record of it carries. */
+  identity(): Promise<string> {
+    this.identityPromise ??= this.ready('who you are was not read')
+      .then((pool) => pool.query<{ who: string }>('SELECT session_user AS who'))
+      .then((r) => r.rows[0]!.who)
+      .catch((err: unknown) => {
+        this.identityPromise = undefined;
+        throw this.wrap(err, 'who you are was not read');
+      });
+    return this.identityPromise;
+  }
+
   // ── reading ────────────────────────────────────────────────────────────────────────────────
 
   async findDeployments(query: DeploymentQuery = {}): Promise<DeploymentDetails[]> {
@@ -274,6 +287,7 @@ export class PostgresStore implements DeploymentStore {
   // ── writing deployments ────────────────────────────────────────────────────────────────────
 
   async create(init: NewDeployment): Promise<DeploymentDetails> {
+    await this.ready('the deploy was not recorded, so nothing ran');
     const now = new Date();
     const id = newDeploymentId(now);
     const at = now.toISOString();
@@ -287,7 +301,8 @@ export class PostgresStore implements DeploymentStore {
       status: 'pending',
       createdAt: at,
       updatedAt: at,
-      initiator: init.initiator ?? currentInitiator(),
+      // Who asked is who the database knows: a member cannot record a deploy as someone else.
+      initiator: await this.identity(),
       ...(init.promotedFrom === undefined ? {} : { promotedFrom: init.promotedFrom }),
       logLocation: `flowport logs ${id}`,
       outputs: {},
@@ -461,8 +476,8 @@ export class PostgresStore implements DeploymentStore {
         ]);
         if (exists.rowCount === 0) throw new UsageError(`no deployment ${id} in the team store at ${this.where}`);
         await client.query(
-          `INSERT INTO flowport_cancel_requests (project, deployment_id, by_whom, at, reason) VALUES ($1, $2, $3, clock_timestamp(), $4)`,
-          [this.project, id, request.by ?? currentInitiator(), request.reason ?? null],
+          `INSERT INTO flowport_cancel_requests (project, deployment_id, by_whom, at, reason) VALUES ($1, $2, session_user, clock_timestamp(), $3)`,
+          [this.project, id, request.reason ?? null],
         );
         await this.notify(client, 'cancel', id);
       }),
@@ -533,9 +548,9 @@ export class PostgresStore implements DeploymentStore {
       inTransaction(pool, async (client) => {
         const lockId = `lock-${randomUUID()}`;
         const taken = await client.query<LockRow>(
-          `INSERT INTO flowport_locks (project, id, env, flow_name, reason, by_whom, at) VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())
+          `INSERT INTO flowport_locks (project, id, env, flow_name, reason, by_whom, at) VALUES ($1, $2, $3, $4, $5, session_user, clock_timestamp())
            ON CONFLICT (project, env, flow_name) WHERE lifted_at IS NULL DO NOTHING RETURNING ${LOCK_COLUMNS}`,
-          [this.project, lockId, request.env, request.flowName ?? '', request.reason, currentInitiator()],
+          [this.project, lockId, request.env, request.flowName ?? '', request.reason],
         );
         if (taken.rows[0]) {
           await this.notify(client, 'lock', undefined);
@@ -552,10 +567,10 @@ export class PostgresStore implements DeploymentStore {
     return this.write(`${request.env} was not unlocked`, (pool) =>
       inTransaction(pool, async (client) => {
         const r = await client.query<LockRow>(
-          `UPDATE flowport_locks SET lifted_at = clock_timestamp(), lifted_by = $5
+          `UPDATE flowport_locks SET lifted_at = clock_timestamp(), lifted_by = session_user
             WHERE project = $1 AND env = $2 AND flow_name = $3 AND lifted_at IS NULL AND ($4::text IS NULL OR id = $4)
             RETURNING ${LOCK_COLUMNS}`,
-          [this.project, request.env, request.flowName ?? '', request.lockId ?? null, currentInitiator()],
+          [this.project, request.env, request.flowName ?? '', request.lockId ?? null],
         );
         if (!r.rows[0]) return undefined;
         await this.notify(client, 'lock', undefined);
@@ -592,13 +607,14 @@ export class PostgresStore implements DeploymentStore {
     return this.write(`the decision on ${decision.deploymentId} was not recorded`, (pool) =>
       inTransaction(pool, async (client) => {
         await this.lockedRow(client, decision.deploymentId);
-        const r = await client.query<{ at: Date }>(
+        const r = await client.query<{ at: Date; by_whom: string }>(
           `INSERT INTO flowport_decisions (project, deployment_id, decision, by_whom, at, comment)
-           VALUES ($1, $2, $3, $4, clock_timestamp(), $5) RETURNING at`,
-          [this.project, decision.deploymentId, decision.decision, decision.by, decision.comment ?? null],
+           VALUES ($1, $2, $3, session_user, clock_timestamp(), $4) RETURNING at, by_whom`,
+          [this.project, decision.deploymentId, decision.decision, decision.comment ?? null],
         );
         await this.notify(client, 'decision', decision.deploymentId);
-        return { ...decision, at: r.rows[0]!.at.toISOString() };
+        // Recorded as the database role that decided, whatever the caller claimed.
+        return { ...decision, by: r.rows[0]!.by_whom, at: r.rows[0]!.at.toISOString() };
       }),
     );
   }
