@@ -8,6 +8,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensurePostgres } from './postgres/server.mjs';
+import { describeInstallFailure } from './vscode-host/install.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -69,6 +71,15 @@ if (files.length === 0) {
     checks[r.status === 0 ? 'passed' : 'failed']++;
     if (r.status !== 0) console.log(`${name} FAILED`);
   }
+}
+
+// The team-store tests run against a real PostgreSQL server: Debian's, installed with apt-get when missing.
+try {
+  const { bin, version } = await ensurePostgres({ log: (m) => console.log(m) });
+  console.log(`== PostgreSQL ${version.replace(/ \((Debian)[^)]*\)/, ' ($1)')} at ${bin}`);
+} catch (err) {
+  console.log(describeInstallFailure(err));
+  process.exit(1);
 }
 
 const unit = await run(

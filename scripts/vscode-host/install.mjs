@@ -113,29 +113,37 @@ async function missingSystemPackages() {
   return missing;
 }
 
+/** @typedef {{ deb: string, what: string, others: string }} SystemNeed a Debian package, what it gives, its name elsewhere */
+
 /**
  * Installs what is missing with apt-get when it can (Debian, root); otherwise says exactly what to
  * install and stops. Only missing packages are named, so nothing already there is upgraded.
- * @param {typeof SYSTEM_NEEDS} missing @param {(msg: string) => void} log
+ * Also used by scripts/postgres/server.mjs: `purpose` names who needs them, `tag` prefixes the log.
+ * @param {SystemNeed[]} missing @param {(msg: string) => void} log
+ * @param {{ purpose?: string, tag?: string }} [who]
  */
-async function installSystemPackages(missing, log) {
+export async function installSystemPackages(
+  missing,
+  log,
+  { purpose = "Flowport's VS Code host", tag = 'vscode-host' } = {},
+) {
   if (missing.length === 0) return;
   const debs = missing.map((n) => n.deb).join(' ');
   const list = missing.map((n) => `  - ${n.what}`).join('\n');
   if (!onPath('apt-get')) {
     throw new InstallError(
-      `Flowport's VS Code host needs, and this machine lacks:\n${list}\n` +
+      `${purpose} needs, and this machine lacks:\n${list}\n` +
         `There is no apt-get here: install them with your package manager ` +
         `(${missing.map((n) => n.others).join('; ')}), then run the command again.`,
     );
   }
   if (process.getuid?.() !== 0) {
     throw new InstallError(
-      `Flowport's VS Code host needs, and this machine lacks:\n${list}\n` +
+      `${purpose} needs, and this machine lacks:\n${list}\n` +
         `Install them as root, then run the command again:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${debs}`,
     );
   }
-  log(`[vscode-host] apt-get install -y --no-install-recommends ${debs}`);
+  log(`[${tag}] apt-get install -y --no-install-recommends ${debs}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update'], { env });
   await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing.map((n) => n.deb)], { env });
