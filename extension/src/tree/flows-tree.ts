@@ -26,6 +26,11 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
   /**
    * What the user expanded or collapsed, by item id. Rows that go away (a config error replaces
    * the flows) and come back would otherwise return in their default state.
+   *
+   * The view's expand and collapse events alone cannot keep it: VS Code drops one that arrives
+   * while the tree is being refreshed (the extension host has let go of the row's handle and
+   * finds no element for it), so a group expanded during a refresh came back collapsed after a
+   * config reload. The view asking for a row's children is the other sign that it is expanded.
    */
   private readonly expansion = new Map<string, boolean>();
 
@@ -59,6 +64,8 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
   }
 
   async getChildren(node?: FlowportNode): Promise<FlowportNode[]> {
+    // Only an expanded row (or one being revealed, which expands it) has its children fetched.
+    if (node?.id && node.collapsibleState !== vscode.TreeItemCollapsibleState.None) this.expansion.set(node.id, true);
     return this.withExpansion(await this.childrenOf(node));
   }
 

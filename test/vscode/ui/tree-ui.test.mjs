@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { terminalText, waitUntil } from './workbench.mjs';
+import { flowportLog, terminalText, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 const FLOW = 'send-invoices';
@@ -285,6 +285,7 @@ test(
       if (wb) {
         await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
         writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
+        writeFileSync(join(shotDir, 'Flowport.log'), flowportLog(wb.server));
         const rows = await wb.page
           .getByRole('treeitem')
           .evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-level')} ${e.getAttribute('aria-label')}`))

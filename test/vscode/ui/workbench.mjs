@@ -1,6 +1,6 @@
 // What the Playwright UI tests do in the rendered workbench, written once: wait for a condition,
 // run a palette command or a task, open the Flows view, read the task terminal.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -83,4 +83,24 @@ export function writeTasks(folder, tasks) {
   mkdirSync(join(folder, '.vscode'), { recursive: true });
   writeFileSync(join(folder, '.vscode', '.gitignore'), '*\n');
   writeFileSync(join(folder, '.vscode', 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks }));
+}
+
+/**
+ * The Flowport output channel's log as the extension host wrote it (under the server's user-data
+ * folder), for a failure's evidence; '' when there is none yet.
+ * @param {{ userDataDir: string }} server
+ */
+export function flowportLog(server) {
+  /** @param {string} dir @returns {string[]} */
+  const find = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? find(join(dir, e.name)) : e.name === 'Flowport.log' ? [join(dir, e.name)] : [],
+    );
+  try {
+    return find(join(server.userDataDir, 'logs'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+  } catch {
+    return '';
+  }
 }
