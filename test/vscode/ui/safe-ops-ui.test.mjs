@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
-import { runCommand, showFlowsView, waitUntil } from './workbench.mjs';
+import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
+import { flowportLog, runCommand, showFlowsView, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'safe-ops');
 const CLI = join(repoRoot, 'sdk', 'bin', 'flowport.js');
@@ -247,6 +248,157 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
   } finally {
     await wb?.close();
     // The slow runners and the waiting deploy: cancelled, so no process outlives the test.
+    for (const id of toCancel) {
+      try {
+        cli(folder, ['cancel', id, '--timeout', '20']);
+      } catch {
+        // ended already
+      }
+    }
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+// The same safe operations driven as a user drives them, in the development build (no package):
+// the history's "Lock…" on the board (its reason typed in the input box), the lock's Unlock
+// reached with the keyboard (→ from the cell, Tab back to it, Enter), the palette's Approve and
+// Reject with their pickers, as an approver other than the asker (the editor's git identity comes
+// from GIT_CONFIG_*), and Show Queue listing a deploy queued behind a running one.
+test('board Lock…, keyboard Unlock, palette Approve / Reject and Show Queue', { timeout: 300_000 }, async (t) => {
+  for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
+    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
+  }
+  mkdirSync(shotDir, { recursive: true });
+  const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
+  const git = (/** @type {string[]} */ ...args) => execFileSync('git', args, { cwd: folder, stdio: 'ignore' });
+  // The CLI asks as the folder's identity; the editor approves as another one (GIT_CONFIG_* below).
+  git('config', 'user.email', 'asker@flowport.invalid');
+  git('config', 'user.name', 'Asker');
+  /** @type {string[]} */
+  const toCancel = [];
+  /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
+  let wb;
+  const step = (/** @type {string} */ what) => t.diagnostic(what);
+  try {
+    cli(folder, ['deploy', 'send-invoices', '--env', 'dev']);
+    // Two deploys to prod waiting for approval: one to approve, one to reject.
+    const toApprove = cli(folder, ['deploy', 'send-invoices', '--env', 'prod', '--yes']).results[0].deployment;
+    const toReject = cli(folder, ['deploy', 'ingest-events', '--env', 'prod', '--yes']).results[0].deployment;
+    toCancel.push(toApprove.id, toReject.id);
+    // ingest-events in dev: one running (slow steps), one queued behind it.
+    const slow = { DEMO_STEP_MS: '60000' };
+    const running = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
+    const queued = cli(folder, ['deploy', 'ingest-events', '--env', 'dev', '--detach'], slow).results[0].deployment;
+    toCancel.push(queued.id, running.id);
+
+    wb = await openWorkbench({
+      folder,
+      extensionDevelopmentPath: repoRoot,
+      env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.email', GIT_CONFIG_VALUE_0: 'approver@flowport.invalid' },
+    });
+    const { page } = wb;
+    await showFlowsView(page);
+    const input = page.locator('.quick-input-widget input');
+    const option = (/** @type {string | RegExp} */ text) =>
+      page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+
+    // ---- The board: the dev cell's history, its "Lock…", the reason typed in the input box ----
+    await runCommand(page, 'Flowport: Show Board');
+    const board = await boardFrame(page);
+    const invoicesRow = board.locator('[data-flow="src/billing/invoices.ts#send-invoices"]');
+    const devCell = invoicesRow.locator('.cell[data-env="dev"]');
+    await devCell.click({ timeout: 30_000 });
+    await board.getByRole('button', { name: 'Lock dev…', exact: true }).click({ timeout: 20_000 });
+    await page.locator('.quick-input-widget', { hasText: 'Lock dev' }).waitFor({ timeout: 20_000 });
+    await input.fill('hotfix under test');
+    await page.keyboard.press('Enter');
+    await devCell.locator('.locked').waitFor({ timeout: 30_000 });
+    assert.match((await devCell.getAttribute('title')) ?? '', /dev is locked by \S+ since .*"hotfix under test"/);
+    assert.equal(cli(folder, ['locks']).locks[0]?.reason, 'hotfix under test', 'the lock is in the store');
+    step('board: dev locked from the history’s Lock…');
+    const ingestRow = board.locator('[data-flow="src/ingest/events.ts#ingest-events"]');
+    await waitUntil(
+      async () => /queued[\s\S]*2nd behind/.test(await ingestRow.locator('.cell[data-env="dev"]').innerText()),
+      30_000,
+      'the queued ingest-events deploy on the board',
+    );
+    assert.match(await invoicesRow.locator('.cell[data-env="prod"]').innerText(), /awaiting approval/);
+    await shot(page, '11-board-lock-queue-approval-ui.png');
+
+    // ---- The tree with the same: expanded flows ----
+    const tree = page.getByRole('tree', { name: 'Flows', exact: true });
+    for (const flow of ['send-invoices', 'ingest-events']) {
+      const row = tree.getByRole('treeitem', { name: new RegExp(`^${flow} `) });
+      await row.waitFor({ timeout: 30_000 });
+      await expand(row);
+    }
+    await tree
+      .getByRole('treeitem', { name: /^dev .*locked by / })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.mouse.move(900, 450);
+    await page.locator('.part.sidebar').screenshot({ path: join(shotDir, '12-tree-lock-queue-approval-ui.png') });
+
+    // ---- Keyboard: → from the locked cell reaches its Unlock; Tab away and back keeps it; Enter unlocks ----
+    await devCell.focus();
+    await page.keyboard.press('ArrowRight');
+    const focused = () => board.evaluate(() => document.activeElement?.className ?? '');
+    await waitUntil(async () => /\bop-unlock\b/.test(await focused()), 5_000, '→ to reach the Unlock button');
+    await page.keyboard.press('Shift+Tab');
+    assert.doesNotMatch(await focused(), /\bop-unlock\b/, 'Shift+Tab leaves the grid');
+    await page.keyboard.press('Tab');
+    await waitUntil(async () => /\bop-unlock\b/.test(await focused()), 5_000, 'Tab to come back to Unlock');
+    await page.keyboard.press('Enter');
+    await waitUntil(async () => (await devCell.locator('.locked').count()) === 0, 30_000, 'the lock to clear');
+    assert.deepEqual(cli(folder, ['locks']).locks, []);
+    step('board: Unlock reached with →, Tab, and pressed with Enter');
+
+    // ---- Palette: Approve (picker) as the approver; Reject (picker, then the reason) ----
+    await runCommand(page, 'Flowport: Approve Deployment…');
+    await option('send-invoices → prod').click({ timeout: 20_000 });
+    await waitUntil(
+      () => {
+        const [latest] = history(folder, 'send-invoices', 'prod');
+        return latest?.id === toApprove.id && latest.status === 'succeeded' ? latest : undefined;
+      },
+      90_000,
+      'the approved prod deploy to run and succeed',
+    );
+    step('palette: Approve ran the prod deploy');
+    await runCommand(page, 'Flowport: Reject Deployment…');
+    await option('ingest-events → prod').click({ timeout: 20_000 });
+    await page.locator('.quick-input-widget', { hasText: 'Reject ingest-events → prod' }).waitFor({ timeout: 20_000 });
+    await input.fill('not this week');
+    await page.keyboard.press('Enter');
+    const rejected = await waitUntil(
+      () => {
+        const [latest] = history(folder, 'ingest-events', 'prod');
+        return latest?.id === toReject.id && latest.status === 'cancelled' ? latest : undefined;
+      },
+      30_000,
+      'the rejected prod deploy to end cancelled',
+    );
+    assert.match(JSON.stringify(rejected), /not this week/, 'the reason is recorded');
+    assert.equal(cli(folder, ['approvals']).requests.length, 0, 'nothing waits for approval');
+    step('palette: Reject cancelled the other one, with its reason');
+
+    // ---- Show Queue: the deploy queued behind the running one ----
+    await runCommand(page, 'Flowport: Show Queue');
+    const queuedItem = option('ingest-events → dev');
+    await queuedItem.waitFor({ timeout: 20_000 });
+    assert.match(await queuedItem.innerText(), new RegExp(`2nd behind ${running.id}[\\s\\S]*${queued.id}`));
+    await shot(page, '13-show-queue.png');
+    await page.keyboard.press('Escape');
+    step('Show Queue lists the queued deploy');
+  } catch (err) {
+    if (wb) {
+      await wb.page.screenshot({ path: join(shotDir, 'failure-ui.png') }).catch(() => {});
+      writeFileSync(join(shotDir, 'code-server-ui.log'), wb.server.output());
+      writeFileSync(join(shotDir, 'Flowport-ui.log'), flowportLog(wb.server));
+    }
+    throw err;
+  } finally {
+    await wb?.close();
     for (const id of toCancel) {
       try {
         cli(folder, ['cancel', id, '--timeout', '20']);
