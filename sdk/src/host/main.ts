@@ -62,6 +62,7 @@ const session = new HostSession(values.root, {
   log: (runId, line) => notify(() => connection.sendNotification(Methods.runLog, { runId, line })),
   flowsChanged: (result) => notify(() => connection.sendNotification(Methods.flowsChanged, result)),
   deploymentsChanged: () => notify(() => connection.sendNotification(Methods.deploymentsChanged)),
+  storeStatusChanged: (status) => notify(() => connection.sendNotification(Methods.storeStatusChanged, status)),
 });
 
 /**
@@ -109,6 +110,7 @@ on(Methods.cancel, (p) => session.cancel(p.runId));
 on(Methods.cancelDeployment, (p) => session.cancelDeployment(p.deploymentId));
 on(Methods.deploymentLog, (p) => session.deploymentLog(p.deploymentId, p.from));
 on0(Methods.gitStatus, () => session.gitStatus());
+on0(Methods.storeStatus, () => session.storeStatus());
 on(Methods.commitDistances, (p) => session.commitDistances(p.pairs));
 // A notification has no reply to carry an error: log it (stderr reaches the extension's log) so
 // that one bad path never ends the host.

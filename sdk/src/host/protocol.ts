@@ -158,6 +158,21 @@ export interface CommitPair {
 /** Commits `head` has that `base` lacks (`behind`), and the other way round (`ahead`). */
 export type CommitDistance = CommitCounts;
 
+/**
+ * Which store the project's deployments are in, and whether what the views show is live: a team
+ * store (PostgreSQL) that cannot be reached shows the last state seen, `live: false`. `where` never
+ * holds a password (a team store's URL without it; the local ledger's folder), nor does `reason`.
+ */
+export interface StoreStatus {
+  store: 'local' | 'team';
+  where: string;
+  live: boolean;
+  /** ISO time since when it is stale (`live: false`). */
+  staleSince?: string;
+  /** Why it is stale: the connection's error, without credentials. */
+  reason?: string;
+}
+
 export const Methods = {
   /** Loads (or reloads) the config and reports what the project looks like. */
   project: new RequestType0<ProjectState, void>('flowport/project'),
@@ -196,6 +211,8 @@ export const Methods = {
     'flowport/deploymentLog',
   ),
   gitStatus: new RequestType0<GitStatus, void>('flowport/gitStatus'),
+  /** Which store is in use and whether it is live; {@link Methods.storeStatusChanged} follows. */
+  storeStatus: new RequestType0<StoreStatus, void>('flowport/storeStatus'),
   /** For each pair, how far apart its commits are; null when git does not know one of them. */
   commitDistances: new RequestType<{ pairs: CommitPair[] }, (CommitDistance | null)[], void>(
     'flowport/commitDistances',
@@ -208,6 +225,8 @@ export const Methods = {
   flowsChanged: new NotificationType<FlowsResult>('flowport/flowsChanged'),
   /** Host → client: the deployment store changed (this or another process wrote to it). */
   deploymentsChanged: new NotificationType0('flowport/deploymentsChanged'),
+  /** Host → client: the store went stale (its database cannot be reached) or is live again. */
+  storeStatusChanged: new NotificationType<StoreStatus>('flowport/storeStatusChanged'),
 } as const;
 
 /** The JSON-RPC error code of a Flowport error (a refusal, a bad request), as opposed to a crash. */

@@ -43,12 +43,41 @@ import type {
   PreflightResult,
   ProjectState,
   PromoteParams,
+  StoreStatus,
 } from './protocol.js';
 
 export interface SessionEvents {
   log(runId: string, line: string): void;
   flowsChanged(result: FlowsResult): void;
   deploymentsChanged(): void;
+  storeStatusChanged(status: StoreStatus): void;
+}
+
+/** A store that hears other processes' changes itself (the team store: LISTEN/NOTIFY). */
+interface WatchableStore {
+  watch(
+    listener: (
+      event: { kind: 'changed' } | { kind: 'stale'; reason: string; since: string } | { kind: 'live' },
+    ) => void,
+  ): () => void;
+  freshness(): { store: 'team'; where: string; stale?: { since: string; reason: string } };
+}
+
+/** By shape: a config's postgresStore() comes from the project's copy of the flowport package. */
+function watchable(store: unknown): store is WatchableStore {
+  const s = store as Partial<WatchableStore> | undefined;
+  return typeof s?.watch === 'function' && typeof s.freshness === 'function';
+}
+
+/**
+ * A connection error's text, for the editor: without a connection string's password (pg's own
+ * texts do not carry it, but a DNS or URL error may echo what it was given) nor a `password=` pair.
+ */
+export function redactReason(reason: string): string {
+  return reason
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1@')
+    .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***')
+    .slice(0, 500);
 }
 
 export class HostSession {
@@ -62,6 +91,10 @@ export class HostSession {
   private closing = false;
   private watcher: FSWatcher | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
+  /** Stops hearing the team store's changes. */
+  private unwatch: (() => void) | undefined;
+  /** The store status last sent, so that a read going stale is told once. */
+  private sentStatus: string | undefined;
   /** Commit pairs never change their distance: counted once per host. */
   private readonly distances = new Map<string, Promise<CommitDistance | null>>();
 
@@ -90,7 +123,8 @@ export class HostSession {
       };
       // Loaded in the background: the first file saved after start then updates in milliseconds.
       if (project.flows instanceof FlowIndex) void project.flows.warmUp();
-      this.watchStore(project.stateDir);
+      if (watchable(project.store)) this.watchTeamStore(project.store);
+      else this.watchStore(project.stateDir);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.state = {
@@ -127,7 +161,10 @@ export class HostSession {
   async deployments(query: { flows?: string[]; envs?: string[]; history?: boolean }): Promise<DeploymentDetails[]> {
     await this.project();
     if (!this.loadedProject) return [];
-    return this.loadedProject.deployments.findDeployments(query);
+    const found = await this.loadedProject.deployments.findDeployments(query);
+    // A read that fell back to the last state seen makes the store stale before the listener hears it.
+    if (watchable(this.loadedProject.store)) this.tellStatus();
+    return found;
   }
 
   async preflight(params: PreflightParams): Promise<PreflightResult> {
@@ -375,6 +412,50 @@ export class HostSession {
     }
   }
 
+  /** Which store is in use, and whether the views show it live or the last state seen. */
+  async storeStatus(): Promise<StoreStatus> {
+    await this.project();
+    return this.currentStatus();
+  }
+
+  private currentStatus(): StoreStatus {
+    const project = this.loadedProject;
+    if (!project || !watchable(project.store))
+      return { store: 'local', where: project?.stateDir ?? this.root, live: true };
+    const f = project.store.freshness();
+    return f.stale
+      ? { store: 'team', where: f.where, live: false, staleSince: f.stale.since, reason: redactReason(f.stale.reason) }
+      : { store: 'team', where: f.where, live: true };
+  }
+
+  private tellStatus(): void {
+    const status = this.currentStatus();
+    const key = JSON.stringify([status.live, status.staleSince]);
+    if (key === this.sentStatus) return;
+    this.sentStatus = key;
+    this.events.storeStatusChanged(status);
+  }
+
+  private changed(delayMs: number): void {
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = setTimeout(() => this.events.deploymentsChanged(), delayMs);
+  }
+
+  /**
+   * Another member's (or process's) write to the team store is heard through LISTEN/NOTIFY: the
+   * editor is told within milliseconds, debounced briefly so that a deploy's burst of writes is
+   * one refresh. Going stale and live again is told as a store status; back live, the views read
+   * again (catching up from what they missed).
+   */
+  private watchTeamStore(store: WatchableStore): void {
+    this.sentStatus = JSON.stringify([true, undefined]);
+    this.unwatch = store.watch((event) => {
+      if (event.kind === 'changed') return this.changed(50);
+      this.tellStatus();
+      if (event.kind === 'live') this.changed(0);
+    });
+  }
+
   /**
    * Deploys from other windows or the CLI land in the store on disk: watch it and tell the editor,
    * debounced, so the tree shows them within a second.
@@ -383,10 +464,7 @@ export class HostSession {
     if (!dir) return;
     try {
       mkdirSync(dir, { recursive: true }); // watch from the start, before the first deploy creates it
-      this.watcher = watch(dir, { recursive: false }, () => {
-        clearTimeout(this.notifyTimer);
-        this.notifyTimer = setTimeout(() => this.events.deploymentsChanged(), 150);
-      });
+      this.watcher = watch(dir, { recursive: false }, () => this.changed(150));
     } catch {
       // No state folder yet (nothing deployed): the first deploy of this host notifies anyway.
     }
@@ -404,6 +482,8 @@ export class HostSession {
 
   dispose(): void {
     this.watcher?.close();
+    this.unwatch?.();
+    this.unwatch = undefined;
     clearTimeout(this.notifyTimer);
     if (this.loadedProject?.flows instanceof FlowIndex) this.loadedProject.flows.flush();
   }
