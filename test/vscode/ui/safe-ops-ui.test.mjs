@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { flowportLog, runCommand, showFlowsView, waitUntil } from './workbench.mjs';
+import { flowportLog, runCommand, runCommandUntil, showFlowsView, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'safe-ops');
 const CLI = join(repoRoot, 'sdk', 'bin', 'flowport.js');
@@ -354,7 +354,7 @@ test('board Lock…, keyboard Unlock, palette Approve / Reject and Show Queue', 
     step('board: Unlock reached with →, Tab, and pressed with Enter');
 
     // ---- Palette: Approve (picker) as the approver; Reject (picker, then the reason) ----
-    await runCommand(page, 'Flowport: Approve Deployment…');
+    await runCommandUntil(page, 'Flowport: Approve Deployment…', option('send-invoices → prod'));
     await option('send-invoices → prod').click({ timeout: 20_000 });
     await waitUntil(
       () => {
@@ -365,7 +365,7 @@ test('board Lock…, keyboard Unlock, palette Approve / Reject and Show Queue', 
       'the approved prod deploy to run and succeed',
     );
     step('palette: Approve ran the prod deploy');
-    await runCommand(page, 'Flowport: Reject Deployment…');
+    await runCommandUntil(page, 'Flowport: Reject Deployment…', option('ingest-events → prod'));
     await option('ingest-events → prod').click({ timeout: 20_000 });
     await page.locator('.quick-input-widget', { hasText: 'Reject ingest-events → prod' }).waitFor({ timeout: 20_000 });
     await input.fill('not this week');
@@ -383,9 +383,8 @@ test('board Lock…, keyboard Unlock, palette Approve / Reject and Show Queue', 
     step('palette: Reject cancelled the other one, with its reason');
 
     // ---- Show Queue: the deploy queued behind the running one ----
-    await runCommand(page, 'Flowport: Show Queue');
     const queuedItem = option('ingest-events → dev');
-    await queuedItem.waitFor({ timeout: 20_000 });
+    await runCommandUntil(page, 'Flowport: Show Queue', queuedItem);
     assert.match(await queuedItem.innerText(), new RegExp(`2nd behind ${running.id}[\\s\\S]*${queued.id}`));
     await shot(page, '13-show-queue.png');
     await page.keyboard.press('Escape');

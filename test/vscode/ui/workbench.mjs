@@ -58,6 +58,25 @@ export async function runCommand(page, label) {
   await option.click();
 }
 
+/**
+ * Runs a palette command until `shown` (its picker, its input box) is on screen: a palette row's
+ * click can be lost as the list redraws, and then nothing runs and nothing says so.
+ * @param {Page} page @param {string} label @param {import('playwright-core').Locator} shown
+ */
+export async function runCommandUntil(page, label, shown, timeoutMs = 45_000) {
+  await waitUntil(
+    async () => {
+      await runCommand(page, label);
+      return shown.waitFor({ timeout: 7_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    timeoutMs,
+    `"${label}" to show what it asks`,
+  );
+}
+
 /** Runs a tasks.json task by its label (Tasks: Run Task lists configured tasks first). @param {Page} page @param {string} label */
 export async function runTask(page, label) {
   await runCommand(page, 'Tasks: Run Task');
