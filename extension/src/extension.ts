@@ -15,6 +15,7 @@ import { registerViewCommands } from './commands/view-commands';
 import { registerDiagnostics } from './diagnostics';
 import { LiveLogs } from './logs/log-terminal';
 import { FlowportStore } from './store';
+import { registerStoreStatus, type StoreStatusBar } from './store-status';
 import { registerTaskProvider } from './tasks/flowport-task';
 import type { FlowsTreeProvider } from './tree/flows-tree';
 import { registerFlowsView } from './tree/register';
@@ -27,6 +28,8 @@ export interface FlowportApi {
   flowsTree: FlowsTreeProvider;
   /** The terminals following running deployments' logs (Show Log). */
   logs: LiveLogs;
+  /** The status bar item of the store in use (local or team, live or stale). */
+  storeStatus: StoreStatusBar;
   /** How long activate() took, in ms (also in the log). */
   activationMs: number;
 }
@@ -38,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   const logs = new LiveLogs(store);
   context.subscriptions.push(log, store, logs);
 
-  const flowsTree = registerFlowsView(context, store);
+  const storeStatus = registerStoreStatus(context, store);
+  const flowsTree = registerFlowsView(context, store, storeStatus);
   registerRunCommands(context, store);
   registerViewCommands(context, store, logs);
   registerCancelCommand(context, store);
@@ -49,13 +53,13 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   registerCodeLens(context, store);
   registerDiagnostics(context, store);
   registerWatchers(context, store);
-  registerBoard(context, store, logs);
+  registerBoard(context, store, logs, storeStatus);
   registerWalkthrough(context, store);
 
   const activationMs = performance.now() - started;
   log.info(`Flowport activated in ${activationMs.toFixed(1)} ms`);
   // Returned for the integration tests, which read the view model through it.
-  return { store, flowsTree, logs, activationMs };
+  return { store, flowsTree, logs, storeStatus, activationMs };
 }
 
 /** From a checkout, the SDK's own build (always fresh); from a VSIX, the bundled host. */

@@ -13,6 +13,7 @@ import { lock, unlock } from '../commands/safe-ops';
 import { showDeploymentLog } from '../commands/view-commands';
 import { isActive } from '../logs/follow';
 import type { LiveLogs } from '../logs/log-terminal';
+import { staleNote, type StoreStatusBar } from '../store-status';
 import { lockLookup } from '../model/locks';
 import type { FlowportStore, FolderState } from '../store';
 import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
@@ -22,14 +23,19 @@ import { checkMessage } from './validate';
 
 export const BOARD_VIEW_TYPE = 'flowport.board';
 
-export function registerBoard(context: vscode.ExtensionContext, store: FlowportStore, logs: LiveLogs): void {
+export function registerBoard(
+  context: vscode.ExtensionContext,
+  store: FlowportStore,
+  logs: LiveLogs,
+  storeStatus?: StoreStatusBar,
+): void {
   let board: BoardPanel | undefined;
   const forget = () => (board = undefined);
   context.subscriptions.push(
     // From the palette and the view title (no argument), a flow's context menu (its tree node),
     // or code (a flow id): opens the board, or brings it forward, and shows that flow.
     vscode.commands.registerCommand('flowport.showBoard', (target?: FlowportNode | string) => {
-      board ??= new BoardPanel(context.extensionUri, store, logs, forget);
+      board ??= new BoardPanel(context.extensionUri, store, logs, storeStatus, forget);
       board.show(flowIdOf(target));
     }),
     // A board open when the window reloaded comes back in its tab; the webview restores its own
@@ -37,7 +43,7 @@ export function registerBoard(context: vscode.ExtensionContext, store: FlowportS
     vscode.window.registerWebviewPanelSerializer(BOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         board?.dispose();
-        board = new BoardPanel(context.extensionUri, store, logs, forget, panel);
+        board = new BoardPanel(context.extensionUri, store, logs, storeStatus, forget, panel);
       },
     }),
     { dispose: () => board?.dispose() },
@@ -65,6 +71,7 @@ class BoardPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly store: FlowportStore,
     private readonly logs: LiveLogs,
+    private readonly storeStatus: StoreStatusBar | undefined,
     private readonly onDispose: () => void,
     restored?: vscode.WebviewPanel,
   ) {
@@ -89,6 +96,7 @@ class BoardPanel implements vscode.Disposable {
       }),
       this.panel.onDidDispose(() => this.dispose()),
       this.store.onDidChange(() => this.schedulePost()),
+      ...(this.storeStatus ? [this.storeStatus.onDidChange(() => this.schedulePost())] : []),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedulePost()),
     );
     void this.store.ensureLoaded();
@@ -138,7 +146,9 @@ class BoardPanel implements vscode.Disposable {
       void this.countCommits(state, missing);
     }
     const board: BoardState = { folders };
-    const notice = this.noticeFor(folders);
+    // A team store that cannot be reached: the header says the board is the last state seen.
+    const stale = this.storeStatus && staleNote(this.storeStatus);
+    const notice = this.noticeFor(folders) ?? (stale ? `Flowport ${stale}.` : undefined);
     if (notice) board.notice = notice;
     this.post({ type: 'state', state: board });
   }

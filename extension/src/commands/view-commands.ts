@@ -94,14 +94,16 @@ async function showLog(logs: LiveLogs, node: EnvItem): Promise<void> {
 
 /**
  * A running deployment's log in a terminal that follows it until it ends; a finished one's log
- * file (or URL) as it is.
+ * file (or URL) as it is. A log kept in the store itself (the team store records
+ * `flowport logs <id>`: chunks in the database, written on whichever machine ran it) is read
+ * through the host in that terminal too, running or finished.
  */
 export async function showDeploymentLog(
   logs: LiveLogs,
   state: FolderState,
   deployment: DeploymentDetails,
 ): Promise<void> {
-  if (isActive(deployment)) {
+  if (isActive(deployment) || isStoreLog(deployment.logLocation)) {
     logs.show(state, deployment);
     return;
   }
@@ -114,6 +116,11 @@ export async function showDeploymentLog(
  * URL only once the user has seen it and said so.
  */
 export async function openLogLocation(log: string, folder: vscode.Uri): Promise<void> {
+  if (isStoreLog(log)) {
+    // Not a file: showDeploymentLog reads it through the host.
+    await showMessage('info', `This log is kept in the team store: run "${log}" in a terminal, or use Show Log.`);
+    return;
+  }
   if (/^https?:\/\//i.test(log)) {
     await openRecordedUrl(log, 'log');
     return;
@@ -134,6 +141,11 @@ export async function openLogLocation(log: string, folder: vscode.Uri): Promise<
     return;
   }
   await vscode.window.showTextDocument(vscode.Uri.file(real), { preview: true });
+}
+
+/** A log location that is the command reading the log from the store (`flowport logs <id>`), not a file or URL. */
+export function isStoreLog(log: string | undefined): boolean {
+  return log !== undefined && /^flowport logs [\w.:-]+$/.test(log);
 }
 
 /** Opens a URL a deployment record holds, once the user has seen where it goes. */

@@ -2,13 +2,18 @@
 import * as vscode from 'vscode';
 import { pickRef } from '../commands/pickers';
 import type { FlowportStore } from '../store';
+import { staleNote, type StoreStatusBar } from '../store-status';
 import { FLOWS_VIEW_ID, FlowsTreeProvider } from './flows-tree';
 import { EnvItem, FlowItem } from './nodes';
 
 /** Drives the welcome views (package.json `viewsWelcome`), shown while the tree is empty. */
 export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'problem' | 'noFlows' | 'ready';
 
-export function registerFlowsView(context: vscode.ExtensionContext, store: FlowportStore): FlowsTreeProvider {
+export function registerFlowsView(
+  context: vscode.ExtensionContext,
+  store: FlowportStore,
+  storeStatus?: StoreStatusBar,
+): FlowsTreeProvider {
   const provider = new FlowsTreeProvider(store);
   const view = vscode.window.createTreeView(FLOWS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const update = () => {
@@ -16,6 +21,13 @@ export function registerFlowsView(context: vscode.ExtensionContext, store: Flowp
     void vscode.commands.executeCommand('setContext', 'flowport.state', state);
   };
   update();
+  // A team store that cannot be reached: the header says the rows are the last state seen.
+  const markStale = () => {
+    const note = storeStatus && staleNote(storeStatus);
+    view.description = note ? 'stale: last state seen' : undefined;
+    view.message = note ? `Flowport ${note}.` : undefined;
+  };
+  if (storeStatus) context.subscriptions.push(storeStatus.onDidChange(markStale));
   const ticker = setInterval(() => provider.refresh(), 60_000);
   context.subscriptions.push(
     { dispose: () => clearInterval(ticker) },
