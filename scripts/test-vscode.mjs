@@ -3,6 +3,8 @@
 //   suite       the main integration suite (mocha in the extension host) on a fresh git copy of examples/demo
 //   restricted  the Restricted Mode suite on an untrusted copy
 //   multi       a multi-root workspace of two demo copies: one SDK host each
+//   team        the team-store suite: a demo copy whose config keeps deployments in a real PostgreSQL
+//               server (scripts/postgres/server.mjs), started here and passed as FLOWPORT_DATABASE_URL
 //   ui          the Playwright UI tests (test/vscode/ui/*.test.mjs, node:test): clicks in the rendered
 //               workbench, screenshots in test-output/ui/
 // `node scripts/test-vscode.mjs [suite|restricted|multi|ui]` runs one of them; `--build-only` builds the SDK,
@@ -11,7 +13,9 @@
 // and Node 24 into ~/.cache/flowport. Ends with one line: "VS Code tests: N passed, M failed — …",
 // in which a suite that never reported (it did not start, or crashed) counts as one failure.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import {
@@ -21,9 +25,10 @@ import {
   repoRoot as root,
 } from './vscode-host/demo-workspace.mjs';
 import { runExtensionTests } from './vscode-host/run-tests.mjs';
+import { startPostgres } from './postgres/server.mjs';
 
 const outDir = join(root, 'out', 'vscode-tests');
-const NAMES = ['suite', 'restricted', 'multi', 'ui'];
+const NAMES = ['suite', 'restricted', 'multi', 'team', 'ui'];
 const args = process.argv.slice(2);
 const buildOnly = args.includes('--build-only');
 const positional = args.filter((a) => a !== '--build-only');
@@ -63,7 +68,7 @@ function suiteCounter() {
 }
 
 /** A mocha suite that runs inside the extension host, on a fresh demo workspace. */
-async function extensionSuite(name, folder, trusted) {
+async function extensionSuite(name, folder, trusted, env) {
   console.log(`\n== VS Code suite "${name}" on ${folder}${trusted ? '' : ' (untrusted)'}`);
   const counter = suiteCounter();
   let ok = false;
@@ -73,6 +78,7 @@ async function extensionSuite(name, folder, trusted) {
       extensionTestsPath: join(outDir, `${name}.js`),
       folder,
       trusted,
+      ...(env ? { env } : {}),
       timeoutMs: 240_000,
       screenshotDir: join(root, 'test-output', name),
       write: (line, isError) => {
@@ -88,6 +94,62 @@ async function extensionSuite(name, folder, trusted) {
     rmSync(folder.endsWith('.code-workspace') ? dirname(folder) : folder, { recursive: true, force: true });
   }
   return counter.finish(ok);
+}
+
+/** In the team suite's URL: the suite checks it never shows in the editor. */
+const TEAM_PASSWORD = 'pw-never-shown-7f3a';
+
+/** The demo's config with its deployments in the team store (the URL from the environment). */
+const TEAM_CONFIG = {
+  'flowport.config.ts': `import { commandDeployer, defineConfig, postgresStore } from 'flowport';
+
+export default defineConfig({
+  environments: ['dev', 'uat', { name: 'prod', protected: true }],
+  flows: { include: ['src/**'] },
+  deployments: postgresStore({ url: process.env.FLOWPORT_DATABASE_URL ?? '', project: 'demo-team' }),
+  deploy: commandDeployer({ command: [process.execPath, 'scripts/deploy.mjs'], timeoutMs: 120_000 }),
+});
+`,
+};
+
+/**
+ * The team suite: a real PostgreSQL server for the suite's extension host (FLOWPORT_DATABASE_URL,
+ * with a password-less role on 127.0.0.1), its schema migrated by the CLI as a user would, and a
+ * control the suite stops and starts the server with (FLOWPORT_TEST_PG_CONTROL: a local URL with
+ * a random token; POST /outage?ms=N stops it, waits N ms, starts it on the same port, and answers
+ * when it is back). The server trusts 127.0.0.1, so the URL carries a password only to show that
+ * it never reaches the editor.
+ */
+async function teamSuite() {
+  const pg = await startPostgres({ log: (m) => console.log(m) });
+  const token = randomBytes(16).toString('hex');
+  const control = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://control');
+    if (req.method !== 'POST' || url.pathname !== `/${token}/outage`) return void res.writeHead(404).end();
+    pg.restart({ downMs: Number(url.searchParams.get('ms') ?? 3000) }).then(
+      () => res.writeHead(200).end('ok'),
+      (err) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise((resolve) => control.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const address = /** @type {import('node:net').AddressInfo} */ (control.address());
+  try {
+    const folder = demoWorkspace(TEAM_CONFIG);
+    const env = {
+      FLOWPORT_DATABASE_URL: pg.url.replace('postgres@', `postgres:${TEAM_PASSWORD}@`),
+      FLOWPORT_TEST_PG_CONTROL: `http://127.0.0.1:${address.port}/${token}`,
+    };
+    const migrate = spawnSync(process.execPath, [join(root, 'sdk/dist/cli.js'), 'state', 'migrate'], {
+      cwd: folder,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    if (migrate.status !== 0) throw new Error(`flowport state migrate failed: ${migrate.stderr}${migrate.stdout}`);
+    return await extensionSuite('team', folder, true, env);
+  } finally {
+    control.close();
+    await pg.stop();
+  }
 }
 
 /** The Playwright UI tests: plain node:test files, each opening its own workbench. */
@@ -124,6 +186,7 @@ const runs = [
     run: () => extensionSuite('restricted', demoWorkspace(CONFIG_THAT_LEAVES_A_MARKER), false),
   },
   { name: 'multi', run: () => extensionSuite('multi', multiRootWorkspace(), true) },
+  { name: 'team', run: teamSuite },
   { name: 'ui', run: uiTests },
 ].filter((r) => !only || r.name === only);
 
@@ -145,6 +208,7 @@ if (buildOnly || runs.some((r) => r.name !== 'ui')) {
       suite: 'test/vscode/suite/index.ts',
       restricted: 'test/vscode/restricted/index.ts',
       multi: 'test/vscode/multi/index.ts',
+      team: 'test/vscode/team/index.ts',
     },
     outdir: outDir,
     bundle: true,
