@@ -6,6 +6,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { LocalLedger } from '../backend/ledger.js';
+import { PostgresStore } from '../backend/postgres/store.js';
+import type { DeploymentStore } from '../backend/store.js';
 import { createNotifier } from '../notify/notifier.js';
 import { runCommand } from './command.js';
 import { LOG_PREFIX, messageOf, NotClaimed, runClaimed } from './life.js';
@@ -21,7 +23,10 @@ async function main(): Promise<number> {
   }
   delete process.env[RUN_SPEC_VARIABLE];
   // Warnings have no terminal here (stdio is /dev/null): the log is where a reader looks.
-  const store = new LocalLedger({ root: spec.store.root, dir: spec.store.dir, warn: () => undefined });
+  const store: DeploymentStore =
+    spec.store.kind === 'team'
+      ? new PostgresStore({ ...spec.store, warn: () => undefined })
+      : new LocalLedger({ root: spec.store.root, dir: spec.store.dir, warn: () => undefined });
   // Held open until the outcome is recorded: the lease and cancel timers do not hold it.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const notifier = createNotifier(spec.notify, store);
@@ -41,10 +46,13 @@ async function main(): Promise<number> {
     if (err instanceof NotClaimed) return claimFailureCode(err.cause);
     try {
       // The one place a reader looks: the deployment's log.
-      appendFileSync(
-        store.logPath(spec.deploymentId),
-        `${LOG_PREFIX} the runner could not record the outcome: ${messageOf(err)}\n`,
-      );
+      const line = `${LOG_PREFIX} the runner could not record the outcome: ${messageOf(err)}`;
+      if (store instanceof LocalLedger) appendFileSync(store.logPath(spec.deploymentId), `${line}\n`);
+      else {
+        const log = await store.openLog(spec.deploymentId);
+        log.line(line);
+        await log.close();
+      }
     } catch {
       // nowhere left to say it
     }

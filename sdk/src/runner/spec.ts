@@ -33,10 +33,27 @@ export interface LeaseTimes {
   heartbeatMs: number;
 }
 
+/**
+ * A store a runner process can open from data alone: the local ledger's folder, or the team
+ * store's database (its URL travels in the runner's environment, as the config read it, and is
+ * never written anywhere).
+ */
+export type RunnerStore =
+  | { kind?: 'local'; root: string; dir: string }
+  | {
+      kind: 'team';
+      root: string;
+      url: string;
+      project: string;
+      connectTimeoutMs?: number;
+      pendingLeaseMs?: number;
+      pollMs?: number;
+    };
+
 export interface RunSpec extends LeaseTimes {
   v: 1;
-  /** The local ledger the deployment is recorded in. */
-  store: { root: string; dir: string };
+  /** The store the deployment is recorded in, as the runner opens it again. */
+  store: RunnerStore;
   deploymentId: string;
   command: CommandSpec;
   /** The project's webhooks (`notify` in its config), told of this run's events. */

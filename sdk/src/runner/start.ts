@@ -16,7 +16,14 @@ import type { WebhookTarget } from '../notify/webhook.js';
 import type { DeploymentStore, NewDeployment } from '../backend/store.js';
 import { runCommand } from './command.js';
 import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed, type QueueableRun } from './life.js';
-import { CLAIM_FAILURES, leaseTimes, RUN_SPEC_VARIABLE, type CommandSpec, type RunSpec } from './spec.js';
+import {
+  CLAIM_FAILURES,
+  leaseTimes,
+  RUN_SPEC_VARIABLE,
+  type CommandSpec,
+  type RunnerStore,
+  type RunSpec,
+} from './spec.js';
 
 /** A run the caller may leave at once (`flowport deploy --detach`): the deployment is returned as soon as its runner started. */
 export interface DetachableRun extends QueueableRun {
@@ -25,7 +32,8 @@ export interface DetachableRun extends QueueableRun {
 
 /**
  * Records `init` and runs the command `prepare` describes for it under a runner of its own. A
- * local ledger gets a detached runner process; any other store, a runner in this process (a
+ * store a runner can open again (the local ledger, the team store) gets a detached runner process;
+ * any other store, a runner in this process (a
  * store of one's own cannot be opened from another process without the config). `notify`'s
  * webhooks are told of the run's events by whichever runs it.
  */
@@ -48,8 +56,8 @@ export async function startCommandRun(
     return store.update(id, { status: 'failed', attributes: { reason: messageOf(err) } });
   }
   const times = leaseTimes();
-  const local = localStoreOf(store);
-  if (!local || process.platform === 'win32') {
+  const reopenable = runnerStoreOf(store);
+  if (!reopenable || process.platform === 'win32') {
     try {
       // Not awaited after the run: this process goes on (the SDK host), or its event loop lets the last POST end (the CLI).
       const notifier = createNotifier(notify, store);
@@ -63,7 +71,7 @@ export async function startCommandRun(
   }
   const spec: RunSpec = {
     v: 1,
-    store: local,
+    store: reopenable,
     deploymentId: id,
     command,
     ...times,
@@ -202,9 +210,11 @@ export async function attach(
   }
 }
 
-/** The local ledger's root and folder, when `store` is one (by shape: a config's copy of the SDK makes its own). */
-function localStoreOf(store: DeploymentStore): { root: string; dir: string } | undefined {
-  const s = store as DeploymentStore & { root?: unknown; dir?: unknown; constructor?: { name?: string } };
+/** How a runner process opens `store` again, when it can: the local ledger's folder, or the team store's own description. */
+function runnerStoreOf(store: DeploymentStore): RunnerStore | undefined {
+  const s = store as DeploymentStore & { root?: unknown; dir?: unknown; runnerStore?: () => RunnerStore };
+  // By shape: a config's store comes from the project's copy of the flowport package.
+  if (typeof s.runnerStore === 'function') return s.runnerStore();
   return typeof s.root === 'string' && typeof s.dir === 'string' && typeof s.claim === 'function'
     ? { root: s.root, dir: s.dir }
     : undefined;

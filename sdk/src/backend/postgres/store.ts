@@ -38,6 +38,7 @@ import { createPool, inTransaction, isUnreachable, redactUrl, StoreUnreachable }
 import { CHANNEL, LiveChanges, type LiveEvent } from './live.js';
 import { logEnd, PostgresLogWriter, readLogChunks } from './logs.js';
 import { migrate, schemaVersion, SCHEMA_VERSION, type MigrateResult } from './schema.js';
+import type { RunnerStore } from '../../runner/spec.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/db`; credentials may come from PG* variables instead. */
@@ -180,6 +181,20 @@ export class PostgresStore implements DeploymentStore {
     } catch (err) {
       throw this.wrap(err, what);
     }
+  }
+
+  /** What a runner process needs to open this store again (runner/spec.ts): the URL goes in its environment only. */
+  runnerStore(): RunnerStore {
+    const { connectTimeoutMs, pendingLeaseMs, pollMs } = this.options;
+    return {
+      kind: 'team',
+      root: this.root,
+      url: this.url,
+      project: this.project,
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(pendingLeaseMs === undefined ? {} : { pendingLeaseMs }),
+      ...(pollMs === undefined ? {} : { pollMs }),
+    };
   }
 
   /** Whether reads come from the database now, or are the last state seen (and since when). */
