@@ -46,7 +46,7 @@ export default { environments: ['dev'], deployments: postgresStore({ url: proces
   });
   const { connection } = startHost(root, { FLOWPORT_DATABASE_URL: url });
   const told: StoreStatus[] = [];
-  connection.onNotification(Methods.storeStatusChanged, (s) => told.push(s));
+  connection.onNotification(Methods.storeStatusChanged, (s: StoreStatus) => void told.push(s));
   await connection.sendRequest(Methods.deployments, {});
   const start = await connection.sendRequest(Methods.storeStatus);
   assert.deepEqual(start, { store: 'team', where: pg.url, live: true });
