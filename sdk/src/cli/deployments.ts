@@ -65,6 +65,8 @@ export async function deploymentsCommand(args: string[], io: CommandIO): Promise
     project.deployments.findDeployments({ ...query, history: true }),
     project.store.locks?.() ?? [],
   ]);
+  const stale = staleness(project.store);
+  if (stale) io.err(`flowport: warning: ${stale}`);
   const names = [...new Set([...sourceFlows, ...history.map((d) => d.flowName)])].filter(
     (f) => !wanted || wanted.includes(f),
   );
@@ -143,4 +145,14 @@ function marks(cell: MatrixCell): string {
   if (waiting > 0) parts.push(`${waiting} queued`);
   if (cell.awaitingApproval.length > 0) parts.push(`${cell.awaitingApproval.length} awaiting approval`);
   return parts.length ? ` [${parts.join('; ')}]` : '';
+}
+
+/** What a read of a store that could not be reached answered with instead: the state last seen, and since when. */
+export function staleness(store: object): string | undefined {
+  const fresh = (
+    store as { freshness?: () => { where: string; stale?: { since: string; reason: string } } }
+  ).freshness?.();
+  return fresh?.stale
+    ? `the team store at ${fresh.where} cannot be reached (${fresh.stale.reason}): this is the state last seen, at ${fresh.stale.since}; it may be out of date.`
+    : undefined;
 }

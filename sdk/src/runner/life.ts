@@ -111,6 +111,8 @@ export async function createRecorded(
   try {
     created = await store.create(init);
   } catch (err) {
+    // A team store that cannot be reached says so itself, with what to do (no disk to free here).
+    if ((err as { code?: unknown }).code === 'FLOWPORT_STORE_UNREACHABLE') throw err;
     throw new DeployError(notRecorded(err));
   }
   if (queue) return created;

@@ -45,6 +45,8 @@ export function isUnreachable(err: unknown): boolean {
 /** The team store cannot be reached: nothing was done, and nothing is done locally instead. */
 export class StoreUnreachable extends DeployError {
   readonly code = 'FLOWPORT_STORE_UNREACHABLE';
+  /** The cause in a word or two: `ECONNREFUSED`, `timeout expired`. */
+  readonly why: string;
   constructor(where: string, cause: unknown, what: string) {
     const why =
       (cause as { code?: string } | undefined)?.code ?? (cause instanceof Error ? cause.message : String(cause));
@@ -52,6 +54,7 @@ export class StoreUnreachable extends DeployError {
       `the team store at ${where} cannot be reached (${why}): ${what}. Flowport never records team work on this machine "for now"; ` +
         'run it again once the database is back (check FLOWPORT_DATABASE_URL and the network).',
     );
+    this.why = why;
   }
 }
 

@@ -36,6 +36,7 @@ import {
 } from '../store.js';
 import { createPool, inTransaction, isUnreachable, redactUrl, StoreUnreachable } from './connection.js';
 import { CHANNEL, LiveChanges, type LiveEvent } from './live.js';
+import { LastSeen } from './last-seen.js';
 import { logEnd, PostgresLogWriter, readLogChunks } from './logs.js';
 import { migrate, schemaVersion, SCHEMA_VERSION, type MigrateResult } from './schema.js';
 import type { RunnerStore } from '../../runner/spec.js';
@@ -84,7 +85,7 @@ export class PostgresStore implements DeploymentStore {
   private projectName: string | undefined;
   private live: LiveChanges | undefined;
   /** The last answer to each query, for when the database cannot be reached. */
-  private readonly lastSeen = new Map<string, { at: string; deployments: DeploymentDetails[] }>();
+  private readonly lastSeen: LastSeen;
   private staleSince: { at: string; reason: string } | undefined;
   private identityPromise: Promise<string> | undefined;
 
@@ -94,6 +95,7 @@ export class PostgresStore implements DeploymentStore {
     this.url = options.url;
     this.where = redactUrl(options.url);
     this.warn = options.warn ?? ((m) => process.stderr.write(`flowport: warning: ${m}\n`));
+    this.lastSeen = new LastSeen(this.root, this.where, () => this.project);
   }
 
   /** The name this project's rows carry. */
@@ -243,10 +245,8 @@ export class PostgresStore implements DeploymentStore {
   // ── reading ────────────────────────────────────────────────────────────────────────────────
 
   async findDeployments(query: DeploymentQuery = {}): Promise<DeploymentDetails[]> {
-    const key = JSON.stringify([query.flows ?? null, query.envs ?? null, query.history ?? false]);
-    let rows: DeploymentRow[];
-    try {
-      const pool = await this.ready('the deployments were not read');
+    const key = JSON.stringify(['deployments', query.flows ?? null, query.envs ?? null, query.history ?? false]);
+    return this.cachedRead(key, 'the deployments were not read', async (pool) => {
       const params = [this.project, query.flows?.length ? query.flows : null, query.envs?.length ? query.envs : null];
       const filter = `($2::text[] IS NULL OR d.flow_name = ANY($2)) AND ($3::text[] IS NULL OR d.env = ANY($3))`;
       const sql = query.history
@@ -254,18 +254,28 @@ export class PostgresStore implements DeploymentStore {
         : `SELECT ${DEPLOYMENT_COLUMNS} FROM flowport_current c
              JOIN flowport_deployments d ON d.project = c.project AND d.id = c.deployment_id
             WHERE c.project = $1 AND ${filter} ORDER BY d.seq`;
-      rows = (await pool.query<DeploymentRow>(sql, params)).rows;
+      return this.views((await pool.query<DeploymentRow>(sql, params)).rows);
+    });
+  }
+
+  /**
+   * A read that, when the database cannot be reached, answers with what it read last (in this
+   * process, else in the state folder: last-seen.ts), and marks the store stale until a read works.
+   */
+  private async cachedRead<T>(key: string, what: string, read: (pool: Pool) => Promise<T>): Promise<T> {
+    let value: T;
+    try {
+      value = await read(await this.ready(what));
     } catch (err) {
-      const wrapped = this.wrap(err, 'the deployments were not read');
-      const seen = this.lastSeen.get(key);
-      if (!(wrapped instanceof StoreUnreachable) || !seen) throw wrapped;
-      this.staleSince ??= { at: seen.at, reason: wrapped.message };
-      return seen.deployments;
+      const wrapped = this.wrap(err, what);
+      const seen = wrapped instanceof StoreUnreachable ? this.lastSeen.recall(key) : undefined;
+      if (!seen) throw wrapped;
+      this.staleSince ??= { at: seen.at, reason: (wrapped as StoreUnreachable).why };
+      return seen.value as T;
     }
-    const deployments = this.views(rows);
     this.staleSince = undefined;
-    this.lastSeen.set(key, { at: new Date().toISOString(), deployments });
-    return deployments;
+    this.lastSeen.remember(key, value);
+    return value;
   }
 
   async getDeployment(id: string): Promise<DeploymentDetails | undefined> {
@@ -594,17 +604,14 @@ export class PostgresStore implements DeploymentStore {
     );
   }
 
-  async locks(): Promise<EnvLock[]> {
-    const pool = await this.ready('the locks were not read');
-    try {
+  locks(): Promise<EnvLock[]> {
+    return this.cachedRead('["locks"]', 'the locks were not read', async (pool) => {
       const r = await pool.query<LockRow>(
         `SELECT ${LOCK_COLUMNS} FROM flowport_locks WHERE project = $1 AND lifted_at IS NULL ORDER BY at, id`,
         [this.project],
       );
       return r.rows.map(lockOf);
-    } catch (err) {
-      throw this.wrap(err, 'the locks were not read');
-    }
+    });
   }
 
   private async heldLock(client: PoolClient, env: string, flowName: string | undefined): Promise<EnvLock | undefined> {
