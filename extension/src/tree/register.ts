@@ -22,8 +22,12 @@ export function registerFlowsView(
   };
   update();
   // A team store that cannot be reached: the header says the rows are the last state seen.
+  // Set only when it changes: the view re-renders its header for each assignment.
+  let shownNote: string | undefined;
   const markStale = () => {
     const note = storeStatus && staleNote(storeStatus);
+    if (note === shownNote) return;
+    shownNote = note;
     view.description = note ? 'stale: last state seen' : undefined;
     view.message = note ? `Flowport ${note}.` : undefined;
   };
