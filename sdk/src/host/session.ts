@@ -69,11 +69,26 @@ function watchable(store: unknown): store is WatchableStore {
   return typeof s?.watch === 'function' && typeof s.freshness === 'function';
 }
 
+/** The connection errors a team store goes stale with most, in words (the code stays after them). */
+const REASON_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'the server refuses connections',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'connecting timed out',
+  ENOTFOUND: 'the host name is not known',
+  EHOSTUNREACH: 'the host is unreachable',
+  '57P01': 'the server shut down',
+  '57P02': 'the server crashed',
+  '57P03': 'the server is starting up or shutting down',
+  '42P01': 'the database has no Flowport schema: run "flowport state migrate"',
+};
+
 /**
  * A connection error's text, for the editor: without a connection string's password (pg's own
  * texts do not carry it, but a DNS or URL error may echo what it was given) nor a `password=` pair.
  */
 export function redactReason(reason: string): string {
+  const words = REASON_WORDS[reason.trim()];
+  if (words) return `${words} (${reason.trim()})`;
   return reason
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1@')
     .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***')

@@ -19,7 +19,8 @@ test('redactReason drops a connection string password and password= pairs', () =
     'getaddrinfo ENOTFOUND for postgres://me@db.example:5432/x',
   );
   assert.equal(redactReason("bad dsn host=db password='a b' user=me"), 'bad dsn host=db password=*** user=me');
-  assert.equal(redactReason('ECONNREFUSED'), 'ECONNREFUSED');
+  assert.equal(redactReason('ECONNREFUSED'), 'the server refuses connections (ECONNREFUSED)');
+  assert.equal(redactReason('57P01'), 'the server shut down (57P01)');
 });
 
 test('the local ledger is local and live', async () => {
