@@ -65,7 +65,9 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
 
   async getChildren(node?: FlowportNode): Promise<FlowportNode[]> {
     // Only an expanded row (or one being revealed, which expands it) has its children fetched.
-    if (node?.id && node.collapsibleState !== vscode.TreeItemCollapsibleState.None) this.expansion.set(node.id, true);
+    // Folders and groups only: a flow row's own state changed under a reveal made VS Code lose
+    // the row it was revealing ("Data tree node not found").
+    if ((node instanceof GroupItem || node instanceof FolderNode) && node.id) this.expansion.set(node.id, true);
     return this.withExpansion(await this.childrenOf(node));
   }
 
