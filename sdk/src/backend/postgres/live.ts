@@ -79,9 +79,13 @@ export class LiveChanges {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
-      const seq = await client.query<{ last_value: string; is_called: boolean }>(
-        'SELECT last_value, is_called FROM flowport_change_seq',
-      );
+      // No schema yet (nothing migrated): listening still works; the first change is number 1.
+      const seq = await client
+        .query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM flowport_change_seq')
+        .catch((err: unknown) => {
+          if ((err as { code?: unknown }).code === '42P01') return { rows: [] };
+          throw err;
+        });
       if (this.closed) {
         await client.end().catch(() => undefined);
         return;
