@@ -470,6 +470,12 @@ export class PostgresStore implements DeploymentStore {
         );
         const turn = ahead.rows[0];
         if (turn) return { turn, running: undefined };
+        // A lock taken since the runner last looked is decided here too: its runner looks again, and ends it.
+        const locked = await client.query<{ id: string }>(
+          `SELECT id FROM flowport_locks WHERE project = $1 AND env = $2 AND flow_name IN ('', $3) AND lifted_at IS NULL LIMIT 1`,
+          [this.project, own.env, own.flowName],
+        );
+        if (locked.rows[0]) return { turn: { id: locked.rows[0].id, status: 'lock' }, running: undefined };
         const running: DeploymentDetails = { ...own, status: 'running', updatedAt: new Date().toISOString() };
         await this.store(client, running, { holder: currentRunner(), ms: leaseMs });
         return { turn: undefined, running: maskDeployment(running) };
