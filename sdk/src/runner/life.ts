@@ -100,6 +100,8 @@ export async function createRecorded(
   store: DeploymentStore,
   init: NewDeployment,
   queue = true,
+  /** Told `cancelled` when a `--no-queue` run lost the race (its runner never starts to say it). */
+  onEvent: RunEventListener = () => undefined,
 ): Promise<DeploymentDetails> {
   const lock = await lockOf(store, init);
   if (lock) throw lockedError(lock, actionOf(init), init.flowName);
@@ -117,7 +119,14 @@ export async function createRecorded(
   }
   if (queue) return created;
   const raced = await unfinishedBefore(store, init, created.id);
-  if (raced) return store.update(created.id, { status: 'cancelled', attributes: { reason: alreadyDeploying(raced) } });
+  if (raced) {
+    const cancelled = await store.update(created.id, {
+      status: 'cancelled',
+      attributes: { reason: alreadyDeploying(raced) },
+    });
+    onEvent({ kind: 'cancelled', deployment: cancelled });
+    return cancelled;
+  }
   return created;
 }
 

@@ -44,23 +44,29 @@ export async function startCommandRun(
   prepare: (pending: DeploymentDetails) => Promise<CommandSpec>,
   notify: readonly WebhookTarget[] = [],
 ): Promise<DeploymentDetails> {
-  const pending = await createRecorded(store, init, run.queue !== false);
+  // Not awaited: this process goes on (the SDK host), or its event loop lets the last POST end (the CLI).
+  // Until a runner claims the run, this process is the one to tell how it ended before it started.
+  const notifier = createNotifier(notify, store);
+  const pending = await createRecorded(store, init, run.queue !== false, notifier.onEvent);
   if (pending.status !== 'pending') return pending;
   const id = pending.id;
-  if (run.signal.aborted)
-    return store.update(id, { status: 'cancelled', attributes: { reason: 'cancelled before it started' } });
+  /** Ended before any runner started: recorded, and told to the webhooks, which no runner will tell. */
+  const ended = async (patch: { status: 'failed' | 'cancelled'; reason: string }) => {
+    const d = await store.update(id, { status: patch.status, attributes: { reason: patch.reason } });
+    notifier.onEvent({ kind: patch.status, deployment: d });
+    return d;
+  };
+  if (run.signal.aborted) return ended({ status: 'cancelled', reason: 'cancelled before it started' });
   let command: CommandSpec;
   try {
     command = await prepare(pending);
   } catch (err) {
-    return store.update(id, { status: 'failed', attributes: { reason: messageOf(err) } });
+    return ended({ status: 'failed', reason: messageOf(err) });
   }
   const times = leaseTimes();
   const reopenable = runnerStoreOf(store);
   if (!reopenable || process.platform === 'win32') {
     try {
-      // Not awaited after the run: this process goes on (the SDK host), or its event loop lets the last POST end (the CLI).
-      const notifier = createNotifier(notify, store);
       return await runClaimed(store, id, run, (active) => runCommand(command, active), times, notifier.onEvent);
     } catch (err) {
       if (!(err instanceof NotClaimed)) throw err;
@@ -90,20 +96,19 @@ export async function startCommandRun(
     });
   } catch (err) {
     if (command.worktree) await removeWorktree(command.worktree.topLevel, command.worktree.dir);
-    return store.update(id, {
-      status: 'failed',
-      attributes: { reason: `could not start its runner: ${messageOf(err)}` },
-    });
+    return ended({ status: 'failed', reason: `could not start its runner: ${messageOf(err)}` });
   }
   runner.unref();
-  const ended = new Promise<{ code: number | null; error?: string }>((resolve) => {
+  const runnerEnded = new Promise<{ code: number | null; error?: string }>((resolve) => {
     runner.once('exit', (code) => resolve({ code }));
     runner.once('error', (err) => resolve({ code: null, error: err.message }));
   });
+  // A runner that ends before it claimed the run (it could not be spawned, or record it) tells no one.
+  const onUnclaimed = (d: DeploymentDetails) => notifier.onEvent({ kind: 'failed', deployment: d });
   // Left at once, but not before the runner holds the run: until it has claimed it, the pending
   // record is held only by this process, and a reader after this one exits would judge it gone.
-  if (run.detach) return untilClaimed(store, id, ended);
-  return attach(store, id, run, ended);
+  if (run.detach) return untilClaimed(store, id, runnerEnded, onUnclaimed);
+  return attach(store, id, run, runnerEnded, onUnclaimed);
 }
 
 /** Waits for the runner to claim deployment `id` (or to end without it): the deployment then. */
@@ -111,6 +116,7 @@ async function untilClaimed(
   store: DeploymentStore,
   id: string,
   runnerEnded: Promise<{ code: number | null; error?: string }>,
+  onUnclaimed: (d: DeploymentDetails) => void,
 ): Promise<DeploymentDetails> {
   let ended: { code: number | null; error?: string } | undefined;
   void runnerEnded.then((e) => (ended = e));
@@ -118,25 +124,28 @@ async function untilClaimed(
     const d = await store.getDeployment(id);
     if (!d) throw new DeployError(`deployment ${id} is no longer in the store: it was removed as it started`);
     if (d.status !== 'pending') return d;
-    if (ended) return notClaimed(store, id, ended);
+    if (ended) return notClaimed(store, id, ended, onUnclaimed);
     await new Promise((resolve) => setTimeout(resolve, 15));
   }
 }
 
 /** A runner that ended before it claimed the run failed to record it: nothing ran. */
-function notClaimed(
+async function notClaimed(
   store: DeploymentStore,
   id: string,
   ended: { code: number | null; error?: string },
+  onUnclaimed: (d: DeploymentDetails) => void = () => undefined,
 ): Promise<DeploymentDetails> {
   const why =
     ended.error ??
     (ended.code !== null ? CLAIM_FAILURES[ended.code] : undefined) ??
     `its runner exited (code ${ended.code})`;
   const reason = `nothing was run: the deploy could not be recorded as running: ${why}`;
-  return store.update(id, { status: 'failed', attributes: { reason } }).catch(() => {
+  const failed = await store.update(id, { status: 'failed', attributes: { reason } }).catch(() => {
     throw new DeployError(reason);
   });
+  onUnclaimed(failed);
+  return failed;
 }
 
 /**
@@ -150,6 +159,8 @@ export async function attach(
   id: string,
   run: RunContext,
   runnerEnded?: Promise<{ code: number | null; error?: string }>,
+  /** Told of the failure recorded when the runner ended before it claimed the run. */
+  onUnclaimed?: (d: DeploymentDetails) => void,
 ): Promise<DeploymentDetails> {
   let offset = 0;
   let wake: (() => void) | undefined;
@@ -192,7 +203,7 @@ export async function attach(
       }
       // Waiting for someone else's approval, which may take a day: the caller is told, not held.
       if (d.status === 'queued' && d.attributes.awaiting === 'approval') return d;
-      if (ended && d.status === 'pending') return await notClaimed(store, id, ended);
+      if (ended && d.status === 'pending') return await notClaimed(store, id, ended, onUnclaimed);
       // Quick at first (a short deploy ends in a moment), then at a pace that costs nothing.
       const waited = Date.now() - startedAt;
       const pause = waited < 1000 ? 15 : waited < 5000 ? 50 : 200;

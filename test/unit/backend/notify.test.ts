@@ -3,8 +3,10 @@
  * 127.0.0.1 started here (answering, failing, hanging, or gone).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   commandDeployer,
@@ -18,7 +20,18 @@ import type { NotificationPayload } from '../../../sdk/src/notify/payload.js';
 import { notificationPayload } from '../../../sdk/src/notify/payload.js';
 import { flowport } from '../../helpers/cli.js';
 import { onCleanup, writeTree } from '../../helpers/tmp.js';
-import { cliProject, collectingRun, commitAll, flowOf, gitRepo, held, release, startCli, waitFor } from './fixture.js';
+import {
+  cliProject,
+  collectingRun,
+  commitAll,
+  flowOf,
+  gitRepo,
+  held,
+  release,
+  startCli,
+  waitFor,
+  writeText,
+} from './fixture.js';
 
 /** A webhook URL's secret part, as Slack's have one: it must never reach a log. */
 const SECRET_PATH = '/services/T000/B111/SECRETxyz';
@@ -482,4 +495,29 @@ test('the payload links only to a web address, without its credentials, and esca
     `✅ a&lt;b&gt;&amp;c → dev succeeded: aaaaaaa (main), by alice@host in 1.5 s · <https://app.example.com/|open>`,
   );
   assert.ok(!JSON.stringify(p).includes('sekrit'));
+});
+
+test('a deploy that fails before its runner starts (its commit cannot be checked out) POSTs failed', async () => {
+  const hook = await hookServer();
+  const root = projectNotifying(`[webhook({ url: process.env.HOOK_URL })]`);
+  writeText(join(root, 'src', 'later.txt'), 'a commit after the one deployed\n');
+  commitAll(root, 'later');
+  // Where the checkout of an older commit goes is a file: `git worktree add` fails, for real.
+  mkdirSync(join(root, '.flowport'), { recursive: true });
+  writeFileSync(join(root, '.flowport', 'worktrees'), 'not a directory\n');
+  const r = flowport(['deploy', 'billing', '--env', 'dev', '--ref', 'HEAD~1', '--json'], {
+    cwd: root,
+    env: { HOOK_URL: hook.url() },
+  });
+  const d = (JSON.parse(r.stdout) as { results: FlowRunResult[] }).results[0]?.deployment;
+  assert.ok(d, r.stderr + r.stdout);
+  assert.equal(d.status, 'failed');
+  assert.match(String(d.attributes.reason), /could not check out/);
+  await waitFor(() => eventsOf(hook, d.id).includes('failed'), 'the failed notification', ARRIVES_MS);
+  assert.deepEqual(eventsOf(hook, d.id), ['failed'], 'no runner started: only the failure is told');
+  const body = hook.received.find((x) => x.body.deploymentId === d.id)!.body;
+  assert.equal(body.status, 'failed');
+  assert.equal(body.flow, 'billing');
+  assert.equal(body.env, 'dev');
+  assert.match(body.text, /^❌ billing → dev failed: /);
 });
