@@ -123,10 +123,13 @@ export async function schemaVersion(client: Pick<PoolClient, 'query'>): Promise<
 export async function migrate(client: PoolClient): Promise<MigrateResult> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK.toString()]);
   try {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS flowport_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
     const from = await schemaVersion(client);
+    // Only when it is missing: CREATE ... IF NOT EXISTS asks for CREATE on the schema even when the
+    // table is there, and a member's role (read and write, no DDL) copying its history would be refused.
+    if (from === 0)
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS flowport_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (m.version <= from) continue;
