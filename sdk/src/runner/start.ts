@@ -148,6 +148,9 @@ async function notClaimed(
   return failed;
 }
 
+/** How long an attached process follows a deployment through an unreachable store before it gives up. */
+const FOLLOW_PATIENCE_MS = 60_000;
+
 /**
  * Follows deployment `id` until it ends: its log lines to `run.log`, a cancel (the run's signal)
  * to the store as a request its runner carries out. `runnerEnded`, when this process started the
@@ -192,10 +195,25 @@ export async function attach(
     }
   };
   const startedAt = Date.now();
+  // The team store gone for a moment (a restart, a network blip) does not end the run, which its
+  // runner goes on with: this process keeps following, and gives up only after FOLLOW_PATIENCE_MS.
+  let unreachableSince: number | undefined;
   try {
     for (;;) {
-      const d = await store.getDeployment(id);
-      await follow();
+      let d: DeploymentDetails | undefined;
+      try {
+        d = await store.getDeployment(id);
+        await follow();
+        unreachableSince = undefined;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'FLOWPORT_STORE_UNREACHABLE') throw err;
+        if (unreachableSince === undefined) {
+          unreachableSince = Date.now();
+          run.log(`[flowport] ${messageOf(err)} Still following ${id}: its runner goes on.`);
+        } else if (Date.now() - unreachableSince > FOLLOW_PATIENCE_MS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
       if (!d) throw new DeployError(`deployment ${id} is no longer in the store: it was removed while it ran`);
       if (FINAL_STATUSES.includes(d.status)) {
         await follow();
