@@ -51,6 +51,16 @@ export interface BoardCell {
   queued?: { place: number; behind: string; behindStatus: DeploymentStatus };
   /** The latest attempt waits for approval (the cell's Approve and Reject). */
   awaiting?: { deploymentId: string; requestedBy: string; required: number; expiresAt: string | null };
+  /**
+   * The last deploy, promote or rollback to it was refused by failing pre-deploy checks (nothing
+   * was recorded): each check's name, message and last output lines, masked (the cell's Override
+   * Checks… and Run Checks Again).
+   */
+  failedCheck?: {
+    checks: Array<{ name: string; message: string; output: string[] }>;
+    action: 'deploy' | 'promote' | 'rollback';
+    at: string;
+  };
 }
 
 /** The Promote button between `from` and `to`; `reason` says why it is disabled. */
@@ -150,6 +160,9 @@ export type WebviewMessage =
   | { type: 'reject'; flowId: string; env: string; deploymentId: string }
   /** Roll the flow in `env` back to an earlier release of it there. */
   | { type: 'rollback'; flowId: string; env: string; deploymentId: string }
+  /** A failed check's actions: run the refused run again with a reason, or run only its checks again. */
+  | { type: 'overrideChecks'; flowId: string; env: string }
+  | { type: 'rerunChecks'; flowId: string; env: string }
   | { type: 'openFlow'; flowId: string }
   /** Open the folder's config at its error (`folder` is a BoardFolder key). */
   | { type: 'openConfig'; folder: string }

@@ -9,6 +9,7 @@ import { Methods, type FlowsResult, type ProjectState } from '../../sdk/src/host
 import { HostClient } from './host/host-client';
 import type { EnvLock } from '../../sdk/src/backend/locks';
 import { lockLookup } from './model/locks';
+import { failedChecks } from './model/failed-checks';
 import { buildGroups, type GroupNode } from './model/matrix';
 
 export interface FolderState {
@@ -67,6 +68,8 @@ export class FlowportStore implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(this.changed);
+    // A preflight refused by failing checks (or passing again) changes what the views show.
+    this.disposables.push(failedChecks.onDidChange(() => this.changed.fire()));
   }
 
   get folders(): FolderState[] {
@@ -148,7 +151,13 @@ export class FlowportStore implements vscode.Disposable {
   }
 
   groups(state: FolderState): GroupNode[] {
-    return buildGroups(state.flows, state.project?.environments ?? [], state.deployments, lockLookup(state));
+    return buildGroups(
+      state.flows,
+      state.project?.environments ?? [],
+      state.deployments,
+      lockLookup(state),
+      failedChecks.lookup(state.folder.uri.toString()),
+    );
   }
 
   /** The folder and flow for a flow id, searching every folder. */

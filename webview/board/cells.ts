@@ -163,11 +163,13 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     ? `waiting for approval, asked by ${cell.awaiting.requestedBy}${cell.awaiting.expiresAt ? `, expires ${fullTime(cell.awaiting.expiresAt)}` : ''}`
     : undefined;
   const locked = cell.lock ? lockText(cell.env, cell.lock) : undefined;
-  for (const note of [awaiting, queue, locked]) if (note) hover.push(note);
+  const checkFailed = cell.failedCheck ? failedCheckText(cell.failedCheck) : undefined;
+  for (const note of [awaiting, queue, locked, checkFailed?.long]) if (note) hover.push(note);
   const shownStatus = cell.awaiting ? 'awaiting approval' : status === 'never' ? 'never' : status;
   const label = [
     `${row.name} in ${cell.env}: ${status === 'never' ? 'never deployed' : shownStatus}`,
     locked ?? '',
+    checkFailed?.short ?? '',
     awaiting ?? '',
     queue ?? '',
     cell.commit ? `commit ${commit}, ${age} by ${cell.initiator ?? 'unknown'}` : '',
@@ -183,6 +185,7 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     `title="${esc(hover.join('\n'))}" aria-label="${esc(label)}">` +
     `<span class="badge"><span class="glyph" aria-hidden="true">${cell.awaiting ? SHIELD_SVG : GLYPHS[status]}</span>${esc(shownStatus)}</span>` +
     (cell.lock ? `<span class="locked">${LOCK_SVG}locked</span>` : '') +
+    (checkFailed ? `<span class="check-failed">✗ ${esc(checkFailed.short)}</span>` : '') +
     lineHtml(cell, commit, age, now) +
     (cell.queued
       ? `<span class="queued">${ordinalOf(cell.queued.place)} behind ${esc(shortId(cell.queued.behind))}</span>`
@@ -190,6 +193,15 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
     `</button>${actionsHtml(row, cell, col)}</div>`
   );
+}
+
+/** `check failed: ci status` for the cell; for hover, each check's message and last lines too. */
+export function failedCheckText(failed: NonNullable<BoardCell['failedCheck']>): { short: string; long: string } {
+  const [first] = failed.checks;
+  const more = failed.checks.length - 1;
+  const short = `check failed: ${first?.name ?? '?'}${more > 0 ? ` +${more}` : ''}`;
+  const lines = failed.checks.flatMap((c) => [`✗ ${c.name}: ${c.message}`, ...c.output.map((l) => `  | ${l}`)]);
+  return { short, long: [`${short} (refused ${fullTime(failed.at)}, nothing recorded)`, ...lines].join('\n') };
 }
 
 /** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st. */
@@ -219,6 +231,18 @@ function actionsHtml(row: BoardRow, cell: BoardCell, col: number): string {
   const cancel = cancelHtml(row, cell, col);
   if (cancel) buttons.push(cancel);
   if (cell.lock) buttons.push(op('unlock', 'Unlock', `Unlock: ${lockText(cell.env, cell.lock)}`, 0.7));
+  if (cell.failedCheck) {
+    const what = cell.failedCheck.action === 'rollback' ? 'roll back' : cell.failedCheck.action;
+    buttons.push(
+      op(
+        'overrideChecks',
+        'Override Checks…',
+        `${what} ${row.name} to ${cell.env} anyway, with a reason recorded`,
+        0.8,
+      ),
+      op('rerunChecks', 'Run Checks Again', `Run the checks of ${cell.env} for ${row.name} again`, 0.9),
+    );
+  }
   if (buttons.length === 0) return '';
   return buttons.length === 1 ? buttons[0]! : `<span class="cell-ops">${buttons.join('')}</span>`;
 }

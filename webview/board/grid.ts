@@ -14,7 +14,7 @@ export type GridAction =
   | { action: 'cell'; flowId: string; env: string }
   | { action: 'cancel'; flowId: string; env: string; deploymentId: string }
   | { action: 'approve' | 'reject'; flowId: string; env: string; deploymentId: string }
-  | { action: 'unlock'; flowId: string; env: string }
+  | { action: 'unlock' | 'overrideChecks' | 'rerunChecks'; flowId: string; env: string }
   | { action: 'openFlow'; flowId: string }
   | { action: 'openConfig'; folder: string };
 
@@ -279,7 +279,8 @@ export class Grid {
     else if (action === 'cell') this.onAction({ action, flowId, env: data['env']! }, button);
     else if (action === 'cancel' || action === 'approve' || action === 'reject')
       this.onAction({ action, flowId, env: data['env']!, deploymentId: data['deployment']! }, button);
-    else if (action === 'unlock') this.onAction({ action, flowId, env: data['env']! }, button);
+    else if (action === 'unlock' || action === 'overrideChecks' || action === 'rerunChecks')
+      this.onAction({ action, flowId, env: data['env']! }, button);
   }
 
   private onFocus(e: FocusEvent): void {

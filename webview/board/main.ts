@@ -223,7 +223,9 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
       post({ type: action.action, flowId: action.flowId, env: action.env, deploymentId: action.deploymentId });
       break;
     case 'unlock':
-      post({ type: 'unlock', flowId: action.flowId, env: action.env });
+    case 'overrideChecks':
+    case 'rerunChecks':
+      post({ type: action.action, flowId: action.flowId, env: action.env });
       break;
     case 'openConfig':
       post({ type: 'openConfig', folder: action.folder });

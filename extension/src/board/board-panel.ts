@@ -15,6 +15,7 @@ import { isActive } from '../logs/follow';
 import type { LiveLogs } from '../logs/log-terminal';
 import { staleNote, type StoreStatusBar } from '../store-status';
 import { lockLookup } from '../model/locks';
+import { failedChecks } from '../model/failed-checks';
 import type { FlowportStore, FolderState } from '../store';
 import { EnvItem, FlowItem, type FlowportNode } from '../tree/nodes';
 import { boardHtml } from './html';
@@ -137,6 +138,7 @@ class BoardPanel implements vscode.Disposable {
           flows: state.flows,
           deployments: state.deployments,
           lockFor: lockLookup(state),
+          failedCheckFor: failedChecks.lookup(state.folder.uri.toString()),
           configError: configErrorOf(state),
           problem: hostProblemOf(state),
         },
@@ -235,6 +237,11 @@ class BoardPanel implements vscode.Disposable {
     if (message.type === 'history') {
       const entries = historyEntries(state.deployments, flow.name, message.env);
       this.post({ type: 'history', requestId: message.requestId, flowId: flow.id, env: message.env, entries });
+      return;
+    }
+    if (message.type === 'overrideChecks' || message.type === 'rerunChecks') {
+      const command = message.type === 'overrideChecks' ? 'flowport.overrideFailedCheck' : 'flowport.rerunChecks';
+      await vscode.commands.executeCommand(command, flow.id, message.env);
       return;
     }
     if (message.type === 'lock') {

@@ -23,6 +23,7 @@ import {
   type EnvCell,
   type EnvironmentInfo,
   type FlowRow,
+  type FailedCheckLookup,
   type LockLookup,
 } from '../model/matrix';
 
@@ -34,6 +35,8 @@ export interface FolderInput {
   deployments: readonly DeploymentDetails[];
   /** The lock that holds a flow in an environment, if one does (none: no locks). */
   lockFor?: LockLookup;
+  /** The failed pre-deploy check of a flow in an environment, if its last preflight was refused by one. */
+  failedCheckFor?: FailedCheckLookup;
   /** The config failed to load: the board shows this and nothing else for the folder. */
   configError?: BoardConfigError;
   problem?: string;
@@ -52,7 +55,13 @@ export function buildBoardFolder(
   distance: DistanceLookup,
 ): { folder: BoardFolder; missing: CommitPair[] } {
   const missing = new Map<string, CommitPair>();
-  const groups = buildGroups(input.flows, input.environments, input.deployments, input.lockFor).map((g) => ({
+  const groups = buildGroups(
+    input.flows,
+    input.environments,
+    input.deployments,
+    input.lockFor,
+    input.failedCheckFor,
+  ).map((g) => ({
     key: g.key,
     rows: g.rows.map((row) => boardRow(row, distance, missing)),
   }));
@@ -111,6 +120,15 @@ function boardCell(
       requestedBy: request.requestedBy,
       required: request.required,
       expiresAt: request.expiresAt,
+    };
+  }
+  if (cell.failedCheck) {
+    // Kept masked (model/failed-checks.ts): names, messages and last lines only, no env values.
+    const { checks, run, at } = cell.failedCheck;
+    out.failedCheck = {
+      checks: checks.map((c) => ({ name: c.name, message: c.message, output: [...c.output] })),
+      action: run.action,
+      at,
     };
   }
   const head = previous?.current?.commit;

@@ -25,6 +25,8 @@ const SHAPES: Record<WebviewMessage['type'], Fields> = {
   approve: { flowId: 'string', env: 'string', deploymentId: 'string' },
   reject: { flowId: 'string', env: 'string', deploymentId: 'string' },
   rollback: { flowId: 'string', env: 'string', deploymentId: 'string' },
+  overrideChecks: { flowId: 'string', env: 'string' },
+  rerunChecks: { flowId: 'string', env: 'string' },
   openFlow: { flowId: 'string' },
   openConfig: { folder: 'string' },
 };
@@ -99,6 +101,8 @@ function checkTargets(message: WebviewMessage, lookup: FlowLookup, hasFolder: Fo
     case 'approve':
     case 'reject':
     case 'rollback':
+    case 'overrideChecks':
+    case 'rerunChecks':
       return known(message.env) ? undefined : `${message.type}: unknown environment ${JSON.stringify(message.env)}`;
     case 'openFlow':
       return undefined;

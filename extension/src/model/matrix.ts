@@ -67,6 +67,37 @@ export interface EnvCell {
   unfinished: DeploymentDetails[];
   /** How many releases (succeeded deployments) there are: a rollback needs an earlier one. */
   releases: number;
+  /** The last preflight of the flow here was refused by failing pre-deploy checks: nothing was recorded. */
+  failedCheck?: FailedCheck;
+}
+
+/** A failing pre-deploy check, as the editor saw it: its name, its message and its output's last lines. */
+export interface FailedCheckResult {
+  name: string;
+  message: string;
+  output: string[];
+}
+
+/**
+ * A refusal by failing pre-deploy checks, kept (in memory, by the editor) per flow × environment
+ * until a later preflight of the pair passes or a deploy of it starts. `run` is what was refused,
+ * so Override Checks… and Run Checks Again run it again.
+ */
+export interface FailedCheck {
+  checks: FailedCheckResult[];
+  run: { action: 'deploy' | 'promote' | 'rollback'; from?: string; to?: string; ref?: string };
+  /** ISO time of the refusal. */
+  at: string;
+}
+
+/** The failed check of a flow in an environment, if its last preflight was refused by one. */
+export type FailedCheckLookup = (flowName: string, env: string) => FailedCheck | undefined;
+
+/** `check failed: ci status` (and `+1` for more): short, for a row or a cell. */
+export function describeFailedCheck(failed: FailedCheck): string {
+  const [first] = failed.checks;
+  const more = failed.checks.length - 1;
+  return `check failed: ${first?.name ?? '?'}${more > 0 ? ` +${more}` : ''}`;
 }
 
 export interface FlowRow {
@@ -134,6 +165,7 @@ export function buildRow(
   environments: readonly EnvironmentInfo[],
   index: ReturnType<typeof indexDeployments>,
   lockFor: LockLookup = () => undefined,
+  failedCheckFor: FailedCheckLookup = () => undefined,
 ): FlowRow {
   const cells: EnvCell[] = [];
   environments.forEach((env, i) => {
@@ -153,6 +185,8 @@ export function buildRow(
     };
     const lock = lockFor(flow.name, env.name);
     if (lock) cell.lock = lock;
+    const failedCheck = failedCheckFor(flow.name, env.name);
+    if (failedCheck) cell.failedCheck = failedCheck;
     const latest = slot.latest;
     const place = latest ? slot.unfinished.indexOf(latest) : -1;
     if (latest?.status === 'queued' && place > 0) cell.queued = { place: place + 1, behind: slot.unfinished[0]! };
@@ -169,12 +203,13 @@ export function buildGroups(
   environments: readonly EnvironmentInfo[],
   deployments: readonly DeploymentDetails[],
   lockFor: LockLookup = () => undefined,
+  failedCheckFor: FailedCheckLookup = () => undefined,
 ): GroupNode[] {
   const index = indexDeployments(deployments);
   const groups = new Map<string, FlowRow[]>();
   for (const flow of flows) {
     const key = flow.grouping.join('/');
-    const row = buildRow(flow, environments, index, lockFor);
+    const row = buildRow(flow, environments, index, lockFor, failedCheckFor);
     const rows = groups.get(key);
     if (rows) rows.push(row);
     else groups.set(key, [row]);

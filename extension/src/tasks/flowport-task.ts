@@ -22,6 +22,7 @@ import { hostError } from '../host/host-client';
 import { finalStatusLine, followDeployment, isActive } from '../logs/follow';
 import { hostSource } from '../logs/host-source';
 import type { FlowportStore, FolderState } from '../store';
+import { failedChecks } from '../model/failed-checks';
 import {
   actionTitle,
   checkLines,
@@ -132,8 +133,12 @@ type Checked = { plan: RunPlan } | { refusal: Refusal; told?: boolean } | { notC
 export async function checkRun(
   state: FolderState,
   def: FlowportTaskDefinition,
-  /** From a command: failing checks offer "Override Checks…". A task from tasks.json cannot ask. */
-  options: { interactive: boolean; log?: vscode.LogOutputChannel } = { interactive: false },
+  /**
+   * From a command: failing checks offer "Override Checks…". A task from tasks.json cannot ask.
+   * `overrideFirst` (the tree's and the board's Override Checks… on a failed check): failing
+   * checks ask for the reason at once, without the checks' picker first.
+   */
+  options: { interactive: boolean; log?: vscode.LogOutputChannel; overrideFirst?: boolean } = { interactive: false },
 ): Promise<Checked> {
   const flows = resolveFlows(state, def);
   const target = def.action === 'promote' ? def.to : def.env;
@@ -151,16 +156,7 @@ export async function checkRun(
   });
   let result: PreflightResult;
   try {
-    const connection = await state.client.connect();
-    const flowIds = flows.map((f) => f.id);
-    result = await connection.sendRequest(
-      Methods.preflight,
-      run.action === 'promote'
-        ? { action: 'promote', flowIds, from: run.from, to: run.to }
-        : run.action === 'rollback'
-          ? { action: 'rollback', flowIds, env: run.env, ...(run.to ? { to: run.to } : {}) }
-          : { action: 'deploy', flowIds, env: run.env },
-    );
+    result = await sendPreflight(state, def, run, flows, target);
   } catch (err) {
     const error = hostError(err);
     if (error.kind === undefined) throw error; // the host failed: not a refusal
@@ -178,7 +174,7 @@ export async function checkRun(
       const how = `give the task "overrideChecks": "<reason>" to ${verb} anyway`;
       return { refusal: { message: checksRefusalText(target, checks, how), actions: [] } };
     } else {
-      const reason = await askOverride(def, target, checks, options.log);
+      const reason = await askOverride(def, target, checks, options.log, options.overrideFirst === true);
       if (reason === undefined) {
         const how = `use Override Checks… to ${verb} anyway`;
         return { refusal: { message: checksRefusalText(target, checks, how), actions: [] }, told: true };
@@ -215,6 +211,62 @@ export async function checkRun(
   };
 }
 
+/**
+ * The host's preflight of `run`. Its checks' outcome is kept for the views: failing ones mark the
+ * flows in the target ("check failed: …"), passing ones clear the mark.
+ */
+async function sendPreflight(
+  state: FolderState,
+  def: FlowportTaskDefinition,
+  run: PlannedRun,
+  flows: readonly FlowDetails[],
+  target: string,
+): Promise<PreflightResult> {
+  const connection = await state.client.connect();
+  const flowIds = flows.map((f) => f.id);
+  const result = await connection.sendRequest(
+    Methods.preflight,
+    run.action === 'promote'
+      ? { action: 'promote', flowIds, from: run.from, to: run.to }
+      : run.action === 'rollback'
+        ? { action: 'rollback', flowIds, env: run.env, ...(run.to ? { to: run.to } : {}) }
+        : { action: 'deploy', flowIds, env: run.env },
+  );
+  // Refused before its checks ran (a lock, a busy pair): what they said last still stands.
+  if (result.checks !== undefined || result.refusal === undefined) {
+    failedChecks.record(
+      state.folder.uri.toString(),
+      flows.map((f) => f.name),
+      target,
+      result.checks,
+      {
+        action: def.action,
+        ...(def.from === undefined ? {} : { from: def.from }),
+        ...(def.to === undefined ? {} : { to: def.to }),
+        ...(def.ref === undefined ? {} : { ref: def.ref }),
+      },
+    );
+  }
+  return result;
+}
+
+/**
+ * Run Checks Again, on a failed check: the preflight of the run it refused, only (nothing is
+ * deployed). Resolves with the checks, which also clear or renew the mark.
+ */
+export async function rerunChecks(state: FolderState, def: FlowportTaskDefinition): Promise<CheckResult[]> {
+  const flows = resolveFlows(state, def);
+  const target = def.action === 'promote' ? def.to : def.env;
+  if (!target) throw new Error(`The run needs ${def.action === 'promote' ? '"to"' : '"env"'}.`);
+  const run: PlannedRun =
+    def.action === 'promote'
+      ? { action: 'promote', from: def.from!, to: target }
+      : def.action === 'rollback'
+        ? { action: 'rollback', env: target, ...(def.to ? { to: def.to } : {}) }
+        : { action: 'deploy', env: target };
+  return (await sendPreflight(state, def, run, flows, target)).checks ?? [];
+}
+
 const OVERRIDE_CHECKS = '$(warning) Override Checks…';
 
 /**
@@ -227,6 +279,8 @@ async function askOverride(
   env: string,
   checks: readonly CheckResult[],
   log: vscode.LogOutputChannel | undefined,
+  /** Straight to the reason: the user chose Override Checks… on the failed check already. */
+  overrideFirst = false,
 ): Promise<string | undefined> {
   const verb = actionTitle(def.action);
   const failed = checks.filter((c) => !c.ok);
@@ -246,7 +300,7 @@ async function askOverride(
     },
   );
   const title = `Flowport: ${taskTitle(def)}: ${failed.length === 1 ? `check "${failed[0]!.label}" failed` : `${failed.length} checks failed`}`;
-  for (;;) {
+  for (; !overrideFirst;) {
     const chosen = await pick(items, {
       title,
       placeHolder: 'Nothing was sent. Fix the failing checks and run it again, or override them',
@@ -333,12 +387,14 @@ export async function runTask(
   store: FlowportStore,
   state: FolderState,
   def: FlowportTaskDefinition,
+  /** From a failed check's Override Checks…: failing checks ask for the reason at once. */
+  options: { overrideFirst?: boolean } = {},
 ): Promise<number | undefined> {
   const title = taskTitle(def);
   let checked: Checked;
   try {
     await store.ensureLoaded();
-    checked = await checkRun(state, def, { interactive: true, log: store.log });
+    checked = await checkRun(state, def, { interactive: true, log: store.log, ...options });
   } catch (err) {
     reportCrash(store, title, err instanceof Error ? err.message : String(err));
     return 2;
@@ -559,6 +615,12 @@ export class RunTerminal implements vscode.Pseudoterminal {
         this.write(`  ${line.startsWith('✓') ? CSI.green : CSI.red}${sanitizeTerminalText(line)}${CSI.reset}`);
     }
     const override = overrideChecks === undefined ? {} : { overrideChecks };
+    // A deploy of the pairs starts: a failed check shown on them is over.
+    failedChecks.clear(
+      this.state.folder.uri.toString(),
+      flows.map((f) => f.name),
+      target,
+    );
     // No title line of our own: VS Code's "Executing task: flowport: Deploy …" is above.
     this.subscription = this.state.client.onNotification(({ method, params }) => {
       const p = params as RunLogParams;

@@ -9,6 +9,7 @@ import { describeLock, type EnvLock } from '../../../sdk/src/backend/locks';
 import { isActive } from '../logs/follow';
 import type { FolderState } from '../store';
 import {
+  describeFailedCheck,
   describeQueueSpot,
   relativeAge,
   rowSummary,
@@ -154,13 +155,17 @@ export class EnvItem extends vscode.TreeItem {
       ? ['lock', 'problemsWarningIcon.foreground']
       : cell.awaiting
         ? ['shield', 'charts.yellow']
-        : STATUS_ICONS[cell.status];
+        : cell.failedCheck && !isActive(cell.latest)
+          ? ['workspace-untrusted', 'problemsErrorIcon.foreground']
+          : STATUS_ICONS[cell.status];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.tooltip = envTooltip(cell, row.flow.id);
     // Words for the menus (package.json when-clauses match them by regex): `locked` offers
     // Unlock, `lockable` Lock; `approvable` Approve and Reject; `rollbackable` Roll Back.
     const words = ['env', cell.lock ? 'locked' : 'lockable'];
     if (cell.awaiting) words.push('approvable');
+    // `checkFailed` offers Override Checks… and Run Checks Again.
+    if (cell.failedCheck) words.push('checkFailed');
     if (cell.releases >= 2) words.push('rollbackable');
     if (cell.current && cell.nextEnv) words.push('promotable');
     if (cell.current) words.push('comparable');
@@ -194,6 +199,7 @@ export function envDescription(cell: EnvCell): string {
   if (parts.length === 0) parts.push('not deployed');
   if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
   if (cell.lock) parts.push(lockWord(cell.lock));
+  if (cell.failedCheck) parts.push(describeFailedCheck(cell.failedCheck));
   return parts.join(' · ');
 }
 
@@ -228,6 +234,28 @@ function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
     md.appendMarkdown(
       `\n\n$(lock) ${escape(describeLock(cell.lock))}. Deploy, promote and rollback are refused here until it is unlocked (Unlock, in this row's menu).`,
     );
+  const enabled: string[] = [];
+  if (cell.failedCheck) {
+    const { run, checks, at } = cell.failedCheck;
+    const what =
+      run.action === 'promote'
+        ? `A promote from ${run.from ?? '?'}`
+        : run.action === 'rollback'
+          ? 'A rollback'
+          : 'A deploy';
+    md.appendMarkdown(
+      `\n\n$(workspace-untrusted) **${escape(describeFailedCheck(cell.failedCheck))}**: ${escape(what)} here was refused ${relativeAge(at)}; nothing was recorded.`,
+    );
+    for (const c of checks) {
+      md.appendMarkdown(`\n\n✗ **${escape(c.name)}**: ${escape(c.message)}`);
+      if (c.output.length) md.appendMarkdown(`\n\n${c.output.map((l) => `> ${escape(l)}`).join('  \n')}`);
+    }
+    const args = encodeURIComponent(JSON.stringify([flowId, cell.env]));
+    md.appendMarkdown(
+      `\n\n[$(warning) Override Checks…](command:flowport.overrideFailedCheck?${args} "Run it anyway, with a reason recorded") · [$(refresh) Run Checks Again](command:flowport.rerunChecks?${args} "Run the checks again; the mark goes when they pass")`,
+    );
+    enabled.push('flowport.overrideFailedCheck', 'flowport.rerunChecks');
+  }
   if (cell.behind) md.appendMarkdown(`\n\nBehind **${escape(cell.previousEnv ?? '')}**: promote to bring it level.`);
   if (cell.current && cell.nextEnv) {
     // The inline → button's own tooltip cannot name the target (menu titles are static): say it here.
@@ -235,8 +263,9 @@ function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
     md.appendMarkdown(
       `\n\n[$(arrow-right) Promote ${escape(cell.env)} → ${escape(cell.nextEnv)}](command:flowport.promoteNext?${args} "Promote ${cell.env} → ${cell.nextEnv}")`,
     );
-    md.isTrusted = { enabledCommands: ['flowport.promoteNext'] };
+    enabled.push('flowport.promoteNext');
   }
+  if (enabled.length) md.isTrusted = { enabledCommands: enabled };
   return md;
 }
 

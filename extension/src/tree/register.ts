@@ -5,6 +5,10 @@ import type { FlowportStore } from '../store';
 import { staleNote, type StoreStatusBar } from '../store-status';
 import { FLOWS_VIEW_ID, FlowsTreeProvider } from './flows-tree';
 import { EnvItem, FlowItem } from './nodes';
+import { failedChecks } from '../model/failed-checks';
+import type { FailedCheck } from '../model/matrix';
+import { rerunChecks, runTask, TASK_TYPE, type FlowportTaskDefinition } from '../tasks/flowport-task';
+import { showMessage } from '../commands/prompts';
 
 /** Drives the welcome views (package.json `viewsWelcome`), shown while the tree is empty. */
 export type ViewState = 'loading' | 'untrusted' | 'noConfig' | 'problem' | 'noFlows' | 'ready';
@@ -49,6 +53,7 @@ export function registerFlowsView(
       if (items) await view.reveal(items, { select: true, focus: true, expand: true });
     }),
     ...registerRowActions(),
+    ...registerFailedCheckActions(store),
   );
   return provider;
 }
@@ -77,6 +82,65 @@ function registerRowActions(): vscode.Disposable[] {
     vscode.commands.registerCommand('flowport.openFlowSource', (node: FlowItem) =>
       vscode.commands.executeCommand('flowport.openFlow', node.flow),
     ),
+  ];
+}
+
+/** The run a failed check refused, again: the same action, flow and environments, as a task definition. */
+export function refusedRun(flowName: string, env: string, run: FailedCheck['run']): FlowportTaskDefinition {
+  const base = { type: TASK_TYPE, action: run.action, flow: flowName } as const;
+  if (run.action === 'promote') return { ...base, from: run.from, to: env };
+  return {
+    ...base,
+    env,
+    ...(run.to === undefined ? {} : { to: run.to }),
+    ...(run.ref === undefined ? {} : { ref: run.ref }),
+  };
+}
+
+/**
+ * A failed check's actions, from the env row (its node) or the board and the row's tooltip (flow
+ * id, env): Override Checks… runs the refused deploy, promote or rollback again, asking for the
+ * reason at once; Run Checks Again runs only the preflight, which clears the mark when they pass.
+ */
+function registerFailedCheckActions(store: FlowportStore): vscode.Disposable[] {
+  const targetOf = (target: EnvItem | string, env?: string) => {
+    const found =
+      target instanceof EnvItem
+        ? { state: target.state, flow: target.flow, env: target.cell.env }
+        : (() => {
+            const f = typeof target === 'string' ? store.findFlow(target) : undefined;
+            return f && env ? { ...f, env } : undefined;
+          })();
+    if (!found) return undefined;
+    const mark = failedChecks.get(found.state.folder.uri.toString(), found.flow.name, found.env);
+    if (!mark) {
+      void showMessage('info', `Flowport: no check failed for ${found.flow.name} in ${found.env}.`);
+      return undefined;
+    }
+    return { state: found.state, def: refusedRun(found.flow.name, found.env, mark.run), env: found.env };
+  };
+  return [
+    vscode.commands.registerCommand('flowport.overrideFailedCheck', async (target: EnvItem | string, env?: string) => {
+      const found = targetOf(target, env);
+      if (!found) return undefined;
+      return runTask(store, found.state, found.def, { overrideFirst: true });
+    }),
+    vscode.commands.registerCommand('flowport.rerunChecks', async (target: EnvItem | string, env?: string) => {
+      const found = targetOf(target, env);
+      if (!found) return undefined;
+      const checks = await vscode.window.withProgress({ location: { viewId: FLOWS_VIEW_ID } }, () =>
+        rerunChecks(found.state, found.def),
+      );
+      const failing = checks.filter((c) => !c.ok);
+      const flow = Array.isArray(found.def.flow) ? found.def.flow.join(', ') : found.def.flow;
+      void showMessage(
+        failing.length ? 'warning' : 'info',
+        failing.length
+          ? `Flowport: ${flow} in ${found.env}: check ${failing.map((c) => `"${c.label}"`).join(', ')} still fails: ${failing[0]!.message}`
+          : `Flowport: ${flow} in ${found.env}: the checks pass now.`,
+      );
+      return checks;
+    }),
   ];
 }
 

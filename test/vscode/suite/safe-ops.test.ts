@@ -60,7 +60,7 @@ const FAILING_CHECK =
  * Runs `body` with the demo config giving uat a failing pre-deploy check (not committed: a deploy
  * of HEAD asks about the dirty tree, answered by the tests), and puts the config back after.
  */
-async function withFailingCheck<T>(body: () => Promise<T>): Promise<T> {
+async function withFailingCheck<T>(body: () => Promise<T>, checkSource = FAILING_CHECK): Promise<T> {
   const { store } = await api();
   await store.ensureLoaded();
   const config = join(workspaceRoot(), 'flowport.config.ts');
@@ -72,7 +72,7 @@ async function withFailingCheck<T>(body: () => Promise<T>): Promise<T> {
     )
     .replace(
       "environments: ['dev', 'uat', { name: 'prod', protected: true }]",
-      `environments: ['dev', { name: 'uat', checks: [${FAILING_CHECK}] }, { name: 'prod', protected: true }]`,
+      `environments: ['dev', { name: 'uat', checks: [${checkSource}] }, { name: 'prod', protected: true }]`,
     );
   assert.notEqual(withCheck, original, 'the demo config names its environments as expected');
   const checksOn = () =>
@@ -119,6 +119,74 @@ async function runTasksJson(label: string): Promise<number | undefined> {
 type Overridden = { by: string; reason: string; failed: string[] } | undefined;
 
 describe('Safe operations from the editor', () => {
+  it('a failing check marks the env row "check failed" with its output and actions; Run Checks Again that passes clears it', async function () {
+    this.timeout(120_000);
+    // Red while this file exists: the test turns the check green without reloading the config.
+    const red = join(workspaceRoot(), '.flowport', `ci-red-${process.pid}`);
+    mkdirSync(join(workspaceRoot(), '.flowport'), { recursive: true });
+    writeFileSync(red, '');
+    const redCheck = `check({ name: 'ci status', command: [process.execPath, '-e', "if (require('fs').existsSync(${JSON.stringify(JSON.stringify(red)).slice(1, -1)})) { console.log('build 41 is red, token https://ci:hunter2@ci.example/x'); process.exit(3) }"] })`;
+    try {
+      await withFailingCheck(
+        () =>
+          withScratchFlow(async (flow) => {
+            const before = await envRow(flow, 'uat');
+            assert.doesNotMatch(String(before.description), /check failed/);
+            // Escape at the checks' picker: refused, nothing recorded; the row says why.
+            const code = await answering(
+              (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+              async () => vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat'),
+            );
+            assert.equal(code, 1);
+            const marked = await rowWhere(flow, 'uat', 'the check failed mark', (r) =>
+              String(r.description).includes('check failed: ci status'),
+            );
+            assert.match(String(marked.contextValue), /\bcheckFailed\b/);
+            assert.equal(iconOf(marked), 'workspace-untrusted');
+            const tip = tooltipOf(marked);
+            assert.match(tip, /check failed: ci status/);
+            assert.match(tip, /exited with code 3/);
+            assert.match(tip, /build 41 is red/);
+            assert.doesNotMatch(tip, /hunter2/, 'a URL password in the output is masked');
+            assert.match(tip, /Override Checks…\]\(command:flowport\.overrideFailedCheck/);
+            assert.match(tip, /Run Checks Again\]\(command:flowport\.rerunChecks/);
+            const dev = await envRow(flow, 'dev');
+            assert.doesNotMatch(String(dev.description), /check failed/, 'only the refused pair is marked');
+
+            // Still red: Run Checks Again keeps the mark.
+            await answering(
+              () => undefined,
+              async () => vscode.commands.executeCommand('flowport.rerunChecks', marked),
+            );
+            assert.match(String((await envRow(flow, 'uat')).description), /check failed: ci status/);
+
+            // Green: Run Checks Again clears it.
+            rmSync(red, { force: true });
+            const checks = await answering(
+              () => undefined,
+              async () =>
+                vscode.commands.executeCommand<Array<{ ok: boolean }>>('flowport.rerunChecks', flow.id, 'uat'),
+            );
+            assert.deepEqual(
+              checks?.map((c) => c.ok),
+              [true],
+            );
+            const cleared = await rowWhere(
+              flow,
+              'uat',
+              'the mark to clear',
+              (r) => !String(r.description).includes('check failed'),
+            );
+            assert.doesNotMatch(String(cleared.contextValue), /checkFailed/);
+            assert.doesNotMatch(tooltipOf(cleared), /check failed/);
+          }),
+        redCheck,
+      );
+    } finally {
+      rmSync(red, { force: true });
+    }
+  });
+
   it('a failing check refuses a deploy with its output; Override Checks… with a reason deploys, recorded', async function () {
     this.timeout(120_000);
     await withFailingCheck(() =>
