@@ -105,6 +105,10 @@ test('a runner killed -9 mid-deploy: its deployment reads interrupted once its l
   try {
     const killedAt = Date.now();
     process.kill(runner, 'SIGKILL');
+    const [secondId] = pg
+      .psql(`SELECT id FROM flowport_deployments WHERE project = '${project}' AND id <> '${id}'`)
+      .split('\n');
+    assert.ok(!existsSync(join(root, 'out', `${secondId}.json`)), 'the second deploy waited while the first ran');
     await waitFor(() => row(project, id!).status === 'interrupted', 'the killed runner to be judged gone', 20_000);
     const took = Date.now() - killedAt;
     assert.ok(took >= 1000, `interrupted ${took} ms after the kill: before its 2 s lease could run out`);
@@ -114,8 +118,16 @@ test('a runner killed -9 mid-deploy: its deployment reads interrupted once its l
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(row(project, deploymentId(r.stdout)).status, 'succeeded');
     assert.deepEqual(statuses(project, 'billing'), ['interrupted', 'succeeded']);
-    const reason = pg.psql(`SELECT record->'attributes'->>'reason' FROM flowport_deployments WHERE id = '${id}'`);
-    assert.match(reason, /runner \(pid \d+ on .*\) stopped/);
+    // As a member reads it: interrupted, and why.
+    const h = cli(['history', 'billing', '--json'], root);
+    assert.equal(h.code, 0, h.stderr);
+    const gone = (
+      JSON.parse(h.stdout) as {
+        deployments: Array<{ id: string; status: string; attributes: Record<string, unknown> }>;
+      }
+    ).deployments.find((d) => d.id === id);
+    assert.equal(gone?.status, 'interrupted');
+    assert.match(String(gone.attributes.reason), /runner \(pid \d+ on .*\) stopped/);
     console.error(`[timing] interrupted ${took} ms after kill -9`);
   } finally {
     killGroup(command);
