@@ -144,6 +144,11 @@ test('the server restarted mid-deploy: the runner reconnects, the outcome succee
     'the deploy to log',
   );
   await new Promise((r) => setTimeout(r, 400));
+  assert.equal(
+    pg.psql(`SELECT status FROM flowport_deployments WHERE project = '${project}'`),
+    'running',
+    'restarted while it runs',
+  );
   const t0 = Date.now();
   await pg.restart({ downMs: 1000 });
   console.error(`[timing] server down and up again in ${Date.now() - t0} ms`);
@@ -151,6 +156,8 @@ test('the server restarted mid-deploy: the runner reconnects, the outcome succee
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const id = deploymentId(r.stdout);
   assert.equal(row(project, id).status, 'succeeded');
+  // The CLI following it said the store was gone for a moment, and went on following.
+  assert.match(r.stderr, /cannot be reached \(\w+\).* Still following \S+: its runner goes on\./);
   const logs = cli(['logs', id], root);
   assert.equal(logs.code, 0, logs.stderr);
   const lines = logs.stdout.split('\n');
