@@ -199,7 +199,8 @@ export function envDescription(cell: EnvCell): string {
   if (parts.length === 0) parts.push('not deployed');
   if (cell.behind) parts.push(`behind ${cell.previousEnv}`);
   if (cell.lock) parts.push(lockWord(cell.lock));
-  if (cell.failedCheck) parts.push(describeFailedCheck(cell.failedCheck));
+  // First: what refused the last deploy here, readable in a narrow sidebar that cuts the rest.
+  if (cell.failedCheck) parts.unshift(describeFailedCheck(cell.failedCheck));
   return parts.join(' · ');
 }
 
