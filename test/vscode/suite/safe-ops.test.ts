@@ -179,6 +179,34 @@ describe('Safe operations from the editor', () => {
             );
             assert.doesNotMatch(String(cleared.contextValue), /checkFailed/);
             assert.doesNotMatch(tooltipOf(cleared), /check failed/);
+
+            // Red again: a deploy refused marks it; Override Checks… on the row asks only for the
+            // reason and deploys, recorded, and the deploy's start clears the mark.
+            writeFileSync(red, '');
+            await answering(
+              (p) => (p.kind === 'message' && p.modal ? p.actions[0] : undefined),
+              async () => vscode.commands.executeCommand<number>('flowport.deploy', flow.id, 'uat'),
+            );
+            const again = await rowWhere(flow, 'uat', 'the mark again', (r) =>
+              String(r.description).includes('check failed: ci status'),
+            );
+            const overridden = await answering(
+              (p) =>
+                p.kind === 'input' ? 'hotfix from the row' : p.kind === 'message' && p.modal ? p.actions[0] : undefined,
+              async (prompts) => ({
+                code: await vscode.commands.executeCommand<number>('flowport.overrideFailedCheck', again),
+                picks: prompts.shown.filter((p) => p.kind === 'pick').length,
+              }),
+            );
+            assert.deepEqual(overridden, { code: 0, picks: 0 }, 'straight to the reason, then deployed');
+            const [deployed] = await deploymentsOf(flow.name, 'uat');
+            assert.equal((deployed?.attributes.checksOverridden as Overridden)?.reason, 'hotfix from the row');
+            await rowWhere(
+              flow,
+              'uat',
+              'the mark to clear after the deploy',
+              (r) => !String(r.description).includes('check failed'),
+            );
           }),
         redCheck,
       );
