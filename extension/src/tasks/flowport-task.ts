@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { GOOD_OUTCOMES } from '../../../sdk/src/backend/batch';
 import type { CommandHint } from '../../../sdk/src/hint';
 import { sanitizeTerminalText } from '../../../sdk/src/terminal-text';
+import { maskUrlCredentials } from '../../../sdk/src/secrets';
 import {
   Methods,
   OVERRIDE_REASON_MAX,
@@ -288,8 +289,9 @@ async function askOverride(
   const items: PickItem[] = checks.map((c) => {
     const label = `${c.ok ? '$(pass)' : '$(error)'} ${c.label}`;
     byLabel.set(label, c);
-    const tail = c.output.slice(-3).join(' ⏎ ');
-    return { label, description: c.message, ...(!c.ok && tail ? { detail: tail } : {}) };
+    // A URL's password in a check's output (a CI link with a token) shows masked, as on the views.
+    const tail = c.output.slice(-3).map(maskUrlCredentials).join(' ⏎ ');
+    return { label, description: maskUrlCredentials(c.message), ...(!c.ok && tail ? { detail: tail } : {}) };
   });
   items.push(
     { label: '', kind: vscode.QuickPickItemKind.Separator },

@@ -105,6 +105,8 @@ test('a failed check in the tree and on the board, with its output and actions',
     );
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shotDir, '01-checks-picker.png') });
+    assert.match(await picker.innerText(), /build 41 is red: https:\/\/ci:•••@ci\.example/);
+    assert.doesNotMatch(await picker.innerText(), /hunter2/, 'the picker masks a URL password too');
     await page.keyboard.press('Escape');
 
     const marked = tree.getByRole('treeitem', { name: /^uat check failed: ci status/ }).first();
