@@ -1,6 +1,6 @@
 /** What a project writes in `flowport.config.ts`, and the helpers that keep it typed. */
 import type { DeploymentFinder, Deployer, FlowFinder, Promoter } from '../model.js';
-import type { CallMarker } from '../finder/markers.js';
+import type { CallMarker, PresetSwitches } from '../finder/markers.js';
 import type { PreDeployCheck } from '../backend/checks.js';
 import type { Notifier } from '../notify/webhook.js';
 
@@ -40,6 +40,11 @@ export interface FlowSourceOptions {
   include?: string[];
   exclude?: string[];
   markers?: CallMarker[];
+  /**
+   * Presets on everywhere (`true`) or off (`false`), e.g. `{ 'trigger.dev': false }`. A preset not
+   * named is on for the files whose nearest `package.json` depends on its framework's package.
+   */
+  presets?: PresetSwitches;
 }
 
 export interface FlowportConfig {

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { closest } from '../did-you-mean.js';
 import { CONFIG_EXAMPLE, environmentsOf, type FlowportConfig } from './define.js';
 import { lineOfPath, type ValuePath } from './locate.js';
+import { markerProblem, presetSwitchesProblem } from '../finder/markers.js';
 import { MAX_WEBHOOK_RETRIES, MAX_WEBHOOK_TIMEOUT_MS, NOTIFY_EVENTS } from '../notify/webhook.js';
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -106,6 +107,20 @@ const flowFinder = implementing('findFlows', 'flows');
 const globs = (key: string) =>
   v.array(v.string(`${key} holds globs such as "src/**"`), `${key} must be an array of globs such as ["src/**"]`);
 
+/**
+ * A marker's string setting, refused with {@link markerProblem}'s message when it makes the marker
+ * unable to match anything (`callee: "a.b.c"`, `nameFrom: ""`), at the setting's own line.
+ */
+function markerSetting(key: 'callee' | 'module' | 'nameFrom', notString: string) {
+  return v.pipe(
+    v.string(notString),
+    v.check(
+      (value) => markerProblem({ callee: 'x', [key]: value }) === undefined,
+      (issue) => markerProblem({ callee: 'x', [key]: issue.input }) ?? notString,
+    ),
+  );
+}
+
 const flowOptions = strict(
   {
     include: v.optional(globs('include')),
@@ -114,11 +129,17 @@ const flowOptions = strict(
       v.array(
         strict(
           {
-            callee: v.string('callee must be the name of the function that declares a flow, such as "task"'),
-            module: v.optional(
-              v.string('module must be the module callee is imported from, such as "@trigger.dev/sdk"'),
+            callee: markerSetting(
+              'callee',
+              'callee must be the name of the function that declares a flow, such as "task"',
             ),
-            nameFrom: v.optional(v.string('nameFrom must be the property that holds the name, such as "id"')),
+            module: v.optional(
+              markerSetting('module', 'module must be the module callee is imported from, such as "@trigger.dev/sdk"'),
+            ),
+            subpaths: v.optional(v.boolean('subpaths must be true or false')),
+            nameFrom: v.optional(
+              markerSetting('nameFrom', 'nameFrom must be the property that holds the name, such as "id"'),
+            ),
             kind: v.optional(v.string('kind must be a string')),
           },
           'each marker must be { callee: "task", module?: "@trigger.dev/sdk", nameFrom?: "id" }',
@@ -127,8 +148,14 @@ const flowOptions = strict(
         'markers must be an array such as [{ callee: "task", module: "@trigger.dev/sdk" }]',
       ),
     ),
+    presets: v.optional(
+      v.custom<Record<string, boolean>>(
+        (x) => presetSwitchesProblem(x) === undefined,
+        (issue) => presetSwitchesProblem(issue.input) ?? 'presets must be an object',
+      ),
+    ),
   },
-  'flows must be a FlowFinder (with a findFlows() method) or { include?, exclude?, markers? }',
+  'flows must be a FlowFinder (with a findFlows() method) or { include?, exclude?, markers?, presets? }',
 );
 
 /** A webhook URL is a secret (its path is the key): messages name its scheme at most, never the rest. */

@@ -5,7 +5,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
 import { jsdocBefore, readFlowTag } from './jsdoc.js';
-import { FLOW_TAG, type CallMarker } from './markers.js';
+import { FLOW_TAG, calleeName, calleePath, isMarkerModule, markerAttributes, type FinderMarker } from './markers.js';
 import { forEachChild } from './ast.js';
 import { hitIn, offsetsOf } from './hits.js';
 import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
@@ -15,7 +15,7 @@ import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
  * so that caches written by an earlier finder are not trusted (the SDK version alone moves too
  * rarely for that).
  */
-export const EXTRACT_VERSION = 3;
+export const EXTRACT_VERSION = 4;
 
 /** A flow as found in one file, before it gets its project-wide id and paths. */
 export interface ScannedFlow {
@@ -30,19 +30,29 @@ export interface FileProblem {
   line: number;
   message: string;
   severity: 'error' | 'warning';
+  /** Set when a preset's marker found it: it counts only where that preset is on. */
+  framework?: string;
 }
 
 export interface FileScan {
   flows: ScannedFlow[];
   problems: FileProblem[];
+  /**
+   * The presets whose markers alone made this file a candidate: its problems without a framework
+   * of their own (a syntax error) count only where one of them is on.
+   */
+  onlyFor?: string[];
 }
 
 type Node = TSESTree.Node;
 
 /** How each marker's callee is reachable in this file: local names and namespace objects. */
 interface Binding {
-  marker: CallMarker;
-  /** `defineFlow`, or `df` after `import { defineFlow as df }`. */
+  marker: FinderMarker;
+  /**
+   * `defineFlow`, or `df` after `import { defineFlow as df }`; for a callee `schedules.task`, the
+   * local names of `schedules`.
+   */
   locals: Set<string>;
   /** `fp` after `import * as fp from 'flowport'`, `import fp = require('flowport')` or `const fp = require('flowport')`. */
   namespaces: Set<string>;
@@ -64,12 +74,12 @@ export function extractFlows(
   program: TSESTree.Program,
   text: string,
   ext: string,
-  markers: readonly CallMarker[],
+  markers: readonly FinderMarker[],
 ): FileScan {
   const scan: FileScan = { flows: [], problems: [] };
   const file: FileContext = { program, scope: scopeContext(program, ext) };
   const bindings = markers.map((marker) => bindingsOf(program, marker));
-  const hits = offsetsOf(text, [...markers.map((m) => m.callee), ...bindings.flatMap((b) => [...b.locals])]);
+  const hits = offsetsOf(text, [...markers.map(calleeName), ...bindings.flatMap((b) => [...b.locals])]);
   walk(program, [], hits, (node, ancestors) => {
     if (node.type !== 'CallExpression') return;
     for (const b of bindings) {
@@ -91,24 +101,26 @@ export function extractFlows(
  * and `export default name` matter too, but they spell none of these: keep them always. A call
  * through a namespace, `fp.defineFlow(…)`, spells the callee.)
  */
-export function namesThatMatter(imports: TSESTree.Program, markers: readonly CallMarker[]): string[] {
+export function namesThatMatter(imports: TSESTree.Program, markers: readonly FinderMarker[]): string[] {
   const names = [FLOW_TAG];
   for (const marker of markers) {
     const b = bindingsOf(imports, marker);
-    names.push(marker.callee, ...b.locals);
+    names.push(calleeName(marker), ...b.locals);
     if (marker.module !== undefined) names.push(marker.module);
   }
   return names;
 }
 
-function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
+function bindingsOf(program: TSESTree.Program, marker: FinderMarker): Binding {
   const b: Binding = { marker, locals: new Set(), namespaces: new Set() };
   if (marker.module === undefined) return b;
+  // What the module exports: the callee, or for `schedules.task` the object `schedules`.
+  const exported = calleePath(marker)[0];
   for (const stmt of program.body) {
-    if (stmt.type === 'ImportDeclaration' && stmt.source.value === marker.module && stmt.importKind !== 'type') {
+    if (stmt.type === 'ImportDeclaration' && isMarkerModule(stmt.source.value, marker) && stmt.importKind !== 'type') {
       for (const s of stmt.specifiers) {
         if (s.type === 'ImportNamespaceSpecifier') b.namespaces.add(s.local.name);
-        else if (s.type === 'ImportSpecifier' && s.importKind !== 'type' && nameOf(s.imported) === marker.callee) {
+        else if (s.type === 'ImportSpecifier' && s.importKind !== 'type' && nameOf(s.imported) === exported) {
           b.locals.add(s.local.name);
         }
       }
@@ -117,18 +129,18 @@ function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
       stmt.type === 'TSImportEqualsDeclaration' &&
       stmt.importKind !== 'type' &&
       stmt.moduleReference.type === 'TSExternalModuleReference' &&
-      stmt.moduleReference.expression.value === marker.module
+      isMarkerModule(stmt.moduleReference.expression.value, marker)
     ) {
       b.namespaces.add(stmt.id.name);
     }
     // CommonJS: const { defineFlow } = require('flowport') / const fp = require('flowport')
     if (stmt.type === 'VariableDeclaration') {
       for (const d of stmt.declarations) {
-        if (!isRequireOf(d.init, marker.module)) continue;
+        if (!isRequireOf(d.init, marker)) continue;
         if (d.id.type === 'Identifier') b.namespaces.add(d.id.name);
         if (d.id.type === 'ObjectPattern') {
           for (const p of d.id.properties) {
-            if (p.type === 'Property' && keyName(p.key) === marker.callee && p.value.type === 'Identifier') {
+            if (p.type === 'Property' && keyName(p.key) === exported && p.value.type === 'Identifier') {
               b.locals.add(p.value.name);
             }
           }
@@ -139,13 +151,13 @@ function bindingsOf(program: TSESTree.Program, marker: CallMarker): Binding {
   return b;
 }
 
-function isRequireOf(init: TSESTree.Expression | null | undefined, module: string): boolean {
+function isRequireOf(init: TSESTree.Expression | null | undefined, marker: FinderMarker): boolean {
   return (
     init?.type === 'CallExpression' &&
     init.callee.type === 'Identifier' &&
     init.callee.name === 'require' &&
     init.arguments[0]?.type === 'Literal' &&
-    init.arguments[0].value === module
+    isMarkerModule(init.arguments[0].value, marker)
   );
 }
 
@@ -157,19 +169,35 @@ function isMarkerCall(
   scope: ScopeContext,
 ): boolean {
   const callee = call.callee;
-  if (callee.type === 'Identifier') return b.locals.has(callee.name) && !isShadowed(callee.name, ancestors, scope);
-  if (callee.type !== 'MemberExpression' || memberName(callee) !== b.marker.callee) return false;
-  const { module } = b.marker;
-  if (module === undefined) return true;
-  if (isRequireOf(callee.object, module)) return true; // require('flowport').defineFlow(…)
+  const path = calleePath(b.marker);
+  const imported = (n: Node, names: Set<string>) =>
+    n.type === 'Identifier' && names.has(n.name) && !isShadowed(n.name, ancestors, scope);
+  if (path.length === 1) {
+    if (callee.type === 'Identifier') return imported(callee, b.locals);
+    if (callee.type !== 'MemberExpression' || memberName(callee) !== path[0]) return false;
+    if (b.marker.module === undefined) return true;
+    if (isRequireOf(callee.object, b.marker)) return true; // require('flowport').defineFlow(…)
+    return imported(callee.object, b.namespaces);
+  }
+  // `schedules.task(…)`: the method called on the object, that object imported or reached through
+  // a namespace (`sdk.schedules.task(…)`, `require('@trigger.dev/sdk').schedules.task(…)`).
+  if (callee.type !== 'MemberExpression' || memberName(callee) !== path[1]) return false;
   const object = callee.object;
-  return object.type === 'Identifier' && b.namespaces.has(object.name) && !isShadowed(object.name, ancestors, scope);
+  if (b.marker.module === undefined) {
+    return (
+      (object.type === 'Identifier' && object.name === path[0]) ||
+      (object.type === 'MemberExpression' && memberName(object) === path[0])
+    );
+  }
+  if (imported(object, b.locals)) return true;
+  if (object.type !== 'MemberExpression' || memberName(object) !== path[0]) return false;
+  return isRequireOf(object.object, b.marker) || imported(object.object, b.namespaces);
 }
 
 function readCallFlow(
   call: TSESTree.CallExpression,
   ancestors: Node[],
-  marker: CallMarker,
+  marker: FinderMarker,
   scan: FileScan,
   file: FileContext,
 ): void {
@@ -181,6 +209,7 @@ function readCallFlow(
       line,
       severity: 'error',
       message: `${marker.callee}: the first argument must be an object literal with a string-literal \`${nameKey}\``,
+      ...(marker.framework ? { framework: marker.framework } : {}),
     });
     return;
   }
@@ -193,10 +222,15 @@ function readCallFlow(
   }
   const name = literalString(props.get(nameKey));
   if (name === undefined) {
-    scan.problems.push({ line, severity: 'error', message: 'flow name must be a string literal' });
+    scan.problems.push({
+      line,
+      severity: 'error',
+      message: 'flow name must be a string literal',
+      ...(marker.framework ? { framework: marker.framework } : {}),
+    });
     return;
   }
-  const attributes: Record<string, JsonValue> = { marker: marker.kind ?? marker.callee };
+  const attributes: Record<string, JsonValue> = markerAttributes(marker);
   const exportName = exportNameOf(ancestors, file);
   if (exportName) attributes.exportName = exportName;
   const group = literalGroup(props.get('group'));

@@ -23,7 +23,16 @@ import {
   type FileSelection,
   type FolderListing,
 } from './files.js';
-import { DEFINE_FLOW, mayContainFlow, type CallMarker } from './markers.js';
+import {
+  DEFINE_FLOW,
+  markerProblem,
+  presetSwitchesProblem,
+  mayContainFlow,
+  type CallMarker,
+  type FinderMarker,
+  type PresetSwitches,
+} from './markers.js';
+import { PresetScope, type PresetStatus } from './presets.js';
 import { flowNameProblem } from './names.js';
 import { loadParser, scanSource } from './parse.js';
 import {
@@ -38,8 +47,13 @@ import {
 export interface TypeScriptFlowsOptions extends FileSelection {
   /** Project root; every path is reported relative to it. */
   root: string;
-  /** Calls that count as flows besides `defineFlow` from `flowport`. */
+  /** Calls that count as flows besides `defineFlow` from `flowport` and the presets'. */
   markers?: CallMarker[];
+  /**
+   * Presets switched on (everywhere) or off (`{ 'trigger.dev': false }`); a preset not named here
+   * is on for the files whose nearest `package.json` depends on its framework.
+   */
+  presets?: PresetSwitches;
   /** Persisted scan cache: on by default at `.flowport/cache/flows.json`; `false` neither reads nor writes it. */
   cache?: boolean | { path: string };
 }
@@ -58,6 +72,10 @@ export interface ScanStats {
 interface FileFindings {
   flows: FlowDetails[];
   diagnostics: Diagnostic[];
+  /** Per diagnostic, the presets one of which must be on for it to count (undefined: it always does). */
+  diagnosticFrameworks: Array<string[] | undefined>;
+  /** Whether any finding belongs to a preset. */
+  frameworks: boolean;
 }
 
 /** What an incremental update changed. */
@@ -84,7 +102,12 @@ export function typescriptFlows(
 ): UnboundTypeScriptFlows;
 export function typescriptFlows(options: TypeScriptFlowsOptions): FlowIndex;
 export function typescriptFlows(options?: Partial<TypeScriptFlowsOptions>): FlowIndex | UnboundTypeScriptFlows {
-  checkFactoryOptions('typescriptFlows', options, ['root', 'include', 'exclude', 'markers', 'cache'], FLOWS_EXAMPLE);
+  checkFactoryOptions(
+    'typescriptFlows',
+    options,
+    ['root', 'include', 'exclude', 'markers', 'presets', 'cache'],
+    FLOWS_EXAMPLE,
+  );
   const { root, ...rest } = options ?? {};
   for (const key of ['include', 'exclude'] as const) {
     const globs = rest[key];
@@ -97,6 +120,12 @@ export function typescriptFlows(options?: Partial<TypeScriptFlowsOptions>): Flow
       'typescriptFlows(): markers must be an array such as [{ callee: "task", module: "@trigger.dev/sdk" }]',
     );
   }
+  for (const [i, marker] of (rest.markers ?? []).entries()) {
+    const problem = markerProblem(marker);
+    if (problem) throw new UsageError(`typescriptFlows(): markers[${i}]: ${problem}`);
+  }
+  const presetsProblem = presetSwitchesProblem(rest.presets);
+  if (presetsProblem) throw new UsageError(`typescriptFlows(): ${presetsProblem}`);
   if (root !== undefined) {
     if (typeof root !== 'string' || root === '')
       throw new UsageError(`typescriptFlows(): root must be the project folder, a string; in a config leave it out`);
@@ -112,7 +141,11 @@ export function typescriptFlows(options?: Partial<TypeScriptFlowsOptions>): Flow
 
 export class FlowIndex implements FlowFinder {
   readonly root: string;
-  private readonly markers: CallMarker[];
+  /** `defineFlow` and the config's markers, then the markers of every preset not switched off. */
+  private readonly markers: FinderMarker[];
+  /** `defineFlow` and the config's markers only: a file they do not want is parsed for presets alone. */
+  private readonly ownMarkers: CallMarker[];
+  private readonly presets: PresetScope;
   private filter: PathFilter | undefined;
   private readonly rules: IgnoreRules;
   private readonly cachePath: string | undefined;
@@ -132,7 +165,9 @@ export class FlowIndex implements FlowFinder {
 
   constructor(private readonly options: TypeScriptFlowsOptions) {
     this.root = options.root;
-    this.markers = [DEFINE_FLOW, ...(options.markers ?? [])];
+    this.ownMarkers = [DEFINE_FLOW, ...(options.markers ?? [])];
+    this.presets = new PresetScope(this.root, options.presets);
+    this.markers = [...this.ownMarkers, ...this.presets.active.flatMap((p) => p.markers)];
     this.rules = new IgnoreRules(this.root);
     const cache = options.cache ?? true;
     this.cachePath = cache === false ? undefined : cache === true ? defaultCachePath(this.root) : cache.path;
@@ -140,6 +175,7 @@ export class FlowIndex implements FlowFinder {
       v: SDK_VERSION,
       extract: EXTRACT_VERSION,
       markers: this.markers,
+      presets: options.presets,
       include: options.include,
       exclude: options.exclude,
     });
@@ -148,6 +184,11 @@ export class FlowIndex implements FlowFinder {
   /** Loads the parser now, so the first incremental update of a long-lived index is fast too. */
   warmUp(): Promise<void> {
     return loadParser();
+  }
+
+  /** Which presets were on after the last scan, where, and why. */
+  presetStatus(): PresetStatus[] {
+    return this.presets.status();
   }
 
   /** Problems from the last scan: syntax errors, non-literal names, duplicate names. */
@@ -350,7 +391,12 @@ export class FlowIndex implements FlowFinder {
     }
     stats.parsed++;
     await loadParser();
-    entry.scan = meaningful(scanSource(text, extname(rel), this.markers));
+    const scan = scanSource(text, extname(rel), this.markers);
+    // Wanted by presets only: a syntax error in it counts only where one of them is on.
+    if (!mayContainFlow(text, this.ownMarkers)) {
+      scan.onlyFor = this.presets.active.filter((p) => mayContainFlow(text, p.markers)).map((p) => p.name);
+    }
+    entry.scan = meaningful(scan);
   }
 
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */
@@ -365,6 +411,7 @@ export class FlowIndex implements FlowFinder {
       if (entry.scan !== 0) withFindings.push(rel);
     });
     withFindings.sort();
+    this.presets.begin();
     for (const rel of withFindings) {
       const scan = this.entries.get(rel)!.scan as FileScan;
       let found = this.foundIn.get(scan);
@@ -372,8 +419,30 @@ export class FlowIndex implements FlowFinder {
         found = fileFindings(scan, rel, join(this.root, rel));
         this.foundIn.set(scan, found);
       }
-      flows.push(...found.flows);
-      diagnostics.push(...found.diagnostics);
+      if (!found.frameworks) {
+        flows.push(...found.flows);
+        diagnostics.push(...found.diagnostics);
+        continue;
+      }
+      // Preset findings count where their preset is on for this file's package.
+      const on = new Map<string, boolean>();
+      const isOn = (name: string) => {
+        let yes = on.get(name);
+        if (yes === undefined) on.set(name, (yes = this.presets.isOn(name, rel)));
+        return yes;
+      };
+      for (const f of found.flows) {
+        const framework = f.attributes.framework;
+        if (typeof framework !== 'string') flows.push(f);
+        else if (isOn(framework)) {
+          flows.push(f);
+          this.presets.counted(framework);
+        }
+      }
+      found.diagnostics.forEach((d, i) => {
+        const needs = found.diagnosticFrameworks[i];
+        if (!needs || needs.some(isOn)) diagnostics.push(d);
+      });
     }
     const byName = new Map<string, FlowDetails[]>();
     for (const f of flows) {
@@ -400,12 +469,24 @@ export class FlowIndex implements FlowFinder {
 
 /** One file's FlowDetails and diagnostics, built once per scan result. */
 function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFindings {
-  const diagnostics: Diagnostic[] = scan.problems.map((p) => ({ file: sourcePath, ...p }));
+  const diagnostics: Diagnostic[] = scan.problems.map(({ line, message, severity }) => ({
+    file: sourcePath,
+    line,
+    message,
+    severity,
+  }));
+  const diagnosticFrameworks = scan.problems.map((p) =>
+    p.framework ? [p.framework] : scan.onlyFor?.length ? scan.onlyFor : undefined,
+  );
   const seenInFile = new Map<string, number>();
   // A name no deploy can take safely is refused here, where it is written, not when deployed.
   const named = scan.flows.filter((f) => {
     const problem = flowNameProblem(f.name);
-    if (problem) diagnostics.push({ file: sourcePath, line: f.line, severity: 'error', message: problem });
+    if (problem) {
+      diagnostics.push({ file: sourcePath, line: f.line, severity: 'error', message: problem });
+      const framework = f.attributes.framework;
+      diagnosticFrameworks.push(typeof framework === 'string' ? [framework] : undefined);
+    }
     return !problem;
   });
   const flows = named.map((f) => {
@@ -414,7 +495,9 @@ function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFind
     seenInFile.set(f.name, nth);
     return toDetails(f, rel, sourcePath, nth);
   });
-  return { flows, diagnostics };
+  const frameworks =
+    diagnosticFrameworks.some(Boolean) || scan.flows.some((f) => typeof f.attributes.framework === 'string');
+  return { flows, diagnostics, diagnosticFrameworks, frameworks };
 }
 
 /** Files without flows or problems are cached as `0`, which keeps the cache small. */
