@@ -143,19 +143,21 @@ export function presetLines(statuses: readonly PresetStatus[]): string[] {
       continue;
     }
     const n = s.packages.length;
-    const off = s.notDepending.length
-      ? `; off for ${s.notDepending.join(', ')} (no dependency on ${s.dependency})`
-      : '';
+    const off = s.notDepending.length ? `; off for ${few(s.notDepending)} (no dependency on ${s.dependency})` : '';
     if (n > 0) {
-      const shown = s.packages.slice(0, 3).join(', ') + (n > 3 ? ` and ${n - 3} more` : '');
       lines.push(
-        `preset ${s.name}: on for ${n} package${n === 1 ? '' : 's'} (${shown} ${n === 1 ? 'depends' : 'depend'} on ${s.dependency}), ${flows}${off}`,
+        `preset ${s.name}: on for ${n} package${n === 1 ? '' : 's'} (${few(s.packages)} ${n === 1 ? 'depends' : 'depend'} on ${s.dependency}), ${flows}${off}`,
       );
     } else if (s.notDepending.length) {
       lines.push(
-        `preset ${s.name}: off: ${s.dependency} is imported but ${s.notDepending.join(', ')} does not depend on it`,
+        `preset ${s.name}: off: ${s.dependency} is imported but ${few(s.notDepending)} ${s.notDepending.length === 1 ? 'does' : 'do'} not depend on it`,
       );
     }
   }
   return lines;
+}
+
+/** The first three, then how many more. */
+function few(items: readonly string[]): string {
+  return items.slice(0, 3).join(', ') + (items.length > 3 ? ` and ${items.length - 3} more` : '');
 }

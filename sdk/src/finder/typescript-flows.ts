@@ -316,6 +316,13 @@ export class FlowIndex implements FlowFinder {
     }
     if (gone.size > 0) rescanned.push(...this.dropUnder(gone));
     if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
+    // A package.json decides where presets are on: the files with preset findings may change.
+    if (rels.some((r) => r === 'package.json' || r.endsWith('/package.json'))) {
+      const seen = new Set(rescanned);
+      this.entries.forEach((entry, rel) => {
+        if (entry.scan !== 0 && hasPresetFindings(entry.scan) && !seen.has(rel)) rescanned.push(rel);
+      });
+    }
     if (rescanned.length > 0) this.assemble();
     return { flows: this.flowsCache, rescanned };
   }
@@ -498,6 +505,14 @@ function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFind
   const frameworks =
     diagnosticFrameworks.some(Boolean) || scan.flows.some((f) => typeof f.attributes.framework === 'string');
   return { flows, diagnostics, diagnosticFrameworks, frameworks };
+}
+
+function hasPresetFindings(scan: FileScan): boolean {
+  return (
+    Boolean(scan.onlyFor?.length) ||
+    scan.problems.some((p) => p.framework) ||
+    scan.flows.some((f) => typeof f.attributes.framework === 'string')
+  );
 }
 
 /** Files without flows or problems are cached as `0`, which keeps the cache small. */

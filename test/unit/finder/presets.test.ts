@@ -170,7 +170,8 @@ function monorepo(root: string, extra: Record<string, string> = {}): void {
     // Hoisted in the monorepo, so it would resolve; still not this package's framework.
     'packages/tools/src/queue.ts': `import { task } from '@trigger.dev/sdk/v3';\nexport const q = task({ id: 'not-a-flow' });\nexport const dyn = task({ id: String(1) });\n`,
     'packages/tools/src/broken.ts': `import { task } from '@trigger.dev/sdk';\nexport const = task({ id: 'broken' });\n`,
-    'packages/tools/src/flow.ts': `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: 'tools-flow' }, async () => 1);\n`,
+    // A flow of its own, beside a task whose id is no literal: that problem is the preset's.
+    'packages/tools/src/flow.ts': `import { defineFlow } from 'flowport';\nimport { task } from '@trigger.dev/sdk';\nexport const f = defineFlow({ name: 'tools-flow' }, async () => 1);\nexport const t = task({ id: \`t-\${f}\` });\n`,
     ...extra,
   });
 }
@@ -184,7 +185,7 @@ test('monorepo: the preset is on for the package that depends on the SDK only, a
   assert.deepEqual(summary(flows), [
     'apps/jobs/src/trigger/hello.ts:3 hello-world',
     'apps/jobs/src/trigger/scheduled.ts:3 first-scheduled-task',
-    'packages/tools/src/flow.ts:2 tools-flow',
+    'packages/tools/src/flow.ts:3 tools-flow',
   ]);
   const stderr = r.stderr.trimEnd().split('\n');
   // The non-literal id is reported where the preset is on; the other package's problems are not its.
@@ -220,7 +221,7 @@ test('presets off and on through the config; a project that never names a framew
   });
   const off = flowport(['flows', '--root', root, '--json', '--no-cache']);
   assert.equal(off.code, 0, off.stderr);
-  assert.deepEqual(summary(JSON.parse(off.stdout) as FlowDetails[]), ['packages/tools/src/flow.ts:2 tools-flow']);
+  assert.deepEqual(summary(JSON.parse(off.stdout) as FlowDetails[]), ['packages/tools/src/flow.ts:3 tools-flow']);
   assert.equal(off.stderr.trim(), 'preset trigger.dev: off (flows.presets in the config)');
 
   // On everywhere: the package without the dependency counts too (its bad id and syntax error with it).
@@ -228,12 +229,17 @@ test('presets off and on through the config; a project that never names a framew
   assert.deepEqual(summary(await on.findFlows()), [
     'apps/jobs/src/trigger/hello.ts:3 hello-world',
     'apps/jobs/src/trigger/scheduled.ts:3 first-scheduled-task',
-    'packages/tools/src/flow.ts:2 tools-flow',
+    'packages/tools/src/flow.ts:3 tools-flow',
     'packages/tools/src/queue.ts:2 not-a-flow',
   ]);
   assert.deepEqual(
     on.diagnostics.map((d) => `${d.file.slice(root.length + 1)}:${d.line}`),
-    ['apps/jobs/src/trigger/bad.ts:3', 'packages/tools/src/broken.ts:2', 'packages/tools/src/queue.ts:3'],
+    [
+      'apps/jobs/src/trigger/bad.ts:3',
+      'packages/tools/src/broken.ts:2',
+      'packages/tools/src/flow.ts:4',
+      'packages/tools/src/queue.ts:3',
+    ],
   );
 
   const plain = tempDir();
@@ -338,4 +344,27 @@ test('a marker that can never match is a ConfigError at its line in the config',
     assert.equal(err.line, line, `${err.message}\n${source}`);
     assert.match(err.message, message);
   }
+});
+
+test('a package.json that gains or loses the dependency turns the preset on or off in an incremental update', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'package.json': depends('jobs', { zod: '^3.0.0' }),
+    'trigger/hello.ts': TRIGGER_FILES['trigger/hello.ts']!,
+  });
+  const index = typescriptFlows({ root, cache: false });
+  assert.deepEqual(summary(await index.findFlows()), []);
+  assert.deepEqual(index.presetStatus()[0]!.notDepending, ['package.json']);
+  const { presetLines } = await import('../../../sdk/src/finder/presets.js');
+  assert.deepEqual(presetLines(index.presetStatus()), [
+    'preset trigger.dev: off: @trigger.dev/sdk is imported but package.json does not depend on it',
+  ]);
+
+  writeTree(root, { 'package.json': depends('jobs') });
+  const on = await index.update(['package.json']);
+  assert.deepEqual(summary(on.flows), ['trigger/hello.ts:3 hello-world']);
+  assert.deepEqual(on.rescanned, ['trigger/hello.ts']);
+
+  writeTree(root, { 'package.json': depends('jobs', {}) });
+  assert.deepEqual(summary((await index.update([`${root}/package.json`])).flows), []);
 });
