@@ -79,7 +79,7 @@ export function extractFlows(
   const scan: FileScan = { flows: [], problems: [] };
   const file: FileContext = { program, scope: scopeContext(program, ext) };
   const bindings = markers.map((marker) => bindingsOf(program, marker));
-  const hits = offsetsOf(text, [...markers.map(calleeName), ...bindings.flatMap((b) => [...b.locals])]);
+  const hits = offsetsOf(text, bindings.flatMap(spelledAtCall));
   walk(program, [], hits, (node, ancestors) => {
     if (node.type !== 'CallExpression') return;
     for (const b of bindings) {
@@ -96,19 +96,29 @@ export function extractFlows(
 
 /**
  * Every name a top-level statement must spell for {@link extractFlows} to read anything from it:
- * the `@flow` tag, each marker's callee and module, and the local names this file binds the callee
- * to. `imports` needs to hold only the file's import, export and require statements. (Export lists
+ * the `@flow` tag, each marker's module, callee and the local names this file binds the callee to
+ * (or, for a module the file does not bind, `require`: see {@link spelledAtCall}). `imports` needs to hold only the file's import, export and require statements. (Export lists
  * and `export default name` matter too, but they spell none of these: keep them always. A call
  * through a namespace, `fp.defineFlow(…)`, spells the callee.)
  */
 export function namesThatMatter(imports: TSESTree.Program, markers: readonly FinderMarker[]): string[] {
   const names = [FLOW_TAG];
   for (const marker of markers) {
-    const b = bindingsOf(imports, marker);
-    names.push(calleeName(marker), ...b.locals);
+    names.push(...spelledAtCall(bindingsOf(imports, marker)));
     if (marker.module !== undefined) names.push(marker.module);
   }
   return names;
+}
+
+/**
+ * Names one of which every call of the marker spells: its callee's last part and the local names
+ * bound to it. A marker whose module this file does not import or require by name can only be
+ * called as `require('…').task(…)`, which spells `require`: so a file that merely says `task` is
+ * not walked for the Trigger.dev preset (nor its statements converted) unless it imports the SDK.
+ */
+function spelledAtCall(b: Binding): string[] {
+  if (b.marker.module !== undefined && b.locals.size === 0 && b.namespaces.size === 0) return ['require'];
+  return [calleeName(b.marker), ...b.locals];
 }
 
 function bindingsOf(program: TSESTree.Program, marker: FinderMarker): Binding {

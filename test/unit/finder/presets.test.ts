@@ -100,6 +100,8 @@ const TRIGGER_FILES: Record<string, string> = {
     `exports.b = schedules`,
     `  .task({ id: "required-scheduled", cron: "* * * * *", run: async () => {} });`,
   ].join('\n'),
+  // Required inline: the only name the call spells that matters is require.
+  'trigger/inline.cjs': `const later = 1;\nexports.c = require("@trigger.dev/sdk").task({ id: "required-inline", run: async () => later });\n`,
   '.gitignore': 'dist/\n',
   'dist/trigger/hello.js': `import { task } from "@trigger.dev/sdk/v3";\nexport const helloWorld = task({ id: "hello-world", run: async () => {} });\n`,
   'node_modules/@trigger.dev/sdk/dist/index.js': `import { task } from "@trigger.dev/sdk/v3";\nexport const x = task({ id: "in-node-modules" });\n`,
@@ -107,6 +109,7 @@ const TRIGGER_FILES: Record<string, string> = {
 
 const EXPECTED = [
   'trigger/hello.ts:3 hello-world',
+  'trigger/inline.cjs:2 required-inline',
   'trigger/namespaced.ts:2 namespace-task',
   'trigger/namespaced.ts:3 namespace-scheduled',
   'trigger/required.cjs:2 required-schema-task',
