@@ -182,12 +182,21 @@ export function markerAttributes(marker: FinderMarker): Record<string, JsonValue
  */
 export function mayContainFlow(text: string, markers: readonly CallMarker[]): boolean {
   if (text.includes(FLOW_TAG) && JSDOC_FLOW_TAG.test(text)) return true;
+  // The module first, once per module: presets share theirs, and it is the rarer word (`task` is not).
+  let written: Map<string, boolean> | undefined;
   for (const m of markers) {
-    if (!calleePath(m).every((part) => text.includes(part))) continue;
-    if (m.module === undefined) return true;
-    const exact = m.subpaths === false;
-    const quoted = (q: string) => text.includes(exact ? `${q}${m.module}${q}` : `${q}${m.module}`);
-    if (quoted("'") || quoted('"')) return true;
+    if (m.module !== undefined) {
+      const exact = m.subpaths === false;
+      const key = `${exact ? '=' : '/'}${m.module}`;
+      written ??= new Map();
+      let found = written.get(key);
+      if (found === undefined) {
+        const quoted = (q: string) => text.includes(exact ? `${q}${m.module}${q}` : `${q}${m.module}`);
+        written.set(key, (found = quoted("'") || quoted('"')));
+      }
+      if (!found) continue;
+    }
+    if (calleePath(m).every((part) => text.includes(part))) return true;
   }
   return false;
 }
