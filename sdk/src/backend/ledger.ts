@@ -40,6 +40,7 @@ import type {
   LogWriter,
   NewDeployment,
 } from './store.js';
+import { pendingDeployment, STORE_METHODS } from './store.js';
 import { ledgerLocks, liftLedgerLock, takeLedgerLock } from './ledger-locks.js';
 import type { EnvLock, LockRequest, LockResult, UnlockRequest } from './locks.js';
 import type { ApprovalDecision } from './approvals.js';
@@ -62,24 +63,6 @@ export interface LocalLedgerOptions {
   snapshotAfterBytes?: number;
 }
 
-const LEDGER_METHODS = [
-  'findDeployments',
-  'create',
-  'update',
-  'getDeployment',
-  'claim',
-  'renewLease',
-  'requestCancel',
-  'watchCancel',
-  'openLog',
-  'readLog',
-  'lock',
-  'unlock',
-  'locks',
-  'decide',
-  'decisions',
-];
-
 /**
  * Creates the local ledger. No file is touched until the first read or write. In
  * `flowport.config.ts`, call it without `root` (`deployments: localLedger()`): the project binds
@@ -101,7 +84,7 @@ export function localLedger(options?: Partial<LocalLedgerOptions>): LocalLedger 
     return new LocalLedger({ ...rest, root });
   }
   // Typed as the ledger it becomes: the project binds it before anything uses it.
-  return unbound<LocalLedger>('localLedger', LEDGER_METHODS, (ctx) => new LocalLedger({ ...rest, root: ctx.root }));
+  return unbound<LocalLedger>('localLedger', STORE_METHODS, (ctx) => new LocalLedger({ ...rest, root: ctx.root }));
 }
 
 export type { LedgerEvent } from './ledger-fold.js';
@@ -452,22 +435,7 @@ export class LocalLedger implements DeploymentStore {
     const at = now.toISOString();
     const id = newDeploymentId(now);
     const initiator = init.initiator ?? currentInitiator();
-    const deployment: DeploymentDetails = {
-      id,
-      flowName: init.flowName,
-      env: init.env,
-      commit: init.commit,
-      ref: init.ref,
-      ...(init.packageVersion === undefined ? {} : { packageVersion: init.packageVersion }),
-      status: 'pending',
-      createdAt: at,
-      updatedAt: at,
-      initiator,
-      ...(init.promotedFrom === undefined ? {} : { promotedFrom: init.promotedFrom }),
-      logLocation: this.logPath(id),
-      outputs: {},
-      attributes: init.attributes ?? {},
-    };
+    const deployment = pendingDeployment(init, { id, at, initiator, logLocation: this.logPath(id) });
     await this.append({ v: LEDGER_FORMAT, type: 'deployment', at, by: initiator, deployment, runner: currentRunner() });
     await this.refresh();
     return deployment;

@@ -162,3 +162,45 @@ export function isDeploymentStore(x: unknown): x is DeploymentStore {
     typeof s.readLog === 'function'
   );
 }
+
+/** The methods of a full store: what a config's unbound stand-in (`localLedger()`, `postgresStore()`) answers for. */
+export const STORE_METHODS = [
+  'findDeployments',
+  'create',
+  'update',
+  'getDeployment',
+  'claim',
+  'renewLease',
+  'requestCancel',
+  'watchCancel',
+  'openLog',
+  'readLog',
+  'lock',
+  'unlock',
+  'locks',
+  'decide',
+  'decisions',
+] as const;
+
+/** The `pending` deployment a store records for `init`, with the id, initiator and log location it chose. */
+export function pendingDeployment(
+  init: NewDeployment,
+  made: { id: string; at: string; initiator: string; logLocation: string },
+): DeploymentDetails {
+  return {
+    id: made.id,
+    flowName: init.flowName,
+    env: init.env,
+    commit: init.commit,
+    ref: init.ref,
+    ...(init.packageVersion === undefined ? {} : { packageVersion: init.packageVersion }),
+    status: 'pending',
+    createdAt: made.at,
+    updatedAt: made.at,
+    initiator: made.initiator,
+    ...(init.promotedFrom === undefined ? {} : { promotedFrom: init.promotedFrom }),
+    logLocation: made.logLocation,
+    outputs: {},
+    attributes: init.attributes ?? {},
+  };
+}

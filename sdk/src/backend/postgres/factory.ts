@@ -5,6 +5,7 @@
  */
 import { checkFactoryOptions, unbound } from '../../config/bind.js';
 import { UsageError } from '../../errors.js';
+import { STORE_METHODS } from '../store.js';
 import { PostgresStore, type PostgresStoreOptions } from './store.js';
 
 export type PostgresStoreConfig = Omit<PostgresStoreOptions, 'root' | 'url' | 'warn'> & {
@@ -13,23 +14,6 @@ export type PostgresStoreConfig = Omit<PostgresStoreOptions, 'root' | 'url' | 'w
 };
 
 const EXAMPLE = 'deployments: postgresStore({ url: process.env.FLOWPORT_DATABASE_URL })';
-const METHODS = [
-  'findDeployments',
-  'create',
-  'update',
-  'getDeployment',
-  'claim',
-  'renewLease',
-  'requestCancel',
-  'watchCancel',
-  'openLog',
-  'readLog',
-  'lock',
-  'unlock',
-  'locks',
-  'decide',
-  'decisions',
-];
 
 export function postgresStore(config: PostgresStoreConfig): PostgresStore {
   checkFactoryOptions(
@@ -50,7 +34,7 @@ export function postgresStore(config: PostgresStoreConfig): PostgresStore {
   // Typed as the store it becomes: the project binds it before anything uses it.
   return unbound<PostgresStore>(
     'postgresStore',
-    METHODS,
+    STORE_METHODS,
     (ctx) => new PostgresStore({ ...rest, url: url ?? '', root: ctx.root }),
   );
 }

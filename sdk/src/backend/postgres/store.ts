@@ -27,6 +27,7 @@ import { isDeployment, isRunner, type RunnerIdentity } from '../records.js';
 import {
   LeaseLost,
   NotYourTurn,
+  pendingDeployment,
   type CancelRequest,
   type DeploymentChange,
   type DeploymentStore,
@@ -316,23 +317,9 @@ export class PostgresStore implements DeploymentStore {
     const now = new Date();
     const id = newDeploymentId(now);
     const at = now.toISOString();
-    const deployment: DeploymentDetails = {
-      id,
-      flowName: init.flowName,
-      env: init.env,
-      commit: init.commit,
-      ref: init.ref,
-      ...(init.packageVersion === undefined ? {} : { packageVersion: init.packageVersion }),
-      status: 'pending',
-      createdAt: at,
-      updatedAt: at,
-      // Who asked is who the database knows: a member cannot record a deploy as someone else.
-      initiator: await this.identity(),
-      ...(init.promotedFrom === undefined ? {} : { promotedFrom: init.promotedFrom }),
-      logLocation: `flowport logs ${id}`,
-      outputs: {},
-      attributes: init.attributes ?? {},
-    };
+    // Who asked is who the database knows: a member cannot record a deploy as someone else.
+    const initiator = await this.identity();
+    const deployment = pendingDeployment(init, { id, at, initiator, logLocation: `flowport logs ${id}` });
     return this.write('the deploy was not recorded, so nothing ran', async (pool) => {
       await pool.query(
         `WITH ins AS (
