@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { formatDiagnostic } from '../model.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
 import { presetLines } from '../finder/presets.js';
 import { openFlowSource, relativeToRoot } from '../project.js';
 import type { CommandIO } from './main.js';
 import { formatTable } from './table.js';
+import { diagnosticLines } from './diagnostic-lines.js';
 import { commandHere, rootOption, type FlagSpecs } from './options.js';
 
 /** Every flag `flowport flows` takes; `--help` lists each (test/unit/cli/usage.test.ts checks). */
@@ -22,7 +22,7 @@ export async function flowsCommand(args: string[], io: CommandIO): Promise<numbe
   });
   const project = await openFlowSource(rootOption(values.root), { cache: !values['no-cache'] });
   const flows = await project.flows.findFlows();
-  for (const d of project.flowDiagnostics()) io.err(formatDiagnostic(d));
+  for (const line of diagnosticLines(project.flowDiagnostics(), project.root)) io.err(line);
   // Which presets were on and why (stderr, so that --json keeps stdout the flows array).
   if (project.flows instanceof FlowIndex) for (const line of presetLines(project.flows.presetStatus())) io.err(line);
   // Their flows are theirs: say where they are rather than list them as this project's.

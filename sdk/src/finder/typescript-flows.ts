@@ -458,20 +458,33 @@ export class FlowIndex implements FlowFinder {
       else byName.set(f.name, [f]);
     }
     for (const [name, same] of byName) {
-      if (same.length < 2) continue;
-      for (const f of same) {
-        const others = same.filter((o) => o !== f).map((o) => `${o.sourceRelative}:${o.line}`);
-        diagnostics.push({
-          file: f.sourcePath,
-          line: f.line,
-          severity: 'warning',
-          message: `duplicate flow name "${name}" (also at ${others.join(', ')}): rename one so deployments stay apart`,
-        });
-      }
+      if (same.length > 1) diagnostics.push(duplicateName(name, same));
     }
     this.flowsCache = flows;
     this.diagnosticsCache = diagnostics;
   }
+}
+
+/** Places a duplicate name's diagnostic lists before "… and N more". */
+export const DUPLICATE_PLACES_SHOWN = 3;
+
+/**
+ * One diagnostic per duplicated name, at its first place: a test suite reusing one name in 446
+ * files once printed 446 lines each listing every other place (4 MB). The count and the first
+ * few places (root-relative, path order) say enough to find the rest with a search.
+ */
+function duplicateName(name: string, same: readonly FlowDetails[]): Diagnostic {
+  const places = same.slice(0, DUPLICATE_PLACES_SHOWN).map((f) => `${f.sourceRelative}:${f.line}`);
+  const more = same.length - places.length;
+  return {
+    file: same[0]!.sourcePath,
+    line: same[0]!.line,
+    severity: 'warning',
+    message:
+      `duplicate flow name "${name}" in ${same.length} places: ${places.join(', ')}` +
+      (more > 0 ? ` … and ${more} more` : '') +
+      ': rename all but one so deployments stay apart',
+  };
 }
 
 /** One file's FlowDetails and diagnostics, built once per scan result. */

@@ -40,7 +40,7 @@ test('diagnostics go to stderr and the exit code stays 0', () => {
   const r = flowport(['flows', '--root', root, '--json']);
   assert.equal(r.code, 0);
   assert.equal((JSON.parse(r.stdout) as FlowDetails[]).length, 1);
-  assert.equal(r.stderr.trim(), `${join(root, 'b.ts')}:2: flow name must be a string literal`);
+  assert.equal(r.stderr.trim(), 'b.ts:2: flow name must be a string literal', 'paths relative to the root');
 });
 
 test('--no-cache neither reads nor writes the cache; the default run writes it', () => {
