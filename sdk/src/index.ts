@@ -15,6 +15,16 @@ export {
   type FlowSourceOptions,
 } from './config/define.js';
 export {
+  output,
+  current,
+  phase,
+  dependenciesOf,
+  type BuildPhase,
+  type DeployStep,
+  type FlowRelease,
+  type InputSource,
+} from './config/flow-releases.js';
+export {
   loadConfig,
   findConfigFile,
   CONFIG_FILE_NAMES,

@@ -3,6 +3,7 @@ import type { DeploymentFinder, Deployer, FlowFinder, Promoter } from '../model.
 import type { CallMarker, PresetSwitches } from '../finder/markers.js';
 import type { PreDeployCheck } from '../backend/checks.js';
 import type { Notifier } from '../notify/webhook.js';
+import type { FlowRelease } from './flow-releases.js';
 
 /** An environment in promotion order. A bare string is `{ name }`. */
 export interface EnvironmentConfig {
@@ -23,6 +24,11 @@ export interface EnvironmentConfig {
    * run: `{ required: 1, notInitiator: true, expiresAfter: '24h' }`.
    */
   approval?: ApprovalPolicy;
+  /**
+   * Target group → its targets in this environment, for releases deployed as steps: each step runs
+   * once per target of its group, with the target as `{target}`: `{ web: ['web-1', 'web-2'], db: ['db-1'] }`.
+   */
+  targets?: Record<string, string[]>;
 }
 
 /** Who must approve a deploy to an environment before it runs. */
@@ -65,6 +71,11 @@ export interface FlowportConfig {
    * A notification never holds up or fails a deploy; one that cannot be delivered is written to its log.
    */
   notify?: Notifier[];
+  /**
+   * Flow name → how its release is put together: inputs from other flows' outputs, a build phase,
+   * steps on target groups. See {@link FlowRelease}.
+   */
+  releases?: Record<string, FlowRelease>;
 }
 
 /** Passed to a config written as a function. */

@@ -8,6 +8,7 @@ import { closest } from '../did-you-mean.js';
 import { CONFIG_EXAMPLE, environmentsOf, type FlowportConfig } from './define.js';
 import { lineOfPath, type ValuePath } from './locate.js';
 import { markerProblem, presetSwitchesProblem } from '../finder/markers.js';
+import { dependencyCycle, type FlowRelease } from './flow-releases.js';
 import { MAX_WEBHOOK_RETRIES, MAX_WEBHOOK_TIMEOUT_MS, NOTIFY_EVENTS } from '../notify/webhook.js';
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -94,6 +95,25 @@ const envObject = strict(
     url: v.optional(v.string('url must be a string such as "https://dev.example.com"')),
     checks: v.optional(v.array(preDeployCheck, `checks must be an array such as ${CHECKS_EXAMPLE}`)),
     approval: v.optional(approvalPolicy),
+    targets: v.optional(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.regex(/^[A-Za-z0-9_-]+$/, 'target group names may contain only letters, digits, "-" and "_"'),
+        ),
+        v.pipe(
+          v.array(
+            v.pipe(
+              v.string('each target must be a string such as "web-1"'),
+              v.regex(/^[^\u0000-\u001f\u007f]+$/, 'a target must not be empty or hold control characters'),
+            ),
+            'each group\'s targets must be an array such as ["web-1", "web-2"]',
+          ),
+          v.minLength(1, 'a target group needs at least one target, e.g. ["web-1"]'),
+        ),
+        'targets must map each target group to its targets, e.g. { web: ["web-1", "web-2"], db: ["db-1"] }',
+      ),
+    ),
   },
   'each environment must be a name like "dev" or { name: "dev", protected?: boolean, url?: string }',
   { name: 'e.g. { name: "prod", protected: true }' },
@@ -221,6 +241,107 @@ const webhookTarget = strict(
   },
 );
 
+const argv = (key: string, example: string) =>
+  v.pipe(
+    v.array(
+      v.string(`${key} holds strings: the program, then its arguments`),
+      `${key} must be an argv array such as ${example}`,
+    ),
+    v.minLength(1, `${key} must name the program to run, e.g. ${example}`),
+  );
+
+const isInputSource = (x: unknown) =>
+  isRecord(x) &&
+  typeof x.output === 'string' &&
+  x.output !== '' &&
+  (((x.from === 'output' || x.from === 'current') && typeof x.flow === 'string' && x.flow !== '') ||
+    (x.from === 'phase' && x.phase === 'build'));
+
+/** Checked over the record, so the message can name the input (a value's own message cannot see its key). */
+const inputSources = v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
+  if (!dataset.typed) return;
+  const bad = Object.entries(dataset.value).find(([, source]) => !isInputSource(source));
+  if (!bad) return;
+  const [key, value] = bad;
+  addIssue({
+    message: `input ${key} must be output('db', 'url'), current('api').output('version') or phase('build').output('binaryUrl') (import them from 'flowport')`,
+    path: [{ type: 'object', origin: 'value', input: dataset.value, key, value }],
+  });
+});
+
+const INPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const flowRelease = strict(
+  {
+    inputs: v.optional(
+      v.pipe(
+        v.record(
+          v.pipe(
+            v.string(),
+            v.regex(
+              INPUT_NAME,
+              (issue) => `input names are environment variable names such as DATABASE_URL, not ${issue.received}`,
+            ),
+          ),
+          v.unknown(),
+          "inputs must map names to sources, e.g. { DATABASE_URL: output('db', 'url') }",
+        ),
+        inputSources,
+      ),
+    ),
+    build: v.optional(
+      strict(
+        {
+          command: argv('command', "['node', 'scripts/build.mjs', '{flow}']"),
+          timeoutMs: v.optional(
+            v.pipe(
+              v.number('timeoutMs must be a number of milliseconds'),
+              v.minValue(0, 'timeoutMs must be 0 or more'),
+            ),
+          ),
+        },
+        "build must be { command: ['node', 'scripts/build.mjs'], timeoutMs?: number }",
+        { command: "e.g. { command: ['node', 'scripts/build.mjs', '{flow}'] }" },
+      ),
+    ),
+    steps: v.optional(
+      v.pipe(
+        v.array(
+          strict(
+            {
+              name: v.pipe(
+                v.string('name must be a string such as "migrate"'),
+                v.minLength(1, 'name must not be empty'),
+              ),
+              group: v.pipe(
+                v.string('group must be a target group such as "web"'),
+                v.regex(/^[A-Za-z0-9_-]+$/, 'group names may contain only letters, digits, "-" and "_"'),
+              ),
+              command: argv('command', "['ssh', '{target}', 'deploy-api']"),
+              parallel: v.optional(
+                v.pipe(
+                  v.number('parallel must be a number of targets such as 2'),
+                  v.integer('parallel must be a whole number such as 2'),
+                  v.minValue(1, 'parallel must be at least 1'),
+                ),
+              ),
+            },
+            "each step must be { name: 'migrate', group: 'db', command: ['node', 'scripts/migrate.mjs', '{target}'], parallel?: 2 }",
+            {
+              name: 'e.g. "migrate"',
+              group: 'the target group it runs on, e.g. "db"',
+              command: "e.g. ['node', 'scripts/migrate.mjs', '{target}']",
+            },
+          ),
+          "steps must be an array such as [{ name: 'migrate', group: 'db', command: [...] }]",
+        ),
+        v.minLength(1, "steps must list at least one step (or leave steps out to run the deployer's command)"),
+      ),
+    ),
+  },
+  "each release must be { inputs?, build?, steps? }, e.g. { inputs: { DATABASE_URL: output('db', 'url') } }",
+);
+
 const schema = strict(
   {
     environments: v.pipe(
@@ -239,6 +360,13 @@ const schema = strict(
     allowSkippingEnvironments: v.optional(v.boolean('allowSkippingEnvironments must be true or false')),
     notify: v.optional(
       v.array(webhookTarget, 'notify must be an array such as [webhook({ url: process.env.DEPLOY_WEBHOOK_URL })]'),
+    ),
+    releases: v.optional(
+      v.record(
+        v.string(),
+        flowRelease,
+        "releases must map flow names to their release, e.g. { api: { inputs: { DATABASE_URL: output('db', 'url') } } }",
+      ),
     ),
   },
   (issue) => `the default export must be the config object, not ${issue.received}: ${CONFIG_EXAMPLE}`,
@@ -265,7 +393,94 @@ export async function validateConfig(value: unknown, file: string, source: strin
     seen.add(env.name);
     await refuseSameCheckTwice(env.checks ?? [], ['environments', i], file, source);
   }
+  const problem = releasesProblem(config);
+  if (problem)
+    throw new ConfigError(
+      `${formatPath(problem.path)}${problem.message}`,
+      file,
+      await lineOfPath(source, problem.path),
+    );
   return config;
+}
+
+const DEPLOY_PLACEHOLDERS = new Set(['flow', 'env', 'commit', 'ref', 'deploymentId']);
+
+/**
+ * What the schema cannot see in one value: a dependency cycle, a step on a group some environment
+ * has no targets for, two steps of one name, a placeholder naming no input or no earlier step.
+ */
+function releasesProblem(config: FlowportConfig): { path: ValuePath; message: string } | undefined {
+  const releases: Record<string, FlowRelease> = config.releases ?? {};
+  const cycle = dependencyCycle(releases);
+  if (cycle) {
+    const [first, second] = cycle;
+    const name = Object.entries(releases[first!]?.inputs ?? {}).find(
+      ([, s]) => s.from === 'output' && s.flow === second,
+    )?.[0];
+    const message =
+      cycle.length === 2
+        ? `"${first}" takes an output() of itself: read its running deployment with current('${first}').output(…) instead`
+        : `the inputs form a cycle ${cycle.join(' → ')}: none of them could be deployed first; remove one of these output() inputs`;
+    return { path: ['releases', first!, 'inputs', ...(name ? [name] : [])], message };
+  }
+  const environments = environmentsOf(config);
+  for (const [flow, release] of Object.entries(releases)) {
+    const inputs = new Set(Object.keys(release.inputs ?? {}));
+    const builtOutputsRead = Object.values(release.inputs ?? {}).some((s) => s.from === 'phase');
+    if (builtOutputsRead && !release.build) {
+      const name = Object.entries(release.inputs ?? {}).find(([, s]) => s.from === 'phase')![0];
+      return {
+        path: ['releases', flow, 'inputs', name],
+        message: `input ${name} reads phase('build') but "${flow}" has no build: add build: { command: [...] } to its release`,
+      };
+    }
+    const stepNames = new Set<string>();
+    for (const [i, step] of (release.steps ?? []).entries()) {
+      const path: ValuePath = ['releases', flow, 'steps', i];
+      if (stepNames.has(step.name))
+        return {
+          path: [...path, 'name'],
+          message: `two steps are named "${step.name}": step names must be unique within a flow`,
+        };
+      const missing = environments.find((e) => !e.targets?.[step.group]);
+      if (missing)
+        return {
+          path: [...path, 'group'],
+          message: `step "${step.name}" runs on group "${step.group}", but environment "${missing.name}" has no targets for it: add targets: { ${step.group}: ["…"] } to that environment`,
+        };
+      const unknown = placeholderProblem(step.command, inputs, stepNames, true);
+      if (unknown) return { path: [...path, 'command'], message: unknown };
+      stepNames.add(step.name);
+    }
+    if (release.build) {
+      const unknown = placeholderProblem(release.build.command, inputs, new Set(), false);
+      if (unknown) return { path: ['releases', flow, 'build', 'command'], message: unknown };
+    }
+  }
+  return undefined;
+}
+
+/** The first placeholder in `argv` that would be left as it is, said with what may be written instead. */
+function placeholderProblem(
+  argv: readonly string[],
+  inputs: ReadonlySet<string>,
+  earlierSteps: ReadonlySet<string>,
+  inStep: boolean,
+): string | undefined {
+  for (const arg of argv) {
+    for (const [text, body] of arg.matchAll(/\{([^{}]*)\}/g)) {
+      const [kind, name, out] = body!.split(':');
+      if (DEPLOY_PLACEHOLDERS.has(body!) || (inStep && body === 'target')) continue;
+      if (kind === 'input' && name !== undefined && out === undefined && inputs.has(name)) continue;
+      if (kind === 'input')
+        return `${text} names no input: the release's inputs are ${[...inputs].join(', ') || '(none)'}`;
+      if (inStep && kind === 'step' && name && out && earlierSteps.has(name)) continue;
+      if (inStep && kind === 'step')
+        return `${text} must be {step:NAME:OUTPUT} naming an earlier step (${[...earlierSteps].join(', ') || 'none before this one'})`;
+      return `unknown placeholder ${text}: use {flow} {env} {commit} {ref} {deploymentId} {input:NAME}${inStep ? ' {target} {step:NAME:OUTPUT}' : ''}`;
+    }
+  }
+  return undefined;
 }
 
 /** Check names are what results and overrides name: two of one name in an environment could not be told apart. */

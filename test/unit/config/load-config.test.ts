@@ -155,12 +155,12 @@ test('an unknown setting is reported before a missing one, with the known key it
   assert.equal(typo.line, 2);
   assert.equal(
     typo.message.slice(typo.file.length + 1),
-    '2: unknown setting "enviroments": did you mean "environments"? Expected environments, flows, deployments, deploy, promote, allowSkippingEnvironments or notify',
+    '2: unknown setting "enviroments": did you mean "environments"? Expected environments, flows, deployments, deploy, promote, allowSkippingEnvironments, notify or releases',
   );
   const nested = await configError(project(`export default {\n  environments: [{ nmae: 'dev' }],\n};\n`));
   assert.match(
     nested.message,
-    /environments\[0\]: unknown setting "nmae": did you mean "name"\? Expected name, protected, url, checks or approval$/,
+    /environments\[0\]: unknown setting "nmae": did you mean "name"\? Expected name, protected, url, checks, approval or targets$/,
   );
   const far = await configError(project(`export default {\n  environments: ['dev'],\n  stages: ['x'],\n};\n`));
   assert.match(
