@@ -4,6 +4,7 @@
  * are recorded; the project hands both over through {@link ProjectAware.forProject}.
  */
 import type { EnvironmentConfig } from '../config/define.js';
+import type { FlowRelease } from '../config/flow-releases.js';
 import type { DeploymentFinder, Deployer } from '../model.js';
 import type { Notifier } from '../notify/webhook.js';
 import type { DeploymentStore } from './store.js';
@@ -22,6 +23,8 @@ export interface ProjectContext {
   deployer?: Deployer;
   /** Who is told of each deploy's events (`notify` in the config): data, so a runner process can carry it. */
   notify?: Notifier[];
+  /** Flow name → its release (`releases` in the config): inputs, build phase, steps. None when absent. */
+  releases?: Record<string, FlowRelease>;
 }
 
 /** An implementation that wants the project: returns a copy of itself bound to it. */

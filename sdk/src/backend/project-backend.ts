@@ -35,6 +35,7 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     store,
     deployments,
     ...(config.notify?.length ? { notify: config.notify } : {}),
+    releases: config.releases ?? {},
   };
   const deployer = config.deploy
     ? bindToProject(config.deploy, context)
