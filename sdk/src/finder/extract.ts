@@ -5,7 +5,15 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { JsonValue } from '../model.js';
 import { jsdocBefore, readFlowTag } from './jsdoc.js';
-import { FLOW_TAG, calleeName, calleePath, isMarkerModule, markerAttributes, type FinderMarker } from './markers.js';
+import {
+  FLOW_TAG,
+  calleeName,
+  calleePath,
+  isMarkerModule,
+  markerAttributes,
+  type CallMarker,
+  type FinderMarker,
+} from './markers.js';
 import { forEachChild } from './ast.js';
 import { hitIn, offsetsOf } from './hits.js';
 import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
@@ -15,7 +23,7 @@ import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
  * so that caches written by an earlier finder are not trusted (the SDK version alone moves too
  * rarely for that).
  */
-export const EXTRACT_VERSION = 4;
+export const EXTRACT_VERSION = 5;
 
 /** A flow as found in one file, before it gets its project-wide id and paths. */
 export interface ScannedFlow {
@@ -56,6 +64,32 @@ interface Binding {
   locals: Set<string>;
   /** `fp` after `import * as fp from 'flowport'`, `import fp = require('flowport')` or `const fp = require('flowport')`. */
   namespaces: Set<string>;
+  /** {@link FinderMarker.client}: how this file reaches its clients. */
+  client?: {
+    /** Top-level `const`s set to `new Inngest(…)` here. */
+    local: Set<string>;
+    /** Names this file imports (from any module): a client made in another file. */
+    imported: Set<string>;
+    /** Local names of the client's class (`Inngest`, or `ns.Inngest` through these namespaces). */
+    classes: Imported;
+  };
+  /** {@link FinderMarker.subclasses}: the classes `new` may name instead of the callee. */
+  subclasses?: {
+    /** Classes of this file that extend the callee, directly or through each other. */
+    local: Set<string>;
+    /** Names this file imports from modules other than the marker's. */
+    imported: Set<string>;
+    /** Top-level `const`s set to `new App(…)` here: an imported class made on one is a stack. */
+    scopes: Set<string>;
+    /** Local names of the scope's class (`App`). */
+    scopeClass: Imported;
+  };
+}
+
+/** How a module's export is reachable: by local names, or as a property of a namespace. */
+interface Imported {
+  locals: Set<string>;
+  namespaces: Set<string>;
 }
 
 /** What the readers of one file share. */
@@ -81,7 +115,7 @@ export function extractFlows(
   const bindings = markers.map((marker) => bindingsOf(program, marker));
   const hits = offsetsOf(text, bindings.flatMap(spelledAtCall));
   walk(program, [], hits, (node, ancestors) => {
-    if (node.type !== 'CallExpression') return;
+    if (node.type !== 'CallExpression' && node.type !== 'NewExpression') return;
     for (const b of bindings) {
       if (isMarkerCall(node, b, ancestors, file.scope)) {
         readCallFlow(node, ancestors, b.marker, scan, file);
@@ -117,17 +151,51 @@ export function namesThatMatter(imports: TSESTree.Program, markers: readonly Fin
  * not walked for the Trigger.dev preset (nor its statements converted) unless it imports the SDK.
  */
 function spelledAtCall(b: Binding): string[] {
-  if (b.marker.module !== undefined && b.locals.size === 0 && b.namespaces.size === 0) return ['require'];
-  return [calleeName(b.marker), ...b.locals];
+  const scopeClass = b.subclasses?.scopeClass.locals ?? [];
+  const bound = b.locals.size > 0 || b.namespaces.size > 0 || b.subclasses?.scopeClass.locals.size;
+  if (b.marker.module !== undefined && !bound) return ['require'];
+  const names = [calleeName(b.marker), ...b.locals];
+  // The client's `const inngest = new Inngest(…)` must be converted, to be known.
+  if (b.client) names.push(...b.client.classes.locals, ...b.client.classes.namespaces);
+  // `new ApiStack(app, 'Api')` spells only names of other modules, and `new`; `const app = new
+  // App()` spells App. (Only files that import the CDK get here.)
+  if (b.subclasses) names.push(...scopeClass, 'new');
+  return names;
 }
 
 function bindingsOf(program: TSESTree.Program, marker: FinderMarker): Binding {
   const b: Binding = { marker, locals: new Set(), namespaces: new Set() };
+  if (marker.client) {
+    const { className, module } = marker.client;
+    const classes = importedAs(program, { module, subpaths: false }, className);
+    b.client = { local: madeWith(program, classes, className), imported: importedNames(program), classes };
+  }
   if (marker.module === undefined) return b;
   // What the module exports: the callee, or for `schedules.task` the object `schedules`.
-  const exported = calleePath(marker)[0];
+  const { locals, namespaces } = importedAs(program, marker, calleePath(marker)[0]);
+  b.locals = locals;
+  b.namespaces = namespaces;
+  if (marker.subclasses) {
+    const scopeClass = importedAs(program, marker, marker.subclasses.scopeClass);
+    b.subclasses = {
+      local: subclassesOf(program, b),
+      imported: importedNames(program, marker),
+      scopes: madeWith(program, scopeClass, marker.subclasses.scopeClass),
+      scopeClass,
+    };
+  }
+  return b;
+}
+
+/**
+ * The local names of `exported` from `from`'s module (named, aliased, destructured from a
+ * require) and the namespaces that hold it (`import * as ns`, `import ns = require(…)`,
+ * `const ns = require(…)`).
+ */
+function importedAs(program: TSESTree.Program, from: ModuleRef, exported: string): Imported {
+  const b: Imported = { locals: new Set(), namespaces: new Set() };
   for (const stmt of program.body) {
-    if (stmt.type === 'ImportDeclaration' && isMarkerModule(stmt.source.value, marker) && stmt.importKind !== 'type') {
+    if (stmt.type === 'ImportDeclaration' && isMarkerModule(stmt.source.value, from) && stmt.importKind !== 'type') {
       for (const s of stmt.specifiers) {
         if (s.type === 'ImportNamespaceSpecifier') b.namespaces.add(s.local.name);
         else if (s.type === 'ImportSpecifier' && s.importKind !== 'type' && nameOf(s.imported) === exported) {
@@ -139,14 +207,14 @@ function bindingsOf(program: TSESTree.Program, marker: FinderMarker): Binding {
       stmt.type === 'TSImportEqualsDeclaration' &&
       stmt.importKind !== 'type' &&
       stmt.moduleReference.type === 'TSExternalModuleReference' &&
-      isMarkerModule(stmt.moduleReference.expression.value, marker)
+      isMarkerModule(stmt.moduleReference.expression.value, from)
     ) {
       b.namespaces.add(stmt.id.name);
     }
     // CommonJS: const { defineFlow } = require('flowport') / const fp = require('flowport')
     if (stmt.type === 'VariableDeclaration') {
       for (const d of stmt.declarations) {
-        if (!isRequireOf(d.init, marker)) continue;
+        if (!isRequireOf(d.init, from)) continue;
         if (d.id.type === 'Identifier') b.namespaces.add(d.id.name);
         if (d.id.type === 'ObjectPattern') {
           for (const p of d.id.properties) {
@@ -161,30 +229,114 @@ function bindingsOf(program: TSESTree.Program, marker: FinderMarker): Binding {
   return b;
 }
 
-function isRequireOf(init: TSESTree.Expression | null | undefined, marker: FinderMarker): boolean {
+/** Every value name the file imports, but from `except`'s module (and its subpaths). */
+function importedNames(program: TSESTree.Program, except?: ModuleRef): Set<string> {
+  const names = new Set<string>();
+  const skip = except?.module === undefined ? undefined : { module: except.module };
+  for (const stmt of program.body) {
+    if (stmt.type === 'ImportDeclaration' && stmt.importKind !== 'type') {
+      if (skip && isMarkerModule(stmt.source.value, skip)) continue;
+      for (const s of stmt.specifiers)
+        if (!(s.type === 'ImportSpecifier' && s.importKind === 'type')) names.add(s.local.name);
+    }
+    if (stmt.type === 'VariableDeclaration') {
+      for (const d of stmt.declarations) {
+        const init = d.init;
+        const source = init?.type === 'CallExpression' && isRequire(init) ? init.arguments[0] : undefined;
+        if (source?.type !== 'Literal' || (skip && isMarkerModule(source.value, skip))) continue;
+        if (d.id.type === 'Identifier') names.add(d.id.name);
+        if (d.id.type === 'ObjectPattern') {
+          for (const p of d.id.properties)
+            if (p.type === 'Property' && p.value.type === 'Identifier') names.add(p.value.name);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+/** Top-level `const x = new C(…)` (or `export const`), C the class `name` reached as `classes` says: the names x. */
+function madeWith(program: TSESTree.Program, classes: Imported, name: string): Set<string> {
+  const made = new Set<string>();
+  for (const stmt of program.body) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type !== 'VariableDeclaration' || decl.kind !== 'const') continue;
+    for (const d of decl.declarations) {
+      if (d.id.type === 'Identifier' && d.init?.type === 'NewExpression' && isClassRef(d.init.callee, classes, name)) {
+        made.add(d.id.name);
+      }
+    }
+  }
+  return made;
+}
+
+/** Whether `ref` names the exported class `name`: one of its local names, or `ns.name` on a namespace. */
+function isClassRef(ref: Node, classes: Imported, name: string): boolean {
+  if (ref.type === 'Identifier') return classes.locals.has(ref.name);
+  return (
+    ref.type === 'MemberExpression' &&
+    ref.object.type === 'Identifier' &&
+    classes.namespaces.has(ref.object.name) &&
+    memberName(ref) === name
+  );
+}
+
+/** Top-level classes of the file that extend the marker's callee, directly or through one another. */
+function subclassesOf(program: TSESTree.Program, b: Binding): Set<string> {
+  const classes: Array<{ name: string; base: Node }> = [];
+  for (const stmt of program.body) {
+    const decl =
+      stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type === 'ClassDeclaration' && decl.id && decl.superClass)
+      classes.push({ name: decl.id.name, base: decl.superClass });
+  }
+  const found = new Set<string>();
+  const callee = calleeName(b.marker);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const c of classes) {
+      if (found.has(c.name)) continue;
+      const base = c.base;
+      const direct = isClassRef(base, b, callee) || (base.type === 'Identifier' && found.has(base.name));
+      if (direct) {
+        found.add(c.name);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+function isRequireOf(init: TSESTree.Expression | null | undefined, marker: ModuleRef): boolean {
   return (
     init?.type === 'CallExpression' &&
-    init.callee.type === 'Identifier' &&
-    init.callee.name === 'require' &&
+    isRequire(init) &&
     init.arguments[0]?.type === 'Literal' &&
     isMarkerModule(init.arguments[0].value, marker)
   );
 }
 
+function isRequire(call: TSESTree.CallExpression): boolean {
+  return call.callee.type === 'Identifier' && call.callee.name === 'require';
+}
+
 /** `ancestors` tell whether a local function or variable hides the imported name at the call. */
-function isMarkerCall(
-  call: TSESTree.CallExpression,
-  b: Binding,
-  ancestors: readonly Node[],
-  scope: ScopeContext,
-): boolean {
+function isMarkerCall(call: MarkerCall, b: Binding, ancestors: readonly Node[], scope: ScopeContext): boolean {
+  if ((call.type === 'NewExpression') !== (b.marker.new === true)) return false;
   const callee = call.callee;
   const path = calleePath(b.marker);
   const imported = (n: Node, names: Set<string>) =>
     n.type === 'Identifier' && names.has(n.name) && !isShadowed(n.name, ancestors, scope);
+  if (b.subclasses && callee.type === 'Identifier' && !isShadowed(callee.name, ancestors, scope)) {
+    const s = b.subclasses;
+    if (s.local.has(callee.name)) return true;
+    const first = call.arguments[0];
+    if (s.imported.has(callee.name) && first?.type === 'Identifier' && imported(first, s.scopes)) return true;
+  }
   if (path.length === 1) {
     if (callee.type === 'Identifier') return imported(callee, b.locals);
     if (callee.type !== 'MemberExpression' || memberName(callee) !== path[0]) return false;
+    if (b.client) return isClientCall(call, callee.object, b.client, imported);
     if (b.marker.module === undefined) return true;
     if (isRequireOf(callee.object, b.marker)) return true; // require('flowport').defineFlow(…)
     return imported(callee.object, b.namespaces);
@@ -204,15 +356,63 @@ function isMarkerCall(
   return isRequireOf(object.object, b.marker) || imported(object.object, b.namespaces);
 }
 
+/**
+ * `inngest.createFunction(…)`: on a client made in this file or imported, with the arguments of a
+ * function's definition (see {@link FinderMarker.client}).
+ */
+function isClientCall(
+  call: MarkerCall,
+  object: Node,
+  client: NonNullable<Binding['client']>,
+  imported: (n: Node, names: Set<string>) => boolean,
+): boolean {
+  const local = imported(object, client.local);
+  if (!local && !imported(object, client.imported)) return false;
+  const n = call.arguments.length;
+  if (n === 3) return true;
+  if (n !== 2) return false;
+  const options = call.arguments[0];
+  return (
+    local ||
+    (options?.type === 'ObjectExpression' &&
+      options.properties.some((p) => p.type === 'Property' && !p.computed && keyName(p.key) === 'triggers'))
+  );
+}
+
+type MarkerCall = TSESTree.CallExpression | TSESTree.NewExpression;
+
+/** A module, with or without its subpaths. */
+type ModuleRef = Pick<CallMarker, 'module' | 'subpaths'>;
+
 function readCallFlow(
-  call: TSESTree.CallExpression,
+  call: MarkerCall,
   ancestors: Node[],
   marker: FinderMarker,
   scan: FileScan,
   file: FileContext,
 ): void {
   const line = call.loc.start.line;
-  const nameKey = marker.nameFrom ?? 'name';
+  const framework = marker.framework ? { framework: marker.framework } : {};
+  const nameFrom = marker.nameFrom ?? 'name';
+  if (typeof nameFrom === 'object') {
+    const n = nameFrom.argument;
+    const name = literalString(call.arguments[n]);
+    if (name === undefined) {
+      scan.problems.push({
+        line,
+        severity: 'error',
+        message: `${marker.new ? 'new ' : ''}${marker.callee}: flow name must be a string literal, the ${ordinal(n)} argument`,
+        ...framework,
+      });
+      return;
+    }
+    const attributes: Record<string, JsonValue> = markerAttributes(marker);
+    const exportName = exportNameOf(ancestors, file);
+    if (exportName) attributes.exportName = exportName;
+    scan.flows.push({ name, line, description: '', attributes });
+    return;
+  }
+  const nameKey = nameFrom;
   const meta = call.arguments[0];
   if (meta?.type !== 'ObjectExpression') {
     scan.problems.push({
@@ -353,6 +553,10 @@ function exportNameOf(ancestors: Node[], file: FileContext): string | undefined 
     if (a.type.startsWith('Function') || a.type === 'ArrowFunctionExpression') return undefined;
   }
   return undefined;
+}
+
+function ordinal(n: number): string {
+  return ['first', 'second', 'third', 'fourth', 'fifth'][n] ?? `${n + 1}th`;
 }
 
 function literalString(node: Node | undefined): string | undefined {

@@ -7,10 +7,13 @@ import type { JsonValue } from '../model.js';
 import { closest } from '../did-you-mean.js';
 
 /**
- * A call that declares a flow. Trigger.dev's are a preset and need no marker; written as markers
- * they would be `{ callee: 'task', module: '@trigger.dev/sdk', nameFrom: 'id' }` (which also
- * matches `import { task } from '@trigger.dev/sdk/v3'`, see {@link CallMarker.subpaths}) and
- * `{ callee: 'schedules.task', module: '@trigger.dev/sdk', nameFrom: 'id' }`.
+ * A call (or `new` expression) that declares a flow. The frameworks of {@link PRESETS} need no
+ * marker; written as markers, Trigger.dev's would be
+ * `{ callee: 'task', module: '@trigger.dev/sdk', nameFrom: 'id' }` (which also matches
+ * `import { task } from '@trigger.dev/sdk/v3'`, see {@link CallMarker.subpaths}) and
+ * `{ callee: 'schedules.task', module: '@trigger.dev/sdk', nameFrom: 'id' }`; BullMQ's
+ * `new Worker('emails', …)` would be
+ * `{ callee: 'Worker', module: 'bullmq', new: true, nameFrom: { argument: 0 } }`.
  */
 export interface CallMarker {
   /**
@@ -37,16 +40,52 @@ export interface CallMarker {
    * `false` when a subpath exports another function of the same name.
    */
   subpaths?: boolean;
-  /** Property of the first (object literal) argument that holds the name. Default `name`. */
-  nameFrom?: string;
+  /**
+   * Whether the unit is declared with `new`: `new Worker('emails', …)`. Then {@link callee} names
+   * the class (`Worker`, or `object.Class`) and only `new` expressions match; without it only
+   * calls do (`Worker(…)` is not `new Worker(…)`). Default `false`.
+   */
+  new?: boolean;
+  /**
+   * Where the name is written. A string is the property of the first argument, an object literal,
+   * that holds it: `'id'` for `task({ id: 'hello' })`. `{ argument: n }` is the n-th argument
+   * itself (from 0), a string literal: `{ argument: 0 }` for `new Worker('emails', …)`,
+   * `{ argument: 1 }` for `new ApiStack(app, 'Api')`. Default `'name'`.
+   */
+  nameFrom?: string | NameArgument;
   /** Recorded as `attributes.marker`; defaults to `callee`. */
   kind?: string;
 }
 
-/** A marker as the finder uses it: a preset's carries its framework, recorded in `attributes`. */
+/** {@link CallMarker.nameFrom} for a name that is an argument itself: `{ argument: 0 }` is the first. */
+export interface NameArgument {
+  argument: number;
+}
+
+/**
+ * A marker as the finder uses it: a preset's carries its framework, recorded in `attributes`, and
+ * may match what a config's marker cannot say (a client's method, a subclass).
+ */
 export interface FinderMarker extends CallMarker {
   /** The preset this marker belongs to: its flows count only where that preset is on. */
   framework?: string;
+  /**
+   * Inngest: the callee (with no {@link CallMarker.module}) is a method of a client, an instance
+   * of `className` from `module`. The object it is called on must be a name of this file's top
+   * level that is either a `const` set to `new Inngest(…)` right there, or an import (clients live
+   * in a file of their own: `import { inngest } from './client'`), not a parameter, a local
+   * variable or a property. The call must have three arguments (options, trigger, handler), or two
+   * where the options (the first, an object literal) hold `triggersIn`; on a client created in
+   * the same file, where no look-alike method can hide, any two.
+   */
+  client?: { className: string; module: string; triggersIn: string };
+  /**
+   * AWS CDK, with {@link CallMarker.new}: `new X(…)` matches too where X is a class of this file
+   * that extends the callee (directly or through another class of the file), or where X is
+   * imported and the first argument is this file's top-level `const` set to `new <scopeClass>(…)`
+   * of the same module (`new MyStack(app, 'Id')` beside `const app = new cdk.App()`).
+   */
+  subclasses?: { scopeClass: string };
 }
 
 export const DEFINE_FLOW: Required<Omit<CallMarker, 'kind'>> & { kind: string } = {
@@ -54,6 +93,7 @@ export const DEFINE_FLOW: Required<Omit<CallMarker, 'kind'>> & { kind: string } 
   module: 'flowport',
   // As before subpaths existed: flowport's subpaths export no defineFlow of their own.
   subpaths: false,
+  new: false,
   nameFrom: 'name',
   kind: 'defineFlow',
 };
@@ -69,23 +109,70 @@ export interface Preset {
 
 const TRIGGER_SDK = '@trigger.dev/sdk';
 
+/** A preset's marker: its framework in `attributes`, and its `kind` that of the callee unless said. */
+function presetMarker(framework: string, marker: Omit<FinderMarker, 'framework'>): FinderMarker {
+  return { kind: marker.callee, ...marker, framework };
+}
+
 /**
- * Built-in presets. Trigger.dev: `task`, `schemaTask`, `schedules.task` and `toolTask` from
- * `@trigger.dev/sdk` and its subpaths (`/v3`, `/ai`), the name from `id`; each flow's
- * `attributes` say `{ framework: 'trigger.dev', kind: 'schemaTask' }`.
+ * Built-in presets, each flow's `attributes` saying `{ framework, kind }`:
+ * - `trigger.dev`: `task`, `schemaTask`, `schedules.task` and `toolTask` from `@trigger.dev/sdk`
+ *   and its subpaths (`/v3`, `/ai`), the name from `id`.
+ * - `inngest`: `inngest.createFunction({ id }, { event }, handler)` (v3) and
+ *   `inngest.createFunction({ id, triggers }, handler)` (v4) on an `Inngest` client (see
+ *   {@link FinderMarker.client}), the name from `id`; kind `createFunction`.
+ * - `bullmq`: `new Worker('queue-name', …)` from `bullmq`, the name the queue's; kind `Worker`.
+ * - `mastra`: `createWorkflow({ id })` from `@mastra/core` or its subpaths (`/workflows`).
+ * - `aws-cdk`: `new SomeStack(app, 'StackId', …)` for `Stack` of `aws-cdk-lib` (or CDK v1's
+ *   `@aws-cdk/core`) and the classes that extend it (see {@link FinderMarker.subclasses}), the
+ *   name from the second argument; kind `Stack`.
  */
 export const PRESETS: readonly Preset[] = [
   {
     name: 'trigger.dev',
     packages: [TRIGGER_SDK],
-    markers: ['task', 'schemaTask', 'schedules.task', 'toolTask'].map((callee) => ({
-      callee,
-      module: TRIGGER_SDK,
-      subpaths: true,
-      nameFrom: 'id',
-      kind: callee,
-      framework: 'trigger.dev',
-    })),
+    markers: ['task', 'schemaTask', 'schedules.task', 'toolTask'].map((callee) =>
+      presetMarker('trigger.dev', { callee, module: TRIGGER_SDK, subpaths: true, nameFrom: 'id' }),
+    ),
+  },
+  {
+    name: 'inngest',
+    packages: ['inngest'],
+    markers: [
+      presetMarker('inngest', {
+        callee: 'createFunction',
+        nameFrom: 'id',
+        // v3: (options, trigger, handler); v4 moved the triggers into the options.
+        client: { className: 'Inngest', module: 'inngest', triggersIn: 'triggers' },
+      }),
+    ],
+  },
+  {
+    name: 'bullmq',
+    packages: ['bullmq'],
+    markers: [presetMarker('bullmq', { callee: 'Worker', module: 'bullmq', new: true, nameFrom: { argument: 0 } })],
+  },
+  {
+    name: 'mastra',
+    packages: ['@mastra/core'],
+    markers: [
+      presetMarker('mastra', { callee: 'createWorkflow', module: '@mastra/core', subpaths: true, nameFrom: 'id' }),
+    ],
+  },
+  {
+    name: 'aws-cdk',
+    packages: ['aws-cdk-lib', '@aws-cdk/core'],
+    // The package itself: its subpaths (`aws-cdk-lib/aws-s3`) export constructs, not Stack or App.
+    markers: ['aws-cdk-lib', '@aws-cdk/core'].map((module) =>
+      presetMarker('aws-cdk', {
+        callee: 'Stack',
+        module,
+        subpaths: false,
+        new: true,
+        nameFrom: { argument: 1 },
+        subclasses: { scopeClass: 'App' },
+      }),
+    ),
   },
 ];
 
@@ -128,7 +215,7 @@ export function markerProblem(marker: unknown): string | undefined {
     return 'each marker must be an object such as { callee: "task", module: "@trigger.dev/sdk", nameFrom: "id" }';
   }
   const m = marker as Record<string, unknown>;
-  const known = ['callee', 'module', 'subpaths', 'nameFrom', 'kind'];
+  const known = ['callee', 'module', 'subpaths', 'new', 'nameFrom', 'kind'];
   const unknown = Object.keys(m).find((k) => !known.includes(k));
   if (unknown !== undefined) return `unknown marker setting ${JSON.stringify(unknown)}: expected ${known.join(', ')}`;
   if (typeof m.callee !== 'string' || !CALLEE.test(m.callee)) {
@@ -138,10 +225,27 @@ export function markerProblem(marker: unknown): string | undefined {
     return `module must be the module the callee is imported from, such as "@trigger.dev/sdk", not ${describe(m.module)}`;
   }
   if (m.subpaths !== undefined && typeof m.subpaths !== 'boolean') return 'subpaths must be true or false';
-  if (m.nameFrom !== undefined && (typeof m.nameFrom !== 'string' || m.nameFrom.trim() === '')) {
-    return `nameFrom must be the property of the first argument that holds the name, such as "id", not ${describe(m.nameFrom)}`;
+  if (m.new !== undefined && typeof m.new !== 'boolean') {
+    return 'new must be true (the unit is declared with `new Callee(…)`) or false';
   }
-  if (m.kind !== undefined && typeof m.kind !== 'string') return 'kind must be a string';
+  return (
+    nameFromProblem(m.nameFrom) ??
+    (m.kind !== undefined && typeof m.kind !== 'string' ? 'kind must be a string' : undefined)
+  );
+}
+
+/** Why `nameFrom` could never give a name, or undefined. */
+function nameFromProblem(nameFrom: unknown): string | undefined {
+  if (nameFrom === undefined) return undefined;
+  if (typeof nameFrom === 'object' && nameFrom !== null && !Array.isArray(nameFrom)) {
+    const keys = Object.keys(nameFrom);
+    const n = (nameFrom as Record<string, unknown>).argument;
+    if (keys.length === 1 && typeof n === 'number' && Number.isInteger(n) && n >= 0) return undefined;
+    return `nameFrom must be { argument: n }, n the argument's position from 0 ({ argument: 0 } for new Worker("emails", …)), not ${JSON.stringify(nameFrom)}`;
+  }
+  if (typeof nameFrom !== 'string' || nameFrom.trim() === '') {
+    return `nameFrom must be the property of the first argument that holds the name, such as "id", or { argument: n } for the n-th argument itself, not ${describe(nameFrom)}`;
+  }
   return undefined;
 }
 
@@ -161,7 +265,7 @@ export function calleeName(marker: CallMarker): string {
 }
 
 /** Whether an import or require of `source` brings the marker's module. */
-export function isMarkerModule(source: unknown, marker: CallMarker): boolean {
+export function isMarkerModule(source: unknown, marker: Pick<CallMarker, 'module' | 'subpaths'>): boolean {
   const { module } = marker;
   if (module === undefined || typeof source !== 'string') return false;
   if (source === module) return true;
@@ -180,7 +284,7 @@ export function markerAttributes(marker: FinderMarker): Record<string, JsonValue
  * costs a parse. A marker with a module needs the module's string right after a quote (its
  * subpaths begin with it too), and every part of its callee.
  */
-export function mayContainFlow(text: string, markers: readonly CallMarker[]): boolean {
+export function mayContainFlow(text: string, markers: readonly FinderMarker[]): boolean {
   if (text.includes(FLOW_TAG) && JSDOC_FLOW_TAG.test(text)) return true;
   // The module first, once per module: presets share theirs, and it is the rarer word (`task` is not).
   let written: Map<string, boolean> | undefined;
@@ -197,6 +301,8 @@ export function mayContainFlow(text: string, markers: readonly CallMarker[]): bo
       if (!found) continue;
     }
     if (calleePath(m).every((part) => text.includes(part))) return true;
+    // `new ApiStack(app, 'Api')` beside `const app = new App()` spells no `Stack`.
+    if (m.subclasses && text.includes(m.subclasses.scopeClass)) return true;
   }
   return false;
 }
