@@ -8,8 +8,8 @@
  * changes it) or any `.gitignore` it depends on changed; otherwise it only stats the files it
  * listed last time, which is what the scan cache needs anyway.
  */
-import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { sep } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
 const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
@@ -47,6 +47,21 @@ export interface FolderListing {
   files: string[];
   /** Names of the subfolders walked into. */
   folders: string[];
+  /**
+   * Names of the symbolic links in it that are not ignored: resolved again on every walk (a link
+   * can be retargeted, or its target moved, without its folder's mtime changing).
+   */
+  links?: string[];
+}
+
+/** A symbolic link the walk did not follow, and why. */
+export interface SkippedLink {
+  /** The link, relative to the root. */
+  rel: string;
+  /** `outside`: its target is outside the root; `loop`: it leads back to a folder it is in; `missing`: no target. */
+  reason: 'outside' | 'loop' | 'missing';
+  /** Where it points, relative to the root, when known. */
+  target?: string;
 }
 
 /** The rules files a walk read: `.gitignore`s and `.git/info/exclude`, rel → [size, mtimeMs] (-1 when absent). */
@@ -159,6 +174,15 @@ export function statIfAny(path: string): Stats | undefined {
   }
 }
 
+/** {@link statIfAny} of the link itself, not of what it points to. */
+export function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 function mergeRules(a: Ignore | null, b: Ignore | null): Ignore | null {
   if (!a || !b) return a ?? b;
   return a.add(b);
@@ -221,12 +245,19 @@ export interface WalkResult {
   listings: Map<string, FolderListing>;
   /** Folders read with readdir, as opposed to taken from the previous listings. */
   listed: number;
+  skippedLinks: SkippedLink[];
 }
 
 /**
  * Walks the tree synchronously (on one thread, sync fs calls beat promise overhead ~2×), handing
  * each considered file to `onFile` as it is stat'ed, and returns the folder listings it used.
  * `.gitignore` rules are carried down the tree, and looked up only for folders listed again.
+ *
+ * Symbolic links are followed when their target is inside the root (as a checkout of git's
+ * tracked links would resolve them), with the link's path as the file's or folder's path. A
+ * target the walk reaches at its own path anyway is not read twice: its flows are found there
+ * once. A link out of the root, back into a folder it is in, or to nothing is skipped and
+ * returned in {@link WalkResult.skippedLinks}.
  */
 export function walkSourceFiles(
   root: string,
@@ -239,29 +270,55 @@ export function walkSourceFiles(
   // Concatenation, not path.join: join normalizes every path again, and it shows per file.
   const prefix = root.endsWith(sep) ? root : root + sep;
   const listings = new Map<string, FolderListing>();
+  const skippedLinks: SkippedLink[] = [];
   let listed = 0;
+  let realRoot: string | undefined;
+  /** Root-relative real path of `path`, `..`-prefixed when outside; or why it has none. */
+  const realRel = (path: string): { rel: string } | { error: 'loop' | 'missing' } => {
+    try {
+      realRoot ??= realpathSync.native(root);
+      return { rel: relative(realRoot, realpathSync.native(path)).split(sep).join('/') };
+    } catch (err) {
+      return { error: (err as { code?: string }).code === 'ELOOP' ? 'loop' : 'missing' };
+    }
+  };
+  /** Would the walk reach this real path (a folder when `isDir`) through real folders alone? */
+  const reachedDirectly = (rel: string, isDir: boolean): boolean =>
+    rel === '' || (filter.considers(rel, isDir) && !rules.ignoresPath(rel, isDir));
 
   /** Lists a folder, keeping what the finder considers. `rulesHere` includes the folder's own rules. */
   const list = (
     dirRel: string,
     entries: Dirent[],
     rulesHere: () => ActiveRules,
-  ): Pick<FolderListing, 'files' | 'folders'> => {
+  ): Pick<FolderListing, 'files' | 'folders' | 'links'> => {
     const files: string[] = [];
     const folders: string[] = [];
+    const links: string[] = [];
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (!filter.isSkippedDir(e.name, rel) && !ignoredBy(rulesHere(), rel, true)) folders.push(e.name);
-      } else if (e.isFile() && filter.isSourceFile(rel) && !ignoredBy(rulesHere(), rel, false)) {
-        files.push(e.name);
+      } else if (e.isFile()) {
+        if (filter.isSourceFile(rel) && !ignoredBy(rulesHere(), rel, false)) files.push(e.name);
+      } else if (e.isSymbolicLink()) {
+        // git matches a link against .gitignore as a file, whatever it points to.
+        if (!filter.isSkippedDir(e.name, rel) && !ignoredBy(rulesHere(), rel, false)) links.push(e.name);
       }
     }
-    return { files, folders };
+    return links.length ? { files, folders, links } : { files, folders };
   };
 
-  /** `parentRules` is evaluated only when a folder must be listed again. */
-  const visit = (dirRel: string, parentRules: () => ActiveRules, trustPrevious: boolean): void => {
+  /**
+   * `parentRules` is evaluated only when a folder must be listed again. `followed` holds the real
+   * paths of the folder links this visit came through, so that a cycle of links ends.
+   */
+  const visit = (
+    dirRel: string,
+    parentRules: () => ActiveRules,
+    trustPrevious: boolean,
+    followed: ReadonlySet<string>,
+  ): void => {
     const dir = dirRel ? prefix + dirRel : root;
     // Stat before listing: a change after the stat shows as a new mtime next time.
     const st = statIfAny(dir);
@@ -299,9 +356,37 @@ export function walkSourceFiles(
     }
     // A .gitignore that came or went changes what every folder below may hold.
     const trustBelow = trustPrevious && (!old || old.hasGitignore === hasGitignore);
-    for (const name of listing.folders) visit(base + name, rulesHere, trustBelow);
+    for (const name of listing.folders) visit(base + name, rulesHere, trustBelow, followed);
+    let realHere: string | undefined;
+    for (const name of listing.links ?? []) {
+      const rel = base + name;
+      const real = realRel(prefix + rel);
+      if ('error' in real) {
+        if (real.error === 'loop' || filter.isSourceFile(rel)) skippedLinks.push({ rel, reason: real.error });
+        continue;
+      }
+      const target = statIfAny(prefix + rel);
+      if (!target) continue;
+      const isDir = target.isDirectory();
+      if (!isDir && !(target.isFile() && filter.isSourceFile(rel))) continue; // not a source file: never read
+      if (real.rel === '..' || real.rel.startsWith('../') || isAbsolute(real.rel)) {
+        skippedLinks.push({ rel, reason: 'outside', target: real.rel });
+        continue;
+      }
+      if (!isDir) {
+        if (!reachedDirectly(real.rel, false)) onFile(rel, target.size, target.mtimeMs);
+        continue;
+      }
+      realHere ??= (realRel(dir) as { rel?: string }).rel ?? dirRel;
+      const intoItself = realHere === real.rel || realHere.startsWith(`${real.rel}/`) || real.rel === '';
+      if (intoItself || followed.has(real.rel)) {
+        skippedLinks.push({ rel, reason: 'loop', target: real.rel || '.' });
+        continue;
+      }
+      if (!reachedDirectly(real.rel, true)) visit(rel, rulesHere, trustBelow, new Set([...followed, real.rel]));
+    }
   };
 
-  visit('', () => [], previous !== undefined);
-  return { listings, listed };
+  visit('', () => [], previous !== undefined, new Set());
+  return { listings, listed, skippedLinks };
 }

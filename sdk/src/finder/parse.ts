@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type * as TS from 'typescript';
-import { extractFlows, namesThatMatter, type FileScan } from './extract.js';
+import { extractFlows, namesThatMatter, type FileProblem, type FileScan } from './extract.js';
 import { hitIn, offsetsOf } from './hits.js';
 import type { CallMarker } from './markers.js';
 
@@ -48,25 +48,48 @@ function enableCompileCache(): void {
 
 const JSX_EXTENSIONS = new Set(['.tsx', '.jsx', '.js', '.mjs', '.cjs']);
 
+/**
+ * Part of the scan cache's key, beside extract.ts's: bump it when reading or parsing the same
+ * bytes can yield other flows, problems or lines.
+ */
+export const PARSE_VERSION = 1;
+
 /** `ext` includes the dot. Never throws for bad source: syntax errors become problems. */
 export function scanSource(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
+  return inEditorLines(scanParsed(text, ext, markers), text);
+}
+
+function scanParsed(text: string, ext: string, markers: readonly CallMarker[]): FileScan {
   const p = loaded();
   const source = withoutBom(text);
   const jsx = JSX_EXTENSIONS.has(ext);
   try {
     let program: TSESTree.Program;
+    const tooDeep: number[] = [];
     try {
-      program = convertWhatMatters(p, source, jsx, markers);
+      program = convertWhatMatters(p, source, jsx, markers, tooDeep);
     } catch (err) {
-      // A syntax error, or a statement too deep to convert: converting the whole file fails too.
+      // A syntax error, or TypeScript's own parse too deep: converting the whole file fails too.
       if (err instanceof p.TSError || err instanceof RangeError) throw err;
       // Should TypeScript assert on the partial tree, the whole file converted as usual is the answer.
       program = fullProgram(p, source, jsx);
+      tooDeep.length = 0;
     }
-    return extractFlows(program, source, ext, markers);
+    const scan = extractFlows(program, source, ext, markers);
+    for (const line of tooDeep) scan.problems.push(tooDeepProblem(line));
+    return scan;
   } catch (err) {
     return syntaxError(err);
   }
+}
+
+function tooDeepProblem(line: number): FileProblem {
+  return {
+    line,
+    severity: 'warning',
+    message:
+      'an expression in this statement nests deeper than the parser can follow: the statement is skipped (a flow in it is not found), the rest of the file is read',
+  };
 }
 
 /**
@@ -77,10 +100,39 @@ export function scanSourceWhole(text: string, ext: string, markers: readonly Cal
   const p = loaded();
   const source = withoutBom(text);
   try {
-    return extractFlows(fullProgram(p, source, JSX_EXTENSIONS.has(ext)), source, ext, markers);
+    return inEditorLines(extractFlows(fullProgram(p, source, JSX_EXTENSIONS.has(ext)), source, ext, markers), text);
   } catch (err) {
-    return syntaxError(err);
+    return inEditorLines(syntaxError(err), text);
   }
+}
+
+/**
+ * `scan` with its lines counted as editors and git count them. TypeScript (and so every ESTree
+ * `loc`) also breaks lines at U+2028 and U+2029, which VS Code, git and terminals show within a
+ * line: a flow after two of them was reported two lines low. Only `\n`, `\r\n` and `\r` count.
+ */
+function inEditorLines(scan: FileScan, text: string): FileScan {
+  if (!text.includes('\u2028') && !text.includes('\u2029')) return scan;
+  const toEditor = editorLineOfTsLine(text);
+  const fix = (line: number) => (line > 0 ? (toEditor[line - 1] ?? line) : line);
+  for (const f of scan.flows) f.line = fix(f.line);
+  for (const p of scan.problems) p.line = fix(p.line);
+  return scan;
+}
+
+/** For each TypeScript line (index 0 for line 1), the editor's 1-based line it starts on. */
+export function editorLineOfTsLine(text: string): number[] {
+  const out = [1];
+  let editorLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d) {
+      if (text.charCodeAt(i + 1) === 0x0a) i++;
+      out.push(++editorLine);
+    } else if (c === 0x0a) out.push(++editorLine);
+    else if (c === 0x2028 || c === 0x2029) out.push(editorLine);
+  }
+  return out;
 }
 
 function loaded(): ParserModule {
@@ -117,6 +169,8 @@ function convertWhatMatters(
   source: string,
   jsx: boolean,
   markers: readonly CallMarker[],
+  /** Gets the 1-based line of each statement left out because it nests too deep to convert. */
+  tooDeep: number[] = [],
 ): TSESTree.Program {
   const { ts } = p;
   // As typescript-estree's own parse creates it without a project: latest target, parent pointers,
@@ -129,16 +183,51 @@ function convertWhatMatters(
     jsx ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
   );
   const modules = markers.flatMap((m) => (m.module === undefined ? [] : [m.module]));
-  const imports = convertStatements(p, file, offsetsOf(source, [...modules, 'require']));
+  const imports = convertStatements(p, file, offsetsOf(source, [...modules, 'require']), []);
   // The requires again: `const fp = require('flow\x70ort')` spells no other name that matters.
-  return convertStatements(p, file, offsetsOf(source, [...namesThatMatter(imports, markers), 'require']));
+  return convertStatements(p, file, offsetsOf(source, [...namesThatMatter(imports, markers), 'require']), tooDeep);
 }
 
-/** `file` converted with each statement that holds none of `hits` (its comments included) left empty. */
-function convertStatements(p: ParserModule, file: TS.SourceFile, hits: readonly number[]): TSESTree.Program {
+/**
+ * `file` converted with each statement that holds none of `hits` (its comments included) left
+ * empty. A statement typescript-estree's recursive converter cannot follow (a concatenation of
+ * thousands of strings, which TypeScript parses in a loop) is left empty too, and its line added
+ * to `tooDeep`: it no longer hides the flows of the other statements.
+ */
+function convertStatements(
+  p: ParserModule,
+  file: TS.SourceFile,
+  hits: readonly number[],
+  tooDeep: number[],
+): TSESTree.Program {
   const { ts } = p;
-  const statements = file.statements.map((s) =>
-    alwaysKept(ts, s) || hitIn(hits, s.pos, s.end) ? s : ts.setTextRange(ts.factory.createEmptyStatement(), s),
+  const kept = file.statements.map((s) => alwaysKept(ts, s) || hitIn(hits, s.pos, s.end));
+  try {
+    return convertKept(p, file, kept);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+  }
+  // Rare: find the statements that overflow, each converted alone.
+  const alone = file.statements.map(() => false);
+  file.statements.forEach((s, i) => {
+    if (!kept[i] || alwaysKept(ts, s)) return;
+    alone[i] = true;
+    try {
+      convertKept(p, file, alone);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      kept[i] = false;
+      tooDeep.push(file.getLineAndCharacterOfPosition(s.getStart(file)).line + 1);
+    }
+    alone[i] = false;
+  });
+  return convertKept(p, file, kept);
+}
+
+function convertKept(p: ParserModule, file: TS.SourceFile, kept: readonly boolean[]): TSESTree.Program {
+  const { ts } = p;
+  const statements = file.statements.map((s, i) =>
+    kept[i] ? s : ts.setTextRange(ts.factory.createEmptyStatement(), s),
   );
   const partial = ts.factory.updateSourceFile(
     file,
@@ -175,7 +264,12 @@ function alwaysKept(ts: ParserModule['ts'], s: TS.Statement): boolean {
 function syntaxError(err: unknown): FileScan {
   const e = err as { lineNumber?: number; message?: string };
   // typescript-estree's errors carry a line; anything else (a stack overflow) is the parser's limit.
-  const what = typeof e.lineNumber === 'number' ? 'syntax error' : 'could not be parsed';
+  const what =
+    typeof e.lineNumber === 'number'
+      ? 'syntax error'
+      : err instanceof RangeError
+        ? 'an expression nests deeper than the parser can follow'
+        : 'could not be parsed';
   return {
     flows: [],
     problems: [

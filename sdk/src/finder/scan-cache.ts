@@ -48,11 +48,13 @@ interface CacheFileV2 {
 }
 
 /**
- * [folder, mtimeMs or null when it has no listing, has a .gitignore (1) or not (0), files], where
- * files is flat: name, size, mtimeMs, then 0 when the text could hold no flow or [digest, scan]
- * when it was parsed, then the next file.
+ * [folder, mtimeMs or null when it has no listing, has a .gitignore (1) or not (0), files, and
+ * when it holds any, the names of its symbolic links], where files is flat: name, size, mtimeMs,
+ * then 0 when the text could hold no flow or [digest, scan] when it was parsed, then the next file.
  */
-type FolderRecord = [string, number | null, 0 | 1, Array<string | number | [string, CachedScan]>];
+type FolderRecord =
+  | [string, number | null, 0 | 1, Array<string | number | [string, CachedScan]>]
+  | [string, number | null, 0 | 1, Array<string | number | [string, CachedScan]>, string[]];
 
 /** Where a project's state lives; `.flowport/` ignores itself so it never shows in `git status`. */
 export function stateDir(root: string): string {
@@ -101,23 +103,30 @@ export function readScanCache(path: string, key: string): ScanState | undefined 
 
   const entries = new Map<string, CacheEntry>();
   const listings = new Map<string, FolderListing>();
-  for (const [rel, mtimeMs, hasGitignore, flat] of parsed.folders) {
+  for (const [rel, mtimeMs, hasGitignore, flat, links] of parsed.folders) {
     const base = rel ? `${rel}/` : '';
     const names: string[] = [];
+    // A file reached through a link is the walk's to resolve again, not a listed file.
+    const linked = new Set(links);
     for (let i = 0; i < flat.length; i += 4) {
       const name = flat[i] as string;
       const parsedScan = flat[i + 3] as 0 | [string, CachedScan];
       const entry: CacheEntry = { size: flat[i + 1] as number, mtimeMs: flat[i + 2] as number, scan: 0 };
       if (parsedScan !== 0) [entry.digest, entry.scan] = parsedScan;
       entries.set(base + name, entry);
-      names.push(name);
+      if (!linked.has(name)) names.push(name);
     }
-    if (mtimeMs !== null) listings.set(rel, { mtimeMs, hasGitignore: hasGitignore === 1, files: names, folders: [] });
+    if (mtimeMs !== null) {
+      const listing: FolderListing = { mtimeMs, hasGitignore: hasGitignore === 1, files: names, folders: [] };
+      if (links?.length) listing.links = links;
+      listings.set(rel, listing);
+    }
   }
   for (const rel of listings.keys()) {
     if (rel === '') continue;
     const [parent, name] = splitParent(rel);
-    listings.get(parent)?.folders.push(name);
+    const listing = listings.get(parent);
+    if (listing && !listing.links?.includes(name)) listing.folders.push(name);
   }
   return { entries, listings, rules: new Map(Object.entries(parsed.rules)) };
 }
@@ -125,7 +134,14 @@ export function readScanCache(path: string, key: string): ScanState | undefined 
 /** Writes via a temp file and rename, so a reader never sees half a cache. Best effort. */
 export function writeScanCache(path: string, key: string, state: ScanState, root: string): void {
   const records = new Map<string, FolderRecord>();
-  for (const [rel, l] of state.listings ?? []) records.set(rel, [rel, l.mtimeMs, l.hasGitignore ? 1 : 0, []]);
+  for (const [rel, l] of state.listings ?? []) {
+    records.set(
+      rel,
+      l.links?.length
+        ? [rel, l.mtimeMs, l.hasGitignore ? 1 : 0, [], l.links]
+        : [rel, l.mtimeMs, l.hasGitignore ? 1 : 0, []],
+    );
+  }
   for (const [rel, e] of state.entries) {
     const [parent, name] = splitParent(rel);
     let record = records.get(parent);

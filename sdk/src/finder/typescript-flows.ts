@@ -6,7 +6,6 @@
  * it, drop it cheaply when the text cannot hold a marker, reuse the scan when the text is the same
  * → parse the rest with typescript-estree → assemble ids, groupings and project-wide diagnostics.
  */
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { groupsOf, type Diagnostic, type FlowDetails, type FlowFinder, type FlowQuery } from '../model.js';
@@ -16,12 +15,14 @@ import { UsageError } from '../errors.js';
 import { EXTRACT_VERSION, type FileScan } from './extract.js';
 import {
   IgnoreRules,
+  lstatIfAny,
   PathFilter,
   statIfAny,
   trustedMtime,
   walkSourceFiles,
   type FileSelection,
   type FolderListing,
+  type SkippedLink,
 } from './files.js';
 import {
   DEFINE_FLOW,
@@ -34,7 +35,8 @@ import {
 } from './markers.js';
 import { PresetScope, type PresetStatus } from './presets.js';
 import { flowNameProblem } from './names.js';
-import { loadParser, scanSource } from './parse.js';
+import { loadParser, PARSE_VERSION, scanSource } from './parse.js';
+import { readSourceText } from './source-text.js';
 import {
   defaultCachePath,
   readScanCache,
@@ -161,6 +163,8 @@ export class FlowIndex implements FlowFinder {
    */
   private readonly foundIn = new WeakMap<FileScan, FileFindings>();
   private diagnosticsCache: Diagnostic[] = [];
+  /** Links the last walk did not follow: said, so that a flow behind one is not silently missing. */
+  private skippedLinks: SkippedLink[] = [];
   lastScan: ScanStats = { files: 0, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
 
   constructor(private readonly options: TypeScriptFlowsOptions) {
@@ -174,6 +178,7 @@ export class FlowIndex implements FlowFinder {
     this.cacheKey = hashKey({
       v: SDK_VERSION,
       extract: EXTRACT_VERSION,
+      parse: PARSE_VERSION,
       markers: this.markers,
       presets: options.presets,
       include: options.include,
@@ -245,6 +250,7 @@ export class FlowIndex implements FlowFinder {
     // Nothing re-read or re-listed and the same count means the same state: nothing to save.
     const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
+    this.skippedLinks = walk.skippedLinks;
     this.listings = this.rules.changedWhileWalking ? undefined : walk.listings;
     this.scanned = true;
     if (changed && this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
@@ -278,7 +284,9 @@ export class FlowIndex implements FlowFinder {
     const newFolder = rels.some(
       (rel, i) => stats[i]?.isDirectory() && filter.considers(rel, true) && !this.rules.ignoresPath(rel, true),
     );
-    if (rulesChanged || newFolder) {
+    // Whether and where a link is followed is the walk's to decide (a full scan stats the rest only).
+    const link = rels.some((rel) => lstatIfAny(join(this.root, rel))?.isSymbolicLink());
+    if (rulesChanged || newFolder || link) {
       if (rulesChanged) {
         this.rules.forget();
         this.listings = undefined;
@@ -382,14 +390,15 @@ export class FlowIndex implements FlowFinder {
    * marker, reuse the old scan when the text is the same, parse it otherwise.
    */
   private async scanFile(rel: string, entry: CacheEntry, old: CacheEntry | undefined, stats: ScanStats): Promise<void> {
-    let text: string;
-    try {
-      text = readFileSync(join(this.root, rel), 'utf8');
-    } catch {
-      return; // gone since the walk: no flows
-    }
+    const read = readSourceText(join(this.root, rel), entry.size);
+    if (!read) return; // gone since the walk: no flows
     stats.read++;
     entry.mtimeMs = trustedMtime(entry.mtimeMs);
+    if ('tooLarge' in read) {
+      entry.scan = { flows: [], problems: [{ line: 0, severity: 'warning', message: read.tooLarge }] };
+      return;
+    }
+    const { text } = read;
     if (!mayContainFlow(text, this.markers)) return;
     entry.digest = createHash('sha1').update(text).digest('base64');
     if (old?.digest === entry.digest) {
@@ -460,6 +469,7 @@ export class FlowIndex implements FlowFinder {
     for (const [name, same] of byName) {
       if (same.length > 1) diagnostics.push(duplicateName(name, same));
     }
+    for (const link of this.skippedLinks) diagnostics.push(skippedLinkDiagnostic(this.root, link));
     this.flowsCache = flows;
     this.diagnosticsCache = diagnostics;
   }
@@ -485,6 +495,16 @@ function duplicateName(name: string, same: readonly FlowDetails[]): Diagnostic {
       (more > 0 ? ` … and ${more} more` : '') +
       ': rename all but one so deployments stay apart',
   };
+}
+
+function skippedLinkDiagnostic(root: string, { rel, reason, target }: SkippedLink): Diagnostic {
+  const why =
+    reason === 'outside'
+      ? `points outside the project (${target}): not followed, flows there are not found`
+      : reason === 'loop'
+        ? `leads back into a folder it is in (${target ?? 'a cycle of links'}): not followed`
+        : 'points to nothing: skipped';
+  return { file: join(root, rel), line: 0, severity: 'warning', message: `symbolic link ${why}` };
 }
 
 /** One file's FlowDetails and diagnostics, built once per scan result. */
