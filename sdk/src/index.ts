@@ -39,7 +39,8 @@ export {
   type ScanStats,
   type IndexUpdate,
 } from './finder/typescript-flows.js';
-export type { CallMarker } from './finder/markers.js';
+export type { CallMarker, NameArgument } from './finder/markers.js';
+export type { PresetStatus } from './finder/presets.js';
 export { openProject, openFlowSource, type Project, type FlowSource, type ProjectOptions } from './project.js';
 export { SDK_VERSION } from './version.js';
 export {

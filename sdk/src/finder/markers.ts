@@ -1,6 +1,7 @@
 /**
  * Which calls count as flows. `defineFlow` from `flowport` is built in; the presets
- * ({@link PRESETS}) add a framework's units (Trigger.dev tasks) when a package depends on that
+ * ({@link PRESETS}) add a framework's units (Trigger.dev tasks, Inngest functions, BullMQ workers,
+ * Mastra workflows, CDK stacks) when a package depends on that
  * framework; teams add others as extra {@link CallMarker}s.
  */
 import type { JsonValue } from '../model.js';
