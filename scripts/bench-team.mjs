@@ -200,9 +200,9 @@ try {
      WHERE d.project = 'big' AND d.id = '${seed.id}'
      ORDER BY k, f, e;
     DELETE FROM flowport_current WHERE project = 'big';
-    INSERT INTO flowport_current (project, flow_name, env, deployment_id, change_seq)
-    SELECT 'big', flow_name, env, 'bench-' || substr(flow_name, 6) || '-' || substr(env, 5) || '-20', 0
-      FROM flowport_deployments WHERE project = 'big' GROUP BY flow_name, env;
+    INSERT INTO flowport_current (project, flow_name, env, deployment_id, change_seq, seq, record)
+    SELECT project, flow_name, env, id, change_seq, seq, record::json
+      FROM flowport_deployments WHERE project = 'big' AND id LIKE 'bench-%-20';
     ANALYZE;`);
   const insertMs = performance.now() - t0;
   const rows = Number(psql(`SELECT count(*) FROM flowport_deployments WHERE project = 'big'`));

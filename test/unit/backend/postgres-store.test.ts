@@ -4,7 +4,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import type { PoolClient } from 'pg';
 import { PostgresStore } from '../../../sdk/src/index.js';
+import { migrate, SCHEMA_VERSION } from '../../../sdk/src/backend/postgres/schema.js';
 import { startPostgres } from '../../../scripts/postgres/server.mjs';
 import { cliPath, tempDir } from '../../helpers/tmp.js';
 import { waitFor } from './fixture.js';
@@ -64,8 +66,12 @@ test('a database never migrated is refused with what to run; two migrations at o
   assert.equal(a.code, 0, a.out);
   assert.equal(b.code, 0, b.out);
   const applied = [a, b].map((r) => (JSON.parse(r.out) as { schema: { applied: number[] } }).schema.applied);
-  assert.deepEqual(applied.flat(), [1], `one process applied version 1, the other nothing: ${JSON.stringify(applied)}`);
-  assert.equal(pg.psql('SELECT count(*) FROM flowport_schema'), '1');
+  assert.deepEqual(
+    applied.flat(),
+    [1, 2],
+    `one process applied versions 1 and 2, the other nothing: ${JSON.stringify(applied)}`,
+  );
+  assert.equal(pg.psql('SELECT count(*) FROM flowport_schema'), '2');
   assert.deepEqual(await store.findDeployments(), []);
   await store.close();
 });
@@ -246,4 +252,45 @@ test('a forged row written straight into the database is left out with a warning
   assert.ok(warnings.length >= 2, warnings.join('\n'));
   assert.match(warnings[0]!, /not valid; it is left out/);
   await store.close();
+});
+
+test('a database at schema version 1 migrates to 2: each pair current before reads the same after, from its own copy', async () => {
+  const db = `v1_${randomUUID().replaceAll('-', '')}`;
+  pg.psql(`CREATE DATABASE ${db}`);
+  const url = pg.url.replace(/\/flowport$/, `/${db}`);
+  const { default: pgLib } = await import('pg');
+  const client = new pgLib.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migrate(client as unknown as PoolClient, 1);
+    const record = {
+      id: 'old-1',
+      flowName: 'shop',
+      env: 'dev',
+      commit: 'c0ffee',
+      ref: 'main',
+      status: 'succeeded',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:01.000Z',
+      initiator: 'alice',
+      outputs: {},
+      attributes: {},
+    };
+    await client.query(
+      `INSERT INTO flowport_deployments (project, id, flow_name, env, status, change_seq, record) VALUES ('old', 'old-1', 'shop', 'dev', 'succeeded', 1, $1)`,
+      [record],
+    );
+    await client.query(
+      `INSERT INTO flowport_current (project, flow_name, env, deployment_id, change_seq) VALUES ('old', 'shop', 'dev', 'old-1', 1)`,
+    );
+    const store = new PostgresStore({ url, root: tempDir(), project: 'old', migrate: true, warn: () => undefined });
+    assert.deepEqual(await store.findDeployments(), [record]);
+    assert.equal(
+      (await client.query<{ v: number }>('SELECT max(version) AS v FROM flowport_schema')).rows[0]!.v,
+      SCHEMA_VERSION,
+    );
+    await store.close();
+  } finally {
+    await client.end();
+  }
 });

@@ -15,6 +15,8 @@ const MAX_FILE_CHARS = 4 * 1024 * 1024;
 interface Seen {
   at: string;
   value: unknown;
+  /** What the reader said identifies this value (the rows' change numbers); when given, compared instead of the value's text. */
+  fingerprint?: string;
 }
 
 interface SeenFile {
@@ -39,22 +41,32 @@ export class LastSeen {
     return join(stateDir(this.root), 'team-last-seen.json');
   }
 
-  /** Keeps what `key` read now; written through to the file when it changed. */
-  remember(key: string, value: unknown): void {
-    const seen = { at: new Date().toISOString(), value };
+  /**
+   * Keeps what `key` read now; written through to the file when it changed. With a `fingerprint`
+   * (the rows' change numbers), "changed" is judged by it: the text of 5,000 deployments took
+   * longer to make and compare on every read than the read itself.
+   */
+  remember(key: string, value: unknown, fingerprint?: string): void {
+    const seen: Seen = { at: new Date().toISOString(), value, ...(fingerprint === undefined ? {} : { fingerprint }) };
     this.memory.set(key, seen);
+    const compared = fingerprint === undefined ? undefined : `fingerprint:${fingerprint}`;
+    if (compared !== undefined) {
+      if (!this.loaded) this.readFile(); // what an earlier process wrote, so an unchanged state is not written again
+      if (this.written.get(key) === compared) return;
+    }
     const text = JSON.stringify(value);
-    if (this.written.get(key) === text || text.length > MAX_FILE_CHARS) return;
+    const done = () => this.written.set(key, compared ?? text);
+    if (this.written.get(key) === text || text.length > MAX_FILE_CHARS) return void done();
     try {
       const file = this.readFile();
       file.reads[key] = seen;
       const next = JSON.stringify(file);
-      if (next.length > MAX_FILE_CHARS) return;
+      if (next.length > MAX_FILE_CHARS) return void done();
       prepareStateDir(stateDir(this.root));
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, next, { mode: 0o600 });
       renameSync(tmp, this.file);
-      this.written.set(key, text);
+      done();
     } catch {
       // a cache: a read-only or full disk costs only the offline answer
     }
@@ -73,7 +85,11 @@ export class LastSeen {
       if (!this.loaded) {
         this.loaded = true;
         for (const [k, seen] of Object.entries(parsed.reads ?? {}))
-          if (!this.written.has(k)) this.written.set(k, JSON.stringify(seen.value));
+          if (!this.written.has(k))
+            this.written.set(
+              k,
+              seen.fingerprint === undefined ? JSON.stringify(seen.value) : `fingerprint:${seen.fingerprint}`,
+            );
       }
       return { ...empty, reads: parsed.reads ?? {} };
     } catch {
