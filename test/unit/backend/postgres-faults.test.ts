@@ -1,7 +1,8 @@
 /**
  * The team store when things go wrong, with real processes against a real PostgreSQL server (no
  * mocks): a runner killed -9 mid-deploy, the server restarted mid-deploy, the server not there at
- * all, ten deploys of one pair at once, and a project's local history copied into the team store.
+ * all, one member's connections dropped, ten deploys of one pair at once, and a project's local
+ * history copied into the team store.
  * Every project logs in with a password in its URL (the test server trusts 127.0.0.1, so it
  * connects anyway): no output of any command ever shows it.
  */
@@ -11,10 +12,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FlowRunResult } from '../../../sdk/src/index.js';
+import { PostgresStore, type FlowRunResult } from '../../../sdk/src/index.js';
+import type { LiveEvent } from '../../../sdk/src/backend/postgres/live.js';
 import { flowport, type CliResult } from '../../helpers/cli.js';
 import { startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
-import { writeTree } from '../../helpers/tmp.js';
+import { tempDir, writeTree } from '../../helpers/tmp.js';
 import { cliProject, commitAll, held, killGroup, startCli, waitFor, type Running } from './fixture.js';
 
 const PASSWORD = 's3cret-pass';
@@ -301,4 +303,55 @@ test('state migrate --from local: the local history, logs and lock read the same
   assert.equal(second.logs, 0);
   assert.equal(second.locks, 0);
   assert.equal(second.skipped, 2);
+});
+
+test("one member's connections dropped: that member's watch goes stale while another member's stays live, then it is live again and catches up with the change made meanwhile", async () => {
+  const project = `faults-${randomUUID()}`;
+  // Each member its own role, so its connections are found (and dropped) by who they are.
+  const roles = [`member_a_${randomUUID().slice(0, 8)}`, `member_b_${randomUUID().slice(0, 8)}`] as const;
+  for (const role of roles) pg.psql(`CREATE ROLE ${role} LOGIN IN ROLE pg_read_all_data, pg_write_all_data`);
+  const member = (role: string) =>
+    new PostgresStore({
+      url: `postgres://${role}@127.0.0.1:${pg.port}/flowport`,
+      root: tempDir(),
+      project,
+      connectTimeoutMs: 1000,
+      warn: () => undefined,
+    });
+  const [a, b] = [member(roles[0]), member(roles[1])];
+  const heardA: LiveEvent[] = [];
+  const heardB: LiveEvent[] = [];
+  const stopA = a.watch((e) => heardA.push(e));
+  const stopB = b.watch((e) => heardB.push(e));
+  try {
+    const first = await b.create({ flowName: 'shop', env: 'dev', commit: 'c0ffee', ref: 'main' });
+    await waitFor(() => heardA.some((e) => e.kind === 'changed' && e.notice?.id === first.id), "A hearing B's deploy");
+    assert.equal((await a.findDeployments({ history: true })).length, 1);
+
+    // Only A is cut off, and kept off (NOLOGIN) while B records the deploy's success.
+    pg.psql(
+      `ALTER ROLE ${roles[0]} NOLOGIN; SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '${roles[0]}'`,
+    );
+    await waitFor(() => heardA.some((e) => e.kind === 'stale'), "A's watch going stale");
+    assert.ok(a.freshness().stale, JSON.stringify(a.freshness()));
+    await b.claim(first.id, 5000);
+    await b.update(first.id, { status: 'succeeded' });
+    const droppedAt = heardA.length;
+    pg.psql(`ALTER ROLE ${roles[0]} LOGIN`);
+
+    await waitFor(() => heardA.slice(droppedAt).some((e) => e.kind === 'live'), "A's watch live again");
+    // The success was announced while A was not listening: A is told to catch up once it is back.
+    const back = heardA.findIndex((e, i) => i >= droppedAt && e.kind === 'live');
+    await waitFor(() => heardA.slice(back).some((e) => e.kind === 'changed'), 'A told to catch up');
+    assert.equal(a.freshness().stale, undefined);
+    assert.deepEqual(
+      (await a.findDeployments()).map((d) => [d.id, d.status]),
+      [[first.id, 'succeeded']],
+    );
+    assert.ok(!heardB.some((e) => e.kind === 'stale'), `B was never stale: ${JSON.stringify(heardB)}`);
+  } finally {
+    stopA();
+    stopB();
+    await Promise.all([a.close(), b.close()]);
+  }
 });
