@@ -120,6 +120,8 @@ export interface RunPlan {
   checks?: CheckResult[];
   /** Failing checks let through, and why: given to the host, which records it on the deployments. */
   overrideChecks?: string;
+  /** Several flows promoted together: the host's plan (order, versions, gates), shown before the run. */
+  promotionPlan?: string[];
 }
 
 /** `told`: the user has seen the refusal already (the failing checks' picker), so no notification repeats it. */
@@ -197,7 +199,7 @@ export async function checkRun(
   // Nothing would be sent (a promote of flows already there): nothing to confirm either.
   if (
     result.sending.length > 0 &&
-    !(await confirmProtected(state, def, target, result.sending, checks, overrideChecks))
+    !(await confirmProtected(state, def, target, result.sending, checks, overrideChecks, result.plan))
   ) {
     return { notConfirmed: true };
   }
@@ -207,6 +209,7 @@ export async function checkRun(
       target,
       sending: result.sending,
       ...(checks ? { checks } : {}),
+      ...(result.plan ? { promotionPlan: result.plan } : {}),
       ...(overrideChecks === undefined ? {} : { overrideChecks }),
     },
   };
@@ -352,6 +355,7 @@ async function confirmProtected(
   flowNames: string[],
   checks: readonly CheckResult[] | undefined,
   overrideChecks: string | undefined,
+  promotionPlan: readonly string[] | undefined,
 ): Promise<boolean> {
   const config = state.project?.environments.find((e) => e.name === env);
   if (!config?.protected) {
@@ -366,7 +370,9 @@ async function confirmProtected(
   }
   const go = actionTitle(def.action);
   const overridden = overrideChecks === undefined ? '' : `\nOverridden: ${JSON.stringify(overrideChecks)}`;
-  const listed = checks?.length ? `\n\nChecks:\n${checkLines(checks, false).join('\n')}${overridden}` : '';
+  const listed =
+    (promotionPlan ? `\n\n${promotionPlan.join('\n')}` : '') +
+    (checks?.length ? `\n\nChecks:\n${checkLines(checks, false).join('\n')}${overridden}` : '');
   const answer = await showMessage(
     'warning',
     `${go} ${flowNames.join(', ')} to ${env}?`,
@@ -610,6 +616,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
     }
     if (this.closed) return 1; // terminated while the question was open
     const { flows, target, overrideChecks } = plan;
+    // The order the flows go in, before the first of them starts.
+    for (const line of plan.promotionPlan ?? []) this.write(sanitizeTerminalText(line));
     // The checks that passed before the run (with an override, the host runs them again and says so).
     if (plan.checks && overrideChecks === undefined) {
       this.write(`Checks for ${target}:`);

@@ -19,7 +19,8 @@ import type { PromotePlanner } from './promoter.js';
 import { approvalOf } from './approvals.js';
 import { planRollback } from './releases.js';
 import { LOG_PREFIX } from './run.js';
-import { hintOf, type CommandHint } from '../hint.js';
+import { hintOf, withHint, type CommandHint } from '../hint.js';
+import type { PromotionPlan } from './promotion-plan.js';
 
 export type FlowOutcome =
   | 'succeeded'
@@ -117,29 +118,65 @@ export async function deployFlows(
   );
 }
 
-/** Promotes each flow from `from` to `to` in turn. */
+/**
+ * Promotes each flow from `from` to `to` in turn. With a {@link PromotionPlan} (planPromotion), in
+ * the plan's order; when its flows read each other's outputs (`plan.ordered`), the first flow that
+ * does not get there stops the rest, and the result of each promoted before names the rollback.
+ */
 export async function promoteFlows(
   promoter: Promoter,
   flows: FlowDetails[],
-  options: { from: string; to: string },
+  options: { from: string; to: string; plan?: PromotionPlan },
   run: RunContext,
 ): Promise<FlowRunResult[]> {
   const planner = promoter as Promoter & Partial<PromotePlanner>;
-  return each(flows, options.to, run, async (flow, ctx) => {
-    const request = { flow, from: options.from, to: options.to };
-    if (typeof planner.plan === 'function') {
-      const plan = await planner.plan(request);
-      if (plan.action === 'unchanged') {
-        return {
-          flow: flow.name,
-          env: options.to,
-          outcome: 'unchanged',
-          message: plan.message,
-          deployment: plan.target,
-        };
+  const plan = options.plan;
+  const order = plan ? plan.steps.map((s) => s.flow) : flows;
+  const results = await each(
+    order,
+    options.to,
+    run,
+    async (flow, ctx) => {
+      const request = { flow, from: options.from, to: options.to };
+      if (typeof planner.plan === 'function') {
+        const plan = await planner.plan(request);
+        if (plan.action === 'unchanged') {
+          return {
+            flow: flow.name,
+            env: options.to,
+            outcome: 'unchanged',
+            message: plan.message,
+            deployment: plan.target,
+          };
+        }
       }
-    }
-    return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
+      return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
+    },
+    plan?.ordered ? stopAfter(options.to) : undefined,
+  );
+  return plan?.ordered ? withRollbackOffer(results, options.to) : results;
+}
+
+/** In an ordered plan, a flow that did not get there stops those after it: they may read its outputs. */
+function stopAfter(env: string): StopRule {
+  return (result) =>
+    result.outcome === 'succeeded' || result.outcome === 'unchanged'
+      ? undefined
+      : `not started: ${result.flow} before it in the plan ${result.outcome === 'awaiting-approval' ? `waits for approval; promote the rest once it has run in ${env}` : `did not get to ${env}`}`;
+}
+
+/** When an ordered plan stopped, the flows it already promoted can be rolled back together. */
+function withRollbackOffer(results: FlowRunResult[], env: string): FlowRunResult[] {
+  const stopped = results.some((r) => !GOOD_OUTCOMES.includes(r.outcome));
+  const promoted = results.filter((r) => r.outcome === 'succeeded').map((r) => r.flow);
+  if (!stopped || promoted.length === 0) return results;
+  return results.map((r) => {
+    if (r.outcome !== 'succeeded') return r;
+    const { message, hint } = withHint(`${r.message}; the plan stopped after it: to undo`, {
+      command: 'rollback',
+      args: [...promoted, '--env', env],
+    });
+    return { ...r, message, hint };
   });
 }
 
@@ -178,14 +215,29 @@ export async function rollbackFlows(
   });
 }
 
+/** Why the flows after `result` are not started, or undefined to go on. */
+type StopRule = (result: FlowRunResult) => string | undefined;
+
 async function each(
   flows: FlowDetails[],
   env: string,
   run: RunContext,
   one: (flow: FlowDetails, ctx: RunContext) => Promise<FlowRunResult>,
+  stop?: StopRule,
 ): Promise<FlowRunResult[]> {
   const results: FlowRunResult[] = [];
+  let stopped: string | undefined;
   for (const flow of flows) {
+    if (stopped !== undefined) {
+      results.push({
+        flow: flow.name,
+        env,
+        outcome: 'cancelled',
+        message: `${flow.name}: ${stopped}`,
+        deployment: null,
+      });
+      continue;
+    }
     if (run.signal.aborted) {
       results.push({
         flow: flow.name,
@@ -208,6 +260,7 @@ async function each(
       const hint = hintOf(err);
       results.push({ flow: flow.name, env, outcome: 'refused', message, deployment: null, ...(hint ? { hint } : {}) });
     }
+    stopped = stop?.(results.at(-1)!);
   }
   return results;
 }

@@ -2,6 +2,13 @@ import { parseArgs } from 'node:util';
 import { promoteFlows, selectFlows } from '../backend/batch.js';
 import { withChecksOverride } from '../backend/checks.js';
 import { preflight } from '../backend/preflight.js';
+import {
+  describePlan,
+  planPromotion,
+  planSourceOf,
+  worthShowing,
+  type PromotionPlan,
+} from '../backend/promotion-plan.js';
 import type { DefaultPromoter } from '../backend/promoter.js';
 import { UsageError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
@@ -36,6 +43,7 @@ export const OPTIONS = {
   'no-queue': { type: 'boolean', default: false },
   'override-checks': { type: 'string' },
   'show-secrets': { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
 } as const satisfies FlagSpecs;
 
 /**
@@ -67,6 +75,19 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   refuseUnsafeNames(flows);
   // Whatever can refuse without running anything does so before the protected-environment prompt.
   checkRoute(project, flows, route);
+  // Several flows: the plan (order, versions, what each waits for, gates) is shown before anything runs.
+  const plan =
+    flows.length > 1 || values['dry-run'] ? await planPromotion(planSourceOf(project), flows, route) : undefined;
+  if (plan && values['dry-run']) {
+    if (values.json) io.out(JSON.stringify(planJson(plan), null, 2));
+    else io.out(describePlan(plan).join('\n'));
+    return 0;
+  }
+  if (plan && worthShowing(plan) && !values.json) io.err(describePlan(plan).join('\n'));
+  if (plan?.ordered && values.detach)
+    throw new UsageError(
+      "these flows read each other's outputs, so the plan waits for each before the next: run it without --detach",
+    );
   const checked = await preflight(project, { action: 'promote', ...route }, flows, {
     queue: !values['no-queue'],
     onCheck: checkPrinter(io, route.to),
@@ -80,7 +101,7 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const { dispose } = terminal;
   const run = withChecksOverride(terminal.run, checked.checksOverridden);
   try {
-    const results = await promoteFlows(project.promoter, flows, route, run);
+    const results = await promoteFlows(project.promoter, flows, { ...route, ...(plan ? { plan } : {}) }, run);
     return reportResults(io, results, values.json, reveal, checked);
   } finally {
     dispose();
@@ -98,4 +119,29 @@ function checkRoute(project: Project, flows: FlowDetails[], route: Route): void 
   }
   checkEnvironment(project, route.from, '--from');
   checkEnvironment(project, route.to, '--to');
+}
+
+/** `--dry-run --json`: the plan as data, flows by name and deployments by id and commit. */
+function planJson(plan: PromotionPlan) {
+  return {
+    from: plan.from,
+    to: plan.to,
+    ordered: plan.ordered,
+    gates: plan.gates,
+    steps: plan.steps.map((s) => ({
+      flow: s.flow.name,
+      waitsFor: s.waitsFor,
+      reads: s.reads.map((r) => ({
+        flow: r.flow,
+        inTarget: r.inTarget ? { id: r.inTarget.id, commit: r.inTarget.commit } : null,
+      })),
+      action: s.plan.action,
+      ...(s.plan.action === 'refused'
+        ? { message: s.plan.message }
+        : {
+            source: { id: s.plan.source.id, commit: s.plan.source.commit },
+            target: s.plan.target ? { id: s.plan.target.id, commit: s.plan.target.commit } : null,
+          }),
+    })),
+  };
 }

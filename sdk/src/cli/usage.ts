@@ -9,7 +9,7 @@ export const USAGE = {
   deploy:
     'flowport deploy <flow…|--group G…> --env E [--ref R] [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   promote:
-    'flowport promote <flow…|--group G…> --from E1 --to E2 [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
+    'flowport promote <flow…|--group G…> --from E1 --to E2 [--dry-run] [--detach] [--no-queue] [--override-checks "reason"] [--yes|-y] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   history: 'flowport history <flow> [--env E] [--limit N] [--root DIR] [--json] [--show-secrets] [--no-cache]',
   logs: 'flowport logs <deploymentId> [--follow|-f] [--root DIR]',
   releases: 'flowport releases <flow> --env E [--root DIR] [--json] [--show-secrets] [--no-cache]',

@@ -102,6 +102,11 @@ export interface PreflightResult {
    * a `refusal`, the failing checks refused.
    */
   checks?: CheckResult[];
+  /**
+   * A promote of several flows: the plan it follows, one line per flow in the order they run (the
+   * versions, what each waits for), then the target's gates; absent when it tells nothing more.
+   */
+  plan?: string[];
 }
 
 /** A rollback of flows in `env` to an earlier release (`to`, a deployment id, for one flow; else each one's release before the current). */

@@ -21,6 +21,7 @@ import { publicDeployment } from '../secrets.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { withChecksOverride, type CheckedRun } from '../backend/checks.js';
 import { preflight, type PlannedRun } from '../backend/preflight.js';
+import { describePlan, planPromotion, planSourceOf, worthShowing } from '../backend/promotion-plan.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { ConfigError, DeployError, UsageError, withNextStep } from '../errors.js';
@@ -191,11 +192,20 @@ export class HostSession {
         : params.action === 'rollback'
           ? { action: 'rollback', env: params.env, ...(params.to === undefined ? {} : { to: params.to }) }
           : { action: 'promote', from: params.from, to: params.to };
-    const { sending, refusal, checks } = await preflight(project, run, await this.flowsById(params.flowIds), {
+    const flows = await this.flowsById(params.flowIds);
+    const { sending, refusal, checks } = await preflight(project, run, flows, {
       queue: params.queue !== false,
     });
     const names = sending.map((f) => f.name);
-    const checked = checks ? { checks } : {};
+    // Several flows promoted together: the plan the run will follow, to show before it starts.
+    const plan =
+      run.action === 'promote' && flows.length > 1
+        ? await planPromotion(planSourceOf(project), flows, { from: run.from, to: run.to })
+        : undefined;
+    const checked = {
+      ...(checks ? { checks } : {}),
+      ...(plan && worthShowing(plan) ? { plan: describePlan(plan) } : {}),
+    };
     if (!refusal) return { sending: names, ...checked };
     return {
       refusal: refusal.message,
@@ -225,11 +235,14 @@ export class HostSession {
     const project = await this.loaded();
     const flows = await this.flowsById(params.flowIds);
     const planned: PlannedRun = { action: 'promote', from: params.from, to: params.to };
+    const route = { from: params.from, to: params.to };
+    // Several flows run as a plan: in the order their inputs need, stopping at the first that fails.
+    const plan = flows.length > 1 ? await planPromotion(planSourceOf(project), flows, route) : undefined;
     return this.run(params.runId, async (ctx) =>
       promoteFlows(
         project.promoter,
         flows,
-        { from: params.from, to: params.to },
+        { ...route, ...(plan ? { plan } : {}) },
         await overriding(project, planned, flows, override, queueing(ctx, params.queue)),
       ),
     );
