@@ -3,10 +3,18 @@
 // exact list of flows a correct finder reports (`expected-flows.json`: { name, file, line }).
 //
 //   node scripts/corpus/make-corpus.mjs --out <dir> [--files 5000] [--flow-every 50] [--seed 1]
+//                                        [--task-every 50] [--no-frameworks]
 //
 // Every marker form appears (defineFlow, aliased, namespace, require, JSDoc with and without a
 // name, exported arrow), and so does every decoy: markers in comments and strings, a defineFlow
 // from another module, node_modules/, a gitignored dist/ and a nested .gitignore'd folder.
+//
+// Framework flows too (unless frameworks: false): each package has a package.json, and every
+// other one depends on @trigger.dev/sdk, so the Trigger.dev preset is on there and off in the
+// others. Its tasks come in the documented shapes (task, schemaTask, schedules.task, aliased,
+// from the package and its /v3 subpath); the decoys are a task from another module, tasks in a
+// package without the dependency, tasks in comments and strings, and the word "task" in about
+// one file in three, as real code says it.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,12 +65,57 @@ const FORMS = [
   }),
 ];
 
+/** Trigger.dev task forms in rotation, as its documentation writes them. */
+const TASK_FORMS = [
+  (name) => ({
+    header: [`import { task } from '@trigger.dev/sdk/v3';`],
+    body: [
+      `export const ${camel(name)} = task({`,
+      `  id: '${name}',`,
+      `  run: async (payload: { id: string }) => payload.id,`,
+      `});`,
+    ],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import { schemaTask } from '@trigger.dev/sdk';`, `import { z } from 'zod';`],
+    body: [
+      `export const ${camel(name)} = schemaTask({`,
+      `  id: '${name}',`,
+      `  schema: z.object({ n: z.number() }),`,
+      `  run: async ({ n }) => n * 2,`,
+      `});`,
+    ],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import { schedules, logger } from '@trigger.dev/sdk/v3';`],
+    body: [
+      `export const ${camel(name)} = schedules.task({`,
+      `  id: '${name}',`,
+      `  cron: '0 3 * * *',`,
+      `  run: async () => logger.info('nightly'),`,
+      `});`,
+    ],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import { task as defineTask } from '@trigger.dev/sdk/v3';`],
+    body: [`export const ${camel(name)} = defineTask({ id: "${name}", run: async () => ({ ok: true }) });`],
+    at: 0,
+  }),
+];
+
+function camel(name) {
+  return name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+}
+
 function makeRandom(seed) {
   let s = seed;
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
+export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1, frameworks = true, taskEvery = flowEvery }) {
   const rand = makeRandom(seed);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const cap = (s) => s[0].toUpperCase() + s.slice(1);
@@ -72,10 +125,14 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
     writeFileSync(join(out, rel), text);
   };
   const expected = [];
+  /** Packages with an even number depend on @trigger.dev/sdk: its preset is on there. */
+  const triggerOn = (pkg) => pkg % 2 === 0;
+  let tasks = 0;
   for (let i = 0; i < files; i++) {
     const area = AREAS[Math.floor(i / 7) % AREAS.length];
     const noun = pick(NOUNS);
-    const rel = `packages/pkg${Math.floor(i / 500)}/src/${area}/${noun}_${i}.ts`;
+    const pkg = Math.floor(i / 500);
+    const rel = `packages/pkg${pkg}/src/${area}/${noun}_${i}.ts`;
     const header = [`import { readFile } from 'node:fs/promises';`];
     const body = [
       ``,
@@ -100,6 +157,8 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
       );
     }
     body.push(`void decoy${i};`);
+    // The word alone makes no file a candidate for the Trigger.dev preset.
+    if (frameworks && i % 3 === 1) body.push(`export const taskLabel${i} = 'task'; // the next task in the queue`);
     if (i % flowEvery === 0) {
       const name = `${area}-${pick(VERBS)}-${i}`;
       const form = FORMS[(i / flowEvery) % FORMS.length](name);
@@ -111,6 +170,18 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
       // defineFlow from somewhere else is not a flow.
       header.push(`import { defineFlow } from './local-helpers';`);
       body.push(`export const notAFlow = defineFlow({ name: 'not-from-flowport-${i}' }, async () => 0);`);
+    } else if (frameworks && i % taskEvery === 3) {
+      const name = `${area}-${pick(VERBS)}-task-${i}`;
+      const form = TASK_FORMS[tasks++ % TASK_FORMS.length](name);
+      header.push(...form.header);
+      const markerLine = header.length + body.length + 2 + form.at;
+      body.push(``, ...form.body, `// task({ id: 'commented-task-${i}' }) is a decoy in a comment`);
+      body.push(`export const taskText${i} = "task({ id: 'in-a-string-task-${i}' })";`);
+      if (triggerOn(pkg)) expected.push({ name, file: rel, line: markerLine });
+    } else if (frameworks && i % taskEvery === 13) {
+      // task from somewhere else is not a Trigger.dev task.
+      header.push(`import { task } from './local-queue';`);
+      body.push(`export const notATask = task({ id: 'not-from-trigger-${i}' });`);
     }
     write(rel, [...header, ...body].join('\n') + '\n');
   }
@@ -119,6 +190,16 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1 }) {
     write(`node_modules/dep${d}/index.ts`, decoy);
     write(`dist/bundle${d}.js`, decoy);
     write(`packages/pkg0/generated/out${d}.ts`, decoy);
+  }
+  if (frameworks) {
+    write(
+      'package.json',
+      JSON.stringify({ name: 'corpus', private: true, workspaces: ['packages/*'] }, null, 2) + '\n',
+    );
+    for (let pkg = 0; pkg * 500 < files; pkg++) {
+      const dependencies = triggerOn(pkg) ? { '@trigger.dev/sdk': '^3.3.17', zod: '^3.23.8' } : { zod: '^3.23.8' };
+      write(`packages/pkg${pkg}/package.json`, JSON.stringify({ name: `pkg${pkg}`, dependencies }, null, 2) + '\n');
+    }
   }
   write('.gitignore', 'dist/\n');
   write('packages/pkg0/.gitignore', 'generated/\n');
@@ -132,7 +213,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
   );
   if (!args.out) {
-    console.error('usage: make-corpus.mjs --out <dir> [--files N] [--flow-every N] [--seed N]');
+    console.error(
+      'usage: make-corpus.mjs --out <dir> [--files N] [--flow-every N] [--seed N] [--task-every N] [--no-frameworks]',
+    );
     process.exit(2);
   }
   const expected = makeCorpus({
@@ -140,6 +223,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     files: Number(args.files ?? 5000),
     flowEvery: Number(args['flow-every'] ?? 50),
     seed: Number(args.seed ?? 1),
+    frameworks: !process.argv.includes('--no-frameworks'),
+    taskEvery: args['task-every'] === undefined ? undefined : Number(args['task-every']),
   });
   console.log(`${args.files ?? 5000} files, ${expected.length} flows -> ${args.out}`);
 }
