@@ -229,13 +229,21 @@ function importedAs(program: TSESTree.Program, from: ModuleRef, exported: string
   return b;
 }
 
-/** Every value name the file imports, but from `except`'s module (and its subpaths). */
+/** Every value name the file imports, but from `except`'s framework (see below). */
 function importedNames(program: TSESTree.Program, except?: ModuleRef): Set<string> {
   const names = new Set<string>();
-  const skip = except?.module === undefined ? undefined : { module: except.module };
+  const framework = except?.module;
+  // The framework's own modules: the package and its subpaths, and for a scoped one
+  // (`@aws-cdk/core`) its scope's other packages (`@aws-cdk/aws-s3`).
+  const scope = framework?.startsWith('@') ? framework.slice(0, framework.indexOf('/') + 1) : undefined;
+  const skip = (source: unknown) =>
+    framework !== undefined &&
+    typeof source === 'string' &&
+    (isMarkerModule(source, { module: framework }) ||
+      (scope !== undefined && scope !== '' && source.startsWith(scope)));
   for (const stmt of program.body) {
     if (stmt.type === 'ImportDeclaration' && stmt.importKind !== 'type') {
-      if (skip && isMarkerModule(stmt.source.value, skip)) continue;
+      if (skip(stmt.source.value)) continue;
       for (const s of stmt.specifiers)
         if (!(s.type === 'ImportSpecifier' && s.importKind === 'type')) names.add(s.local.name);
     }
@@ -243,7 +251,7 @@ function importedNames(program: TSESTree.Program, except?: ModuleRef): Set<strin
       for (const d of stmt.declarations) {
         const init = d.init;
         const source = init?.type === 'CallExpression' && isRequire(init) ? init.arguments[0] : undefined;
-        if (source?.type !== 'Literal' || (skip && isMarkerModule(source.value, skip))) continue;
+        if (source?.type !== 'Literal' || skip(source.value)) continue;
         if (d.id.type === 'Identifier') names.add(d.id.name);
         if (d.id.type === 'ObjectPattern') {
           for (const p of d.id.properties)

@@ -113,6 +113,22 @@ test('AWS CDK preset: new SomeStack(app, id) for Stack and its subclasses, the n
   assert.deepEqual(summary(withTests.flows), summary(flows));
 });
 
+test('AWS CDK v1: @aws-cdk/core apps; the constructs of @aws-cdk/* are no stacks', async () => {
+  const { flows, index } = await found({
+    'package.json': packageJson('infra', { '@aws-cdk/core': '^1.200.0', '@aws-cdk/aws-s3': '^1.200.0' }),
+    'bin/app.ts': [
+      `import * as cdk from '@aws-cdk/core';`,
+      `import { Bucket } from '@aws-cdk/aws-s3';`,
+      `import { MyEc2AppStack } from '../lib/my-ec2-app-stack';`,
+      `const app = new cdk.App();`,
+      `new MyEc2AppStack(app, 'MyEc2AppStack', { env: { region: process.env.AWS_REGION } });`,
+      `new Bucket(app, 'NotAStack');`,
+    ].join('\n'),
+  });
+  assert.deepEqual(summary(flows), ['bin/app.ts:5 MyEc2AppStack']);
+  assert.equal(index.presetStatus().find((s) => s.name === 'aws-cdk')?.dependency, 'aws-cdk-lib or @aws-cdk/core');
+});
+
 test('presets off through flows.presets, on everywhere without the dependency', async () => {
   const all = { ...BULLMQ, ...prefixed('inngest/', INNGEST), ...prefixed('cdk/', CDK), ...prefixed('mastra/', MASTRA) };
   const off = await found(all, {
