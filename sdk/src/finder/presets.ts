@@ -131,7 +131,7 @@ export class PresetScope {
   }
 }
 
-/** One stderr line per preset worth a word: on, set in the config, or imported where it is off. */
+/** One stderr line per preset worth a word: on, set in the config, or used where it is off. */
 export function presetLines(statuses: readonly PresetStatus[]): string[] {
   const lines: string[] = [];
   for (const s of statuses) {
@@ -150,7 +150,8 @@ export function presetLines(statuses: readonly PresetStatus[]): string[] {
       );
     } else if (s.notDepending.length) {
       lines.push(
-        `preset ${s.name}: off: ${s.dependency} is imported but ${few(s.notDepending)} ${s.notDepending.length === 1 ? 'does' : 'do'} not depend on it`,
+        // "Imported" would not do: an Inngest function's file imports its client, not inngest.
+        `preset ${s.name}: off: its units are written where ${few(s.notDepending)} ${s.notDepending.length === 1 ? 'does' : 'do'} not depend on ${s.dependency}`,
       );
     }
   }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
 import type { TypeScriptFlowsOptions } from '../../../sdk/src/finder/typescript-flows.js';
 import { markerProblem } from '../../../sdk/src/finder/markers.js';
+import { presetLines } from '../../../sdk/src/finder/presets.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
 import { BULLMQ, CDK, INNGEST, MASTRA, packageJson } from './preset-fixtures.js';
 
@@ -77,6 +78,14 @@ test('Inngest preset: createFunction in v3 and v4 shapes on an Inngest client, t
     kind: 'createFunction',
     exportName: 'default',
   });
+});
+
+test('Inngest functions where no package.json depends on inngest: none, and a line that says why', async () => {
+  const { flows, index } = await found({ ...INNGEST, 'package.json': packageJson('app', {}) }, NO_TESTS);
+  assert.deepEqual(summary(flows), []);
+  assert.deepEqual(presetLines(index.presetStatus()), [
+    'preset inngest: off: its units are written where package.json does not depend on inngest',
+  ]);
 });
 
 test('Mastra preset: createWorkflow({ id }) from @mastra/core and its subpaths', async () => {
@@ -158,6 +167,9 @@ test('monorepo: only the package that depends on BullMQ has its workers as flows
   assert.deepEqual(summary(flows), ['apps/jobs/src/email.ts:3 emails']);
   const bullmq = index.presetStatus().find((s) => s.name === 'bullmq')!;
   assert.deepEqual([bullmq.packages, bullmq.notDepending], [['apps/jobs/package.json'], ['apps/web/package.json']]);
+  assert.deepEqual(presetLines(index.presetStatus()), [
+    'preset bullmq: on for 1 package (apps/jobs/package.json depends on bullmq), 1 flow; off for apps/web/package.json (no dependency on bullmq)',
+  ]);
 });
 
 test('markers of your own: new expressions and the name from an argument', async () => {

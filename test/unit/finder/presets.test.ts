@@ -375,7 +375,7 @@ test('a package.json that gains or loses the dependency turns the preset on or o
   assert.deepEqual(index.presetStatus()[0]!.notDepending, ['package.json']);
   const { presetLines } = await import('../../../sdk/src/finder/presets.js');
   assert.deepEqual(presetLines(index.presetStatus()), [
-    'preset trigger.dev: off: @trigger.dev/sdk is imported but package.json does not depend on it',
+    'preset trigger.dev: off: its units are written where package.json does not depend on @trigger.dev/sdk',
   ]);
 
   writeTree(root, { 'package.json': depends('jobs') });
