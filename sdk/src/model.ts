@@ -135,6 +135,34 @@ export interface DeployRequest {
    * replaces. A deployer records it as `attributes.rollback`, so the replaced release reads `rolled back`.
    */
   rollback?: { restores: string; replaces?: string };
+  /**
+   * The flow's inputs (`releases.<flow>.inputs` in the config), input name → value, resolved from
+   * the store before the deploy was recorded: another flow's output in this environment, or an
+   * output of a flow's current deployment here ('' when there is none). Set by the project for
+   * every deployer; absent when the flow declares none. `phase('build')` inputs are not here:
+   * `commandDeployer` runs the build and fills them itself.
+   */
+  inputs?: Record<string, string>;
+  /**
+   * Names of `inputs` whose values are secret outputs: pass them on, but never log, record or show
+   * them (mask them as `commandDeployer` does, with `SecretMasker`).
+   */
+  secretInputs?: string[];
+  /** Where each input came from, for the deployment's record (`attributes.inputs`): never the value. */
+  inputOrigins?: Record<string, InputOrigin>;
+}
+
+/** Where one input's value came from, as a deployment records it in `attributes.inputs`. */
+export interface InputOrigin {
+  from: 'output' | 'current' | 'phase';
+  /** The flow whose deployment gave it (for `phase`, the flow itself). */
+  flow: string;
+  output: string;
+  /**
+   * The deployment read; null when `current()` found none (the value is ''), or for `phase` when
+   * this deployment runs the build itself (its `attributes.build` says so).
+   */
+  deploymentId: string | null;
 }
 
 /**

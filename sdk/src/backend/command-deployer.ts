@@ -10,9 +10,9 @@
  * the source environment runs.
  */
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { DeployError, UsageError } from '../errors.js';
 import { ensureStateDir } from '../finder/scan-cache.js';
-import type { DeployRequest, Deployer, DeploymentDetails, JsonValue, RunContext } from '../model.js';
+import type { DeployRequest, Deployer, DeploymentDetails, InputOrigin, JsonValue, RunContext } from '../model.js';
 import type { ProjectAware, ProjectContext } from './context.js';
 import { LOG_PREFIX } from '../runner/life.js';
 import type { CommandSpec } from '../runner/spec.js';
@@ -25,12 +25,17 @@ import { approvalRequest } from './approvals.js';
 import { actingIdentity } from './identity.js';
 import { isSecretName } from '../secrets.js';
 import type { DeploymentStore } from './store.js';
+import { withResolvedInputs } from './inputs.js';
+import { buildPlaceholder, findBuild, type BuildFound } from './build-phase.js';
+import type { ReleaseCommandSpec } from '../runner/release.js';
 export { formatMs } from '../runner/command.js';
 
 export interface CommandDeployerOptions {
   /**
    * The program and its arguments, e.g. `['node', 'scripts/deploy.mjs', '{flow}', '{env}']`.
-   * `{flow}` `{env}` `{commit}` `{ref}` `{deploymentId}` are replaced inside each element.
+   * `{flow}` `{env}` `{commit}` `{ref}` `{deploymentId}` are replaced inside each element, and
+   * `{input:NAME}` by the flow's input NAME (`releases.<flow>.inputs` in the config; a flow that
+   * declares no input NAME is refused).
    * Programs in the project's `node_modules/.bin` are found without a path.
    */
   command: string[];
@@ -67,8 +72,9 @@ export interface CommandDeployerOptions {
 
 const PLACEHOLDERS = ['flow', 'env', 'commit', 'ref', 'deploymentId'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
-const PLACEHOLDER = /\{(flow|env|commit|ref|deploymentId)\}/g;
-const ANY_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PLACEHOLDER = /\{(flow|env|commit|ref|deploymentId)\}|\{input:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ANY_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*(?::[^{}]*)?)\}/g;
+const INPUT_PLACEHOLDER = /^input:[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Creates the default deployer. Throws at once (so the config loader points at it) on a bad option. */
 export function commandDeployer(options: CommandDeployerOptions): CommandDeployer {
@@ -93,9 +99,12 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
    * Says what to run: the version resolved, the checkout made, the command line filled in. The
    * runner (sdk/src/runner) records it, runs it in a process of its own and records the outcome.
    */
-  async deploy(request: DeployRequest, run: RunContext): Promise<DeploymentDetails> {
+  async deploy(given: DeployRequest, run: RunContext): Promise<DeploymentDetails> {
     const root = this.project?.root ?? resolve(this.options.root ?? process.cwd());
     const store = this.project?.store ?? this.options.store ?? (this.fallbackStore ??= localLedger({ root }));
+    // Resolved before anything is recorded: an unmet dependency refuses the deploy (the project's
+    // deployer wrapper has usually done this already, for every deployer).
+    const request = this.project ? await withResolvedInputs(given, this.project) : given;
     const flow = request.flow;
     checkName('flow', flow.name);
     checkName('environment', request.env);
@@ -105,7 +114,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         `cannot deploy "${flow.name}" to "${request.env}": that environment is not configured (flowport.config.ts lists ${environments.map((e) => e.name).join(', ')})`,
       );
     }
+    this.refuseUndeclaredInputs(flow.name);
     const version = await resolveVersion(root, request.ref ?? 'HEAD');
+    const build = await this.buildOf(store, flow.name, version.commit);
     const inPlace =
       this.options.worktree === 'never' ||
       (version.commit === version.headCommit && !(request.promotedFrom && version.changes.length > 0));
@@ -117,6 +128,11 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     };
     if (dirty) attributes.changedFiles = version.changes.length;
     if (request.rollback) attributes.rollback = { ...request.rollback };
+    // Where each input came from, never its value: enough to tell which db release api was given.
+    const origins = { ...request.inputOrigins, ...build?.origins };
+    if (Object.keys(origins).length) attributes.inputs = originsRecord(origins);
+    if (build?.found)
+      attributes.build = { commit: version.commit, deploymentId: build.found.deploymentId, reused: true };
     // Failing pre-deploy checks let through (--override-checks): who, why and which, on the record from its start.
     const overridden = overriddenChecksOf(run, flow.name);
     if (overridden) attributes.checksOverridden = overridden;
@@ -135,9 +151,50 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
         attributes,
       },
       run,
-      (pending) => this.commandFor(pending, request, root, version, inPlace, dirty),
+      (pending) => this.commandFor(pending, request, root, version, inPlace, dirty, build),
       this.project?.notify,
     );
+  }
+
+  /**
+   * `{input:NAME}` in the command or its env that no release declares is a typo: it would reach
+   * the command as written. One a release declares is '' for the flows without it, so one
+   * command serves every flow.
+   */
+  private refuseUndeclaredInputs(flow: string): void {
+    const releases = Object.values(this.project?.releases ?? {});
+    for (const text of [...this.options.command, ...Object.values(this.options.env ?? {})]) {
+      for (const [, name] of text.matchAll(/\{input:([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+        if (releases.some((r) => r.inputs && name! in r.inputs)) continue;
+        const own = Object.keys(this.project?.releases?.[flow]?.inputs ?? {});
+        throw new DeployError(
+          `the deploy command uses {input:${name}}, but no release declares an input ${name}` +
+            ` (${own.length ? `"${flow}" has ${own.join(', ')}` : `"${flow}" has none`}): add ${name} to releases.${flow}.inputs in flowport.config.ts, e.g. ${name}: output('db', 'url')`,
+        );
+      }
+    }
+  }
+
+  /** The flow's build phase for `commit`: the outputs of the build that ran, or the build to run. */
+  private async buildOf(store: DeploymentStore, flow: string, commit: string): Promise<BuildPlan | undefined> {
+    const release = this.project?.releases?.[flow];
+    if (!release?.build) return undefined;
+    const found = await findBuild(store, flow, commit);
+    const plan: BuildPlan = { values: {}, secret: [], origins: {} };
+    if (found) plan.found = found;
+    else plan.run = release.build;
+    for (const [name, source] of Object.entries(release.inputs ?? {})) {
+      if (source.from !== 'phase') continue;
+      if (found && !(source.output in found.values))
+        throw new DeployError(
+          `${flow}'s input ${name} reads phase('build').output('${source.output}'), but the build of ${commit.slice(0, 12)} (deployment ${found.deploymentId}) reported no output ${source.output}. ` +
+            `Make the build command print ::flowport-output ${source.output}=…, commit, and deploy the new commit`,
+        );
+      plan.values[name] = found ? found.values[source.output]! : buildPlaceholder(source.output);
+      if (found?.secret.includes(source.output)) plan.secret.push(name);
+      plan.origins[name] = { from: 'phase', flow, output: source.output, deploymentId: found?.deploymentId ?? null };
+    }
+    return plan;
   }
 
   /** The command for the pending deployment `d`: its log's first lines, a checkout when it needs one. */
@@ -148,6 +205,7 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     version: ResolvedVersion,
     inPlace: boolean,
     dirty: boolean,
+    build?: BuildPlan,
   ): Promise<CommandSpec> {
     const preamble = [
       `${LOG_PREFIX} deploying ${request.flow.name} to ${d.env}: ${d.commit.slice(0, 12)}${d.ref !== d.commit ? ` (${d.ref})` : ''}` +
@@ -173,15 +231,20 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       workRoot = (await addWorktree(version, root, dir)).root;
       worktree = { topLevel: version.topLevel, dir };
     }
-    const values: Record<Placeholder, string> = {
+    const inputs = { ...request.inputs, ...build?.values };
+    const values: Values = {
       flow: request.flow.name,
       env: d.env,
       commit: d.commit,
       ref: d.ref,
       deploymentId: d.id,
+      inputs,
     };
+    for (const line of inputLines(request.inputOrigins, build)) preamble.push(`${LOG_PREFIX} ${line}`);
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.options.env ?? {})) env[name] = fill(value, values);
+    // Each input as the variable of its name, under Flowport's own (which it cannot replace).
+    Object.assign(env, inputs);
     Object.assign(env, {
       FLOWPORT_FLOW: request.flow.name,
       FLOWPORT_ENV: d.env,
@@ -194,7 +257,21 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       FLOWPORT_DIRTY: dirty ? '1' : '0',
       FLOWPORT_PROMOTED_FROM: d.promotedFrom?.env ?? '',
     });
+    const secretEnv = [...(request.secretInputs ?? []), ...(build?.secret ?? [])];
+    const release: Pick<ReleaseCommandSpec, 'secretEnv' | 'build'> = {
+      ...(secretEnv.length ? { secretEnv } : {}),
+      ...(build?.run
+        ? {
+            build: {
+              commit: d.commit,
+              argv: build.run.command.map((arg) => fill(arg, values)),
+              timeoutMs: build.run.timeoutMs ?? this.options.timeoutMs ?? 30 * 60_000,
+            },
+          }
+        : {}),
+    };
     return {
+      ...release,
       argv: this.options.command.map((arg) => fill(arg, values)),
       cwd: resolve(workRoot, this.options.cwd ?? '.'),
       env,
@@ -206,6 +283,40 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
       ...(this.options.secretOutputs?.length ? { secretOutputs: [...this.options.secretOutputs] } : {}),
     };
   }
+}
+
+/** A flow's build for the commit deployed: reused when one ran, else run first by the runner. */
+interface BuildPlan {
+  /** phase('build') input → value: the reused build's output, or a placeholder the runner fills. */
+  values: Record<string, string>;
+  /** phase('build') inputs whose values are secret (of a reused build). */
+  secret: string[];
+  origins: Record<string, InputOrigin>;
+  /** The build reused. */
+  found?: BuildFound;
+  /** The build to run before the deploy command. */
+  run?: { command: string[]; timeoutMs?: number };
+}
+
+type Values = Record<Placeholder, string> & { inputs: Record<string, string> };
+
+/** `attributes.inputs`: input name → where it came from. */
+function originsRecord(origins: Record<string, InputOrigin>): JsonValue {
+  return Object.fromEntries(Object.entries(origins).map(([name, o]) => [name, { ...o }]));
+}
+
+/** The log's lines on where the inputs came from (names and deployments, never values) and on the build. */
+function inputLines(origins: Record<string, InputOrigin> | undefined, build: BuildPlan | undefined): string[] {
+  const lines = Object.entries(origins ?? {}).map(([name, o]) =>
+    o.deploymentId
+      ? `input ${name}: ${o.flow}'s output ${o.output}${o.from === 'current' ? ' (current)' : ''}, deployment ${o.deploymentId}`
+      : `input ${name}: empty, ${o.flow} has no current deployment here`,
+  );
+  if (build?.found)
+    lines.push(
+      `build: reusing the build of this commit from deployment ${build.found.deploymentId} (${build.found.env}); not building again`,
+    );
+  return lines;
 }
 
 /**
@@ -244,9 +355,9 @@ function checkOptions(options: CommandDeployerOptions): void {
   const texts = [...options.command, ...Object.values(options.env ?? {})];
   for (const text of texts) {
     for (const m of text.matchAll(ANY_PLACEHOLDER)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+      if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!) && !INPUT_PLACEHOLDER.test(m[1]!)) {
         throw new TypeError(
-          `commandDeployer: unknown placeholder {${m[1]}} in ${JSON.stringify(text)}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+          `commandDeployer: unknown placeholder {${m[1]}} in ${JSON.stringify(text)}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} {input:NAME}`,
         );
       }
     }
@@ -263,8 +374,10 @@ function checkOptions(options: CommandDeployerOptions): void {
 }
 
 /** One pass, so a value that itself looks like `{env}` is never replaced again. */
-function fill(text: string, values: Record<Placeholder, string>): string {
-  return text.replace(PLACEHOLDER, (_, name: Placeholder) => values[name]);
+function fill(text: string, values: Values): string {
+  return text.replace(PLACEHOLDER, (_, name: Placeholder | undefined, input: string | undefined) =>
+    name ? values[name] : (values.inputs[input!] ?? ''),
+  );
 }
 
 /** Names reach the command as single argv elements; only what no argument or variable can hold is refused. */

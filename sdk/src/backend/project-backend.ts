@@ -9,6 +9,7 @@ import type { DeploymentDetails, DeploymentFinder, Deployer, Promoter } from '..
 import { bindToProject, type ProjectContext } from './context.js';
 import { LocalLedger, localLedger } from './ledger.js';
 import { defaultPromoter } from './promoter.js';
+import { InputResolvingDeployer } from './inputs.js';
 import { isDeploymentStore, type DeploymentStore } from './store.js';
 
 export interface ProjectBackend {
@@ -37,8 +38,13 @@ export function projectBackend(loaded: LoadedConfig): ProjectBackend {
     ...(config.notify?.length ? { notify: config.notify } : {}),
     releases: config.releases ?? {},
   };
+  // Every caller's deploys (CLI, SDK host, promoter) get the flow's inputs resolved, whatever the deployer.
+  const flowNames = async () => {
+    const finder = (loaded as { flows?: { findFlows?: () => Promise<Array<{ name: string }>> } }).flows;
+    return finder?.findFlows ? (await finder.findFlows()).map((f) => f.name) : undefined;
+  };
   const deployer = config.deploy
-    ? bindToProject(config.deploy, context)
+    ? new InputResolvingDeployer(bindToProject(config.deploy, context), { ...context, flowNames })
     : new MissingDeployer(loaded.file, root, () => nearbyConfigs(loaded));
   const promoter = bindToProject(config.promote ?? defaultPromoter(), { ...context, deployer });
   // By shape too: a config's localLedger() comes from the project's copy of the flowport package.

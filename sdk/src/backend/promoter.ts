@@ -8,6 +8,8 @@ import type { DeploymentDetails, DeploymentFinder, Deployer, PromoteRequest, Pro
 import type { ProjectAware, ProjectContext } from './context.js';
 import { LOG_PREFIX } from './run.js';
 import { withHint } from '../hint.js';
+import type { FlowRelease } from '../config/flow-releases.js';
+import { checkDependenciesAhead } from './inputs.js';
 
 export interface DefaultPromoterOptions {
   /** Promotion order. Default: the project's environments. */
@@ -18,6 +20,11 @@ export interface DefaultPromoterOptions {
   deployments?: DeploymentFinder;
   /** What deploys to the target. Default: the project's deployer. */
   deployer?: Deployer;
+  /**
+   * Each flow's release (`releases` in the config). Default: the project's. A flow that takes
+   * another's outputs is promoted only where that one already runs.
+   */
+  releases?: Record<string, FlowRelease>;
 }
 
 /** What a promote would do, decided before anything runs. */
@@ -44,6 +51,7 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
       environments: o.environments ?? project.environments,
       allowSkippingEnvironments: o.allowSkippingEnvironments ?? project.allowSkippingEnvironments,
       deployments: o.deployments ?? project.deployments,
+      ...((o.releases ?? project.releases) ? { releases: (o.releases ?? project.releases)! } : {}),
       ...((o.deployer ?? project.deployer) ? { deployer: (o.deployer ?? project.deployer)! } : {}),
     });
   }
@@ -115,6 +123,13 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
         message: `"${flow.name}": ${to} already runs ${short}, the commit ${from} runs; nothing to promote`,
       };
     }
+    // Its dependencies must be at least as far along: api reaches prod only once db runs there.
+    await checkDependenciesAhead(
+      { releases: this.options.releases ?? {}, deployments: finder },
+      flow.name,
+      { from, to },
+      names,
+    );
     return { action: 'deploy', source, target, message: `promoting "${flow.name}" ${short} from ${from} to ${to}` };
   }
 

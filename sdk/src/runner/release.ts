@@ -1,0 +1,121 @@
+/**
+ * A release's run, around the deploy command (command.ts): the flow's build first when its commit
+ * has not been built yet (`releases.<flow>.build`), then the deploy command with the build's
+ * outputs filled in. Secret inputs (a dependency's secret output, a secret build output) are
+ * masked in every line logged and in what is recorded of the run.
+ */
+import type { JsonValue } from '../model.js';
+import { BUILD_PLACEHOLDERS, buildSealContext, type BuildRecord } from '../backend/build-phase.js';
+import { isSecretName, MASK, maskSecretValues, maskUrlCredentials, SECRET_OUTPUTS, sealValue } from '../secrets.js';
+import { runCommand } from './command.js';
+import { LOG_PREFIX, type ActiveRun, type RunOutcome } from './life.js';
+import type { CommandSpec } from './spec.js';
+
+/** The build a runner runs before the deploy command. */
+export interface BuildSpec {
+  commit: string;
+  /** Placeholders filled (phase('build') inputs cannot be used by the build itself). */
+  argv: string[];
+  timeoutMs: number;
+}
+
+/** What commandDeployer adds to the spec for a release: kept here, apart from the spec every run has. */
+export interface ReleaseCommandSpec extends CommandSpec {
+  /** Variables of `env` whose values are secret (secret inputs), whatever their names. */
+  secretEnv?: string[];
+  /** Run first; its outputs replace the build placeholders in `argv` and `env`. */
+  build?: BuildSpec;
+}
+
+/** Runs `spec` as its release says: the build first when it has one, secret inputs masked. */
+export async function runRelease(given: CommandSpec, active: ActiveRun): Promise<RunOutcome> {
+  const spec = given as ReleaseCommandSpec;
+  if (!spec.build && !spec.secretEnv?.length) return runCommand(spec, active);
+  const secrets: string[] = [];
+  for (const name of spec.secretEnv ?? []) {
+    const value = spec.env[name];
+    if (value) secrets.push(value);
+  }
+  const mask = (text: string) => maskUrlCredentials(maskSecretValues(text, secrets));
+  const masked: ActiveRun = { ...active, log: (line) => active.log(mask(line)) };
+  const { build, secretEnv: _secretEnv, ...plain } = spec;
+  if (!build) return maskOutcome(await runCommand(plain, masked), secrets);
+
+  masked.log(
+    `${LOG_PREFIX} build: building ${build.commit.slice(0, 12)} first; every later deploy and promote of this commit reuses its outputs`,
+  );
+  // The build runs where the deploy will, without the variables that wait for its outputs.
+  const buildEnv: Record<string, string> = { FLOWPORT_PHASE: 'build' };
+  for (const [name, value] of Object.entries(spec.env)) if (!hasPlaceholder(value)) buildEnv[name] = value;
+  const buildSpec: CommandSpec = { ...plain, argv: build.argv, env: { ...buildEnv }, timeoutMs: build.timeoutMs };
+  delete buildSpec.worktree; // removed after the deploy, not after the build
+  delete (buildSpec as { steps?: unknown }).steps;
+  if (build.argv.some(hasPlaceholder)) {
+    const reason = `the build command reads a phase('build') input, which only exists once the build has run: use the build's own outputs in the deploy`;
+    masked.log(`${LOG_PREFIX} failed: ${reason}`);
+    return { status: 'failed', attributes: { reason } };
+  }
+  const built = maskOutcome(await runCommand(buildSpec, masked), secrets);
+  if (built.status !== 'succeeded') {
+    const why = typeof built.attributes?.reason === 'string' ? built.attributes.reason : built.status;
+    const reason = `the build failed (${why.replace(/^the deploy command/, 'the build command')}); nothing was deployed`;
+    masked.log(`${LOG_PREFIX} ${built.status === 'cancelled' ? 'cancelled' : 'failed'}: ${reason}`);
+    return { status: built.status, attributes: { ...built.attributes, phase: 'build', reason } };
+  }
+
+  const outputs = built.outputs ?? {};
+  const declared = new Set([...stringsOf(built.attributes?.[SECRET_OUTPUTS]), ...(spec.secretOutputs ?? [])]);
+  const record: BuildRecord = { commit: build.commit, deploymentId: active.deployment.id, outputs: {} };
+  for (const [name, value] of Object.entries(outputs)) {
+    const secret = declared.has(name) || isSecretName(name);
+    const shown = secret ? MASK : maskUrlCredentials(value);
+    record.outputs![name] = shown;
+    if (shown !== value) {
+      (record.sealed ??= {})[name] = sealValue(value, buildSealContext(active.deployment.id, name));
+      secrets.push(value);
+    }
+  }
+  const buildAttribute = record as unknown as JsonValue;
+  masked.log(`${LOG_PREFIX} build: done; outputs ${Object.keys(outputs).join(', ') || '(none)'}`);
+
+  let missing: string | undefined;
+  const fill = (text: string) =>
+    text.replace(BUILD_PLACEHOLDERS, (_, name: string) => {
+      if (!(name in outputs)) missing ??= name;
+      return outputs[name] ?? '';
+    });
+  const argv = spec.argv.map(fill);
+  const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, fill(v)]));
+  if (missing !== undefined) {
+    const reason = `the build of ${build.commit.slice(0, 12)} reported no output ${missing}, which phase('build').output('${missing}') reads: make the build command print ::flowport-output ${missing}=…`;
+    masked.log(`${LOG_PREFIX} failed: ${reason}`);
+    return { status: 'failed', attributes: { reason, build: buildAttribute } };
+  }
+  const deployed = maskOutcome(await runCommand({ ...plain, argv, env, preamble: [] }, masked), secrets);
+  return { ...deployed, attributes: { ...deployed.attributes, build: buildAttribute } };
+}
+
+function hasPlaceholder(text: string): boolean {
+  return text.includes('\u0000flowport-build:');
+}
+
+function stringsOf(value: JsonValue | undefined): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * What is recorded of a run with the secret values masked (its last lines, command line, reason),
+ * and each output that holds one declared secret, so the store seals it.
+ */
+function maskOutcome(outcome: RunOutcome, secrets: readonly string[]): RunOutcome {
+  if (secrets.length === 0) return outcome;
+  const mask = (v: JsonValue): JsonValue =>
+    typeof v === 'string' ? maskSecretValues(v, secrets) : Array.isArray(v) ? v.map(mask) : v;
+  const attributes: Record<string, JsonValue> = { ...outcome.attributes };
+  for (const key of ['lastLines', 'command', 'reason']) if (key in attributes) attributes[key] = mask(attributes[key]!);
+  const holding = Object.entries(outcome.outputs ?? {})
+    .filter(([, value]) => maskSecretValues(value, secrets) !== value)
+    .map(([name]) => name);
+  if (holding.length) attributes[SECRET_OUTPUTS] = [...new Set([...stringsOf(attributes[SECRET_OUTPUTS]), ...holding])];
+  return { ...outcome, attributes };
+}

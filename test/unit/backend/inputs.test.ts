@@ -1,0 +1,333 @@
+// Inputs across flows, end to end through the real CLI, runners and deploy commands: api takes
+// db's outputs (one of them secret) in the environment it is deployed to; a deploy with an unmet
+// dependency is refused before anything is recorded; a promote waits for its dependency; a build
+// phase runs once per commit; a deployer of one's own gets the inputs in its request. The secret
+// is searched for as text in every log, --json document and state file.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { DeploymentDetails } from '../../../sdk/src/model.js';
+import { flowport } from '../../helpers/cli.js';
+import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
+import { commitAll, git } from './fixture.js';
+
+const DB_SECRET = 'db-secret-7f3a9c21e4';
+const BUILD_SECRET = 'build-signing-9d8e7f6a5b';
+
+/** The one deploy command every flow runs: records what it got, prints what each flow outputs. */
+const RELEASE_SCRIPT = `
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const flow = process.env.FLOWPORT_FLOW, env = process.env.FLOWPORT_ENV;
+const out = join(process.env.FLOWPORT_ROOT, 'out');
+mkdirSync(out, { recursive: true });
+const got = {};
+for (const k of ['DB_URL', 'DB_LOGIN', 'PREVIOUS', 'FROM_ENV', 'BIN', 'SIGN']) if (k in process.env) got[k] = process.env[k];
+writeFileSync(join(out, process.env.FLOWPORT_DEPLOYMENT_ID + '.json'), JSON.stringify({ argv: process.argv.slice(2), env: got }));
+if (flow === 'db') {
+  console.log('::flowport-output url=postgres://db.' + env + '.internal/app');
+  console.log('::flowport-secret token=' + process.env.TEST_DB_SECRET + '-' + env);
+}
+if (flow === 'api') {
+  console.log('api got login ' + process.env.DB_LOGIN);
+  console.error('and on stderr: ' + process.env.DB_LOGIN);
+  if (process.env.TEST_FAIL_API) { console.log('failing with ' + process.env.DB_LOGIN); process.exit(4); }
+}
+if (flow === 'web') console.log('signing with ' + process.env.SIGN);
+console.log('::flowport-output version=' + flow + '-' + env);
+`;
+
+/** The build: counts its runs, reports a binary URL and a secret signing key. */
+const BUILD_SCRIPT = `
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+const out = join(process.env.FLOWPORT_ROOT, 'out');
+mkdirSync(out, { recursive: true });
+appendFileSync(join(out, 'builds.txt'), process.argv[2] + ' ' + process.argv[3] + ' ' + process.env.FLOWPORT_PHASE + '\\n');
+console.log('building ' + process.argv[3]);
+if (process.env.TEST_FAIL_BUILD) { console.error('the compiler broke'); process.exit(7); }
+console.log('::flowport-output binaryUrl=https://bin.test/' + process.argv[3]);
+console.log('::flowport-output signingKey=' + process.env.TEST_BUILD_SECRET);
+`;
+
+const flowSource = (name: string) =>
+  `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: ${JSON.stringify(name)} }, async () => 1);\n`;
+
+const RELEASES = `{
+    db: {},
+    api: {
+      inputs: {
+        DB_URL: output('db', 'url'),
+        DB_LOGIN: output('db', 'token'),
+        PREVIOUS: current('api').output('version'),
+      },
+    },
+    web: {
+      inputs: { BIN: phase('build').output('binaryUrl'), SIGN: phase('build').output('signingKey') },
+      build: { command: ['node', 'build.mjs', '{flow}', '{commit}'] },
+    },
+  }`;
+
+const COMMAND = `commandDeployer({
+    command: ['node', 'release.mjs', '{flow}', '--db={input:DB_URL}', '--login={input:DB_LOGIN}', '--bin={input:BIN}'],
+    env: { FROM_ENV: 'url {input:DB_URL}' },
+    killGraceMs: 500,
+  })`;
+
+function project(options: { releases?: string; deploy?: string } = {}) {
+  const root = tempDir('flowport-inputs-');
+  const keyFile = join(tempDir('flowport-key-'), 'secret.key');
+  writeTree(root, {
+    'flowport.config.ts': [
+      `import { appendFileSync } from 'node:fs';`,
+      `import { defineConfig, commandDeployer, output, current, phase } from 'flowport';`,
+      `export default defineConfig({`,
+      `  environments: ['dev', 'uat', 'prod'],`,
+      `  deploy: ${options.deploy ?? COMMAND},`,
+      `  releases: ${options.releases ?? RELEASES},`,
+      `});`,
+    ].join('\n'),
+    'release.mjs': RELEASE_SCRIPT,
+    'build.mjs': BUILD_SCRIPT,
+    '.gitignore': 'node_modules\nout\n.flowport\n',
+    'src/db/flow.ts': flowSource('db'),
+    'src/api/flow.ts': flowSource('api'),
+    'src/web/flow.ts': flowSource('web'),
+  });
+  git(root, 'init', '-q');
+  const commit = commitAll(root, 'initial');
+  linkSdk(root);
+  const env = { FLOWPORT_SECRET_KEY_FILE: keyFile, TEST_DB_SECRET: DB_SECRET, TEST_BUILD_SECRET: BUILD_SECRET };
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    flowport([...args, '--root', root], { env: { ...env, ...extra } });
+  /** What the deploy command of deployment `id` was given. */
+  const seen = (id: string) =>
+    JSON.parse(readFileSync(join(root, 'out', `${id}.json`), 'utf8')) as {
+      argv: string[];
+      env: Record<string, string>;
+    };
+  return { root, commit, cli, seen };
+}
+
+function deployed(r: { stdout: string }): DeploymentDetails {
+  return (JSON.parse(r.stdout) as { results: Array<{ deployment: DeploymentDetails }> }).results[0]!.deployment;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+function assertNoSecret(where: string, text: string, secrets = [DB_SECRET, BUILD_SECRET]): void {
+  for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in clear:\n${text.slice(0, 3000)}`);
+}
+
+test("api's inputs are db's outputs in the same environment: as variables, {input:NAME} in argv and env, recorded by origin; the secret one masked everywhere", async () => {
+  const { root, cli, seen } = project();
+  const db = cli(['deploy', 'db', '--env', 'dev', '--json']);
+  assert.equal(db.code, 0, db.stderr);
+  const dbDev = deployed(db);
+
+  const api = cli(['deploy', 'api', '--env', 'dev', '--json']);
+  assert.equal(api.code, 0, api.stderr + api.stdout);
+  const apiDev = deployed(api);
+  const got = seen(apiDev.id);
+  assert.deepEqual(got.env, {
+    DB_URL: 'postgres://db.dev.internal/app',
+    DB_LOGIN: `${DB_SECRET}-dev`,
+    PREVIOUS: '',
+    FROM_ENV: 'url postgres://db.dev.internal/app',
+  });
+  assert.deepEqual(got.argv, [
+    'api',
+    '--db=postgres://db.dev.internal/app',
+    `--login=${DB_SECRET}-dev`,
+    '--bin=', // an input another flow declares: empty for this one
+  ]);
+  assert.deepEqual(apiDev.attributes.inputs, {
+    DB_URL: { from: 'output', flow: 'db', output: 'url', deploymentId: dbDev.id },
+    DB_LOGIN: { from: 'output', flow: 'db', output: 'token', deploymentId: dbDev.id },
+    PREVIOUS: { from: 'current', flow: 'api', output: 'version', deploymentId: null },
+  });
+  assert.match(api.stderr, /input DB_LOGIN: db's output token, deployment /);
+  assert.match(api.stderr, /api got login •••/);
+
+  // Deployed again: current('api') is the deployment running before this one.
+  const again = cli(['deploy', 'api', '--env', 'dev', '--json'], { TEST_FAIL_API: '1' });
+  assert.equal(again.code, 1, again.stderr);
+  const failed = deployed(again);
+  assert.equal(seen(failed.id).env.PREVIOUS, 'api-dev');
+  assert.deepEqual((failed.attributes.inputs as Record<string, unknown>).PREVIOUS, {
+    from: 'current',
+    flow: 'api',
+    output: 'version',
+    deploymentId: apiDev.id,
+  });
+  assert.match(JSON.stringify(failed.attributes.lastLines), /failing with •••/);
+
+  // Nowhere in clear: what the CLI printed, what it lists, the log, the ledger.
+  for (const r of [db, api, again]) assertNoSecret('deploy output', r.stdout + r.stderr);
+  for (const args of [
+    ['history', 'api', '--json'],
+    ['history', 'api'],
+    ['deployments', '--json'],
+    ['deployments'],
+    ['logs', failed.id],
+  ]) {
+    const r = cli(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assertNoSecret(args.join(' '), r.stdout + r.stderr);
+  }
+  const files = filesUnder(join(root, '.flowport'));
+  assert.ok(files.some((f) => f.endsWith('.log')));
+  for (const file of files) assertNoSecret(file, readFileSync(file, 'latin1') + readFileSync(file, 'utf8'));
+  assert.match(readFileSync(failed.logLocation!, 'utf8'), /api got login •••\n/);
+});
+
+test('a deploy whose dependency has no successful deployment there is refused before anything is recorded, naming it and the fix', async () => {
+  const { cli } = project();
+  const refused = cli(['deploy', 'api', '--env', 'dev']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stdout,
+    /api needs db's output url in dev \(input DB_URL\), but db has no successful deployment in dev: deploy it first: flowport deploy db --env dev/,
+  );
+  const json = cli(['deploy', 'api', '--env', 'dev', '--json']);
+  const result = (JSON.parse(json.stdout) as { results: Array<{ outcome: string; hint?: unknown }> }).results[0]!;
+  assert.equal(result.outcome, 'refused');
+  assert.deepEqual(result.hint, { command: 'deploy', args: ['db', '--env', 'dev'] });
+  const history = cli(['history', 'api', '--json']);
+  assert.deepEqual((JSON.parse(history.stdout) as { deployments: unknown[] }).deployments, [], 'nothing recorded');
+
+  // db deployed, but to another environment only: still refused in uat.
+  assert.equal(cli(['deploy', 'db', '--env', 'dev']).code, 0);
+  const uat = cli(['deploy', 'api', '--env', 'uat']);
+  assert.equal(uat.code, 1);
+  assert.match(uat.stdout, /db has no successful deployment in uat: deploy it first: flowport deploy db --env uat/);
+});
+
+test('an input naming a flow the project does not have is refused with the flows it has', async () => {
+  const { cli } = project({ releases: `{ api: { inputs: { DB_URL: output('dbb', 'url') } } }` });
+  const r = cli(['deploy', 'api', '--env', 'dev']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /reads an output of "dbb", but the project has no flow "dbb" \(its flows: [a-z, ]*db/);
+});
+
+test('a promote waits for its dependency to be as far along, and reads its outputs in the target environment', async () => {
+  const { cli, seen } = project();
+  assert.equal(cli(['deploy', 'db', '--env', 'dev']).code, 0);
+  assert.equal(cli(['deploy', 'api', '--env', 'dev']).code, 0);
+  const refused = cli(['promote', 'api', '--from', 'dev', '--to', 'uat']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stdout,
+    /cannot promote "api" from dev to uat: it takes db's outputs, and db has no successful deployment in uat\. Promote db first: flowport promote db --from dev --to uat/,
+  );
+  assert.deepEqual(
+    (JSON.parse(cli(['history', 'api', '--env', 'uat', '--json']).stdout) as { deployments: unknown[] }).deployments,
+    [],
+  );
+  assert.equal(cli(['promote', 'db', '--from', 'dev', '--to', 'uat']).code, 0);
+  const promoted = cli(['promote', 'api', '--from', 'dev', '--to', 'uat', '--json']);
+  assert.equal(promoted.code, 0, promoted.stderr + promoted.stdout);
+  const d = deployed(promoted);
+  assert.equal(d.promotedFrom?.env, 'dev');
+  assert.equal(seen(d.id).env.DB_URL, 'postgres://db.uat.internal/app');
+  assert.equal(seen(d.id).env.DB_LOGIN, `${DB_SECRET}-uat`);
+  assertNoSecret('promote --json', promoted.stdout + promoted.stderr);
+});
+
+test('the build runs once per commit: two environments and a promote reuse its outputs, the secret one masked', async () => {
+  const { root, commit, cli, seen } = project();
+  const builds = () =>
+    readFileSync(join(root, 'out', 'builds.txt'), 'utf8')
+      .trim()
+      .split('\n');
+  const dev = cli(['deploy', 'web', '--env', 'dev', '--json']);
+  assert.equal(dev.code, 0, dev.stderr + dev.stdout);
+  const first = deployed(dev);
+  assert.deepEqual(builds(), [`web ${commit} build`]);
+  assert.equal(seen(first.id).env.BIN, `https://bin.test/${commit}`);
+  assert.equal(seen(first.id).env.SIGN, BUILD_SECRET);
+  assert.equal(seen(first.id).argv.at(-1), `--bin=https://bin.test/${commit}`);
+  const build = first.attributes.build as { commit: string; deploymentId: string; outputs: Record<string, string> };
+  assert.equal(build.commit, commit);
+  assert.equal(build.deploymentId, first.id);
+  assert.deepEqual(build.outputs, { binaryUrl: `https://bin.test/${commit}`, signingKey: '•••' });
+  assert.match(dev.stderr, /signing with •••/);
+
+  const uat = cli(['deploy', 'web', '--env', 'uat', '--json']);
+  assert.equal(uat.code, 0, uat.stderr);
+  assert.match(uat.stderr, new RegExp(`build: reusing the build of this commit from deployment ${first.id} \\(dev\\)`));
+  const prod = cli(['promote', 'web', '--from', 'uat', '--to', 'prod', '--json']);
+  assert.equal(prod.code, 0, prod.stderr);
+  assert.deepEqual(builds(), [`web ${commit} build`], 'built once');
+  for (const r of [uat, prod]) {
+    const d = deployed(r);
+    assert.equal(seen(d.id).env.BIN, `https://bin.test/${commit}`);
+    assert.equal(seen(d.id).env.SIGN, BUILD_SECRET);
+    assert.deepEqual(d.attributes.build, { commit, deploymentId: first.id, reused: true });
+    assert.deepEqual((d.attributes.inputs as Record<string, { deploymentId: string }>).BIN!.deploymentId, first.id);
+  }
+  for (const r of [dev, uat, prod, cli(['history', 'web', '--json']), cli(['deployments', '--json'])])
+    assertNoSecret('web output', r.stdout + r.stderr);
+  for (const file of filesUnder(join(root, '.flowport')))
+    assertNoSecret(file, readFileSync(file, 'latin1') + readFileSync(file, 'utf8'));
+
+  // A new commit builds again; a failed build fails the deployment with the reason, deploying nothing.
+  writeTree(root, { 'src/web/more.ts': 'export const x = 1;\n' });
+  const next = commitAll(root, 'next');
+  const broken = cli(['deploy', 'web', '--env', 'dev', '--json'], { TEST_FAIL_BUILD: '1' });
+  assert.equal(broken.code, 1);
+  const failed = deployed(broken);
+  assert.equal(failed.status, 'failed');
+  assert.match(
+    String(failed.attributes.reason),
+    /the build failed \(the build command exited with code 7\); nothing was deployed/,
+  );
+  assert.throws(() => seen(failed.id), 'the deploy command did not run');
+  assert.deepEqual(builds(), [`web ${commit} build`, `web ${next} build`]);
+});
+
+test('a deployer of its own gets the resolved inputs in its request', async () => {
+  const custom = `(() => {
+    const inner = ${COMMAND};
+    return {
+      forProject(p) {
+        const bound = inner.forProject(p);
+        return {
+          deploy(request, run) {
+            appendFileSync(p.root + '/out-custom.jsonl', JSON.stringify({ flow: request.flow.name, inputs: request.inputs ?? null, secretInputs: request.secretInputs ?? null, origins: request.inputOrigins ?? null }) + '\\n');
+            return bound.deploy(request, run);
+          },
+        };
+      },
+      deploy() { throw new Error('bound to the project first'); },
+    };
+  })()`;
+  const { root, cli } = project({ deploy: custom });
+  assert.equal(cli(['deploy', 'db', '--env', 'dev']).code, 0);
+  const api = cli(['deploy', 'api', '--env', 'dev']);
+  assert.equal(api.code, 0, api.stderr + api.stdout);
+  const lines = readFileSync(join(root, 'out-custom.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          inputs: Record<string, string> | null;
+          secretInputs: string[] | null;
+          origins: Record<string, { flow: string }>;
+        },
+    );
+  assert.equal(lines[0]!.inputs, null, 'db declares none');
+  assert.deepEqual(lines[1]!.inputs, {
+    DB_URL: 'postgres://db.dev.internal/app',
+    DB_LOGIN: `${DB_SECRET}-dev`,
+    PREVIOUS: '',
+  });
+  assert.deepEqual(lines[1]!.secretInputs, ['DB_LOGIN']);
+  assert.equal(lines[1]!.origins.DB_URL!.flow, 'db');
+});
