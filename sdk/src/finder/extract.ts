@@ -131,7 +131,9 @@ export function extractFlows(
 /**
  * Every name a top-level statement must spell for {@link extractFlows} to read anything from it:
  * the `@flow` tag, each marker's module, callee and the local names this file binds the callee to
- * (or, for a module the file does not bind, `require`: see {@link spelledAtCall}). `imports` needs to hold only the file's import, export and require statements. (Export lists
+ * (or, for a module the file does not bind, `require`: see {@link spelledAtCall}), and what the
+ * presets' markers must see besides the call: an Inngest client's class, a CDK app's class and
+ * `new`. `imports` needs to hold only the file's import, export and require statements. (Export lists
  * and `export default name` matter too, but they spell none of these: keep them always. A call
  * through a namespace, `fp.defineFlow(…)`, spells the callee.)
  */

@@ -1,10 +1,12 @@
 // The BullMQ, Inngest, Mastra and AWS CDK presets and the marker forms they needed (`new`
 // expressions, the name from an argument), on the fixtures of preset-fixtures.ts.
 import assert from 'node:assert/strict';
+import { extname } from 'node:path';
 import { test } from 'node:test';
 import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
 import type { TypeScriptFlowsOptions } from '../../../sdk/src/finder/typescript-flows.js';
-import { markerProblem } from '../../../sdk/src/finder/markers.js';
+import { DEFINE_FLOW, PRESETS, markerProblem } from '../../../sdk/src/finder/markers.js';
+import { loadParser, scanSource, scanSourceWhole } from '../../../sdk/src/finder/parse.js';
 import { presetLines } from '../../../sdk/src/finder/presets.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
 import { BULLMQ, CDK, INNGEST, MASTRA, packageJson } from './preset-fixtures.js';
@@ -227,3 +229,13 @@ test('new and nameFrom settings that could never match are refused', () => {
 function prefixed(prefix: string, files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [prefix + k, v]));
 }
+
+test('each fixture file, converted only where it spells what the presets need, gives what the whole file gives', async () => {
+  await loadParser();
+  const markers = [DEFINE_FLOW, ...PRESETS.flatMap((p) => p.markers)];
+  for (const [rel, text] of [BULLMQ, INNGEST, MASTRA, CDK].flatMap((files) => Object.entries(files))) {
+    const ext = extname(rel);
+    if (!['.ts', '.cjs', '.js'].includes(ext)) continue;
+    assert.deepEqual(scanSource(text, ext, markers), scanSourceWhole(text, ext, markers), rel);
+  }
+});
