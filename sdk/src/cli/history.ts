@@ -8,6 +8,7 @@ import type { CommandHint } from '../hint.js';
 import { USAGE } from './usage.js';
 import { checkEnvironment, formatAge, namedFlows, positiveInt, shortCommit } from './run-output.js';
 import { formatTable, outputsText, secretsShown, shownDeployment } from './table.js';
+import { stepsBrief, stepsOf } from '../runner/step-progress.js';
 
 /** The `--json` output of `flowport history`. */
 export interface HistoryOutput {
@@ -107,6 +108,8 @@ export async function historyCommand(args: string[], io: CommandIO): Promise<num
 function note(d: DeploymentDetails): string {
   const parts: string[] = [];
   if (d.promotedFrom) parts.push(`promoted from ${d.promotedFrom.env}`);
+  const steps = stepsOf(d);
+  if (steps) parts.push(stepsBrief(steps));
   if (d.status !== 'succeeded' && typeof d.attributes.reason === 'string') parts.push(d.attributes.reason);
   if (d.attributes.dirty === true) parts.push('uncommitted changes');
   return parts.join('; ');

@@ -6,6 +6,8 @@ import type { CommandIO } from './main.js';
 import { rootOption, type FlagSpecs } from './options.js';
 import { USAGE } from './usage.js';
 import { findDeployment } from './run-output.js';
+import { stepsOf, stepsSummary } from '../runner/step-progress.js';
+import type { DeploymentDetails } from '../model.js';
 
 const FOLLOW_POLL_MS = 200;
 
@@ -39,7 +41,10 @@ export async function logsCommand(args: string[], io: CommandIO): Promise<number
     return 0;
   }
   print(chunk.text);
-  if (!values.follow) return 0;
+  if (!values.follow) {
+    printSteps(deployment, io);
+    return 0;
+  }
   let stop = false;
   const onSignal = () => {
     stop = true;
@@ -53,11 +58,23 @@ export async function logsCommand(args: string[], io: CommandIO): Promise<number
       finished = status === undefined || FINAL_STATUSES.includes(status);
       chunk = (await store.readLog(deployment.id, chunk.next)) ?? chunk;
       print(chunk.text);
-      if (finished) break;
+      if (finished) {
+        const ended = await store.getDeployment(deployment.id);
+        if (ended) printSteps(ended, io);
+        break;
+      }
       await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
     }
   } finally {
     process.off('SIGINT', onSignal);
   }
   return 0;
+}
+
+/** After the log of a deploy run as steps: one line per step, with each target's status. */
+function printSteps(d: DeploymentDetails, io: CommandIO): void {
+  const steps = stepsOf(d);
+  if (!steps) return;
+  io.out(`Steps of ${d.id}:`);
+  for (const line of stepsSummary(steps)) io.out(`  ${line}`);
 }

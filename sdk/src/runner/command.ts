@@ -13,6 +13,7 @@ import { ProcessTree, projectCommandEnv } from '../backend/processes.js';
 import { SecretMasker, SECRET_OUTPUTS } from '../secrets.js';
 import { LOG_PREFIX, messageOf, type ActiveRun, type RunOutcome } from './life.js';
 import { RUN_SPEC_VARIABLE, type CommandSpec } from './spec.js';
+import { runSteps } from './steps.js';
 
 const TAIL_LINES = 20;
 const TAIL_LINE_CHARS = 500;
@@ -21,10 +22,13 @@ const MAX_OUTPUT_CHARS = 4096;
 /** After the command exits, how long its output may still drain (a leftover child can hold the pipe). */
 const DRAIN_MS = 2000;
 
-/** Runs `spec`'s command to its end as `active`'s work, then removes its worktree. */
+/**
+ * Runs `spec`'s command to its end as `active`'s work (or its steps, when it has some: steps.ts),
+ * then removes its worktree.
+ */
 export async function runCommand(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome> {
   try {
-    return await execute(spec, active);
+    return spec.steps?.length ? await runSteps(spec, spec.steps, active) : await execute(spec, active);
   } finally {
     if (spec.worktree) await removeWorktree(spec.worktree.topLevel, spec.worktree.dir);
   }
@@ -47,7 +51,79 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
     };
   }
   active.log(masker.mask(`${LOG_PREFIX} $ ${argv.map(displayArg).join(' ')}`));
+  const ran = await runProcess({
+    argv,
+    cwd: spec.cwd,
+    env: spec.env,
+    localDir: spec.localDir,
+    timeoutMs: spec.timeoutMs,
+    killGraceMs: spec.killGraceMs,
+    signal: active.signal,
+    masker,
+    line: (line) => active.log(line),
+    note: (text) => active.log(`${LOG_PREFIX} ${text}`),
+    // Awaited, so this record cannot land after the final one.
+    started: (pid) =>
+      active.recordProcess(pid).catch((err: unknown) => {
+        active.log(`${LOG_PREFIX} warning: could not record the command's process: ${messageOf(err)}`);
+      }),
+  });
+  if (ran.notStarted !== undefined) return failedToStart(recordedArgv(), ran.notStarted, active);
+  return outcome(ran.exited, ran.stopped, spec.timeoutMs, {
+    outputs: ran.outputs,
+    url: ran.url,
+    tail: ran.tail,
+    argv: recordedArgv(), // with the secret outputs it printed masked too
+    ms: ran.ms,
+    log: (line: string) => active.log(line),
+    secretOutputs: [...masker.declared].filter((name) => name in ran.outputs),
+  });
+}
 
+/** One process for {@link runProcess} to run: a deploy command, or one target of a step (steps.ts). */
+export interface ProcessRun {
+  argv: string[];
+  cwd: string;
+  /** The command's own variables, over the runner's environment (the project's bins first on PATH). */
+  env: Record<string, string>;
+  localDir: string;
+  /** 0 for none. */
+  timeoutMs: number;
+  killGraceMs: number;
+  /** Aborted: the process and its group are stopped (SIGTERM, then SIGKILL after `killGraceMs`). */
+  signal: AbortSignal;
+  /** Masks what the process prints; learns the secret outputs it sets. */
+  masker: SecretMasker;
+  /** Each line the process prints, masked. */
+  line(text: string): void;
+  /** Flowport's own lines about the process ("cancelling: …"), without LOG_PREFIX. */
+  note(text: string): void;
+  /** Told the process id once it runs; awaited before {@link runProcess} returns. */
+  started?(pid: number): Promise<void>;
+}
+
+/** How a process of {@link runProcess} ended. */
+export interface ProcessResult {
+  /** Why it never ran (a missing program): then nothing else is set but empty outputs. */
+  notStarted?: string;
+  exited: { code: number | null; signal: NodeJS.Signals | null };
+  /** Why Flowport stopped it, when it did. */
+  stopped?: 'cancel' | 'timeout';
+  /** Its `::flowport-output` lines, values as printed (not masked). */
+  outputs: Record<string, string>;
+  url?: string;
+  /** Its last lines, masked. */
+  tail: string[];
+  ms: number;
+}
+
+/**
+ * Runs one process to its end: in a process group of its own (so a stop reaches all it started),
+ * its lines masked and read for outputs, stopped on `signal` or its timeout, and watched by a
+ * watchdog that kills its group should this runner die first.
+ */
+export async function runProcess(run: ProcessRun): Promise<ProcessResult> {
+  const { argv, masker } = run;
   const outputs: Record<string, string> = {};
   let url: string | undefined;
   const tail: string[] = [];
@@ -60,22 +136,29 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
     }
     tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
     if (tail.length > TAIL_LINES) tail.shift();
-    active.log(line);
+    run.line(line);
   };
+  const notRun = (why: string): ProcessResult => ({
+    notStarted: why,
+    exited: { code: null, signal: null },
+    outputs,
+    tail,
+    ms: 0,
+  });
 
   const started = Date.now();
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), {
-      cwd: spec.cwd,
-      env: commandEnv(spec),
+      cwd: run.cwd,
+      env: commandEnv(run),
       // Its own process group: a cancel stops the command and everything it started.
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
   } catch (err) {
-    return failedToStart(recordedArgv(), messageOf(err), active);
+    return notRun(messageOf(err));
   }
   const spawned = new Promise<string | undefined>((res) => {
     child.once('spawn', () => res(undefined));
@@ -86,11 +169,11 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
   });
   const drained = Promise.all([readLines(child.stdout, onLine), readLines(child.stderr, onLine)]);
   const notStarted = await spawned;
-  if (notStarted !== undefined || !child.pid) return failedToStart(recordedArgv(), notStarted ?? 'no process', active);
+  if (notStarted !== undefined || !child.pid) return notRun(notStarted ?? 'no process');
   const watchdog = startWatchdog(child.pid);
 
   const tree = new ProcessTree(child.pid);
-  const grace = spec.killGraceMs;
+  const grace = run.killGraceMs;
   let stopping: 'cancel' | 'timeout' | undefined;
   let stoppedAt = 0;
   let killTimer: NodeJS.Timeout | undefined;
@@ -98,21 +181,19 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
     if (stopping) return;
     stopping = why;
     stoppedAt = Date.now();
-    active.log(
-      `${LOG_PREFIX} ${why === 'timeout' ? `timed out after ${formatMs(spec.timeoutMs)}` : 'cancelling'}: stopping the command (SIGTERM, then SIGKILL after ${formatMs(grace)})`,
+    run.note(
+      `${why === 'timeout' ? `timed out after ${formatMs(run.timeoutMs)}` : 'cancelling'}: stopping the command (SIGTERM, then SIGKILL after ${formatMs(grace)})`,
     );
     tree.signal('SIGTERM');
     killTimer = setTimeout(() => tree.signal('SIGKILL'), grace);
   };
   const onAbort = () => stop('cancel');
-  if (active.signal.aborted) onAbort();
-  else active.signal.addEventListener('abort', onAbort, { once: true });
-  const timeout = spec.timeoutMs > 0 ? setTimeout(() => stop('timeout'), spec.timeoutMs) : undefined;
+  if (run.signal.aborted) onAbort();
+  else run.signal.addEventListener('abort', onAbort, { once: true });
+  const timeout = run.timeoutMs > 0 ? setTimeout(() => stop('timeout'), run.timeoutMs) : undefined;
 
-  // Awaited, so this record cannot land after the final one; exit and output are already listened for.
-  const recorded = active.recordProcess(child.pid).catch((err: unknown) => {
-    active.log(`${LOG_PREFIX} warning: could not record the command's process: ${messageOf(err)}`);
-  });
+  // Exit and output are already listened for.
+  const recorded = run.started?.(child.pid);
   try {
     const exited = await exit;
     await Promise.race([drained, delay(DRAIN_MS)]);
@@ -124,20 +205,19 @@ async function execute(spec: CommandSpec, active: ActiveRun): Promise<RunOutcome
       await new Promise((r) => setTimeout(r, Math.max(0, grace - (Date.now() - stoppedAt))));
       tree.signal('SIGKILL');
     }
-    return outcome(exited, stopping, spec.timeoutMs, {
+    return {
+      exited,
+      ...(stopping ? { stopped: stopping } : {}),
       outputs,
-      url,
+      ...(url === undefined ? {} : { url }),
       tail,
-      argv: recordedArgv(), // with the secret outputs it printed masked too
       ms: Date.now() - started,
-      log: (line: string) => active.log(line),
-      secretOutputs: [...masker.declared].filter((name) => name in outputs),
-    });
+    };
   } finally {
     if (timeout) clearTimeout(timeout);
     if (killTimer) clearTimeout(killTimer);
     watchdog?.stop();
-    active.signal.removeEventListener('abort', onAbort);
+    run.signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -176,7 +256,7 @@ function failedToStart(argv: string[], message: string, active: ActiveRun): RunO
 }
 
 /** The runner's environment (without its spec), the command's variables, the project's bins first on PATH. */
-function commandEnv(spec: CommandSpec): NodeJS.ProcessEnv {
+function commandEnv(spec: Pick<ProcessRun, 'env' | 'localDir'>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base[RUN_SPEC_VARIABLE];
   return projectCommandEnv(spec.localDir, spec.env, base);
@@ -281,11 +361,11 @@ export function readLines(stream: Readable | null | undefined, onLine: (line: st
 }
 
 /** For the log only: how the command would be typed, quoting what a reader could misread. */
-function displayArg(arg: string): string {
+export function displayArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg);
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
 }
 

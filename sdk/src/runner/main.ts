@@ -9,7 +9,7 @@ import { LocalLedger } from '../backend/ledger.js';
 import { PostgresStore } from '../backend/postgres/store.js';
 import type { DeploymentStore } from '../backend/store.js';
 import { createNotifier } from '../notify/notifier.js';
-import { runCommand } from './command.js';
+import { runDeploy } from './steps.js';
 import { LOG_PREFIX, messageOf, NotClaimed, runClaimed } from './life.js';
 import { claimFailureCode, RUN_SPEC_VARIABLE, type RunSpec } from './spec.js';
 
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       store,
       spec.deploymentId,
       { log: () => undefined, signal: stopped.signal },
-      (active) => runCommand(spec.command, active),
+      (active) => runDeploy(spec.command, active, store),
       spec,
       notifier.onEvent,
     );

@@ -24,6 +24,34 @@ export interface CommandSpec {
   worktree?: { topLevel: string; dir: string };
   /** Outputs declared secret by the deployer (`commandDeployer({ secretOutputs })`). */
   secretOutputs?: string[];
+  /** Deploy as these steps, in order, instead of running `argv` (see {@link StepSpec}). */
+  steps?: StepSpec[];
+}
+
+/**
+ * One step of a multi-step deploy, as the runner runs it (sdk/src/runner/steps.ts): its command on
+ * every target of its group, `parallel` at a time. Built from the flow's release and the
+ * environment's targets by sdk/src/backend/step-plan.ts.
+ */
+export interface StepSpec {
+  name: string;
+  /** The target group, as written in the release. */
+  group: string;
+  /** How many of its targets run at once (at least 1). */
+  parallel: number;
+  targets: StepTargetSpec[];
+}
+
+/** One target of a step: what runs for it. */
+export interface StepTargetSpec {
+  target: string;
+  /**
+   * The program and its arguments, every placeholder filled but `{step:NAME:OUTPUT}`, which the
+   * runner fills from the outputs of the earlier steps when the step starts.
+   */
+  argv: string[];
+  /** Merged over {@link CommandSpec.env} for this target only (FLOWPORT_STEP, FLOWPORT_TARGET, …). */
+  env: Record<string, string>;
 }
 
 export interface LeaseTimes {

@@ -14,7 +14,7 @@ import { removeWorktree } from '../backend/git.js';
 import { createNotifier } from '../notify/notifier.js';
 import type { WebhookTarget } from '../notify/webhook.js';
 import type { DeploymentStore, NewDeployment } from '../backend/store.js';
-import { runCommand } from './command.js';
+import { runDeploy } from './steps.js';
 import { createRecorded, messageOf, NotClaimed, notRecorded, runClaimed, type QueueableRun } from './life.js';
 import {
   CLAIM_FAILURES,
@@ -67,7 +67,7 @@ export async function startCommandRun(
   const reopenable = runnerStoreOf(store);
   if (!reopenable || process.platform === 'win32') {
     try {
-      return await runClaimed(store, id, run, (active) => runCommand(command, active), times, notifier.onEvent);
+      return await runClaimed(store, id, run, (active) => runDeploy(command, active, store), times, notifier.onEvent);
     } catch (err) {
       if (!(err instanceof NotClaimed)) throw err;
       const reason = notRecorded(err.cause);
