@@ -8,6 +8,7 @@ import type { TypeScriptFlowsOptions } from '../../../sdk/src/finder/typescript-
 import { DEFINE_FLOW, PRESETS, markerProblem } from '../../../sdk/src/finder/markers.js';
 import { loadParser, scanSource, scanSourceWhole } from '../../../sdk/src/finder/parse.js';
 import { presetLines } from '../../../sdk/src/finder/presets.js';
+import { flowport } from '../../helpers/cli.js';
 import { tempDir, writeTree } from '../../helpers/tmp.js';
 import { BULLMQ, CDK, INNGEST, MASTRA, packageJson } from './preset-fixtures.js';
 
@@ -238,4 +239,37 @@ test('each fixture file, converted only where it spells what the presets need, g
     if (!['.ts', '.cjs', '.js'].includes(ext)) continue;
     assert.deepEqual(scanSource(text, ext, markers), scanSourceWhole(text, ext, markers), rel);
   }
+});
+
+test('flowport flows with no config: a monorepo of BullMQ workers and Inngest functions lists both, and says why', () => {
+  const root = tempDir();
+  writeTree(root, {
+    'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['apps/*'] }),
+    ...prefixed('apps/workers/', BULLMQ),
+    ...prefixed('apps/web/', INNGEST),
+    'flowport.config.ts': `export default { environments: ['dev'], flows: { exclude: ['**/*.test.ts'] } };\n`,
+  });
+  const r = flowport(['flows', '--root', root, '--json', '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  const flows = JSON.parse(r.stdout) as FlowDetails[];
+  assert.deepEqual(
+    flows.map((f) => `${String(f.attributes.framework)} ${f.name}`),
+    [
+      'inngest import-product-images',
+      'inngest weekly-digest',
+      'inngest many-triggers',
+      'inngest invoke-only',
+      'inngest template-id',
+      'inngest sync-systems',
+      'bullmq emails',
+      'bullmq reports',
+      'bullmq image-resize',
+    ],
+  );
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.deepEqual(lines.slice(-2), [
+    'preset inngest: on for 1 package (apps/web/package.json depends on inngest), 6 flows',
+    'preset bullmq: on for 1 package (apps/workers/package.json depends on bullmq), 3 flows',
+  ]);
+  assert.match(lines[0]!, /apps\/workers\/src\/workers\/dynamic\.ts:3: new Worker: flow name must be a string literal/);
 });
