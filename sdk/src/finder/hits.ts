@@ -24,3 +24,38 @@ export function hitIn(hits: readonly number[], start: number, end: number): bool
   }
   return lo < hits.length && hits[lo]! < end;
 }
+
+/**
+ * Whether `text` writes `name` where a call of it could be: after no identifier character, and
+ * followed (past spaces, quotes, `]`, `)` and `!`) by `(`, `<` (type arguments) or `?.(`. So
+ * `x.task(…)`, `task<P>(…)`, `x['task'](…)`, `(x.task)(…)` and `x.task?.(…)` do; the word in
+ * prose, `const task =`, `task.run()` and `subtask(…)` do not. A first pass for markers without
+ * a module: what it rejects no parser could read a call of `name` in. (It may accept a comment
+ * or a string; the parse decides those.)
+ */
+export function spellsCall(text: string, name: string): boolean {
+  for (let i = text.indexOf(name); i !== -1; i = text.indexOf(name, i + 1)) {
+    if (i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) continue;
+    let j = i + name.length;
+    while (j < text.length && AFTER_CALLEE.has(text.charCodeAt(j))) j++;
+    const c = text.charCodeAt(j);
+    if (c === 0x28 /* ( */ || c === 0x3c /* < */) return true;
+    if (c === 0x3f /* ? */ && text.charCodeAt(j + 1) === 0x2e /* . */ && text.charCodeAt(j + 2) === 0x28) return true;
+  }
+  return false;
+}
+
+/** What may stand between a callee's name and its call's `(`: spaces, a computed key's end, parentheses, `!`. */
+const AFTER_CALLEE = new Set([...' \t\n\r\v\f\'"`])!'].map((c) => c.charCodeAt(0)));
+
+/** Letters, digits, `_`, `$`, and anything beyond ASCII (which identifiers may hold). */
+function isIdentifierChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x24 ||
+    c > 0x7f
+  );
+}

@@ -26,6 +26,7 @@ import {
 } from './files.js';
 import {
   DEFINE_FLOW,
+  calleePath,
   markerProblem,
   presetSwitchesProblem,
   mayContainFlow,
@@ -35,6 +36,7 @@ import {
 } from './markers.js';
 import { PresetScope, type PresetStatus } from './presets.js';
 import { flowNameProblem } from './names.js';
+import { spellsCall } from './hits.js';
 import { loadParser, PARSE_VERSION, scanSource } from './parse.js';
 import { readSourceText } from './source-text.js';
 import {
@@ -399,7 +401,7 @@ export class FlowIndex implements FlowFinder {
       return;
     }
     const { text } = read;
-    if (!mayContainFlow(text, this.markers)) return;
+    if (!mayContainFlow(text, this.markersCalledIn(text, this.markers))) return;
     entry.digest = createHash('sha1').update(text).digest('base64');
     if (old?.digest === entry.digest) {
       entry.scan = old.scan;
@@ -409,10 +411,23 @@ export class FlowIndex implements FlowFinder {
     await loadParser();
     const scan = scanSource(text, extname(rel), this.markers);
     // Wanted by presets only: a syntax error in it counts only where one of them is on.
-    if (!mayContainFlow(text, this.ownMarkers)) {
-      scan.onlyFor = this.presets.active.filter((p) => mayContainFlow(text, p.markers)).map((p) => p.name);
+    if (!mayContainFlow(text, this.markersCalledIn(text, this.ownMarkers))) {
+      scan.onlyFor = this.presets.active
+        .filter((p) => mayContainFlow(text, this.markersCalledIn(text, p.markers)))
+        .map((p) => p.name);
     }
     entry.scan = meaningful(scan);
+  }
+
+  /**
+   * `markers` less those without a module whose callee `text` never writes as a call: with no
+   * import to look for, the text search for the callee alone (`task`, `createFunction`) made
+   * every file that says the word a candidate, and a cold scan parsed them all (8.3 s against
+   * 1.2 s on a 3,910-file repository). `new` markers are kept: `new Worker;` is one too.
+   */
+  private markersCalledIn<M extends FinderMarker>(text: string, markers: readonly M[]): readonly M[] {
+    if (!markers.some(narrowable)) return markers;
+    return markers.filter((m) => !narrowable(m) || spellsCall(text, calleePath(m).at(-1)!));
   }
 
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */
@@ -538,6 +553,11 @@ function fileFindings(scan: FileScan, rel: string, sourcePath: string): FileFind
   const frameworks =
     diagnosticFrameworks.some(Boolean) || scan.flows.some((f) => typeof f.attributes.framework === 'string');
   return { flows, diagnostics, diagnosticFrameworks, frameworks };
+}
+
+/** A marker found by the call of its callee's last name alone: no module, no `new`. */
+function narrowable(m: FinderMarker): boolean {
+  return m.module === undefined && m.new !== true && m.subclasses === undefined;
 }
 
 function hasPresetFindings(scan: FileScan): boolean {
