@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): FlowportApi {
   registerConfigCommands(context, store);
   registerCompareCommand(context);
   registerTaskProvider(context, store);
-  registerCodeLens(context, store);
+  registerCodeLens(context, store, storeStatus);
   registerDiagnostics(context, store);
   registerWatchers(context, store);
   registerBoard(context, store, logs, storeStatus);

@@ -1,4 +1,8 @@
-/** Above each flow's definition: where it runs, and Deploy / Promote. */
+/**
+ * Above each flow's definition: where it runs, and Deploy / Promote. When the folder's team store
+ * cannot be reached, the summary says it is the last state seen (as the tree's and the board's
+ * headers do): a lens is read where no header is in sight.
+ */
 import * as vscode from 'vscode';
 import { describeLock } from '../../../sdk/src/backend/locks';
 import {
@@ -12,9 +16,14 @@ import {
 } from '../model/matrix';
 import { lockLookup } from '../model/locks';
 import type { FlowportStore } from '../store';
+import type { StoreStatus, StoreStatusBar } from '../store-status';
 
-export function registerCodeLens(context: vscode.ExtensionContext, store: FlowportStore): void {
-  const provider = new FlowCodeLensProvider(store);
+export function registerCodeLens(
+  context: vscode.ExtensionContext,
+  store: FlowportStore,
+  storeStatus?: StoreStatusBar,
+): void {
+  const provider = new FlowCodeLensProvider(store, storeStatus);
   const selector = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'].map((ext) => ({
     scheme: 'file',
     pattern: `**/*.${ext}`,
@@ -27,9 +36,13 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly store: FlowportStore) {
+  constructor(
+    private readonly store: FlowportStore,
+    private readonly storeStatus: StoreStatusBar | undefined,
+  ) {
     this.subscriptions = [
       store.onDidChange(() => this.changed.fire()),
+      ...(storeStatus ? [storeStatus.onDidChange(() => this.changed.fire())] : []),
       vscode.workspace.onDidChangeConfiguration(
         (e) => e.affectsConfiguration('flowport.codeLens') && this.changed.fire(),
       ),
@@ -47,8 +60,10 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
       const line = Math.min(Math.max(0, flow.line - 1), document.lineCount - 1);
       const range = new vscode.Range(line, 0, line, 0);
       const row = buildRow(flow, state.project!.environments, index, lockLookup(state));
-      const summary = row.cells.map(cellLens).join(' · ');
-      const notes = row.cells.flatMap(cellNote);
+      const status = this.storeStatus?.of(state);
+      const stale = status && !status.live ? status : undefined;
+      const summary = (stale ? '$(warning) stale · ' : '') + row.cells.map(cellLens).join(' · ');
+      const notes = [...(stale ? [staleLine(stale)] : []), ...row.cells.flatMap(cellNote)];
       return [
         new vscode.CodeLens(range, {
           title: summary,
@@ -66,6 +81,12 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
     this.changed.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/** The tooltip's first line while the team store cannot be reached. */
+function staleLine(status: StoreStatus): string {
+  const since = status.staleSince ? ` since ${new Date(status.staleSince).toLocaleTimeString()}` : '';
+  return `Stale: the team store cannot be reached${since}; this is the last state seen. Deploy and Promote are refused until it is back.`;
 }
 
 /** `prod $(lock) a1b2c3d`, `dev $(watch) queued`, `uat $(sync~spin)`: one environment in the lens. */

@@ -2,7 +2,7 @@
  * Team mode in a real VS Code: the workspace's config keeps deployments in a real PostgreSQL
  * server (postgresStore, FLOWPORT_DATABASE_URL, started by scripts/test-vscode.mjs). Another
  * member's deploy (a separate CLI process) shows in the tree within a second, with no polling;
- * the server going away shows as stale in the status bar, tree and board, and coming back, live
+ * the server going away shows as stale in the status bar, tree, board and CodeLens, and coming back, live
  * and caught up. Show Log of a finished team deployment replays its log through the host.
  */
 import * as assert from 'node:assert/strict';
@@ -97,6 +97,17 @@ async function deployElsewhere(env: string): Promise<{ latencyMs: number; deploy
   return { latencyMs: Math.max(0, at - exitedAt), deployment };
 }
 
+/** The lens above the flow's definition that sums up where it runs, as VS Code would show it now. */
+async function summaryLens(): Promise<vscode.Command | undefined> {
+  const { store } = await api();
+  const flow = store.folders[0]!.flows.find((f) => f.name === FLOW);
+  assert.ok(flow, `no flow ${FLOW}`);
+  const uri = (await vscode.workspace.openTextDocument(flow.sourcePath)).uri; // the provider needs it open
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+  return lenses.find((l) => l.command?.command === 'flowport.revealFlow' && l.command.arguments?.[0] === flow.id)
+    ?.command;
+}
+
 describe('Team store (PostgreSQL)', function () {
   this.timeout(120_000);
 
@@ -165,6 +176,20 @@ describe('Team store (PostgreSQL)', function () {
     assert.ok(status?.staleSince && status.reason, JSON.stringify(status));
     assert.ok(!JSON.stringify(status).includes(password()), 'the password reached the editor');
     assert.ok(staleNote(storeStatus), 'the tree and the board have no stale note');
+    // CodeLens too: read above the code, where no view's header is in sight.
+    const staleLens = await waitFor(
+      'the CodeLens to say stale',
+      async () => {
+        const lens = await summaryLens();
+        return lens?.title.includes('stale') ? lens : undefined;
+      },
+      3_000,
+    );
+    assert.match(staleLens.title, /^\$\(warning\) stale · dev /);
+    assert.match(
+      staleLens.tooltip ?? '',
+      /^Stale: the team store cannot be reached since .+; this is the last state seen/,
+    );
     // A refresh while down reads the last state seen: the rows stay.
     await store.refreshDeployments(store.folders[0]!);
     assert.equal(store.folders[0]!.deployments.length, rowsBefore);
@@ -180,5 +205,7 @@ describe('Team store (PostgreSQL)', function () {
     );
     await waitFor('the status bar to say live', () => storeStatus.shown.text === '$(cloud) Flowport: team', 10_000);
     assert.equal(staleNote(storeStatus), undefined);
+    const liveLens = await summaryLens();
+    assert.ok(liveLens && !/stale/i.test(`${liveLens.title} ${liveLens.tooltip ?? ''}`), JSON.stringify(liveLens));
   });
 });
