@@ -28,7 +28,8 @@
 import type { JsonValue } from '../model.js';
 import type { DeploymentStore } from '../backend/store.js';
 import { MASK, SecretMasker, SECRET_OUTPUTS } from '../secrets.js';
-import { displayArg, firstLine, formatMs, runCommand, runProcess } from './command.js';
+import { displayArg, firstLine, formatMs, runProcess } from './command.js';
+import { runRelease } from './release.js';
 import { LOG_PREFIX, messageOf, type ActiveRun, type RunOutcome } from './life.js';
 import type { CommandSpec, StepSpec, StepTargetSpec } from './spec.js';
 import { STEPS_ATTRIBUTE, type StepProgress, type TargetProgress } from './step-progress.js';
@@ -55,7 +56,7 @@ export function runDeploy(
   store: Pick<DeploymentStore, 'update'>,
 ): Promise<RunOutcome> {
   // A release's build phase and secret inputs (issue 16) wrap the command: release.ts.
-  return runCommand(spec, withProgress(active, store));
+  return runRelease(spec, withProgress(active, store));
 }
 
 /** An output as a step's targets reported it: one value, or several (ambiguous). */
