@@ -79,7 +79,9 @@ async function extensionSuite(name, folder, trusted, env) {
       folder,
       trusted,
       ...(env ? { env } : {}),
-      timeoutMs: 240_000,
+      // A guard against a hung suite, not a speed goal: the main suite takes ~3.5 min on an idle
+      // two-core machine and grows with the features it covers.
+      timeoutMs: 480_000,
       screenshotDir: join(root, 'test-output', name),
       write: (line, isError) => {
         (isError ? process.stderr : process.stdout).write(`${line}\n`);

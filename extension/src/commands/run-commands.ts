@@ -12,15 +12,45 @@ import { registerTestPrompts, showMessage } from './prompts';
 /** A tree node, a flow id (CodeLens, the board, keybindings) or flow ids (a refusal's fix). */
 type Target = FlowportNode | string | string[];
 
+/**
+ * The Flows view hands a context-menu or inline command the clicked node, then every selected one
+ * (it allows selecting many): several rows mean the flows of all of them.
+ */
+function treeSelection(clicked: Target | undefined, second: unknown): Target | undefined {
+  if (!Array.isArray(second) || second.length < 2) return clicked;
+  const nodes = (second as unknown[]).filter(
+    (n): n is EnvItem | FlowItem | GroupItem => n instanceof EnvItem || n instanceof FlowItem || n instanceof GroupItem,
+  );
+  const state = nodes[0]?.state;
+  if (!state || nodes.some((n) => n.state !== state)) return clicked;
+  const ids = [
+    ...new Set(nodes.flatMap((n) => (n instanceof GroupItem ? n.group.rows.map((r) => r.flow.id) : [n.flow.id]))),
+  ];
+  return ids;
+}
+
+/** The one environment every selected row is in (so a promote goes from there), if they share one. */
+function selectedEnv(second: unknown): string | undefined {
+  if (!Array.isArray(second) || second.length < 2) return undefined;
+  const rows = second as unknown[];
+  if (!rows.every((n): n is EnvItem => n instanceof EnvItem)) return undefined;
+  const envs = new Set(rows.map((n) => n.cell.env));
+  return envs.size === 1 ? [...envs][0] : undefined;
+}
+
 export function registerRunCommands(context: vscode.ExtensionContext, store: FlowportStore): void {
   registerTestPrompts(context);
   context.subscriptions.push(
     // Also callable with arguments (flow id, environment, ref): CodeLens, the board, keybindings.
-    vscode.commands.registerCommand('flowport.deploy', (target?: Target, env?: string, ref?: string) =>
-      deploy(store, target, env, ref),
+    vscode.commands.registerCommand('flowport.deploy', (target?: Target, env?: unknown, ref?: string) =>
+      Array.isArray(env)
+        ? deploy(store, treeSelection(target, env), selectedEnv(env))
+        : deploy(store, target, env as string | undefined, ref),
     ),
-    vscode.commands.registerCommand('flowport.promote', (target?: Target, from?: string) =>
-      promote(store, target, from),
+    vscode.commands.registerCommand('flowport.promote', (target?: Target, from?: unknown) =>
+      Array.isArray(from)
+        ? promote(store, treeSelection(target, from), selectedEnv(from))
+        : promote(store, target, from as string | undefined),
     ),
   );
 }

@@ -19,7 +19,12 @@ export function registerFlowsView(
   storeStatus?: StoreStatusBar,
 ): FlowsTreeProvider {
   const provider = new FlowsTreeProvider(store);
-  const view = vscode.window.createTreeView(FLOWS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+  // Many rows at once: promote (or deploy) several flows together, as a plan in dependency order.
+  const view = vscode.window.createTreeView(FLOWS_VIEW_ID, {
+    treeDataProvider: provider,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   const update = () => {
     const state = viewState(store);
     void vscode.commands.executeCommand('setContext', 'flowport.state', state);
@@ -65,8 +70,9 @@ export function registerFlowsView(
  */
 function registerRowActions(): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('flowport.deployHead', (node: EnvItem) =>
-      vscode.commands.executeCommand<number | undefined>('flowport.deploy', node),
+    // With several rows selected, VS Code passes them all as the second argument.
+    vscode.commands.registerCommand('flowport.deployHead', (node: EnvItem, selected?: unknown) =>
+      vscode.commands.executeCommand<number | undefined>('flowport.deploy', node, selected),
     ),
     vscode.commands.registerCommand('flowport.deployVersion', async (node: EnvItem) => {
       const ref = await pickRef(`Deploy ${node.flow.name} to ${node.cell.env}: which version?`);
@@ -74,9 +80,9 @@ function registerRowActions(): vscode.Disposable[] {
       return vscode.commands.executeCommand<number | undefined>('flowport.deploy', node.flow.id, node.cell.env, ref);
     }),
     // From the row's inline → and context menu (its node), or the row tooltip's link (flow id, env).
-    vscode.commands.registerCommand('flowport.promoteNext', (target: EnvItem | string, env?: string) =>
+    vscode.commands.registerCommand('flowport.promoteNext', (target: EnvItem | string, env?: unknown) =>
       target instanceof EnvItem
-        ? vscode.commands.executeCommand<number | undefined>('flowport.promote', target)
+        ? vscode.commands.executeCommand<number | undefined>('flowport.promote', target, env)
         : vscode.commands.executeCommand<number | undefined>('flowport.promote', target, env),
     ),
     vscode.commands.registerCommand('flowport.openFlowSource', (node: FlowItem) =>

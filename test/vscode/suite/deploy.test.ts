@@ -78,6 +78,33 @@ describe('Deploy and Promote', () => {
     assert.match(String(prod.description), /behind uat/);
   });
 
+  it('promotes the flows of several selected rows together (the tree allows selecting many)', async () => {
+    // Two flows of different folders in dev, each with its own new deployment.
+    const flows = [
+      ['src/billing', 'reconcile-payments', 'src/billing/reconcile.ts#reconcile-payments'],
+      ['src/reports', 'weeklyReport', 'src/reports/weekly.ts#weeklyReport'],
+    ] as const;
+    for (const [, , id] of flows)
+      assert.equal(await vscode.commands.executeCommand<number>('flowport.deploy', id, 'dev'), 0);
+    const devRows = await Promise.all(
+      flows.map(([group, name]) =>
+        waitFor(`${name} to run in dev`, async () => {
+          const cell = await envCell(group, name, 'dev');
+          return cell.cell.current && cell.cell.current.id === cell.cell.latest?.id ? cell : undefined;
+        }),
+      ),
+    );
+    // The inline Promote on one of two selected rows: VS Code passes the clicked row, then the selection.
+    assert.equal(await vscode.commands.executeCommand<number>('flowport.promoteNext', devRows[0], devRows), 0);
+    for (const [i, [group, name]] of flows.entries()) {
+      const uat = await waitFor(`${name} to succeed in uat`, async () => {
+        const cell = await envCell(group, name, 'uat');
+        return cell.cell.current?.promotedFrom?.deploymentId === devRows[i]!.cell.current?.id ? cell : undefined;
+      });
+      assert.equal(uat.cell.current?.commit, devRows[i]!.cell.current?.commit);
+    }
+  });
+
   it('reports a failed deploy with its status and keeps what ran before', async () => {
     const flowId = 'src/ingest/events.ts#compact-events';
     assert.equal(await vscode.commands.executeCommand<number>('flowport.deploy', flowId, 'dev'), 0);
