@@ -84,6 +84,18 @@ export interface DeploymentStore extends DeploymentFinder {
   claim?(id: string, leaseMs: number): Promise<DeploymentDetails>;
   /** Extends the lease of the runner of `id` to `leaseMs` from now. */
   renewLease?(id: string, leaseMs: number): Promise<void>;
+  /**
+   * The unfinished deployments of `d`'s flow and environment recorded before it, oldest first, as
+   * {@link getDeployment} reads them (one whose lease ran out reads interrupted: not among them).
+   * What a runner waiting for its turn asks; a store without it is read whole (the pair's history).
+   */
+  unfinishedAhead?(d: DeploymentDetails): Promise<DeploymentDetails[]>;
+  /**
+   * Calls `onChange` whenever another process may have written (the team store: its NOTIFY, and
+   * once after a reconnect); returns the stop. A waiting runner sleeps until then (or its next
+   * heartbeat) instead of looking every 100 ms, as it does on a store without it.
+   */
+  onChanges?(onChange: () => void): () => void;
   /** Asks the runner of `id`, in whatever process it is, to cancel it. Signals nothing itself. */
   requestCancel(id: string, request?: { by?: string; reason?: string }): Promise<void>;
   /**

@@ -9,7 +9,7 @@ import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { LeaseTimes } from './spec.js';
 
-/** How often a queued runner looks whether its turn has come. */
+/** How often a queued runner looks whether its turn has come, on a store that cannot tell it of changes. */
 const QUEUE_POLL_MS = 100;
 
 /** The unfinished deployments of `d`'s flow and environment recorded before it, oldest first. */
@@ -47,21 +47,56 @@ export async function awaitTurn(
 ): Promise<boolean> {
   let place: string | undefined;
   const renew = leaseRenewer(store, d.id, lease);
-  for (;;) {
-    if (signal.aborted) return false;
-    const pair = await store.findDeployments({ flows: [d.flowName], envs: [d.env], history: true });
-    const ahead = aheadOf(pair, d);
-    if (ahead.length === 0) return true;
-    await renew();
-    const now = queuePlace(ahead);
-    if (now !== place) {
-      if (place === undefined)
-        await store.update(d.id, { status: 'queued', attributes: { queuedBehind: ahead[0]!.id } });
-      onPlace(now);
-      place = now;
+  // Listening before the first look, so a change between a look and the wait still wakes it.
+  const changes = store.onChanges ? wakeOnChange(store.onChanges.bind(store)) : undefined;
+  try {
+    for (;;) {
+      if (signal.aborted) return false;
+      const ahead = store.unfinishedAhead
+        ? await store.unfinishedAhead(d)
+        : aheadOf(await store.findDeployments({ flows: [d.flowName], envs: [d.env], history: true }), d);
+      if (ahead.length === 0) return true;
+      await renew();
+      const now = queuePlace(ahead);
+      if (now !== place) {
+        if (place === undefined)
+          await store.update(d.id, { status: 'queued', attributes: { queuedBehind: ahead[0]!.id } });
+        onPlace(now);
+        place = now;
+      }
+      // A store that tells of changes is looked at again when one comes, or at the next heartbeat
+      // at the latest: a lease running out ahead is no write, so nothing tells of it.
+      await (changes ? changes.next(signal, lease.heartbeatMs) : pause(signal, QUEUE_POLL_MS));
     }
-    await pause(signal);
+  } finally {
+    changes?.stop();
   }
+}
+
+/** Waits for the next change `subscribe` hears (or one heard since the last wait), `ms` at most, cut short by a signal. */
+function wakeOnChange(subscribe: (onChange: () => void) => () => void): {
+  next(signal: AbortSignal, ms: number): Promise<void>;
+  stop(): void;
+} {
+  let heard = false;
+  let wake: (() => void) | undefined;
+  const stop = subscribe(() => {
+    heard = true;
+    wake?.();
+  });
+  return {
+    next(signal, ms) {
+      if (heard) {
+        heard = false;
+        return Promise.resolve();
+      }
+      return pause(signal, ms, (done) => (wake = done)).finally(() => {
+        wake = undefined;
+        heard = false;
+      });
+    },
+    stop,
+  };
 }
 
 /**
@@ -83,30 +118,37 @@ export async function awaitApproval(
     return 'its environment asks for approval, and the configured store keeps no approvals; nothing ran';
   let waiting = false;
   const renew = leaseRenewer(store, d.id, lease);
-  for (;;) {
-    if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
-    // Gone from the store (its state folder removed) or finished by someone else: nothing to wait for.
-    const now = await store.getDeployment(d.id);
-    if (!now) return 'not run: it is no longer in the store';
-    if (FINAL_STATUSES.includes(now.status))
-      return `not run: it was recorded as ${now.status} while it waited for approval`;
-    const state = approvalState(request, await store.decisions(d.id));
-    switch (state.state) {
-      case 'approved':
-        await store.update(d.id, { attributes: { awaiting: null, approvedBy: state.approvedBy } });
-        return undefined;
-      case 'rejected':
-        return `not run: rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;
-      case 'expired':
-        return `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
+  const changes = store.onChanges ? wakeOnChange(store.onChanges.bind(store)) : undefined;
+  const decisions = store.decisions.bind(store);
+  try {
+    for (;;) {
+      if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
+      // Gone from the store (its state folder removed) or finished by someone else: nothing to wait for.
+      const now = await store.getDeployment(d.id);
+      if (!now) return 'not run: it is no longer in the store';
+      if (FINAL_STATUSES.includes(now.status))
+        return `not run: it was recorded as ${now.status} while it waited for approval`;
+      const state = approvalState(request, await decisions(d.id));
+      switch (state.state) {
+        case 'approved':
+          await store.update(d.id, { attributes: { awaiting: null, approvedBy: state.approvedBy } });
+          return undefined;
+        case 'rejected':
+          return `not run: rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;
+        case 'expired':
+          return `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
+      }
+      await renew();
+      if (!waiting) {
+        await store.update(d.id, { status: 'queued', attributes: { awaiting: 'approval' } });
+        onWaiting(`waiting for approval: ${describeApproval(request, state)}`);
+        waiting = true;
+      }
+      // A decision is a write (heard); an expiry is not: looked at again by the next heartbeat.
+      await (changes ? changes.next(signal, lease.heartbeatMs) : pause(signal, QUEUE_POLL_MS));
     }
-    await renew();
-    if (!waiting) {
-      await store.update(d.id, { status: 'queued', attributes: { awaiting: 'approval' } });
-      onWaiting(`waiting for approval: ${describeApproval(request, state)}`);
-      waiting = true;
-    }
-    await pause(signal);
+  } finally {
+    changes?.stop();
   }
 }
 
@@ -120,11 +162,12 @@ function leaseRenewer(store: DeploymentStore, id: string, lease: LeaseTimes): ()
   };
 }
 
-/** A poll's wait, cut short by `signal`. */
-function pause(signal: AbortSignal): Promise<void> {
+/** A poll's wait of `ms`, cut short by `signal` (or by whoever `onDone` gives the ending to). */
+function pause(signal: AbortSignal, ms: number, onDone?: (done: () => void) => void): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, QUEUE_POLL_MS);
+    const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    onDone?.(done);
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);

@@ -499,6 +499,35 @@ export class PostgresStore implements DeploymentStore {
     });
   }
 
+  /**
+   * The unfinished deployments recorded before `d` in its flow × environment: the queue's partial
+   * index, not the pair's history (a waiting runner asks this at every look). Read from the
+   * database always: a turn is never judged by the last state seen.
+   */
+  async unfinishedAhead(d: DeploymentDetails): Promise<DeploymentDetails[]> {
+    const what = `the queue ahead of ${d.id} was not read`;
+    const pool = await this.ready(what);
+    try {
+      const r = await pool.query<DeploymentRow>(
+        `SELECT ${DEPLOYMENT_COLUMNS} FROM flowport_deployments d
+          WHERE d.project = $1 AND d.flow_name = $2 AND d.env = $3 AND d.status IN ${UNFINISHED}
+            AND d.seq < coalesce((SELECT seq FROM flowport_deployments WHERE project = $1 AND id = $4), 9223372036854775807)
+          ORDER BY d.seq`,
+        [this.project, d.flowName, d.env, d.id],
+      );
+      return this.views(r.rows).filter((x) => !FINAL_STATUSES.includes(x.status));
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+  }
+
+  /** Every change another process commits to this project (and one after a reconnect, to catch up). */
+  onChanges(onChange: () => void): () => void {
+    return this.watch((event) => {
+      if (event.kind === 'changed') onChange();
+    });
+  }
+
   renewLease(id: string, leaseMs: number): Promise<void> {
     return this.write(`the lease of ${id} was not renewed`, async (pool) => {
       const r = await pool.query(
