@@ -5,7 +5,7 @@ import { extname } from 'node:path';
 import { test } from 'node:test';
 import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
 import type { TypeScriptFlowsOptions } from '../../../sdk/src/finder/typescript-flows.js';
-import { DEFINE_FLOW, PRESETS, markerProblem } from '../../../sdk/src/finder/markers.js';
+import { DEFINE_FLOW, PRESETS, markerProblem, mayContainFlow } from '../../../sdk/src/finder/markers.js';
 import { loadParser, scanSource, scanSourceWhole } from '../../../sdk/src/finder/parse.js';
 import { presetLines } from '../../../sdk/src/finder/presets.js';
 import { flowport } from '../../helpers/cli.js';
@@ -272,4 +272,24 @@ test('flowport flows with no config: a monorepo of BullMQ workers and Inngest fu
     'preset bullmq: on for 1 package (apps/workers/package.json depends on bullmq), 3 flows',
   ]);
   assert.match(lines[0]!, /apps\/workers\/src\/workers\/dynamic\.ts:3: new Worker: flow name must be a string literal/);
+});
+
+test('the first pass finds every module in one search: a module that begins with another is found too', () => {
+  const markers = [
+    { callee: 'alpha', module: '@acme/jobs' },
+    { callee: 'beta', module: '@acme/jobs/v2', subpaths: false },
+    { callee: 'gamma', module: 'flowport-extra', subpaths: false },
+  ];
+  assert.equal(mayContainFlow(`import { beta } from "@acme/jobs/v2";\nbeta();`, markers), true);
+  assert.equal(mayContainFlow(`import { alpha } from '@acme/jobs/v3';\nalpha();`, markers), true);
+  assert.equal(mayContainFlow(`import { beta } from '@acme/jobs/v2/more';\nbeta();`, markers), false);
+  assert.equal(mayContainFlow(`import { gamma } from 'flowport-extra';\ngamma();`, markers), true);
+  assert.equal(mayContainFlow(`import { gamma } from 'flowport-extra/x';\ngamma();`, markers), false);
+  const all = [DEFINE_FLOW, ...PRESETS.flatMap((p) => p.markers)];
+  assert.equal(
+    mayContainFlow(`export const w = new Worker('./w.js');\nclass MyStack {}\nconst app = new App();`, all),
+    false,
+  );
+  assert.equal(mayContainFlow(`import { Worker } from "bullmq";\nnew Worker('q');`, all), true);
+  assert.equal(mayContainFlow(`import * as cdk from 'aws-cdk-lib/aws-s3';\nnew cdk.Stack(app, 'S');`, all), false);
 });
