@@ -49,7 +49,7 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
   for (const [name, value] of Object.entries(spec.env)) if (!hasPlaceholder(value)) buildEnv[name] = value;
   const buildSpec: CommandSpec = { ...plain, argv: build.argv, env: { ...buildEnv }, timeoutMs: build.timeoutMs };
   delete buildSpec.worktree; // removed after the deploy, not after the build
-  delete (buildSpec as { steps?: unknown }).steps;
+  delete buildSpec.steps;
   if (build.argv.some(hasPlaceholder)) {
     const reason = `the build command reads a phase('build') input, which only exists once the build has run: use the build's own outputs in the deploy`;
     masked.log(`${LOG_PREFIX} failed: ${reason}`);
@@ -86,12 +86,24 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
     });
   const argv = spec.argv.map(fill);
   const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, fill(v)]));
+  // A deploy of steps reads the build's outputs in each target's command too.
+  const steps = spec.steps?.map((step) => ({
+    ...step,
+    targets: step.targets.map((t) => ({
+      ...t,
+      argv: t.argv.map(fill),
+      env: Object.fromEntries(Object.entries(t.env).map(([k, v]) => [k, fill(v)])),
+    })),
+  }));
   if (missing !== undefined) {
     const reason = `the build of ${build.commit.slice(0, 12)} reported no output ${missing}, which phase('build').output('${missing}') reads: make the build command print ::flowport-output ${missing}=…`;
     masked.log(`${LOG_PREFIX} failed: ${reason}`);
     return { status: 'failed', attributes: { reason, build: buildAttribute } };
   }
-  const deployed = maskOutcome(await runCommand({ ...plain, argv, env, preamble: [] }, masked), secrets);
+  const deployed = maskOutcome(
+    await runCommand({ ...plain, argv, env, preamble: [], ...(steps ? { steps } : {}) }, masked),
+    secrets,
+  );
   return { ...deployed, attributes: { ...deployed.attributes, build: buildAttribute } };
 }
 
