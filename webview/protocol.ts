@@ -61,6 +61,11 @@ export interface BoardCell {
     action: 'deploy' | 'promote' | 'rollback';
     at: string;
   };
+  /**
+   * Dependencies of the flow that do not run here yet (no succeeded deployment): a deploy here is
+   * refused and a promote to here blocked until they do. `reason` names the first and its fix.
+   */
+  needs?: { flows: string[]; reason: string };
 }
 
 /** The Promote button between `from` and `to`; `reason` says why it is disabled. */
@@ -70,8 +75,11 @@ export interface PromoteSlot {
   /** The commit a promote would take, when there is one. */
   commit?: string;
   reason?: string;
-  /** What blocks it, when something on the target does: a lock, a pending approval, a queue, a running deploy. */
-  blockedBy?: 'lock' | 'approval' | 'queue' | 'running';
+  /**
+   * What blocks it, when something on the target does: a lock, a pending approval, a queue, a
+   * running deploy, or a dependency (a flow it reads an output of) that does not run there yet.
+   */
+  blockedBy?: 'lock' | 'approval' | 'queue' | 'running' | 'dependency';
 }
 
 export interface BoardRow {
@@ -83,6 +91,10 @@ export interface BoardRow {
   cells: BoardCell[];
   /** One per adjacent pair of environments: `promotes[i]` goes from `cells[i]` to `cells[i + 1]`. */
   promotes: PromoteSlot[];
+  /** The flows this one reads an `output()` of (the row's "needs …" marker), in the config's order. */
+  dependencies: string[];
+  /** The flows that read an `output()` of this one, sorted (shown on hover). */
+  dependents: string[];
 }
 
 export interface BoardGroup {

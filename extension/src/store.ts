@@ -157,6 +157,7 @@ export class FlowportStore implements vscode.Disposable {
       state.deployments,
       lockLookup(state),
       failedChecks.lookup(state.folder.uri.toString()),
+      state.project?.dependencies,
     );
   }
 

@@ -99,8 +99,32 @@ export function groupId(folderKey: string, groupKey: string): string {
   return `${folderKey} ${groupKey}`;
 }
 
+/**
+ * What the row says of its dependencies, for hover and screen readers: `Needs db, cache (reads their
+ * outputs)` and `Read by api, web`; empty lines left out.
+ */
+export function dependencyLines(row: BoardRow): string[] {
+  const lines: string[] = [];
+  if (row.dependencies.length) lines.push(`Needs ${row.dependencies.join(', ')} (reads their outputs)`);
+  if (row.dependents.length) lines.push(`Read by ${row.dependents.join(', ')}`);
+  return lines;
+}
+
+/** The row's "needs db" marker: the flows it reads outputs of; its dependents on hover. */
+function dependencyChipHtml(row: BoardRow): string {
+  if (!row.dependencies.length) return '';
+  const title = [`${row.name} reads outputs of ${row.dependencies.join(', ')}`, ...dependencyLines(row).slice(1)];
+  return (
+    `<span class="deps" title="${esc(title.join('\n'))}">${LINK_SVG}needs ` +
+    row.dependencies.map((d) => `<span class="dep">${esc(d)}</span>`).join(', ') +
+    `</span>`
+  );
+}
+
 export function rowHtml(row: BoardRow, now: number): string {
   const name = esc(row.name);
+  const deps = dependencyLines(row);
+  const nameTitle = [row.description, row.source, ...deps].filter(Boolean).join('\n');
   const cells = row.cells
     .map(
       (cell, i) =>
@@ -108,11 +132,16 @@ export function rowHtml(row: BoardRow, now: number): string {
     )
     .join('');
   return (
-    `<div class="row flow" role="row" data-nav-row data-flow="${esc(row.flowId)}">` +
-    `<div role="rowheader" class="flow-cell">` +
+    `<div class="row flow" role="row" data-nav-row data-flow="${esc(row.flowId)}" data-name="${name}"` +
+    // Hovering the row lights up the rows it needs and the rows that read it (grid.ts).
+    (row.dependencies.length ? ` data-needs="${esc(JSON.stringify(row.dependencies))}"` : '') +
+    (row.dependents.length ? ` data-read-by="${esc(JSON.stringify(row.dependents))}"` : '') +
+    `>` +
+    `<div role="rowheader" class="flow-cell${row.dependencies.length ? ' has-deps' : ''}">` +
     `<button class="name" data-action="openFlow" data-col="${COL_NAME}" tabindex="-1" ` +
-    `title="${esc(row.description ? `${row.description}\n${row.source}` : row.source)}" ` +
-    `aria-label="${name}, open its source ${esc(row.source)}">${name}</button>` +
+    `title="${esc(nameTitle)}" ` +
+    `aria-label="${esc([`${row.name}, open its source ${row.source}`, ...deps].join('. '))}">${name}</button>` +
+    dependencyChipHtml(row) +
     `<span class="source">${esc(row.source)}</span>` +
     `<button class="deploy" data-action="deploy" data-col="${COL_DEPLOY}" tabindex="-1" ` +
     `aria-label="Deploy ${name}…" title="Deploy ${name} to an environment">Deploy…</button>` +
@@ -135,6 +164,12 @@ const LOCK_SVG =
 const SHIELD_SVG =
   '<svg class="shield-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
   '<path fill="currentColor" d="M8 1l6 2.2V7c0 3.6-2.5 6.6-6 8-3.5-1.4-6-4.4-6-8V3.2L8 1zm0 1.1L3 3.9V7c0 3 2 5.5 5 6.9 3-1.4 5-3.9 5-6.9V3.9L8 2.1z"/></svg>';
+
+/** A chain link, for dependencies: the row's "needs" marker and a Promote a dependency blocks. */
+const LINK_SVG =
+  '<svg class="link-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
+  '<path fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" ' +
+  'd="M6.5 9.5l3-3M7.5 4.5l1-1a2.5 2.5 0 0 1 3.5 3.5l-1 1M8.5 11.5l-1 1a2.5 2.5 0 0 1-3.5-3.5l1-1"/></svg>';
 
 /** The short end of a deployment id (its random part), for a narrow cell; the whole id is in the title. */
 function shortId(id: string): string {
@@ -164,7 +199,8 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     : undefined;
   const locked = cell.lock ? lockText(cell.env, cell.lock) : undefined;
   const checkFailed = cell.failedCheck ? failedCheckText(cell.failedCheck) : undefined;
-  for (const note of [awaiting, queue, locked, checkFailed?.long]) if (note) hover.push(note);
+  const needs = cell.needs ? `needs ${cell.needs.flows.join(', ')} here: ${cell.needs.reason}` : undefined;
+  for (const note of [awaiting, queue, locked, checkFailed?.long, needs]) if (note) hover.push(note);
   const shownStatus = cell.awaiting ? 'awaiting approval' : status === 'never' ? 'never' : status;
   const label = [
     `${row.name} in ${cell.env}: ${status === 'never' ? 'never deployed' : shownStatus}`,
@@ -175,6 +211,7 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
     cell.commit ? `commit ${commit}, ${age} by ${cell.initiator ?? 'unknown'}` : '',
     cell.latest && cell.commit ? `latest attempt ${shortCommit(cell.latest.commit)}` : '',
     behind?.long ?? '',
+    needs ?? '',
     'show history',
   ]
     .filter(Boolean)
@@ -294,7 +331,9 @@ function promoteHtml(row: BoardRow, slot: PromoteSlot, col: number): string {
         ? SHIELD_SVG
         : slot.blockedBy === 'queue'
           ? '⋯'
-          : '';
+          : slot.blockedBy === 'dependency'
+            ? LINK_SVG
+            : '';
   return (
     `<div role="gridcell" class="promote-cell">` +
     `<button class="promote${slot.blockedBy ? ` blocked-${slot.blockedBy}` : ''}" data-action="promote" data-from="${esc(slot.from)}" data-to="${esc(slot.to)}" ` +

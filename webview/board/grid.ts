@@ -59,6 +59,8 @@ export class Grid {
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('keydown', (e) => this.onKey(e));
     this.element.addEventListener('focusin', (e) => this.onFocus(e));
+    this.element.addEventListener('mouseover', (e) => this.onHover(e));
+    this.element.addEventListener('mouseleave', () => this.lightUpRelated(undefined));
   }
 
   /** Shows `state`: rebuilt when flows or environments changed, else only changed rows. */
@@ -281,6 +283,32 @@ export class Grid {
       this.onAction({ action, flowId, env: data['env']!, deploymentId: data['deployment']! }, button);
     else if (action === 'unlock' || action === 'overrideChecks' || action === 'rerunChecks')
       this.onAction({ action, flowId, env: data['env']! }, button);
+  }
+
+  /** The row under the pointer lights up the rows it needs and the rows that read it. */
+  private onHover(e: MouseEvent): void {
+    const row = (e.target as HTMLElement).closest<HTMLElement>('.row.flow');
+    if (row !== this.hovered) this.lightUpRelated(row ?? undefined);
+  }
+
+  private hovered: HTMLElement | undefined;
+
+  private lightUpRelated(row: HTMLElement | undefined): void {
+    this.hovered = row;
+    for (const el of this.element.querySelectorAll<HTMLElement>('.row.flow.needed, .row.flow.reader')) {
+      el.classList.remove('needed', 'reader');
+    }
+    if (!row) return;
+    const names = (attr: string) => (row.dataset[attr] ? (JSON.parse(row.dataset[attr]) as string[]) : []);
+    const needs = names('needs');
+    const readBy = names('readBy');
+    if (!needs.length && !readBy.length) return;
+    // Flow names are unique within a folder, not across folders: look only in this row's grid.
+    for (const other of row.closest('.grid')?.querySelectorAll<HTMLElement>('.row.flow') ?? []) {
+      const name = other.dataset['name'] ?? '';
+      if (needs.includes(name)) other.classList.add('needed');
+      if (readBy.includes(name)) other.classList.add('reader');
+    }
   }
 
   private onFocus(e: FocusEvent): void {

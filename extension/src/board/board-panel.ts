@@ -139,6 +139,7 @@ class BoardPanel implements vscode.Disposable {
           deployments: state.deployments,
           lockFor: lockLookup(state),
           failedCheckFor: failedChecks.lookup(state.folder.uri.toString()),
+          dependencies: state.project?.dependencies,
           configError: configErrorOf(state),
           problem: hostProblemOf(state),
         },

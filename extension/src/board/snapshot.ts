@@ -20,6 +20,7 @@ import {
   describeQueueSpot,
   isActiveStatus,
   shortCommit,
+  type DependencyMap,
   type EnvCell,
   type EnvironmentInfo,
   type FlowRow,
@@ -37,6 +38,8 @@ export interface FolderInput {
   lockFor?: LockLookup;
   /** The failed pre-deploy check of a flow in an environment, if its last preflight was refused by one. */
   failedCheckFor?: FailedCheckLookup;
+  /** Flow name → the flows it reads an `output()` of (ProjectState.dependencies); none: no dependencies. */
+  dependencies?: DependencyMap;
   /** The config failed to load: the board shows this and nothing else for the folder. */
   configError?: BoardConfigError;
   problem?: string;
@@ -61,6 +64,7 @@ export function buildBoardFolder(
     input.deployments,
     input.lockFor,
     input.failedCheckFor,
+    input.dependencies,
   ).map((g) => ({
     key: g.key,
     rows: g.rows.map((row) => boardRow(row, distance, missing)),
@@ -87,6 +91,8 @@ function boardRow(row: FlowRow, distance: DistanceLookup, missing: Map<string, C
     source: `${flow.sourceRelative}:${flow.line}`,
     cells,
     promotes,
+    dependencies: row.dependencies,
+    dependents: row.dependents,
   };
 }
 
@@ -131,6 +137,7 @@ function boardCell(
       at,
     };
   }
+  if (cell.dependencyBlock) out.needs = { flows: [...cell.missingDependencies], reason: cell.dependencyBlock };
   const head = previous?.current?.commit;
   if (cell.behind && previous && head) {
     out.behind = { env: previous.env };
@@ -146,7 +153,8 @@ function boardCell(
 
 /**
  * Whether `from`'s version can be promoted to `to`, and if not, why (shown on the button): what
- * blocks it on the target first (a lock, a deploy waiting for approval, a queue, a running deploy).
+ * blocks it on the target first (a lock, a deploy waiting for approval, a queue, a running deploy,
+ * then a dependency that does not run there yet).
  */
 export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
   const slot: PromoteSlot = { from: from.env, to: to.env };
@@ -169,6 +177,8 @@ export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
   else if (to.queued)
     blocked('queue', `A deploy to ${to.env} is ${describeQueueSpot(to.queued)}: a promote would wait behind it`);
   else if (to.latest && isActiveStatus(to.latest.status)) blocked('running', `A deploy to ${to.env} is running`);
+  // The host refuses it the same way (the SDK's dependency check), with the same fix.
+  else if (to.dependencyBlock && to.current?.commit !== commit) blocked('dependency', `blocked: ${to.dependencyBlock}`);
   else if (to.current?.commit === commit) {
     slot.reason = `Already at ${shortCommit(commit)}: ${to.env} runs the same commit as ${from.env}`;
   }

@@ -69,6 +69,18 @@ export interface EnvCell {
   releases: number;
   /** The last preflight of the flow here was refused by failing pre-deploy checks: nothing was recorded. */
   failedCheck?: FailedCheck;
+  /**
+   * The flow's dependencies (flows it reads an `output()` of) that have no succeeded deployment
+   * here, in the config's order: a deploy here is refused, and a promote to here blocked, until
+   * each runs here. Empty when the flow has none, or all of them run here.
+   */
+  missingDependencies: string[];
+  /**
+   * Why a promote to here is blocked by a dependency, as the SDK refuses it: `db does not run in
+   * prod yet — promote db first` (or `deploy db to dev first` when no environment before this one
+   * runs it). Names the first missing dependency; absent when none is missing.
+   */
+  dependencyBlock?: string;
 }
 
 /** A failing pre-deploy check, as the editor saw it: its name, its message and its output's last lines. */
@@ -103,6 +115,24 @@ export function describeFailedCheck(failed: FailedCheck): string {
 export interface FlowRow {
   flow: FlowDetails;
   cells: EnvCell[];
+  /** The flows this one reads an `output()` of, in the config's order. */
+  dependencies: string[];
+  /** The flows that read an `output()` of this one, sorted. */
+  dependents: string[];
+}
+
+/**
+ * Flow name → the flows it reads an `output()` of (ProjectState.dependencies, from the config's
+ * `releases`). A flow not in it has no dependencies.
+ */
+export type DependencyMap = Readonly<Record<string, readonly string[]>>;
+
+/** The flows that read an `output()` of `flowName`, sorted. */
+export function dependentsOf(dependencies: DependencyMap, flowName: string): string[] {
+  return Object.entries(dependencies)
+    .filter(([, deps]) => deps.includes(flowName))
+    .map(([flow]) => flow)
+    .sort((a, b) => a.localeCompare(b));
 }
 
 export interface GroupNode {
@@ -166,7 +196,10 @@ export function buildRow(
   index: ReturnType<typeof indexDeployments>,
   lockFor: LockLookup = () => undefined,
   failedCheckFor: FailedCheckLookup = () => undefined,
+  dependencyMap: DependencyMap = {},
 ): FlowRow {
+  const dependencies = [...(dependencyMap[flow.name] ?? [])];
+  const runsIn = (dep: string, env: string) => index.get(`${dep}\u0000${env}`)?.current !== undefined;
   const cells: EnvCell[] = [];
   environments.forEach((env, i) => {
     const slot = index.get(`${flow.name}\u0000${env.name}`) ?? { unfinished: [], releases: 0 };
@@ -182,7 +215,15 @@ export function buildRow(
       nextEnv: environments[i + 1]?.name,
       unfinished: slot.unfinished,
       releases: slot.releases,
+      missingDependencies: dependencies.filter((dep) => !runsIn(dep, env.name)),
     };
+    const [missing, ...others] = cell.missingDependencies;
+    if (missing !== undefined) {
+      const earlier = environments.slice(0, i).some((e) => runsIn(missing, e.name));
+      const fix = earlier ? `promote ${missing} first` : `deploy ${missing} to ${environments[0]!.name} first`;
+      const more = others.length ? ` (and ${others.join(', ')})` : '';
+      cell.dependencyBlock = `${missing} does not run in ${env.name} yet — ${fix}${more}`;
+    }
     const lock = lockFor(flow.name, env.name);
     if (lock) cell.lock = lock;
     const failedCheck = failedCheckFor(flow.name, env.name);
@@ -194,7 +235,7 @@ export function buildRow(
     if (latest && request) cell.awaiting = { deployment: latest, request };
     cells.push(cell);
   });
-  return { flow, cells };
+  return { flow, cells, dependencies, dependents: dependentsOf(dependencyMap, flow.name) };
 }
 
 /** Groups rows by folder, groups and rows sorted by name so the view is stable. */
@@ -204,12 +245,13 @@ export function buildGroups(
   deployments: readonly DeploymentDetails[],
   lockFor: LockLookup = () => undefined,
   failedCheckFor: FailedCheckLookup = () => undefined,
+  dependencyMap: DependencyMap = {},
 ): GroupNode[] {
   const index = indexDeployments(deployments);
   const groups = new Map<string, FlowRow[]>();
   for (const flow of flows) {
     const key = flow.grouping.join('/');
-    const row = buildRow(flow, environments, index, lockFor, failedCheckFor);
+    const row = buildRow(flow, environments, index, lockFor, failedCheckFor, dependencyMap);
     const rows = groups.get(key);
     if (rows) rows.push(row);
     else groups.set(key, [row]);

@@ -31,6 +31,12 @@ export interface ProjectState {
   /** Absolute paths whose change reloads the config: it, the project files it imports, the file in error. */
   configSources: string[];
   allowSkippingEnvironments: boolean;
+  /**
+   * Flow name → the flows it reads an `output()` of (its config's `releases.<flow>.inputs`), in the
+   * order written. Only flows that have some; empty when the config did not load. The views mark
+   * these on each row and say which dependency holds back a deploy or a promote.
+   */
+  dependencies: Record<string, string[]>;
 }
 
 export interface FlowsResult {

@@ -24,6 +24,7 @@ import { preflight, type PlannedRun } from '../backend/preflight.js';
 import { describePlan, planPromotion, planSourceOf, worthShowing } from '../backend/promotion-plan.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
+import { dependenciesOf, type FlowRelease } from '../config/flow-releases.js';
 import { ConfigError, DeployError, UsageError, withNextStep } from '../errors.js';
 import { refuseUnsafeNames } from '../finder/names.js';
 import { FlowIndex } from '../finder/typescript-flows.js';
@@ -136,6 +137,7 @@ export class HostSession {
         environments: project.environments,
         allowSkippingEnvironments: project.config.allowSkippingEnvironments ?? false,
         configSources: configSources(project.root),
+        dependencies: dependencyMap(project.config.releases),
       };
       // Loaded in the background: the first file saved after start then updates in milliseconds.
       if (project.flows instanceof FlowIndex) void project.flows.warmUp();
@@ -150,6 +152,7 @@ export class HostSession {
         configSources: configSources(this.root, err.file),
         environments: environmentsOf({ environments: DEFAULT_ENVIRONMENTS }),
         allowSkippingEnvironments: false,
+        dependencies: {},
         // The editor's next step: it reloads the config when the file is saved.
         configProblem: {
           message: withNextStep(err, 'fix this and save; Flowport reloads the config'),
@@ -574,4 +577,14 @@ async function overriding<T extends RunContext & { queue?: boolean }>(
 /** A run that waits its turn behind the deploys before it, unless the editor asked it not to. */
 function queueing<T extends RunContext>(ctx: T, queue: boolean | undefined): T & { queue?: boolean } {
   return queue === false ? { ...ctx, queue: false } : ctx;
+}
+
+/** ProjectState.dependencies: each flow of `releases` that reads another's output(), and which. */
+function dependencyMap(releases: Record<string, FlowRelease> | undefined): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const [flow, release] of Object.entries(releases ?? {})) {
+    const deps = dependenciesOf(release);
+    if (deps.length) map[flow] = deps;
+  }
+  return map;
 }
