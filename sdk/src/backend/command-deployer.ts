@@ -28,6 +28,7 @@ import type { DeploymentStore } from './store.js';
 import { withResolvedInputs } from './inputs.js';
 import { buildPlaceholder, findBuild, type BuildFound } from './build-phase.js';
 import type { ReleaseCommandSpec } from '../runner/release.js';
+import { stepsForDeploy } from './step-plan.js';
 export { formatMs } from '../runner/command.js';
 
 export interface CommandDeployerOptions {
@@ -273,6 +274,8 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     return {
       ...release,
       argv: this.options.command.map((arg) => fill(arg, values)),
+      // A release of steps runs them on the environment's targets, instead of argv.
+      ...stepsForDeploy(this.project, request.flow.name, d.env, values, inputs),
       cwd: resolve(workRoot, this.options.cwd ?? '.'),
       env,
       localDir: root,

@@ -13,21 +13,23 @@ import type { ProjectContext } from './context.js';
 export type DeployValues = Record<'flow' | 'env' | 'commit' | 'ref' | 'deploymentId', string>;
 
 /**
- * For a `CommandSpec`: `{ steps, argv: [] }` when `flow`'s release in `project` has steps (the
- * deployer's own command does not run then), else nothing. `env` is the command's environment:
- * `{input:NAME}` reads the input there, where its value reaches the command as variable NAME.
+ * For a `CommandSpec`: `{ steps }` when `flow`'s release in `project` has steps (the deployer's
+ * own command, `argv`, does not run then), else nothing. `inputs` are the flow's inputs for
+ * this deploy (`{input:NAME}`).
  */
 export function stepsForDeploy(
   project: Pick<ProjectContext, 'releases' | 'environments'> | undefined,
   flow: string,
   env: string,
   values: DeployValues,
-  commandEnv: Readonly<Record<string, string>>,
-): { steps: StepSpec[]; argv: string[] } | Record<string, never> {
+  inputs: Readonly<Record<string, string>>,
+): { steps: StepSpec[] } | Record<string, never> {
   const steps = project?.releases?.[flow]?.steps;
   if (!steps?.length) return {};
   const environment = project?.environments.find((e) => e.name === env);
-  return { steps: planSteps(steps, environment, values, commandEnv), argv: [] };
+  // Only these: a caller's values object may carry more (its inputs), which are no placeholders.
+  const { flow: f, env: e, commit, ref, deploymentId } = values;
+  return { steps: planSteps(steps, environment, { flow: f, env: e, commit, ref, deploymentId }, inputs) };
 }
 
 /** Each step on every target its group has in `environment`; see {@link stepsForDeploy}. */
