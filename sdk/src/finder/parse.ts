@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type * as TS from 'typescript';
 import { extractFlows, namesThatMatter, type FileProblem, type FileScan } from './extract.js';
+import { flattenDeepBrackets, MAX_DEPTH } from './flatten.js';
 import { hitIn, offsetsOf } from './hits.js';
 import type { CallMarker } from './markers.js';
 
@@ -64,23 +65,69 @@ function scanParsed(text: string, ext: string, markers: readonly CallMarker[]): 
   const source = withoutBom(text);
   const jsx = JSX_EXTENSIONS.has(ext);
   try {
-    let program: TSESTree.Program;
-    const tooDeep: number[] = [];
-    try {
-      program = convertWhatMatters(p, source, jsx, markers, tooDeep);
-    } catch (err) {
-      // A syntax error, or TypeScript's own parse too deep: converting the whole file fails too.
-      if (err instanceof p.TSError || err instanceof RangeError) throw err;
-      // Should TypeScript assert on the partial tree, the whole file converted as usual is the answer.
-      program = fullProgram(p, source, jsx);
-      tooDeep.length = 0;
-    }
-    const scan = extractFlows(program, source, ext, markers);
-    for (const line of tooDeep) scan.problems.push(tooDeepProblem(line));
-    return scan;
+    return scanOnce(p, source, ext, jsx, markers);
   } catch (err) {
+    if (err instanceof RangeError) {
+      // TypeScript's own parse ran out of stack: read the file without its deepest brackets.
+      const flat = flattenDeepBrackets(p.ts, source, jsx);
+      if (flat.emptied.length > 0) {
+        try {
+          const scan = scanOnce(p, flat.text, ext, jsx, markers);
+          for (const at of flat.emptied) scan.problems.push(emptiedProblem(tsLineAt(source, at)));
+          scan.problems.sort((a, b) => a.line - b.line);
+          return scan;
+        } catch {
+          // Still unreadable: the file is skipped, as the first error says.
+        }
+      }
+    }
     return syntaxError(err);
   }
+}
+
+/** Throws typescript-estree's error for a syntax error, a RangeError when TypeScript's parse overflows. */
+function scanOnce(
+  p: ParserModule,
+  source: string,
+  ext: string,
+  jsx: boolean,
+  markers: readonly CallMarker[],
+): FileScan {
+  let program: TSESTree.Program;
+  const tooDeep: number[] = [];
+  try {
+    program = convertWhatMatters(p, source, jsx, markers, tooDeep);
+  } catch (err) {
+    // A syntax error, or TypeScript's own parse too deep: converting the whole file fails too.
+    if (err instanceof p.TSError || err instanceof RangeError) throw err;
+    // Should TypeScript assert on the partial tree, the whole file converted as usual is the answer.
+    program = fullProgram(p, source, jsx);
+    tooDeep.length = 0;
+  }
+  const scan = extractFlows(program, source, ext, markers);
+  for (const line of tooDeep) scan.problems.push(tooDeepProblem(line));
+  return scan;
+}
+
+function emptiedProblem(line: number): FileProblem {
+  return {
+    line,
+    severity: 'warning',
+    message: `brackets nest deeper than the parser can follow (over ${MAX_DEPTH}): the file is read with what is inside the ${MAX_DEPTH}th left out (a flow in it is not found)`,
+  };
+}
+
+/** TypeScript's 1-based line of `offset`: it breaks lines at U+2028 and U+2029 too ({@link inEditorLines} maps it). */
+function tsLineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d) {
+      if (text.charCodeAt(i + 1) === 0x0a) i++;
+      line++;
+    } else if (c === 0x0a || c === 0x2028 || c === 0x2029) line++;
+  }
+  return line;
 }
 
 function tooDeepProblem(line: number): FileProblem {

@@ -84,6 +84,25 @@ test('a statement nested too deep to convert is skipped with a warning; the othe
   ]);
 });
 
+test("brackets nested deeper than TypeScript's parser can follow are left out; the rest of the file is read", async () => {
+  const root = tempDir();
+  const deep = (n: number, brackets: string) => brackets[0]!.repeat(n) + '1' + brackets[1]!.repeat(n);
+  writeTree(root, {
+    'src/data.ts':
+      `import { defineFlow } from 'flowport';\n` +
+      `export const first = defineFlow({ name: 'first' }, async () => 1);\n` +
+      `export const table = ${deep(3000, '[]')};\n` +
+      // A regular expression and a template with brackets in them do not throw the count off.
+      `const re = /[${'('.repeat(250)}]/g; const tpl = \`(\${ ({ a: [re] }) }[\`;\n` +
+      `export const second = defineFlow({ name: 'second' }, async () => f(${deep(2000, '()')}));\n`,
+  });
+  const { flows, diagnostics } = await scan(root);
+  assert.deepEqual(flows, ['src/data.ts:2 first', 'src/data.ts:5 second']);
+  const left = (line: number) =>
+    `src/data.ts:${line}: warning: brackets nest deeper than the parser can follow (over 200): the file is read with what is inside the 200th left out (a flow in it is not found)`;
+  assert.deepEqual(diagnostics, [left(3), left(5)]);
+});
+
 test('lines count \\n, \\r\\n and \\r only, as git and VS Code do: U+2028 and U+2029 are not line breaks', async () => {
   const root = tempDir();
   writeTree(root, {
