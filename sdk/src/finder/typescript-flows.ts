@@ -165,6 +165,8 @@ export class FlowIndex implements FlowFinder {
    */
   private readonly foundIn = new WeakMap<FileScan, FileFindings>();
   private diagnosticsCache: Diagnostic[] = [];
+  /** {@link markersCalledIn}'s arrays, by the array narrowed and the markers it dropped. */
+  private readonly narrowed = new WeakMap<readonly FinderMarker[], Map<number, readonly FinderMarker[]>>();
   /** Links the last walk did not follow: said, so that a flow behind one is not silently missing. */
   private skippedLinks: SkippedLink[] = [];
   lastScan: ScanStats = { files: 0, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
@@ -426,8 +428,31 @@ export class FlowIndex implements FlowFinder {
    * 1.2 s on a 3,910-file repository). `new` markers are kept: `new Worker;` is one too.
    */
   private markersCalledIn<M extends FinderMarker>(text: string, markers: readonly M[]): readonly M[] {
-    if (!markers.some(narrowable)) return markers;
-    return markers.filter((m) => !narrowable(m) || spellsCall(text, calleePath(m).at(-1)!));
+    // The same array for the same survivors: mayContainFlow keeps per-array work (its module
+    // search) by the array's identity, and a new array per file would redo it per file.
+    let dropped = 0;
+    let bit = 1;
+    for (const m of markers) {
+      if (narrowable(m)) {
+        if (!spellsCall(text, calleePath(m).at(-1)!)) dropped |= bit;
+        bit <<= 1;
+      }
+    }
+    if (dropped === 0) return markers;
+    let byDropped = this.narrowed.get(markers);
+    if (!byDropped) this.narrowed.set(markers, (byDropped = new Map<number, readonly FinderMarker[]>()));
+    let kept = byDropped.get(dropped) as readonly M[] | undefined;
+    if (!kept) {
+      let b = 1;
+      kept = markers.filter((m) => {
+        if (!narrowable(m)) return true;
+        const keep = (dropped & b) === 0;
+        b <<= 1;
+        return keep;
+      });
+      byDropped.set(dropped, kept);
+    }
+    return kept;
   }
 
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */
