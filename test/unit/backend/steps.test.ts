@@ -18,7 +18,8 @@ import { startCommandRun, type DetachableRun } from '../../../sdk/src/runner/sta
 import type { DeployStep } from '../../../sdk/src/config/flow-releases.js';
 import { planSteps } from '../../../sdk/src/backend/step-plan.js';
 import { stepsOf, stepsSummary, type StepProgress } from '../../../sdk/src/runner/step-progress.js';
-import { collectingRun, flowOf, git, gitRepo, killGroup, pidAlive, waitFor } from './fixture.js';
+import { flowport } from '../../helpers/cli.js';
+import { cliProject, collectingRun, flowOf, git, gitRepo, killGroup, pidAlive, waitFor } from './fixture.js';
 
 /**
  * A target's command: `node target.mjs <step> <target> [args…]`. It appends `start`, then `end`
@@ -452,5 +453,45 @@ test(
       stepsOfDeployment(d)[0]!.targets.map((t) => t.target),
       ['w1', 'w2'],
     );
+  },
+);
+
+test(
+  'flowport logs and history show a deploy of steps per step and per target (the built CLI)',
+  { timeout: 120_000 },
+  () => {
+    const roll = `['node', '-e', "console.log('rolled ' + process.argv[1]); if (process.argv[1] === 'w2') process.exit(4)", '{target}']`;
+    const root = cliProject(
+      { api: 'api' },
+      [
+        `import { defineConfig, commandDeployer } from 'flowport';`,
+        `export default defineConfig({`,
+        `  environments: [{ name: 'dev', targets: { web: ['w1', 'w2'], db: ['d1'] } }],`,
+        `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
+        `  releases: { api: { steps: [`,
+        `    { name: 'roll', group: 'web', command: ${roll} },`,
+        `    { name: 'smoke', group: 'db', command: ['node', '-e', ''] },`,
+        `  ] } },`,
+        `});`,
+      ].join('\n'),
+    );
+    const deployed = flowport(['deploy', 'api', '--env', 'dev'], { cwd: root });
+    assert.equal(deployed.code, 1, deployed.stdout + deployed.stderr);
+    assert.match(deployed.stdout, /\[roll w1\] rolled w1/);
+    const history = flowport(['history', 'api', '--json'], { cwd: root });
+    const [d] = (JSON.parse(history.stdout) as { deployments: DeploymentDetails[] }).deployments;
+    assert.equal(d!.attributes.reason, 'step "roll" failed on w2: its command exited with code 4');
+
+    const logs = flowport(['logs', d!.id], { cwd: root });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /^\[roll w2\] rolled w2$/m);
+    assert.ok(
+      logs.stdout.endsWith(
+        `Steps of ${d!.id}:\n  roll (web) failed: w1 succeeded, w2 failed (exit 4)\n  smoke (db) skipped: d1 skipped\n`,
+      ),
+      logs.stdout,
+    );
+    const table = flowport(['history', 'api'], { cwd: root });
+    assert.match(table.stdout, /0\/2 steps, roll failed on w2/);
   },
 );
