@@ -95,13 +95,17 @@ export class FlowItem extends vscode.TreeItem {
     const flow = row.flow;
     this.id = `flow:${state.folder.uri.toString()}:${flow.id}`;
     // Where the flow runs, readable without expanding the row; its file is in the tooltip.
-    this.description = rowSummary(row);
+    this.description = rowSummary(row) + (row.dependencies.length ? ` · needs ${row.dependencies.join(', ')}` : '');
     const envLines = row.cells.map((c) => `- ${escape(c.env)}: ${escape(envDescription(c))}`).join('\n');
     // A lock of this flow (not of a whole environment) belongs to the flow's row too.
     const flowLocks = row.cells.flatMap((c) => (c.lock?.flowName === flow.name ? [c.lock] : []));
     const lockLines = flowLocks.map((l) => `\n\n$(lock) ${escape(describeLock(l))}`).join('');
+    const names = (list: string[]) => list.map(escape).join(', ');
+    const depLines =
+      (row.dependencies.length ? `\n\n$(link) Needs ${names(row.dependencies)} (reads their outputs)` : '') +
+      (row.dependents.length ? `\n\nRead by ${names(row.dependents)}` : '');
     this.tooltip = new vscode.MarkdownString(
-      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}${lockLines}`,
+      `**${escape(flow.name)}**${flow.description ? `\n\n${escape(flow.description)}` : ''}\n\n\`${escape(flow.sourceRelative)}:${flow.line}\`\n\n${envLines}${lockLines}${depLines}`,
       true,
     );
     this.iconPath = new vscode.ThemeIcon(flowIcon(row, flowLocks.length > 0));
@@ -159,7 +163,7 @@ export class EnvItem extends vscode.TreeItem {
           ? ['workspace-untrusted', 'problemsErrorIcon.foreground']
           : STATUS_ICONS[cell.status];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    this.tooltip = envTooltip(cell, row.flow.id);
+    this.tooltip = envTooltip(cell, row.flow.id, row.cells[row.cells.indexOf(cell) + 1]);
     // Words for the menus (package.json when-clauses match them by regex): `locked` offers
     // Unlock, `lockable` Lock; `approvable` Approve and Reject; `rollbackable` Roll Back.
     const words = ['env', cell.lock ? 'locked' : 'lockable'];
@@ -209,7 +213,7 @@ function lockWord(lock: EnvLock): string {
   return `${lock.flowName === undefined ? 'locked' : 'flow locked'} by ${lock.by}`;
 }
 
-function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
+function envTooltip(cell: EnvCell, flowId: string, next?: EnvCell): vscode.MarkdownString {
   const md = new vscode.MarkdownString(
     `**${escape(cell.env)}** — ${cell.status === 'never' ? 'never deployed' : cell.awaiting ? 'waiting for approval' : cell.status}`,
     true,
@@ -258,6 +262,10 @@ function envTooltip(cell: EnvCell, flowId: string): vscode.MarkdownString {
     enabled.push('flowport.overrideFailedCheck', 'flowport.rerunChecks');
   }
   if (cell.behind) md.appendMarkdown(`\n\nBehind **${escape(cell.previousEnv ?? '')}**: promote to bring it level.`);
+  if (cell.dependencyBlock) md.appendMarkdown(`\n\n$(link) A deploy here is refused: ${escape(cell.dependencyBlock)}`);
+  // The Promote action stays: the host refuses it with the same fix.
+  if (cell.current && next?.dependencyBlock)
+    md.appendMarkdown(`\n\n$(link) Promote to ${escape(next.env)} blocked: ${escape(next.dependencyBlock)}`);
   if (cell.current && cell.nextEnv) {
     // The inline → button's own tooltip cannot name the target (menu titles are static): say it here.
     const args = encodeURIComponent(JSON.stringify([flowId, cell.env]));
