@@ -233,12 +233,12 @@ export class PostgresStore implements DeploymentStore {
 
   /** The database role this process logged in as: the identity every record of it carries. */
   identity(): Promise<string> {
-    this.identityPromise ??= this.ready('who you are was not read')
+    this.identityPromise ??= this.ready('who you are could not be read, so nothing was done')
       .then((pool) => pool.query<{ who: string }>('SELECT session_user AS who'))
       .then((r) => r.rows[0]!.who)
       .catch((err: unknown) => {
         this.identityPromise = undefined;
-        throw this.wrap(err, 'who you are was not read');
+        throw this.wrap(err, 'who you are could not be read, so nothing was done');
       });
     return this.identityPromise;
   }
@@ -247,7 +247,7 @@ export class PostgresStore implements DeploymentStore {
 
   async findDeployments(query: DeploymentQuery = {}): Promise<DeploymentDetails[]> {
     const key = JSON.stringify(['deployments', query.flows ?? null, query.envs ?? null, query.history ?? false]);
-    return this.cachedRead(key, 'the deployments were not read', async (pool) => {
+    return this.cachedRead(key, 'the deployments could not be read, so nothing was done', async (pool) => {
       const params = [this.project, query.flows?.length ? query.flows : null, query.envs?.length ? query.envs : null];
       const filter = `($2::text[] IS NULL OR d.flow_name = ANY($2)) AND ($3::text[] IS NULL OR d.env = ANY($3))`;
       if (!query.history) return this.currentViews(await readCurrent(pool, params));
@@ -654,7 +654,7 @@ export class PostgresStore implements DeploymentStore {
   }
 
   locks(): Promise<EnvLock[]> {
-    return this.cachedRead('["locks"]', 'the locks were not read', async (pool) => {
+    return this.cachedRead('["locks"]', 'the locks could not be read, so nothing was done', async (pool) => {
       const r = await pool.query<LockRow>(
         `SELECT ${LOCK_COLUMNS} FROM flowport_locks WHERE project = $1 AND lifted_at IS NULL ORDER BY at, id`,
         [this.project],
@@ -691,7 +691,7 @@ export class PostgresStore implements DeploymentStore {
   }
 
   async decisions(deploymentId?: string): Promise<ApprovalDecision[]> {
-    const pool = await this.ready('the approvals were not read');
+    const pool = await this.ready('the approvals could not be read, so nothing was done');
     try {
       const r = await pool.query<{
         deployment_id: string;
@@ -712,7 +712,7 @@ export class PostgresStore implements DeploymentStore {
         ...(row.comment === null ? {} : { comment: row.comment }),
       }));
     } catch (err) {
-      throw this.wrap(err, 'the approvals were not read');
+      throw this.wrap(err, 'the approvals could not be read, so nothing was done');
     }
   }
 
