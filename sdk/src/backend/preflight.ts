@@ -16,6 +16,7 @@ import { alreadyDeploying, cancelHint, unfinishedDeployments } from './in-progre
 import { MissingDeployer } from './project-backend.js';
 import type { PromotePlanner } from './promoter.js';
 import type { DeploymentStore } from './store.js';
+import { resolveInputs } from './inputs.js';
 
 export type PlannedRun =
   /** `ref`: what the deploy sends (default HEAD), for the checks that look at the commit. */
@@ -77,6 +78,12 @@ export async function preflight(
   const target = run.action === 'promote' ? run.to : run.env;
   const locked = await lockRefusal(project.store, actionWord(run), sending, target);
   if (locked) return { sending, refusal: locked };
+  // A promote's plan refuses a flow whose dependencies lag; a deploy's are resolved here, so an
+  // unmet one refuses before any prompt (the deploy resolves them again as it starts).
+  if (run.action !== 'promote') {
+    const unmet = await unmetInputs(project, sending, target);
+    if (unmet) return { sending, refusal: unmet };
+  }
   if (options.queue === false) {
     const refusal = await stillDeploying(
       project.store,
@@ -176,6 +183,37 @@ async function unitsWithCommits(
       return units;
     }
   }
+}
+
+/**
+ * The first unmet input of a flow in `sending`, as the deploy would be refused with it. A
+ * dependency deployed earlier in the same batch (`flowport deploy db api`) is not checked: it is
+ * met by the time its dependent starts.
+ */
+async function unmetInputs(project: Project, sending: FlowDetails[], env: string): Promise<DeployError | undefined> {
+  const releases = project.config.releases ?? {};
+  const before = new Set<string>();
+  for (const flow of sending) {
+    const inputs = releases[flow.name]?.inputs ?? {};
+    const waitsInBatch = Object.values(inputs).some((s) => s.from === 'output' && before.has(s.flow));
+    before.add(flow.name);
+    if (waitsInBatch || !Object.values(inputs).some((s) => s.from === 'output')) continue;
+    try {
+      await resolveInputs(
+        {
+          releases,
+          deployments: project.deployments,
+          flowNames: async () => (await project.flows.findFlows()).map((f) => f.name),
+        },
+        flow.name,
+        env,
+      );
+    } catch (err) {
+      if (flowportErrorKind(err) === 'DeployError') return err as DeployError;
+      throw err;
+    }
+  }
+  return undefined;
 }
 
 /** The whole batch refused while one of its flows is still deploying to `env` in `store`, which runRecorded checks too. */

@@ -110,7 +110,32 @@ function note(d: DeploymentDetails): string {
   if (d.promotedFrom) parts.push(`promoted from ${d.promotedFrom.env}`);
   const steps = stepsOf(d);
   if (steps) parts.push(stepsBrief(steps));
+  const inputs = inputsBrief(d);
+  if (inputs) parts.push(inputs);
   if (d.status !== 'succeeded' && typeof d.attributes.reason === 'string') parts.push(d.attributes.reason);
   if (d.attributes.dirty === true) parts.push('uncommitted changes');
   return parts.join('; ');
+}
+
+/** `inputs from db 20261202-…; build reused from 20261201-…`: which deployments a release read (attributes.inputs, .build). */
+function inputsBrief(d: DeploymentDetails): string | undefined {
+  const inputs = d.attributes.inputs;
+  const read = new Map<string, string>();
+  if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) {
+    for (const origin of Object.values(inputs)) {
+      const o = origin as { from?: unknown; flow?: unknown; deploymentId?: unknown } | null;
+      if (o?.from === 'output' && typeof o.flow === 'string' && typeof o.deploymentId === 'string')
+        read.set(o.flow, o.deploymentId);
+    }
+  }
+  const parts = [...read].map(([flow, id]) => `${flow} ${id}`);
+  const build = d.attributes.build as { deploymentId?: unknown; reused?: unknown } | undefined;
+  const built =
+    build && typeof build.deploymentId === 'string'
+      ? build.reused === true
+        ? `build reused from ${build.deploymentId}`
+        : 'built here'
+      : undefined;
+  const text = [parts.length ? `inputs from ${parts.join(', ')}` : undefined, built].filter(Boolean).join('; ');
+  return text || undefined;
 }

@@ -180,6 +180,8 @@ test("api's inputs are db's outputs in the same environment: as variables, {inpu
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     assertNoSecret(args.join(' '), r.stdout + r.stderr);
   }
+  // The history says which deployment of db each api release read.
+  assert.match(cli(['history', 'api']).stdout, new RegExp(`inputs from db ${dbDev.id}`));
   const files = filesUnder(join(root, '.flowport'));
   assert.ok(files.some((f) => f.endsWith('.log')));
   for (const file of files) assertNoSecret(file, readFileSync(file, 'latin1') + readFileSync(file, 'utf8'));
@@ -188,16 +190,17 @@ test("api's inputs are db's outputs in the same environment: as variables, {inpu
 
 test('a deploy whose dependency has no successful deployment there is refused before anything is recorded, naming it and the fix', async () => {
   const { cli } = project();
+  // Refused before the protected environment's prompt too: the preflight resolves the inputs.
   const refused = cli(['deploy', 'api', '--env', 'dev']);
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(
-    refused.stdout,
+    refused.stderr,
     /api needs db's output url in dev \(input DB_URL\), but db has no successful deployment in dev: deploy it first: flowport deploy db --env dev/,
   );
   const json = cli(['deploy', 'api', '--env', 'dev', '--json']);
-  const result = (JSON.parse(json.stdout) as { results: Array<{ outcome: string; hint?: unknown }> }).results[0]!;
-  assert.equal(result.outcome, 'refused');
-  assert.deepEqual(result.hint, { command: 'deploy', args: ['db', '--env', 'dev'] });
+  const { error } = JSON.parse(json.stdout) as { error: { kind: string; hint?: unknown } };
+  assert.equal(error.kind, 'DeployError');
+  assert.deepEqual(error.hint, { command: 'deploy', args: ['db', '--env', 'dev'] });
   const history = cli(['history', 'api', '--json']);
   assert.deepEqual((JSON.parse(history.stdout) as { deployments: unknown[] }).deployments, [], 'nothing recorded');
 
@@ -205,14 +208,17 @@ test('a deploy whose dependency has no successful deployment there is refused be
   assert.equal(cli(['deploy', 'db', '--env', 'dev']).code, 0);
   const uat = cli(['deploy', 'api', '--env', 'uat']);
   assert.equal(uat.code, 1);
-  assert.match(uat.stdout, /db has no successful deployment in uat: deploy it first: flowport deploy db --env uat/);
+  assert.match(uat.stderr, /db has no successful deployment in uat: deploy it first: flowport deploy db --env uat/);
+  // Deployed together, db first: api's dependency is met by the time it starts.
+  const both = cli(['deploy', 'db', 'api', '--env', 'prod']);
+  assert.equal(both.code, 0, both.stderr + both.stdout);
 });
 
 test('an input naming a flow the project does not have is refused with the flows it has', async () => {
   const { cli } = project({ releases: `{ api: { inputs: { DB_URL: output('dbb', 'url') } } }` });
   const r = cli(['deploy', 'api', '--env', 'dev']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /reads an output of "dbb", but the project has no flow "dbb" \(its flows: [a-z, ]*db/);
+  assert.match(r.stderr, /reads an output of "dbb", but the project has no flow "dbb" \(its flows: [a-z, ]*db/);
 });
 
 test('a promote waits for its dependency to be as far along, and reads its outputs in the target environment', async () => {
@@ -271,6 +277,7 @@ test('the build runs once per commit: two environments and a promote reuse its o
     assert.deepEqual(d.attributes.build, { commit, deploymentId: first.id, reused: true });
     assert.deepEqual((d.attributes.inputs as Record<string, { deploymentId: string }>).BIN!.deploymentId, first.id);
   }
+  assert.match(cli(['history', 'web']).stdout, new RegExp(`build reused from ${first.id}`));
   for (const r of [dev, uat, prod, cli(['history', 'web', '--json']), cli(['deployments', '--json'])])
     assertNoSecret('web output', r.stdout + r.stderr);
   for (const file of filesUnder(join(root, '.flowport')))
