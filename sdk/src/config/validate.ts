@@ -157,8 +157,15 @@ const flowOptions = strict(
               markerSetting('module', 'module must be the module callee is imported from, such as "@trigger.dev/sdk"'),
             ),
             subpaths: v.optional(v.boolean('subpaths must be true or false')),
+            new: v.optional(v.boolean('new must be true (the unit is declared with `new Callee(…)`) or false')),
+            // A property's name ("id") or { argument: n }: markerProblem says why another is refused.
             nameFrom: v.optional(
-              markerSetting('nameFrom', 'nameFrom must be the property that holds the name, such as "id"'),
+              v.custom<string | { argument: number }>(
+                (value) => markerProblem({ callee: 'x', nameFrom: value }) === undefined,
+                (issue) =>
+                  markerProblem({ callee: 'x', nameFrom: issue.input }) ??
+                  'nameFrom must be the property that holds the name, such as "id", or { argument: n }',
+              ),
             ),
             kind: v.optional(v.string('kind must be a string')),
           },

@@ -226,7 +226,7 @@ test('an invalid value is reported at its own line, found through the source', a
     [
       `export default async function () {\n  const token = 1;\n  return {\n    environments: ['dev'],\n    flows: { markers: [{\n      nameform: 'id', callee: 'task' }] },\n  } satisfies object;\n}\n`,
       6,
-      /flows\.markers\[0\]: unknown setting "nameform": did you mean "nameFrom"\? Expected callee, module, subpaths, nameFrom or kind/,
+      /flows\.markers\[0\]: unknown setting "nameform": did you mean "nameFrom"\? Expected callee, module, subpaths, new, nameFrom or kind/,
     ],
     // Past a spread or a variable, the deepest place the source spells out.
     [

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { extname } from 'node:path';
 import { test } from 'node:test';
-import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
+import { loadConfig, typescriptFlows, type ConfigError, type FlowDetails } from '../../../sdk/src/index.js';
 import type { TypeScriptFlowsOptions } from '../../../sdk/src/finder/typescript-flows.js';
 import { DEFINE_FLOW, PRESETS, markerProblem, mayContainFlow } from '../../../sdk/src/finder/markers.js';
 import { loadParser, scanSource, scanSourceWhole } from '../../../sdk/src/finder/parse.js';
 import { presetLines } from '../../../sdk/src/finder/presets.js';
 import { flowport } from '../../helpers/cli.js';
-import { tempDir, writeTree } from '../../helpers/tmp.js';
+import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 import { BULLMQ, CDK, INNGEST, MASTRA, packageJson } from './preset-fixtures.js';
 
 const summary = (flows: FlowDetails[]) => flows.map((f) => `${f.sourceRelative}:${f.line} ${f.name}`);
@@ -292,4 +292,44 @@ test('the first pass finds every module in one search: a module that begins with
   );
   assert.equal(mayContainFlow(`import { Worker } from "bullmq";\nnew Worker('q');`, all), true);
   assert.equal(mayContainFlow(`import * as cdk from 'aws-cdk-lib/aws-s3';\nnew cdk.Stack(app, 'S');`, all), false);
+});
+
+test('a config file takes new and nameFrom: { argument: n }; one that can never match is a ConfigError at its line', async () => {
+  const root = tempDir();
+  linkSdk(root);
+  writeTree(root, {
+    'flowport.config.ts': [
+      `export default {`,
+      `  environments: ['dev'],`,
+      `  flows: { markers: [{ callee: 'Job', module: '@acme/jobs', new: true, nameFrom: { argument: 0 } }] },`,
+      `};`,
+    ].join('\n'),
+    'src/a.ts': `import { Job } from '@acme/jobs';\nexport const j = new Job('nightly', () => {});\n`,
+  });
+  const r = flowport(['flows', '--root', root, '--json', '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(JSON.parse(r.stdout) as FlowDetails[]), ['src/a.ts:2 nightly']);
+
+  const cases: Array<[string, number, RegExp]> = [
+    [
+      `export default {\n  environments: ['dev'],\n  flows: { markers: [{ callee: 'Job',\n    nameFrom: { argument: -1 } }] },\n};\n`,
+      4,
+      /flows\.markers\[0\]: nameFrom must be \{ argument: n \}, n the argument's position from 0/,
+    ],
+    [
+      `export default {\n  environments: ['dev'],\n  flows: { markers: [{ callee: 'Job',\n    new: 'yes' }] },\n};\n`,
+      4,
+      /flows\.markers\[0\]: new must be true/,
+    ],
+  ];
+  for (const [source, line, message] of cases) {
+    writeTree(root, { 'flowport.config.ts': source });
+    const err = (await loadConfig(root).then(
+      () => assert.fail(`loaded: ${source}`),
+      (e: unknown) => e,
+    )) as ConfigError;
+    assert.equal(err.kind, 'ConfigError', String(err));
+    assert.equal(err.line, line, `${err.message}\n${source}`);
+    assert.match(err.message, message);
+  }
 });

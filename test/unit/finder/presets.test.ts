@@ -332,7 +332,7 @@ test('a marker that can never match is a ConfigError at its line in the config',
     [
       `export default {\n  environments: ['dev'],\n  flows: { markers: [{ callee: 'task', shape: 'new' }] },\n};\n`,
       3,
-      /flows\.markers\[0\]: unknown setting "shape": expected callee, module, subpaths, nameFrom or kind/,
+      /flows\.markers\[0\]: unknown setting "shape": expected callee, module, subpaths, new, nameFrom or kind/,
     ],
     [
       `export default {\n  environments: ['dev'],\n  flows: {\n    presets: { 'trigger.dev': 'yes' } },\n};\n`,
