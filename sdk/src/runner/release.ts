@@ -37,7 +37,20 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
     if (value) secrets.push(value);
   }
   const mask = (text: string) => maskUrlCredentials(maskSecretValues(text, secrets));
-  const masked: ActiveRun = { ...active, log: (line) => active.log(mask(line)) };
+  // The progress a deploy of steps records as it goes (steps.ts) is masked as its log is.
+  const progress = active as ActiveRun & {
+    recordAttributes?: (attributes: Record<string, JsonValue>) => Promise<unknown>;
+  };
+  const masked: ActiveRun = {
+    ...active,
+    log: (line) => active.log(mask(line)),
+    ...(progress.recordAttributes
+      ? {
+          recordAttributes: (attributes: Record<string, JsonValue>) =>
+            progress.recordAttributes!(deepMask(attributes, secrets) as Record<string, JsonValue>),
+        }
+      : {}),
+  };
   const { build, secretEnv: _secretEnv, ...plain } = spec;
   if (!build) return maskOutcome(await runCommand(plain, masked), secrets);
 
@@ -121,13 +134,20 @@ function stringsOf(value: JsonValue | undefined): string[] {
  */
 function maskOutcome(outcome: RunOutcome, secrets: readonly string[]): RunOutcome {
   if (secrets.length === 0) return outcome;
-  const mask = (v: JsonValue): JsonValue =>
-    typeof v === 'string' ? maskSecretValues(v, secrets) : Array.isArray(v) ? v.map(mask) : v;
-  const attributes: Record<string, JsonValue> = { ...outcome.attributes };
-  for (const key of ['lastLines', 'command', 'reason']) if (key in attributes) attributes[key] = mask(attributes[key]!);
+  // Every string: the last lines, the command line, the reason, each step's and target's.
+  const attributes = deepMask(outcome.attributes ?? {}, secrets) as Record<string, JsonValue>;
   const holding = Object.entries(outcome.outputs ?? {})
     .filter(([, value]) => maskSecretValues(value, secrets) !== value)
     .map(([name]) => name);
   if (holding.length) attributes[SECRET_OUTPUTS] = [...new Set([...stringsOf(attributes[SECRET_OUTPUTS]), ...holding])];
   return { ...outcome, attributes };
+}
+
+/** `value` with each of `secrets` masked in every string it holds. */
+function deepMask(value: JsonValue, secrets: readonly string[]): JsonValue {
+  if (typeof value === 'string') return maskSecretValues(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => deepMask(v, secrets));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepMask(v, secrets)]));
+  return value;
 }
