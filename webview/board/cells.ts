@@ -115,9 +115,9 @@ function dependencyChipHtml(row: BoardRow): string {
   if (!row.dependencies.length) return '';
   const title = [`${row.name} reads outputs of ${row.dependencies.join(', ')}`, ...dependencyLines(row).slice(1)];
   return (
-    `<span class="deps" title="${esc(title.join('\n'))}">${LINK_SVG}needs ` +
+    `<span class="deps" title="${esc(title.join('\n'))}">${LINK_SVG}<span class="deps-text">needs ` +
     row.dependencies.map((d) => `<span class="dep">${esc(d)}</span>`).join(', ') +
-    `</span>`
+    `</span></span>`
   );
 }
 
@@ -137,11 +137,12 @@ export function rowHtml(row: BoardRow, now: number): string {
     (row.dependencies.length ? ` data-needs="${esc(JSON.stringify(row.dependencies))}"` : '') +
     (row.dependents.length ? ` data-read-by="${esc(JSON.stringify(row.dependents))}"` : '') +
     `>` +
-    `<div role="rowheader" class="flow-cell${row.dependencies.length ? ' has-deps' : ''}">` +
-    `<button class="name" data-action="openFlow" data-col="${COL_NAME}" tabindex="-1" ` +
+    `<div role="rowheader" class="flow-cell">` +
+    // The name and its "needs" marker share the first line; the marker gives way first.
+    `<span class="name-line"><button class="name" data-action="openFlow" data-col="${COL_NAME}" tabindex="-1" ` +
     `title="${esc(nameTitle)}" ` +
     `aria-label="${esc([`${row.name}, open its source ${row.source}`, ...deps].join('. '))}">${name}</button>` +
-    dependencyChipHtml(row) +
+    `${dependencyChipHtml(row)}</span>` +
     `<span class="source">${esc(row.source)}</span>` +
     `<button class="deploy" data-action="deploy" data-col="${COL_DEPLOY}" tabindex="-1" ` +
     `aria-label="Deploy ${name}…" title="Deploy ${name} to an environment">Deploy…</button>` +
@@ -228,6 +229,10 @@ function cellHtml(row: BoardRow, cell: BoardCell, col: number, now: number): str
       ? `<span class="queued">${ordinalOf(cell.queued.place)} behind ${esc(shortId(cell.queued.behind))}</span>`
       : '') +
     (behind ? `<span class="behind">${esc(behind.short)}</span>` : '') +
+    // Seen where it matters: a version waits to come here, and a dependency holds it back.
+    (behind && cell.needs
+      ? `<span class="needs">${LINK_SVG}waits for ${esc(cell.needs.flows.join(', '))}</span>`
+      : '') +
     `</button>${actionsHtml(row, cell, col)}</div>`
   );
 }
