@@ -51,6 +51,17 @@ console.log('::flowport-output binaryUrl=https://bin.test/' + process.argv[3]);
 console.log('::flowport-output signingKey=' + process.env.TEST_BUILD_SECRET);
 `;
 
+/** One target of a step: records its argv, prints the secret it was given, fails where asked. */
+const STEP_SCRIPT = `
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+const out = join(process.env.FLOWPORT_ROOT, 'out');
+mkdirSync(out, { recursive: true });
+appendFileSync(join(out, 'steps.jsonl'), JSON.stringify({ argv: process.argv.slice(2), login: process.env.DB_LOGIN }) + '\\n');
+console.log('step on ' + process.argv[2] + ' with ' + process.argv[3]);
+if (process.env.TEST_FAIL_TARGET === process.argv[2]) { console.error('target broke holding ' + process.env.DB_LOGIN); process.exit(5); }
+`;
+
 const flowSource = (name: string) =>
   `import { defineFlow } from 'flowport';\nexport const f = defineFlow({ name: ${JSON.stringify(name)} }, async () => 1);\n`;
 
@@ -75,7 +86,7 @@ const COMMAND = `commandDeployer({
     killGraceMs: 500,
   })`;
 
-function project(options: { releases?: string; deploy?: string } = {}) {
+function project(options: { releases?: string; deploy?: string; environments?: string } = {}) {
   const root = tempDir('flowport-inputs-');
   const keyFile = join(tempDir('flowport-key-'), 'secret.key');
   writeTree(root, {
@@ -83,17 +94,19 @@ function project(options: { releases?: string; deploy?: string } = {}) {
       `import { appendFileSync } from 'node:fs';`,
       `import { defineConfig, commandDeployer, output, current, phase } from 'flowport';`,
       `export default defineConfig({`,
-      `  environments: ['dev', 'uat', 'prod'],`,
+      `  environments: ${options.environments ?? "['dev', 'uat', 'prod']"},`,
       `  deploy: ${options.deploy ?? COMMAND},`,
       `  releases: ${options.releases ?? RELEASES},`,
       `});`,
     ].join('\n'),
     'release.mjs': RELEASE_SCRIPT,
     'build.mjs': BUILD_SCRIPT,
+    'step.mjs': STEP_SCRIPT,
     '.gitignore': 'node_modules\nout\n.flowport\n',
     'src/db/flow.ts': flowSource('db'),
     'src/api/flow.ts': flowSource('api'),
     'src/web/flow.ts': flowSource('web'),
+    'src/worker/flow.ts': flowSource('worker'),
   });
   git(root, 'init', '-q');
   const commit = commitAll(root, 'initial');
@@ -337,4 +350,36 @@ test('a deployer of its own gets the resolved inputs in its request', async () =
   });
   assert.deepEqual(lines[1]!.secretInputs, ['DB_LOGIN']);
   assert.equal(lines[1]!.origins.DB_URL!.flow, 'db');
+});
+
+test('a deploy of steps gets the inputs and the build outputs in each target, the secret one masked in what the steps record', async () => {
+  const { root, commit, cli } = project({
+    environments: `[{ name: 'dev', targets: { web: ['w1', 'w2'] } }, { name: 'uat', targets: { web: ['u1'] } }, { name: 'prod', targets: { web: ['p1'] } }]`,
+    deploy: `commandDeployer({ command: ['node', 'release.mjs', '{flow}'], killGraceMs: 500 })`,
+    releases: `{
+    worker: {
+      inputs: { DB_LOGIN: output('db', 'token'), BIN: phase('build').output('binaryUrl') },
+      build: { command: ['node', 'build.mjs', '{flow}', '{commit}'] },
+      steps: [{ name: 'roll', group: 'web', command: ['node', 'step.mjs', '{target}', '{input:DB_LOGIN}', '{input:BIN}'] }],
+    },
+  }`,
+  });
+  const db = cli(['deploy', 'db', '--env', 'dev']);
+  assert.equal(db.code, 0, db.stderr + db.stdout);
+  const r = cli(['deploy', 'worker', '--env', 'dev', '--json'], { TEST_FAIL_TARGET: 'w2' });
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  const steps = readFileSync(join(root, 'out', 'steps.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { argv: string[]; login: string });
+  assert.deepEqual(steps[0], {
+    argv: ['w1', `${DB_SECRET}-dev`, `https://bin.test/${commit}`],
+    login: `${DB_SECRET}-dev`,
+  });
+  assert.match(r.stderr, /step on w1 with •••/);
+  assert.match(JSON.stringify(deployed(r).attributes), /target broke holding •••/);
+  for (const out of [r, cli(['history', 'worker', '--json']), cli(['logs', deployed(r).id])])
+    assertNoSecret('worker output', out.stdout + out.stderr);
+  for (const file of filesUnder(join(root, '.flowport')))
+    assertNoSecret(file, readFileSync(file, 'latin1') + readFileSync(file, 'utf8'));
 });
