@@ -179,9 +179,13 @@ export async function checkDependenciesAhead(
   flow: string,
   route: { from: string; to: string },
   environments: readonly string[],
+  /** Flows promoted before this one in the same plan (promotion-plan.ts): counted as there. */
+  promotedBefore: readonly string[] = [],
 ): Promise<void> {
   const inputs = Object.entries(context.releases?.[flow]?.inputs ?? {});
-  const deps = [...new Set(inputs.flatMap(([, s]) => (s.from === 'output' ? [s.flow] : [])))];
+  const deps = [...new Set(inputs.flatMap(([, s]) => (s.from === 'output' ? [s.flow] : [])))].filter(
+    (dep) => !promotedBefore.includes(dep),
+  );
   if (deps.length === 0) return;
   const upTo = environments.slice(0, environments.indexOf(route.to) + 1);
   const found = await context.deployments.findDeployments({ flows: deps, envs: upTo });

@@ -35,7 +35,11 @@ export type PromotePlan =
 
 /** A promoter that can tell what it would do; `promoteFlows` uses it to report no-ops as such. */
 export interface PromotePlanner {
-  plan(request: PromoteRequest): Promise<PromotePlan>;
+  /**
+   * `promotedBefore`: flows a plan of several promotes before this one (promotion-plan.ts); a
+   * dependency among them counts as already in the target.
+   */
+  plan(request: PromoteRequest, options?: { promotedBefore?: readonly string[] }): Promise<PromotePlan>;
 }
 
 export function defaultPromoter(options: DefaultPromoterOptions = {}): DefaultPromoter {
@@ -87,7 +91,7 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     }
   }
 
-  async plan(request: PromoteRequest): Promise<PromotePlan> {
+  async plan(request: PromoteRequest, options: { promotedBefore?: readonly string[] } = {}): Promise<PromotePlan> {
     const { flow, from, to } = request;
     this.checkRoute(flow.name, from, to);
     const finder = this.options.deployments;
@@ -129,6 +133,7 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
       flow.name,
       { from, to },
       names,
+      options.promotedBefore,
     );
     return { action: 'deploy', source, target, message: `promoting "${flow.name}" ${short} from ${from} to ${to}` };
   }

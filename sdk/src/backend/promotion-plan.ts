@@ -110,7 +110,13 @@ export async function planPromotion(
       );
       plan = { action: 'refused', message, hint };
     } else {
-      plan = await planOne(planner, flow, route);
+      // What comes before it in the plan will be in the target by the time it runs.
+      plan = await planOne(
+        planner,
+        flow,
+        route,
+        steps.map((s) => s.flow.name),
+      );
     }
     steps.push({ flow, waitsFor, reads, plan });
   }
@@ -129,12 +135,13 @@ async function planOne(
   planner: Promoter & Partial<PromotePlanner>,
   flow: FlowDetails,
   route: { from: string; to: string },
+  promotedBefore: readonly string[],
 ): Promise<PlannedPromotion['plan']> {
   if (typeof planner.plan !== 'function') {
     return { action: 'refused', message: 'the configured promoter cannot plan; promote these flows one by one' };
   }
   try {
-    return await planner.plan({ flow, ...route });
+    return await planner.plan({ flow, ...route }, { promotedBefore });
   } catch (err) {
     const kind = flowportErrorKind(err);
     if (kind !== 'DeployError' && kind !== 'UsageError') throw err;
