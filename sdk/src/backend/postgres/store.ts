@@ -521,11 +521,20 @@ export class PostgresStore implements DeploymentStore {
     }
   }
 
-  /** Every change another process commits to this project (and one after a reconnect, to catch up). */
+  /**
+   * Every change another process commits to this project (and one after a reconnect, to catch
+   * up), and one once the LISTEN is in place: a look taken before it may have missed a change.
+   */
   onChanges(onChange: () => void): () => void {
-    return this.watch((event) => {
+    let stopped = false;
+    const unsubscribe = this.watch((event) => {
       if (event.kind === 'changed') onChange();
     });
+    void this.live?.ready().then(() => stopped || onChange());
+    return () => {
+      stopped = true;
+      unsubscribe();
+    };
   }
 
   renewLease(id: string, leaseMs: number): Promise<void> {
