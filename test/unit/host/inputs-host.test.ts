@@ -40,7 +40,9 @@ test("the host deploys api with db's outputs as inputs and sends the editor no s
   const keyFile = join(tempDir('flowport-key-'), 'secret.key');
   const { connection } = startHost(root, { TEST_SECRET: SECRET, FLOWPORT_SECRET_KEY_FILE: keyFile });
   const sent: unknown[] = [];
-  connection.onNotification(Methods.runLog, (p: RunLogParams) => sent.push(p));
+  connection.onNotification(Methods.runLog, (p: RunLogParams) => {
+    sent.push(p);
+  });
 
   const [refused] = await connection.sendRequest(Methods.deploy, { runId: 'r0', flowIds: [API], env: 'dev' });
   sent.push(refused);
