@@ -246,6 +246,13 @@ export interface WalkResult {
   /** Folders read with readdir, as opposed to taken from the previous listings. */
   listed: number;
   skippedLinks: SkippedLink[];
+  /** Links followed, each with its target's real path (both root-relative): an edit there is an edit here. */
+  followedLinks: FollowedLink[];
+}
+
+export interface FollowedLink {
+  rel: string;
+  target: string;
 }
 
 /**
@@ -271,6 +278,7 @@ export function walkSourceFiles(
   const prefix = root.endsWith(sep) ? root : root + sep;
   const listings = new Map<string, FolderListing>();
   const skippedLinks: SkippedLink[] = [];
+  const followedLinks: FollowedLink[] = [];
   let listed = 0;
   let realRoot: string | undefined;
   /** Root-relative real path of `path`, `..`-prefixed when outside; or why it has none. */
@@ -374,7 +382,10 @@ export function walkSourceFiles(
         continue;
       }
       if (!isDir) {
-        if (!reachedDirectly(real.rel, false)) onFile(rel, target.size, target.mtimeMs);
+        if (!reachedDirectly(real.rel, false)) {
+          followedLinks.push({ rel, target: real.rel });
+          onFile(rel, target.size, target.mtimeMs);
+        }
         continue;
       }
       realHere ??= (realRel(dir) as { rel?: string }).rel ?? dirRel;
@@ -383,10 +394,13 @@ export function walkSourceFiles(
         skippedLinks.push({ rel, reason: 'loop', target: real.rel || '.' });
         continue;
       }
-      if (!reachedDirectly(real.rel, true)) visit(rel, rulesHere, trustBelow, new Set([...followed, real.rel]));
+      if (!reachedDirectly(real.rel, true)) {
+        followedLinks.push({ rel, target: real.rel });
+        visit(rel, rulesHere, trustBelow, new Set([...followed, real.rel]));
+      }
     }
   };
 
   visit('', () => [], previous !== undefined, new Set());
-  return { listings, listed, skippedLinks };
+  return { listings, listed, skippedLinks, followedLinks };
 }

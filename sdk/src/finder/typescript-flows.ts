@@ -22,6 +22,7 @@ import {
   walkSourceFiles,
   type FileSelection,
   type FolderListing,
+  type FollowedLink,
   type SkippedLink,
 } from './files.js';
 import {
@@ -169,6 +170,8 @@ export class FlowIndex implements FlowFinder {
   private readonly narrowed = new WeakMap<readonly FinderMarker[], Map<number, readonly FinderMarker[]>>();
   /** Links the last walk did not follow: said, so that a flow behind one is not silently missing. */
   private skippedLinks: SkippedLink[] = [];
+  /** Links the last walk followed: a watcher reports an edit at the target's own path. */
+  private followedLinks: FollowedLink[] = [];
   lastScan: ScanStats = { files: 0, cacheHits: 0, foldersListed: 0, read: 0, parsed: 0, ms: 0 };
 
   constructor(private readonly options: TypeScriptFlowsOptions) {
@@ -255,6 +258,7 @@ export class FlowIndex implements FlowFinder {
     const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
     this.skippedLinks = walk.skippedLinks;
+    this.followedLinks = walk.followedLinks;
     this.listings = this.rules.changedWhileWalking ? undefined : walk.listings;
     this.scanned = true;
     if (changed && this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
@@ -277,9 +281,11 @@ export class FlowIndex implements FlowFinder {
     }
     const rels = [
       ...new Set(
-        paths
-          .map((p) => relative(this.root, resolve(this.root, p)).split(sep).join('/'))
-          .filter((rel) => rel !== '' && rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel)),
+        this.throughLinks(
+          paths
+            .map((p) => relative(this.root, resolve(this.root, p)).split(sep).join('/'))
+            .filter((rel) => rel !== '' && rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel)),
+        ),
       ),
     ];
     const filter = await this.pathFilter();
@@ -337,6 +343,19 @@ export class FlowIndex implements FlowFinder {
     }
     if (rescanned.length > 0) this.assemble();
     return { flows: this.flowsCache, rescanned };
+  }
+
+  /** `rels` and, for each under a followed link's target, the same path through the link. */
+  private throughLinks(rels: string[]): string[] {
+    if (this.followedLinks.length === 0) return rels;
+    const out = [...rels];
+    for (const rel of rels) {
+      for (const { rel: link, target } of this.followedLinks) {
+        if (rel === target) out.push(link);
+        else if (rel.startsWith(`${target}/`)) out.push(link + rel.slice(target.length));
+      }
+    }
+    return out;
   }
 
   /**

@@ -166,4 +166,11 @@ test('symbolic links inside the root are followed once; links out of it, loops a
     ['src/lib/tasks.ts', 'src/one.ts', 'src/real.ts', 'src/two.ts'],
   );
   assert.ok(warm.index.diagnostics.some((d) => d.file === join(root, 'src/other.ts')));
+
+  // A watcher reports an edit at the target's own path (it does not follow links): the flow
+  // found through the link changes too.
+  writeTree(root, { 'vendor/lib/tasks.ts': flow('vendored-renamed') });
+  const edited = await warm.index.update([join(root, 'vendor/lib/tasks.ts')]);
+  assert.deepEqual(edited.rescanned, ['src/lib/tasks.ts']);
+  assert.equal(edited.flows.find((f) => f.sourceRelative === 'src/lib/tasks.ts')?.name, 'vendored-renamed');
 });
