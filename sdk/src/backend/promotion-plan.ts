@@ -76,6 +76,17 @@ export function orderByDependencies(
   return ordered;
 }
 
+/**
+ * `flows` as a batch deploys them: each after the flows of the batch it reads an output() of, so
+ * `flowport deploy api db` (or a folder holding both) deploys db first.
+ */
+export function inDependencyOrder(
+  flows: readonly FlowDetails[],
+  releases: Readonly<Record<string, FlowRelease>> | undefined,
+): FlowDetails[] {
+  return releases ? orderByDependencies(flows, releases).map((o) => o.flow) : [...flows];
+}
+
 /** Decides the plan: nothing is recorded or run. */
 export async function planPromotion(
   project: PlanSource,

@@ -3,6 +3,7 @@ import { deployFlows, selectFlows } from '../backend/batch.js';
 import { checkRef } from '../backend/git.js';
 import { withChecksOverride } from '../backend/checks.js';
 import { preflight } from '../backend/preflight.js';
+import { inDependencyOrder } from '../backend/promotion-plan.js';
 import { UsageError } from '../errors.js';
 import { refuseUnsafeNames } from '../finder/names.js';
 import { openProject } from '../project.js';
@@ -66,7 +67,11 @@ export async function deployCommand(args: string[], io: CommandIO): Promise<numb
     args: [...withFlow(positionals, typed, meant), ...again],
   }));
   checkEnvironment(project, values.env, '--env');
-  const flows = await selectFlows(finder, { flows: positionals, groups: values.group ?? [] });
+  // A flow after those it reads outputs of: `deploy api db` deploys db first.
+  const flows = inDependencyOrder(
+    await selectFlows(finder, { flows: positionals, groups: values.group ?? [] }),
+    project.config.releases,
+  );
   refuseUnsafeNames(flows);
   // Whatever can refuse without running anything (the checks too) does so before the protected-environment prompt.
   const checked = await preflight(

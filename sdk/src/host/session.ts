@@ -21,7 +21,13 @@ import { publicDeployment } from '../secrets.js';
 import { commitCounts, headStatus } from '../backend/git.js';
 import { withChecksOverride, type CheckedRun } from '../backend/checks.js';
 import { preflight, type PlannedRun } from '../backend/preflight.js';
-import { describePlan, planPromotion, planSourceOf, worthShowing } from '../backend/promotion-plan.js';
+import {
+  describePlan,
+  inDependencyOrder,
+  planPromotion,
+  planSourceOf,
+  worthShowing,
+} from '../backend/promotion-plan.js';
 import { CONFIG_FILE_NAMES, DEFAULT_ENVIRONMENTS, configSources, findConfigFile } from '../config/load.js';
 import { environmentsOf } from '../config/define.js';
 import { dependenciesOf, type FlowRelease } from '../config/flow-releases.js';
@@ -195,7 +201,8 @@ export class HostSession {
         : params.action === 'rollback'
           ? { action: 'rollback', env: params.env, ...(params.to === undefined ? {} : { to: params.to }) }
           : { action: 'promote', from: params.from, to: params.to };
-    const flows = await this.flowsById(params.flowIds);
+    // In the order the run takes them: a dependency deployed earlier in the batch counts as met.
+    const flows = inDependencyOrder(await this.flowsById(params.flowIds), project.config.releases);
     const { sending, refusal, checks } = await preflight(project, run, flows, {
       queue: params.queue !== false,
     });
@@ -221,7 +228,8 @@ export class HostSession {
   async deploy(params: DeployParams): Promise<FlowRunResult[]> {
     const override = overrideReason(params.overrideChecks);
     const project = await this.loaded();
-    const flows = await this.flowsById(params.flowIds);
+    // A flow after those it reads outputs of, as the CLI deploys them.
+    const flows = inDependencyOrder(await this.flowsById(params.flowIds), project.config.releases);
     const planned: PlannedRun = { action: 'deploy', env: params.env, ...(params.ref ? { ref: params.ref } : {}) };
     return this.run(params.runId, async (ctx) =>
       deployFlows(

@@ -102,3 +102,14 @@ test('a flow whose dependency is neither in the target nor in the plan is refuse
   assert.equal(detached.code, 2, detached.stderr);
   assert.match(detached.stderr, /run it without --detach/);
 });
+
+test('a deploy of several flows goes in dependency order too: deploy web api db deploys db, then api, then web', () => {
+  const root = cliProject({ web: 'apps', api: 'apps', db: 'data' }, config);
+  const run = flowport(['deploy', 'web', 'api', 'db', '--env', 'dev', '--json'], { cwd: root });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(outcomes(run.stdout), [
+    ['db', 'succeeded'],
+    ['api', 'succeeded'],
+    ['web', 'succeeded'],
+  ]);
+});
