@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBoardFolder } from '../../../extension/src/board/snapshot.js';
 import { buildGroups, dependentsOf } from '../../../extension/src/model/matrix.js';
+import { rowHtml } from '../../../webview/board/cells.js';
 import type { DeploymentDetails } from '../../../sdk/src/model.js';
 import { deploymentOf as dep, flowAt as flow } from '../../helpers/records.js';
 
@@ -136,4 +137,23 @@ test('the tree’s rows carry the same: dependencies, dependents and each cell�
   assert.equal(web.cells[1]!.dependencyBlock, 'db does not run in uat yet — promote db first');
   assert.deepEqual(rows.get('db')!.dependents, ['api', 'web']);
   assert.deepEqual(rows.get('db')!.cells[1]!.missingDependencies, []);
+});
+
+test('a row’s HTML: the "needs" marker and its readers, escaped; none on a row without dependencies', () => {
+  const rows = board([], { api: ['db', 'a"<b>'], web: ['db'] });
+  const api = rowHtml(rows.get('api')!, Date.now());
+  assert.match(api, /<span class="deps" title="api reads outputs of db, a&#34;&#60;b&#62;">/);
+  assert.match(api, /needs <span class="dep">db<\/span>, <span class="dep">a&#34;&#60;b&#62;<\/span>/);
+  assert.ok(!api.includes('<b>'), 'no markup from a name');
+  // The attribute the hover reads gives back the names as they are.
+  const needs = /data-needs="([^"]*)"/
+    .exec(api)![1]!
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  assert.deepEqual(JSON.parse(needs), ['db', 'a"<b>']);
+  const db = rowHtml(rows.get('db')!, Date.now());
+  assert.ok(!db.includes('class="deps"'), 'db reads nothing');
+  assert.match(db, /data-read-by="[^"]*api[^"]*web[^"]*"/);
+  assert.match(db, /title="does db\nsrc\/db.ts:3\nRead by api, web"/);
+  const cache = rowHtml(rows.get('cache')!, Date.now());
+  assert.ok(!/data-needs|data-read-by|class="deps"/.test(cache), 'nothing about dependencies on an unrelated row');
 });
