@@ -1,4 +1,4 @@
-/** The "Flows" view: folders (multi-root) → groups → flows → environments → details. */
+/** The "Flows" view: folders (multi-root) → groups → flows → environments → details (and steps → targets). */
 import * as vscode from 'vscode';
 import type { FlowportStore } from '../store';
 import {
@@ -11,6 +11,7 @@ import {
   type FlowportNode,
   type ProblemItem,
 } from './nodes';
+import { stepItems, stepTargetItems } from './step-nodes';
 
 export const FLOWS_VIEW_ID = 'flowport.flows';
 
@@ -89,7 +90,10 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
       case 'flow':
         return node.row.cells.map((cell) => new EnvItem(node.state, node.row, cell));
       case 'env':
-        return detailItems(node);
+        // A deploy of steps: its steps after the details, each with its targets under it.
+        return [...detailItems(node), ...stepItems(node)];
+      case 'step':
+        return stepTargetItems(node);
       default:
         return [];
     }
@@ -112,6 +116,10 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowportNode> 
       }
       case 'env':
         return new FlowItem(node.state, node.row);
+      case 'step':
+        return node.env;
+      case 'stepTarget':
+        return node.parent;
       default:
         return undefined;
     }

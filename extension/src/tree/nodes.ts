@@ -18,8 +18,10 @@ import {
   type FlowRow,
   type GroupNode,
 } from '../model/matrix';
+import type { StepItem, StepTargetItem } from './step-nodes';
 
-export type FlowportNode = FolderNode | GroupItem | FlowItem | EnvItem | DetailItem | ProblemItem;
+export type FlowportNode =
+  FolderNode | GroupItem | FlowItem | EnvItem | DetailItem | ProblemItem | StepItem | StepTargetItem;
 
 export class FolderNode extends vscode.TreeItem {
   readonly kind = 'folder';

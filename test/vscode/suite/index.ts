@@ -10,5 +10,6 @@ export function run(): Promise<void> {
     require('./secrets.test');
     require('./durable.test');
     require('./safe-ops.test');
+    require('./steps-tree.test');
   });
 }
