@@ -89,6 +89,13 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
     }
   }
   const buildAttribute = record as unknown as JsonValue;
+  // Recorded at once, not with the outcome: a deploy of this commit elsewhere that starts while
+  // this one still runs (or after its runner died) reuses the build.
+  await progress.recordAttributes?.({ build: buildAttribute }).catch((err: unknown) => {
+    masked.log(
+      `${LOG_PREFIX} warning: could not record the build yet: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  });
   masked.log(`${LOG_PREFIX} build: done; outputs ${Object.keys(outputs).join(', ') || '(none)'}`);
 
   let missing: string | undefined;

@@ -35,6 +35,11 @@ if (flow === 'api') {
   if (process.env.TEST_FAIL_API) { console.log('failing with ' + process.env.DB_LOGIN); process.exit(4); }
 }
 if (flow === 'web') console.log('signing with ' + process.env.SIGN);
+if (process.env.TEST_HOLD === flow + '@' + env) {
+  // Held until the test lets it go: a deploy of the same commit elsewhere starts meanwhile.
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(join(out, 'go'))) await new Promise((r) => setTimeout(r, 20));
+}
 console.log('::flowport-output version=' + flow + '-' + env);
 `;
 
@@ -382,4 +387,32 @@ test('a deploy of steps gets the inputs and the build outputs in each target, th
     assertNoSecret('worker output', out.stdout + out.stderr);
   for (const file of filesUnder(join(root, '.flowport')))
     assertNoSecret(file, readFileSync(file, 'latin1') + readFileSync(file, 'utf8'));
+});
+
+test('the build is recorded once it is done: a deploy of the commit elsewhere while the first still runs reuses it', async () => {
+  const { root, commit, cli } = project();
+  const dev = cli(['deploy', 'web', '--env', 'dev', '--detach', '--json'], { TEST_HOLD: 'web@dev' });
+  assert.equal(dev.code, 0, dev.stderr + dev.stdout);
+  const id = deployed(dev).id;
+  // Wait (bounded) until the running deployment's record holds its build.
+  let built = false;
+  for (let i = 0; i < 100 && !built; i++) {
+    const h = JSON.parse(cli(['history', 'web', '--json']).stdout) as { deployments: DeploymentDetails[] };
+    built = h.deployments.some((d) => d.id === id && d.status === 'running' && d.attributes.build !== undefined);
+    if (!built) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!built) writeTree(root, { 'out/go': '' }); // let the held deploy end before failing
+  assert.ok(built, 'the running deployment records its build');
+  const uat = cli(['deploy', 'web', '--env', 'uat', '--json']);
+  assert.equal(uat.code, 0, uat.stderr);
+  assert.match(uat.stderr, new RegExp(`reusing the build of this commit from deployment ${id} \\(dev\\)`));
+  writeTree(root, { 'out/go': '' });
+  const followed = cli(['logs', id, '--follow']);
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.deepEqual(
+    readFileSync(join(root, 'out', 'builds.txt'), 'utf8')
+      .trim()
+      .split('\n'),
+    [`web ${commit} build`],
+  );
 });
