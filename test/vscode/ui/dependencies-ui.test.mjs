@@ -107,6 +107,13 @@ test(
           .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')).sort()),
         ['compact-events', 'send-invoices'],
       );
+      // In words, not by colour alone.
+      assert.equal(
+        await row(ID.invoices)
+          .locator('.source')
+          .evaluate((el) => getComputedStyle(el, '::before').content),
+        '"reads it · "',
+      );
       await page.screenshot({ path: join(shotDir, '01-hover-readers.png') });
       await row(ID.invoices).locator('.source').hover();
       await waitUntil(async () => (await board.locator('.row.flow.reader').count()) === 0, 5_000, 'readers to go dark');
@@ -197,6 +204,26 @@ test(
       );
       await screenshot(page, '04-promoted.png');
       step('promoted ingest-events, then send-invoices, to uat');
+
+      // ---- The marker, the lit readers and the blocked arrow in a light and a high-contrast theme ----
+      for (const [name, label, bodyClass] of [
+        ['light-modern', 'Light Modern', 'vscode-light'],
+        ['high-contrast', 'Default High Contrast', 'vscode-high-contrast'],
+      ]) {
+        await runCommand(page, 'Preferences: Color Theme');
+        const option = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+        await page.locator('.quick-input-widget input').fill(label);
+        await option.click({ timeout: 10_000 });
+        await waitUntil(
+          async () => ((await board.locator('body').getAttribute('class')) ?? '').split(/\s+/).includes(bodyClass),
+          20_000,
+          `the board in ${label}`,
+        );
+        await row(ID.ingest).locator('.source').hover();
+        await waitUntil(async () => (await board.locator('.row.flow.reader').count()) === 2, 5_000, 'readers lit');
+        await page.screenshot({ path: join(shotDir, `05-${name}.png`) });
+      }
+      step('light and high-contrast screenshots');
     } catch (err) {
       if (wb) {
         await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
