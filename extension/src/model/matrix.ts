@@ -238,6 +238,30 @@ export function buildRow(
   return { flow, cells, dependencies, dependents: dependentsOf(dependencyMap, flow.name) };
 }
 
+/** Dependencies that do not run in an environment the flow would go to next. */
+export interface UnmetInputs {
+  env: string;
+  /** The flows it reads outputs of that have no succeeded deployment in `env`, in the config's order. */
+  flows: string[];
+  /** The first one and its fix, as EnvCell.dependencyBlock. */
+  reason: string;
+}
+
+/**
+ * Where a flow's next step is held back by its inputs: each environment it would go to next (the
+ * first one, while it runs nowhere; else each one after an environment that runs it and that runs
+ * another commit or nothing) whose dependencies do not all run there. For the CodeLens's
+ * `needs db in uat`.
+ */
+export function unmetInputs(row: FlowRow): UnmetInputs[] {
+  return row.cells.flatMap((cell, i) => {
+    const previous = row.cells[i - 1];
+    const next = i === 0 ? !row.cells.some((c) => c.current) : previous?.current !== undefined && cell.behind;
+    if (!next || !cell.dependencyBlock) return [];
+    return [{ env: cell.env, flows: [...cell.missingDependencies], reason: cell.dependencyBlock }];
+  });
+}
+
 /** Groups rows by folder, groups and rows sorted by name so the view is stable. */
 export function buildGroups(
   flows: readonly FlowDetails[],

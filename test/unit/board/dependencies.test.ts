@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBoardFolder } from '../../../extension/src/board/snapshot.js';
-import { buildGroups, dependentsOf } from '../../../extension/src/model/matrix.js';
+import { buildGroups, dependentsOf, unmetInputs } from '../../../extension/src/model/matrix.js';
 import { rowHtml } from '../../../webview/board/cells.js';
 import type { DeploymentDetails } from '../../../sdk/src/model.js';
 import { deploymentOf as dep, flowAt as flow } from '../../helpers/records.js';
@@ -156,4 +156,34 @@ test('a row’s HTML: the "needs" marker and its readers, escaped; none on a row
   assert.match(db, /title="does db\nsrc\/db.ts:3\nRead by api, web"/);
   const cache = rowHtml(rows.get('cache')!, Date.now());
   assert.ok(!/data-needs|data-read-by|class="deps"/.test(cache), 'nothing about dependencies on an unrelated row');
+});
+
+test('unmet inputs: where the flow would go next and its dependencies do not run (the CodeLens)', () => {
+  const rowsOf = (deployments: DeploymentDetails[]) =>
+    new Map(
+      buildGroups(flows, environments, deployments, undefined, undefined, dependencies)
+        .flatMap((g) => g.rows)
+        .map((r) => [r.flow.name, r]),
+    );
+  // Runs nowhere: its first step is a deploy to dev, where neither db nor cache runs.
+  assert.deepEqual(unmetInputs(rowsOf([]).get('api')!), [
+    { env: 'dev', flows: ['db', 'cache'], reason: 'db does not run in dev yet — deploy db to dev first (and cache)' },
+  ]);
+  const rows = rowsOf([
+    dep('db', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z'),
+    dep('web', 'dev', A, 'succeeded', '2026-01-01T01:00:00Z'),
+    dep('db', 'uat', A, 'succeeded', '2026-01-01T00:00:00Z'),
+    dep('web', 'uat', B, 'succeeded', '2026-01-01T00:00:00Z'),
+  ]);
+  // web: uat runs another commit than dev, but db runs there; prod runs nothing after uat and db does not run there.
+  assert.deepEqual(unmetInputs(rows.get('web')!), [
+    { env: 'prod', flows: ['db'], reason: 'db does not run in prod yet — promote db first' },
+  ]);
+  // db reads nothing; cache runs nowhere and reads nothing.
+  assert.deepEqual(unmetInputs(rows.get('db')!), []);
+  assert.deepEqual(unmetInputs(rows.get('cache')!), []);
+  // api runs nowhere: dev is next, and cache does not run there.
+  assert.deepEqual(unmetInputs(rows.get('api')!), [
+    { env: 'dev', flows: ['cache'], reason: 'cache does not run in dev yet — deploy cache to dev first' },
+  ]);
 });
