@@ -179,6 +179,19 @@ test('unmet inputs: where the flow would go next and its dependencies do not run
   assert.deepEqual(unmetInputs(rows.get('web')!), [
     { env: 'prod', flows: ['db'], reason: 'db does not run in prod yet — promote db first' },
   ]);
+  // web runs in dev (its input came later, say): dev is not where it goes next, uat is.
+  assert.deepEqual(unmetInputs(rowsOf([dep('web', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z')]).get('web')!), [
+    { env: 'uat', flows: ['db'], reason: 'db does not run in uat yet — deploy db to dev first' },
+  ]);
+  // Level in dev and uat: only prod is next.
+  const level = rowsOf([
+    dep('web', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z'),
+    dep('web', 'uat', A, 'succeeded', '2026-01-01T00:00:00Z'),
+  ]);
+  assert.deepEqual(
+    unmetInputs(level.get('web')!).map((u) => u.env),
+    ['prod'],
+  );
   // db reads nothing; cache runs nowhere and reads nothing.
   assert.deepEqual(unmetInputs(rows.get('db')!), []);
   assert.deepEqual(unmetInputs(rows.get('cache')!), []);
