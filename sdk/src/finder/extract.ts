@@ -17,13 +17,14 @@ import {
 import { forEachChild } from './ast.js';
 import { hitIn, offsetsOf } from './hits.js';
 import { isShadowed, scopeContext, type ScopeContext } from './scope.js';
+import { readTemporal, temporalNames, type TemporalScan } from './temporal.js';
 
 /**
  * Part of the scan cache's key: bump it whenever the same text can yield other flows or problems,
  * so that caches written by an earlier finder are not trusted (the SDK version alone moves too
  * rarely for that).
  */
-export const EXTRACT_VERSION = 5;
+export const EXTRACT_VERSION = 6;
 
 /** A flow as found in one file, before it gets its project-wide id and paths. */
 export interface ScannedFlow {
@@ -42,7 +43,8 @@ export interface FileProblem {
   framework?: string;
 }
 
-export interface FileScan {
+/** Besides its own flows, a file's part of the Temporal preset (see temporal.ts): {@link TemporalScan}. */
+export interface FileScan extends TemporalScan {
   flows: ScannedFlow[];
   problems: FileProblem[];
   /**
@@ -112,7 +114,8 @@ export function extractFlows(
 ): FileScan {
   const scan: FileScan = { flows: [], problems: [] };
   const file: FileContext = { program, scope: scopeContext(program, ext) };
-  const bindings = markers.map((marker) => bindingsOf(program, marker));
+  const bindings = markers.filter((m) => !m.workflows).map((marker) => bindingsOf(program, marker));
+  for (const m of markers) if (m.workflows) readTemporal(program, m, scan);
   const hits = offsetsOf(text, bindings.flatMap(spelledAtCall));
   walk(program, [], hits, (node, ancestors) => {
     if (node.type !== 'CallExpression' && node.type !== 'NewExpression') return;
@@ -140,6 +143,10 @@ export function extractFlows(
 export function namesThatMatter(imports: TSESTree.Program, markers: readonly FinderMarker[]): string[] {
   const names = [FLOW_TAG];
   for (const marker of markers) {
+    if (marker.workflows) {
+      names.push(...temporalNames(imports, marker));
+      continue;
+    }
     names.push(...spelledAtCall(bindingsOf(imports, marker)));
     if (marker.module !== undefined) names.push(marker.module);
   }

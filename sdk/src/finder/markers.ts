@@ -1,11 +1,12 @@
 /**
  * Which calls count as flows. `defineFlow` from `flowport` is built in; the presets
  * ({@link PRESETS}) add a framework's units (Trigger.dev tasks, Inngest functions, BullMQ workers,
- * Mastra workflows, CDK stacks) when a package depends on that
+ * Mastra workflows, CDK stacks, Temporal workflows) when a package depends on that
  * framework; teams add others as extra {@link CallMarker}s.
  */
 import type { JsonValue } from '../model.js';
 import { closest } from '../did-you-mean.js';
+import { mayBeTemporal } from './temporal.js';
 
 /**
  * A call (or `new` expression) that declares a flow. The frameworks of {@link PRESETS} need no
@@ -87,6 +88,13 @@ export interface FinderMarker extends CallMarker {
    * of the same module (`new MyStack(app, 'Id')` beside `const app = new cdk.App()`).
    */
   subclasses?: { scopeClass: string };
+  /**
+   * Temporal: not a call at all. {@link CallMarker.module} is the worker's package, whose
+   * `workflowsPath` names a workflows module; a file importing `module` here (or, with
+   * `everyFile`, any file: one named like a workflows module) records its exported functions as
+   * candidates, kept when a worker names the file (see temporal.ts).
+   */
+  workflows?: { module: string; everyFile?: boolean };
 }
 
 export const DEFINE_FLOW: Required<Omit<CallMarker, 'kind'>> & { kind: string } = {
@@ -124,6 +132,9 @@ function presetMarker(framework: string, marker: Omit<FinderMarker, 'framework'>
  *   {@link FinderMarker.client}), the name from `id`; kind `createFunction`.
  * - `bullmq`: `new Worker('queue-name', …)` from `bullmq`, the name the queue's; kind `Worker`.
  * - `mastra`: `createWorkflow({ id })` from `@mastra/core` or its subpaths (`/workflows`).
+ * - `temporal`: the exported functions of the workflows modules a worker names
+ *   (`Worker.create({ workflowsPath: require.resolve('./workflows') })` from `@temporalio/worker`),
+ *   the name the function's export name; kind `workflow` (see {@link FinderMarker.workflows}).
  * - `aws-cdk`: `new SomeStack(app, 'StackId', …)` for `Stack` of `aws-cdk-lib` (or CDK v1's
  *   `@aws-cdk/core`) and the classes that extend it (see {@link FinderMarker.subclasses}), the
  *   name from the second argument; kind `Stack`.
@@ -158,6 +169,18 @@ export const PRESETS: readonly Preset[] = [
     packages: ['@mastra/core'],
     markers: [
       presetMarker('mastra', { callee: 'createWorkflow', module: '@mastra/core', subpaths: true, nameFrom: 'id' }),
+    ],
+  },
+  {
+    name: 'temporal',
+    packages: ['@temporalio/worker', '@temporalio/workflow'],
+    markers: [
+      presetMarker('temporal', {
+        callee: 'workflowsPath',
+        module: '@temporalio/worker',
+        kind: 'workflow',
+        workflows: { module: '@temporalio/workflow' },
+      }),
     ],
   },
   {
@@ -295,6 +318,10 @@ export function mayContainFlow(text: string, markers: readonly FinderMarker[]): 
     for (const match of text.matchAll(finder)) (written ??= []).push(match[1]!);
   }
   for (const m of markers) {
+    if (m.workflows) {
+      if (mayBeTemporal(text)) return true;
+      continue;
+    }
     if (m.module !== undefined && !written?.some((w) => isWritten(w, m))) continue;
     if (calleePath(m).every((part) => text.includes(part))) return true;
     // `new ApiStack(app, 'Api')` beside `const app = new App()` spells no `Stack`.

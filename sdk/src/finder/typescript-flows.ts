@@ -40,6 +40,7 @@ import { flowNameProblem } from './names.js';
 import { spellsCall } from './hits.js';
 import { loadParser, PARSE_VERSION, scanSource } from './parse.js';
 import { readSourceText } from './source-text.js';
+import { isWorkflowsModulePath, temporalFlows, type WorkerRef, type WorkflowCandidates } from './temporal.js';
 import {
   defaultCachePath,
   readScanCache,
@@ -148,6 +149,14 @@ export class FlowIndex implements FlowFinder {
   readonly root: string;
   /** `defineFlow` and the config's markers, then the markers of every preset not switched off. */
   private readonly markers: FinderMarker[];
+  /**
+   * {@link markers} for a file named like a Temporal workflows module (`workflows.ts`,
+   * `workflows/index.ts`), which is read for its exports whatever it imports; undefined when the
+   * Temporal preset is switched off.
+   */
+  private readonly workflowsModuleMarkers: FinderMarker[] | undefined;
+  /** Per file, the ids of the Temporal workflows the last assembly found there: an update says which moved. */
+  private temporalByFile = new Map<string, string>();
   /** `defineFlow` and the config's markers only: a file they do not want is parsed for presets alone. */
   private readonly ownMarkers: CallMarker[];
   private readonly presets: PresetScope;
@@ -179,6 +188,9 @@ export class FlowIndex implements FlowFinder {
     this.ownMarkers = [DEFINE_FLOW, ...(options.markers ?? [])];
     this.presets = new PresetScope(this.root, options.presets);
     this.markers = [...this.ownMarkers, ...this.presets.active.flatMap((p) => p.markers)];
+    this.workflowsModuleMarkers = this.markers.some((m) => m.workflows)
+      ? this.markers.map((m) => (m.workflows ? { ...m, workflows: { ...m.workflows, everyFile: true } } : m))
+      : undefined;
     this.rules = new IgnoreRules(this.root);
     const cache = options.cache ?? true;
     this.cachePath = cache === false ? undefined : cache === true ? defaultCachePath(this.root) : cache.path;
@@ -341,7 +353,15 @@ export class FlowIndex implements FlowFinder {
         if (entry.scan !== 0 && hasPresetFindings(entry.scan) && !seen.has(rel)) rescanned.push(rel);
       });
     }
-    if (rescanned.length > 0) this.assemble();
+    if (rescanned.length > 0) {
+      const before = this.temporalByFile;
+      this.assemble();
+      // A worker pointed elsewhere moves workflows between files that were not read again.
+      const seen = new Set(rescanned);
+      for (const rel of new Set([...before.keys(), ...this.temporalByFile.keys()])) {
+        if (!seen.has(rel) && before.get(rel) !== this.temporalByFile.get(rel)) rescanned.push(rel);
+      }
+    }
     return { flows: this.flowsCache, rescanned };
   }
 
@@ -422,7 +442,8 @@ export class FlowIndex implements FlowFinder {
       return;
     }
     const { text } = read;
-    if (!mayContainFlow(text, this.markersCalledIn(text, this.markers))) return;
+    const workflowsModule = this.workflowsModuleMarkers !== undefined && isWorkflowsModulePath(rel);
+    if (!workflowsModule && !mayContainFlow(text, this.markersCalledIn(text, this.markers))) return;
     entry.digest = createHash('sha1').update(text).digest('base64');
     if (old?.digest === entry.digest) {
       entry.scan = old.scan;
@@ -430,11 +451,15 @@ export class FlowIndex implements FlowFinder {
     }
     stats.parsed++;
     await loadParser();
-    const scan = scanSource(text, extname(rel), this.markers);
+    const scan = scanSource(text, extname(rel), workflowsModule ? this.workflowsModuleMarkers : this.markers);
     // Wanted by presets only: a syntax error in it counts only where one of them is on.
     if (!mayContainFlow(text, this.markersCalledIn(text, this.ownMarkers))) {
       scan.onlyFor = this.presets.active
-        .filter((p) => mayContainFlow(text, this.markersCalledIn(text, p.markers)))
+        .filter(
+          (p) =>
+            (workflowsModule && p.markers.some((m) => m.workflows)) ||
+            mayContainFlow(text, this.markersCalledIn(text, p.markers)),
+        )
         .map((p) => p.name);
     }
     entry.scan = meaningful(scan);
@@ -474,6 +499,33 @@ export class FlowIndex implements FlowFinder {
     return kept;
   }
 
+  /**
+   * Temporal's workflows by file: the candidates of the modules that workers name, from the worker
+   * files where the preset is on (see temporal.ts). Also records {@link temporalByFile}.
+   */
+  private temporalWorkflows(withFindings: readonly string[]): Map<string, FlowDetails[]> {
+    const workers: Array<{ rel: string; refs: readonly WorkerRef[] }> = [];
+    const modules = new Map<string, WorkflowCandidates>();
+    for (const rel of withFindings) {
+      const scan = this.entries.get(rel)!.scan as FileScan;
+      if (scan.workflows) modules.set(rel, scan.workflows);
+      if (scan.workers && this.presets.isOn('temporal', rel)) workers.push({ rel, refs: scan.workers });
+    }
+    const byFile = new Map<string, FlowDetails[]>();
+    if (workers.length > 0 && modules.size > 0) {
+      for (const { rel, flow } of temporalFlows(workers, modules)) {
+        const inFile = byFile.get(rel) ?? [];
+        if (inFile.some((f) => f.name === flow.name)) continue;
+        const problem = flowNameProblem(flow.name);
+        if (problem) continue; // a function's name is an identifier: always a valid flow name in practice
+        inFile.push(toDetails(flow, rel, join(this.root, rel), 1));
+        byFile.set(rel, inFile);
+      }
+    }
+    this.temporalByFile = new Map([...byFile].map(([rel, fs]) => [rel, fs.map((f) => f.id).join('\0')]));
+    return byFile;
+  }
+
   /** Builds FlowDetails and project-wide diagnostics from the per-file scans, in path order. */
   private assemble(): void {
     const flows: FlowDetails[] = [];
@@ -487,7 +539,13 @@ export class FlowIndex implements FlowFinder {
     });
     withFindings.sort();
     this.presets.begin();
+    const workflows = this.temporalWorkflows(withFindings);
     for (const rel of withFindings) {
+      const joined = workflows.get(rel);
+      if (joined) {
+        flows.push(...joined);
+        for (let i = 0; i < joined.length; i++) this.presets.counted('temporal');
+      }
       const scan = this.entries.get(rel)!.scan as FileScan;
       let found = this.foundIn.get(scan);
       if (!found) {
@@ -608,13 +666,15 @@ function hasPresetFindings(scan: FileScan): boolean {
   return (
     Boolean(scan.onlyFor?.length) ||
     scan.problems.some((p) => p.framework) ||
-    scan.flows.some((f) => typeof f.attributes.framework === 'string')
+    scan.flows.some((f) => typeof f.attributes.framework === 'string') ||
+    Boolean(scan.workers?.length)
   );
 }
 
-/** Files without flows or problems are cached as `0`, which keeps the cache small. */
+/** Files without flows, problems or Temporal parts are cached as `0`, which keeps the cache small. */
 function meaningful(scan: FileScan): CachedScan {
-  return scan.flows.length || scan.problems.length ? scan : 0;
+  // A worker's reference and a workflows module's candidates are what the assembly joins.
+  return scan.flows.length || scan.problems.length || scan.workers?.length || scan.workflows ? scan : 0;
 }
 
 /** `nth` > 1 for a name repeated in one file: its id gets `~nth`. */

@@ -283,3 +283,105 @@ export const CDK: Record<string, string> = {
     `});`,
   ].join('\n'),
 };
+
+/**
+ * Temporal, a monorepo: `packages/orders` depends on the SDK, its worker names `./workflows`
+ * (a folder whose index re-exports two files) with `require.resolve`, its ESM worker names
+ * `./billing-workflows.ts` with `new URL(…, import.meta.url)` as the Next.js example writes it;
+ * `packages/plain` has a look-alike worker but no Temporal dependency. Decoys: the activities
+ * module (exported async functions, but activities), a workflows-looking file no worker names, a
+ * test's worker, and a `workflowsPath` that cannot be told without running it.
+ */
+export const TEMPORAL: Record<string, string> = {
+  'package.json': packageJson('mono', {}),
+  'packages/orders/package.json': packageJson('orders', {
+    '@temporalio/worker': '^1.11.0',
+    '@temporalio/workflow': '^1.11.0',
+    '@temporalio/activity': '^1.11.0',
+  }),
+  'packages/orders/src/worker.ts': [
+    `import { NativeConnection, Worker } from '@temporalio/worker';`,
+    `import * as activities from './activities';`,
+    ``,
+    `async function run() {`,
+    `  const connection = await NativeConnection.connect({ address: 'localhost:7233' });`,
+    `  const worker = await Worker.create({`,
+    `    connection,`,
+    `    namespace: 'default',`,
+    `    taskQueue: 'orders',`,
+    `    workflowsPath: require.resolve('./workflows'),`,
+    `    activities,`,
+    `  });`,
+    `  await worker.run();`,
+    `}`,
+    `run().catch(() => process.exit(1));`,
+  ].join('\n'),
+  'packages/orders/src/billing-worker.mts': [
+    `import { Worker } from '@temporalio/worker';`,
+    `import path from 'node:path';`,
+    `import { URL } from 'node:url';`,
+    `const workflowsPath = new URL(\`./billing-workflows\${path.extname(import.meta.url)}\`, import.meta.url).pathname;`,
+    `const worker = await Worker.create({ workflowsPath, taskQueue: 'billing' });`,
+    `await worker.run();`,
+  ].join('\n'),
+  'packages/orders/src/dynamic-worker.ts': [
+    `import { Worker } from '@temporalio/worker';`,
+    `export async function start(dir: string) {`,
+    `  return Worker.create({ workflowsPath: dir, taskQueue: 'dynamic' });`,
+    `}`,
+  ].join('\n'),
+  'packages/orders/src/workflows/index.ts': [
+    `export * from './orders';`,
+    `export { refund as refundOrder } from './refunds';`,
+  ].join('\n'),
+  'packages/orders/src/workflows/orders.ts': [
+    `import { proxyActivities, defineSignal } from '@temporalio/workflow';`,
+    `import type * as activities from '../activities';`,
+    ``,
+    `const { chargeCard } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });`,
+    `export const cancelSignal = defineSignal('cancel');`,
+    ``,
+    `export async function placeOrder(id: string): Promise<string> {`,
+    `  return chargeCard(id);`,
+    `}`,
+    ``,
+    `export const shipOrder = async (id: string) => {`,
+    `  await chargeCard(id);`,
+    `};`,
+    ``,
+    `async function auditOrder(): Promise<void> {}`,
+    `export { auditOrder };`,
+    `function helper() {}`,
+    `helper();`,
+  ].join('\n'),
+  'packages/orders/src/workflows/refunds.ts': [
+    `import { sleep } from '@temporalio/workflow';`,
+    `export async function refund(): Promise<void> { await sleep(1); }`,
+    `export async function notReexported(): Promise<void> {}`,
+  ].join('\n'),
+  'packages/orders/src/billing-workflows.ts': [
+    `import * as wf from '@temporalio/workflow';`,
+    `export async function invoice(): Promise<void> { await wf.sleep('1 day'); }`,
+  ].join('\n'),
+  'packages/orders/src/activities.ts': [
+    `import { log } from '@temporalio/activity';`,
+    `export async function chargeCard(id: string): Promise<string> { log.info(id); return id; }`,
+  ].join('\n'),
+  // Looks like workflows, but no worker names it.
+  'packages/orders/src/old/workflows.ts': [
+    `import { sleep } from '@temporalio/workflow';`,
+    `export async function legacyOrder(): Promise<void> { await sleep(1); }`,
+  ].join('\n'),
+  'packages/orders/src/orders.test.ts': [
+    `import { Worker } from '@temporalio/worker';`,
+    `import { sleep } from '@temporalio/workflow';`,
+    `export async function testOnlyWorkflow() { await sleep(1); }`,
+    `test('runs', () => Worker.create({ workflowsPath: require.resolve('./orders.test'), taskQueue: 't' }));`,
+  ].join('\n'),
+  'packages/plain/package.json': packageJson('plain', {}),
+  'packages/plain/src/worker.ts': [
+    `import { Worker } from '@temporalio/worker';`,
+    `Worker.create({ workflowsPath: require.resolve('./workflows'), taskQueue: 'x' });`,
+  ].join('\n'),
+  'packages/plain/src/workflows.ts': `export async function plainFlow() {}`,
+};

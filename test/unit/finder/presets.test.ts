@@ -144,6 +144,7 @@ test('Trigger.dev preset with no config: task, schemaTask, schedules.task, toolT
       ['inngest', 0],
       ['bullmq', 0],
       ['mastra', 0],
+      ['temporal', 0],
       ['aws-cdk', 0],
     ],
   );
