@@ -105,3 +105,6 @@ const bytes = statSync(join(target, 'index.mjs')).size;
 console.log(`Deployed ${flow} to ${env}: ${target}`);
 console.log(`::flowport-output bundle=${join(target, 'index.mjs')}`);
 console.log(`::flowport-output bundleBytes=${bytes}`);
+// What a flow hands the flows that read it (releases in flowport.config.ts): the api takes db's.
+if (flow === 'db')
+  console.log(`::flowport-output connection=postgres://app:demo-secret@db.${env}.demo.internal:5432/app`);

@@ -12,7 +12,6 @@ import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 
-
 test('a batch whose third name is unsafe is refused whole: nothing deployed, each bad name said where it is', () => {
   // A finder of the project's own: the built-in finder's scan does not see its names.
   const flow = (name: string, line: number) =>
@@ -143,4 +142,45 @@ test("the demo's deploy script refuses a name that leads out of its targets fold
     assert.match(r.stderr, /deploy\.mjs: refusing/);
     assert.ok(existsSync(join(root, 'src/keep.ts')), `${flow} → ${env} deleted src/`);
   }
+});
+
+test("the demo's step script refuses a target or environment that leads out of its targets folder, and writes nothing", () => {
+  const root = tempDir();
+  const script = join(repoRoot, 'examples/demo/scripts/step.mjs');
+  for (const [target, env] of [
+    ['../../../src/x', 'dev'],
+    ['..', 'dev'],
+    ['web-1', '../..'],
+    ['a/b', 'dev'],
+    ['', 'dev'],
+  ] as const) {
+    const r = spawnSync(process.execPath, [script, 'roll-out', target, '7'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        FLOWPORT_ENV: env,
+        FLOWPORT_COMMIT: 'a'.repeat(40),
+        FLOWPORT_ROOT: root,
+        DEMO_STEP_MS: '0',
+      },
+    });
+    assert.equal(r.status, 2, `${target} ${env}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /step\.mjs(: refusing| is run by Flowport)/);
+  }
+  assert.deepEqual(readdirSync(root), [], 'nothing was written');
+  // A plain target is written where it belongs.
+  const ok = spawnSync(process.execPath, [script, 'roll-out', 'dev-web-1', '7'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      FLOWPORT_ENV: 'dev',
+      FLOWPORT_COMMIT: 'a'.repeat(40),
+      FLOWPORT_ROOT: root,
+      DEMO_STEP_MS: '0',
+    },
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(existsSync(join(root, '.flowport/targets/dev/api/dev-web-1.json')));
 });

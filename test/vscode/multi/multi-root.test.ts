@@ -16,7 +16,7 @@ describe('Multi-root workspace', () => {
       folders.map((f) => f.name),
     );
     for (const root of roots) {
-      assert.deepEqual((await children(root)).map(label), ['src/billing', 'src/ingest', 'src/reports']);
+      assert.deepEqual((await children(root)).map(label), ['src/billing', 'src/ingest', 'src/platform', 'src/reports']);
     }
     const { store } = await api();
     const pids = store.folders.map((s) => s.client.pid);

@@ -202,6 +202,6 @@ describe('SDK host lifecycle', () => {
     );
     assert.notEqual(newPid, pid);
     await vscode.commands.executeCommand('flowport.refresh');
-    assert.deepEqual((await children()).map(label), ['src/billing', 'src/ingest', 'src/reports']);
+    assert.deepEqual((await children()).map(label), ['src/billing', 'src/ingest', 'src/platform', 'src/reports']);
   });
 });

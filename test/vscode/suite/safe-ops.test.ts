@@ -66,10 +66,7 @@ async function withFailingCheck<T>(body: () => Promise<T>, checkSource = FAILING
   const config = join(workspaceRoot(), 'flowport.config.ts');
   const original = readFileSync(config, 'utf8');
   const withCheck = original
-    .replace(
-      "import { commandDeployer, defineConfig } from 'flowport';",
-      "import { check, commandDeployer, defineConfig } from 'flowport';",
-    )
+    .replace('import { commandDeployer, defineConfig', 'import { check, commandDeployer, defineConfig')
     .replace(
       "environments: ['dev', 'uat', { name: 'prod', protected: true }]",
       `environments: ['dev', { name: 'uat', checks: [${checkSource}] }, { name: 'prod', protected: true }]`,

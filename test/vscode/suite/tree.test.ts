@@ -32,7 +32,7 @@ describe('Flows tree on the demo project', () => {
 
   it('shows groups (folders), flows with their environments summed up, and one child per environment', async () => {
     const groups = await children();
-    assert.deepEqual(groups.map(label), ['src/billing', 'src/ingest', 'src/reports']);
+    assert.deepEqual(groups.map(label), ['src/billing', 'src/ingest', 'src/platform', 'src/reports']);
     assert.deepEqual((await children(groups[0])).map(label), ['reconcile-payments', 'send-invoices']);
     // reconcile-payments is the demo flow no test deploys (they deploy flows of their own, or
     // others): this holds in whatever order the tests run.
