@@ -11,6 +11,7 @@ import {
   indexDeployments,
   isActiveStatus,
   shortCommit,
+  unmetInputs,
   type EnvCell,
   type FlowRow,
 } from '../model/matrix';
@@ -59,7 +60,14 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
     return flows.flatMap((flow) => {
       const line = Math.min(Math.max(0, flow.line - 1), document.lineCount - 1);
       const range = new vscode.Range(line, 0, line, 0);
-      const row = buildRow(flow, state.project!.environments, index, lockLookup(state));
+      const row = buildRow(
+        flow,
+        state.project!.environments,
+        index,
+        lockLookup(state),
+        undefined,
+        state.project!.dependencies,
+      );
       const status = this.storeStatus?.of(state);
       const stale = status && !status.live ? status : undefined;
       const summary = (stale ? '$(warning) stale · ' : '') + row.cells.map(cellLens).join(' · ');
@@ -73,6 +81,7 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable
         }),
         new vscode.CodeLens(range, { title: 'Deploy', command: 'flowport.deploy', arguments: [flow.id] }),
         new vscode.CodeLens(range, promoteLens(flow.id, row)),
+        ...inputsLens(row).map((command) => new vscode.CodeLens(range, command)),
       ];
     });
   }
@@ -108,6 +117,19 @@ function cellNote(c: EnvCell): string[] {
 }
 
 /**
+ * `$(link) needs db in uat`: the inputs the flow lacks where it would go next (a dependency that
+ * does not run there), with each fix in the tooltip. Plain text (no command): the fix is another
+ * flow's deploy or promote.
+ */
+function inputsLens(row: FlowRow): vscode.Command[] {
+  const unmet = unmetInputs(row);
+  if (unmet.length === 0) return [];
+  const title = `$(link) needs ${unmet.map((u) => `${u.flows.join(', ')} in ${u.env}`).join(' · ')}`;
+  const tooltip = unmet.map((u) => `${row.flow.name} in ${u.env}: ${u.reason}`).join('\n');
+  return [{ title, command: '', tooltip }];
+}
+
+/**
  * Promote, only where it can work: the one step there is to take ("Promote dev → uat"), or the
  * pickers when there are several; with none, a lens that says why and runs nothing (an empty
  * command makes it plain text).
@@ -119,10 +141,13 @@ function promoteLens(flowId: string, row: FlowRow): vscode.Command {
   });
   if (steps.length === 1) {
     const [step] = steps;
+    // Still offered when a dependency holds it back: the host refuses it with the fix.
+    const blocked = row.cells[row.cells.indexOf(step!) + 1]?.dependencyBlock;
     return {
       title: `Promote ${step!.env} → ${step!.nextEnv}`,
       command: 'flowport.promote',
       arguments: [flowId, step!.env],
+      ...(blocked ? { tooltip: `blocked: ${blocked}` } : {}),
     };
   }
   if (steps.length > 1) return { title: 'Promote', command: 'flowport.promote', arguments: [flowId] };

@@ -69,7 +69,7 @@ test(
       const { page } = wb;
       await page.getByRole('tab', { name: /^Flowport/ }).waitFor({ timeout: VIEW_TIMEOUT });
       await runCommand(page, 'Flowport: Show Board');
-      const board = await boardFrame(page);
+      let board = await boardFrame(page);
       const row = (/** @type {string} */ id) => board.locator(`.row.flow[data-flow="${id}"]`);
       const cell = (/** @type {string} */ id, /** @type {string} */ env) => row(id).locator(`.cell[data-env="${env}"]`);
       const promote = (/** @type {string} */ id, /** @type {string} */ from, /** @type {string} */ to) =>
@@ -140,7 +140,7 @@ test(
       step('ingest-events and send-invoices run in dev');
 
       // ---- send-invoices dev → uat: blocked by ingest-events, which does not run in uat ----
-      const blocked = promote(ID.invoices, 'dev', 'uat');
+      let blocked = promote(ID.invoices, 'dev', 'uat');
       await waitUntil(
         async () => /blocked: /.test((await blocked.getAttribute('title')) ?? ''),
         15_000,
@@ -176,8 +176,23 @@ test(
       await page.keyboard.press('Escape');
       step('tree tooltip');
 
+      // ---- The CodeLens above send-invoices names the input it lacks where it would go next ----
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('src/billing/invoices.ts');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'invoices.ts' }).first().click();
+      const lens = page.locator('.codelens-decoration a, .codelens-decoration span', {
+        hasText: 'needs ingest-events in uat',
+      });
+      await lens.first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shotDir, '03b-codelens.png') });
+      step('CodeLens: needs ingest-events in uat');
+
       // ---- Promote ingest-events to uat: the block lifts, and send-invoices promotes ----
+      // The board was hidden behind the file: its webview is loaded again.
       await page.getByRole('tab', { name: /Flowport Board/ }).click();
+      board = await boardFrame(page);
+      blocked = promote(ID.invoices, 'dev', 'uat');
+      await row(ID.ingest).waitFor({ timeout: VIEW_TIMEOUT });
       await promote(ID.ingest, 'dev', 'uat').click();
       await waitUntil(
         async () => /\bs-succeeded\b/.test((await cell(ID.ingest, 'uat').getAttribute('class')) ?? ''),
