@@ -1,7 +1,7 @@
 // The Temporal preset: the exported functions of the workflows modules that workers name
 // (`workflowsPath`), joined across files when the scans are assembled.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { typescriptFlows, type FlowDetails } from '../../../sdk/src/index.js';
@@ -140,4 +140,18 @@ test('Temporal preset, incremental: a worker pointed elsewhere moves the workflo
     'packages/orders/src/billing-workflows.ts:2 invoice',
     'packages/orders/src/old/workflows.ts:2 renamed',
   ]);
+});
+
+test('Temporal preset, incremental: a deleted worker or a dependency dropped from package.json takes its workflows away', async () => {
+  const { root, index: i } = index(TEMPORAL, NO_TESTS);
+  await i.findFlows();
+  rmSync(join(root, 'packages/orders/src/billing-worker.mts'));
+  const deleted = await i.update([join(root, 'packages/orders/src/billing-worker.mts')]);
+  assert.deepEqual(summary(deleted.flows), EXPECTED.slice(1));
+  assert.ok(deleted.rescanned.includes('packages/orders/src/billing-workflows.ts'), deleted.rescanned.join());
+  const pkg = join(root, 'packages/orders/package.json');
+  writeFileSync(pkg, JSON.stringify({ name: 'orders', dependencies: {} }));
+  const dropped = await i.update([pkg]);
+  assert.deepEqual(dropped.flows, []);
+  assert.ok(dropped.rescanned.includes('packages/orders/src/workflows/orders.ts'), dropped.rescanned.join());
 });
