@@ -125,7 +125,9 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     const attributes: Record<string, JsonValue> = {
       dirty,
       checkout: inPlace ? 'working-tree' : 'worktree',
-      settingsDigest: settingsDigest(deploySettings(this.options)),
+      settingsDigest: settingsDigest(
+        deploySettings(this.options, releaseSettings(this.project, flow.name, request.env)),
+      ),
     };
     if (dirty) attributes.changedFiles = version.changes.length;
     if (request.rollback) attributes.rollback = { ...request.rollback };
@@ -327,7 +329,7 @@ function inputLines(origins: Record<string, InputOrigin> | undefined, build: Bui
  * out (a digest of a short one could be guessed), their names stay: a rotated token is the same
  * config, a new variable is not.
  */
-function deploySettings(options: CommandDeployerOptions): JsonValue {
+function deploySettings(options: CommandDeployerOptions, release?: JsonValue): JsonValue {
   const env = Object.fromEntries(
     Object.entries(options.env ?? {}).map(([name, value]) => [name, isSecretName(name) ? '(secret)' : value]),
   );
@@ -339,6 +341,30 @@ function deploySettings(options: CommandDeployerOptions): JsonValue {
     killGraceMs: options.killGraceMs ?? null,
     worktree: options.worktree ?? 'auto',
     secretOutputs: options.secretOutputs ?? [],
+    // Only when the flow has a release, so the digests of flows without one stay as they were.
+    ...(release === undefined ? {} : { release }),
+  };
+}
+
+/**
+ * What of the flow's release decides how its deploy to `env` runs: where its inputs come from, its
+ * build and steps, and the targets of the groups those steps run on there.
+ */
+function releaseSettings(project: ProjectContext | undefined, flow: string, env: string): JsonValue | undefined {
+  const release = project?.releases?.[flow];
+  if (!release) return undefined;
+  const targets = project?.environments.find((e) => e.name === env)?.targets ?? {};
+  const groups = [...new Set((release.steps ?? []).map((s) => s.group))].sort();
+  return {
+    inputs: (release.inputs ?? {}) as unknown as JsonValue,
+    build: release.build ? { command: release.build.command, timeoutMs: release.build.timeoutMs ?? null } : null,
+    steps: (release.steps ?? []).map((s) => ({
+      name: s.name,
+      group: s.group,
+      command: s.command,
+      parallel: s.parallel ?? 1,
+    })),
+    targets: Object.fromEntries(groups.map((g) => [g, targets[g] ?? []])),
   };
 }
 

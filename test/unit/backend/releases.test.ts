@@ -136,3 +136,29 @@ test("a release carries its deploy settings' digest: same commit, other config s
   assert.notEqual(changed!.settingsDigest, first!.settingsDigest);
   assert.equal(changed!.commit, first!.commit);
 });
+
+test("a release's digest covers the flow's steps and the targets they run on, and leaves other flows' as they were", () => {
+  const config = (web: string, parallel: number) =>
+    [
+      `import { defineConfig, commandDeployer } from 'flowport';`,
+      `export default defineConfig({`,
+      `  environments: [{ name: 'dev', targets: { web: [${web}] } }],`,
+      `  deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`,
+      `  releases: { billing: { steps: [{ name: 'roll', group: 'web', command: ['node', 'deploy.mjs', '{target}'], parallel: ${parallel} }] } },`,
+      `});`,
+    ].join('\n');
+  const root = cliProject({ billing: 'jobs', other: 'jobs' }, config(`'w1'`, 1));
+  deploy(root, ['deploy', 'billing', 'other', '--env', 'dev']);
+  deploy(root, ['deploy', 'billing', 'other', '--env', 'dev']);
+  writeFileSync(join(root, 'flowport.config.ts'), config(`'w1', 'w2'`, 1));
+  deploy(root, ['deploy', 'billing', 'other', '--env', 'dev']);
+  writeFileSync(join(root, 'flowport.config.ts'), config(`'w1', 'w2'`, 2));
+  deploy(root, ['deploy', 'billing', 'other', '--env', 'dev']);
+  const [parallel, moreTargets, same, first] = releases(root, 'billing', 'dev');
+  assert.equal(same!.settingsDigest, first!.settingsDigest);
+  assert.notEqual(moreTargets!.settingsDigest, first!.settingsDigest, 'another target is another config');
+  assert.notEqual(parallel!.settingsDigest, moreTargets!.settingsDigest, 'another parallel limit is another config');
+  // A flow without a release: its digest is the deployer's alone, unchanged by the release of another.
+  const others = releases(root, 'other', 'dev');
+  assert.equal(new Set(others.map((r) => r.settingsDigest)).size, 1);
+});
