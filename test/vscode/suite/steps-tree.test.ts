@@ -59,6 +59,13 @@ describe('A deploy of steps in the Flows tree', () => {
         writeFileSync(configFile, stepsConfig(flow.name, script));
         // Committed: a deploy takes HEAD, and asks first when the tree has changes.
         git('commit', '-qm', 'steps for the scratch flow', '--', 'flowport.config.ts');
+        // Until the host has loaded this config (its dev targets are w1, w2): a reload not begun yet
+        // would let reloadSettled return at once, and the deploy run under the config before.
+        await waitFor(
+          'the config with steps to load',
+          () => state.project?.environments[0]?.targets?.web?.[0] === 'w1' || undefined,
+          60_000,
+        );
         await store.reloadSettled(state);
         const dev = (await nodeAt(flow.group, flow.name, 'dev')) as EnvItem;
         const deploying = vscode.commands.executeCommand<number>('flowport.deployHead', dev);
@@ -104,6 +111,11 @@ describe('A deploy of steps in the Flows tree', () => {
         writeFileSync(configFile, original);
         git('commit', '-qm', 'the config as it was', '--', 'flowport.config.ts');
       }
+      await waitFor(
+        'the config as it was to load',
+        () => state.project?.environments[0]?.targets?.web?.[0] !== 'w1' || undefined,
+        60_000,
+      );
       await store.reloadSettled(state);
       for (const f of [holdFile, script]) if (existsSync(f)) rmSync(f);
     }
