@@ -13,7 +13,8 @@
  * listed in `secretInputs`: masked wherever the deploy command prints it, never recorded. What is
  * recorded is where each input came from ({@link InputOrigin}), never its value.
  */
-import type { FlowRelease, InputSource } from '../config/flow-releases.js';
+import { dependenciesOf, type FlowRelease, type InputSource } from '../config/flow-releases.js';
+import { currentAmong } from './current.js';
 import { DeployError } from '../errors.js';
 import { withHint } from '../hint.js';
 import type {
@@ -74,8 +75,7 @@ export async function resolveInputs(
   if (declared.length === 0) return result;
   const flows = [...new Set(declared.map(([, s]) => (s as { flow: string }).flow))];
   const current = await context.deployments.findDeployments({ flows, envs: [env] });
-  const currentOf = (name: string) =>
-    current.filter((d) => d.flowName === name && d.env === env && d.status === 'succeeded').at(-1);
+  const currentOf = (name: string) => currentAmong(current, name, env);
   for (const [name, source] of declared) {
     const from = source as Extract<InputSource, { flow: string }>;
     const d = currentOf(from.flow);
@@ -183,9 +183,7 @@ export async function checkDependenciesAhead(
   promotedBefore: readonly string[] = [],
 ): Promise<void> {
   const inputs = Object.entries(context.releases?.[flow]?.inputs ?? {});
-  const deps = [...new Set(inputs.flatMap(([, s]) => (s.from === 'output' ? [s.flow] : [])))].filter(
-    (dep) => !promotedBefore.includes(dep),
-  );
+  const deps = dependenciesOf(context.releases?.[flow]).filter((dep) => !promotedBefore.includes(dep));
   if (deps.length === 0) return;
   const upTo = environments.slice(0, environments.indexOf(route.to) + 1);
   const found = await context.deployments.findDeployments({ flows: deps, envs: upTo });

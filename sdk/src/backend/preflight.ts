@@ -6,6 +6,7 @@
  */
 import { DeployError, flowportErrorKind, type ConfigError } from '../errors.js';
 import type { FlowDetails, Promoter } from '../model.js';
+import { dependenciesOf } from '../config/flow-releases.js';
 import type { Project } from '../project.js';
 import { checksRefusal, runChecks, type CheckResult, type CheckUnit, type ChecksOverride } from './checks.js';
 import { checkRef, git, resolveVersion } from './git.js';
@@ -194,10 +195,10 @@ async function unmetInputs(project: Project, sending: FlowDetails[], env: string
   const releases = project.config.releases ?? {};
   const before = new Set<string>();
   for (const flow of sending) {
-    const inputs = releases[flow.name]?.inputs ?? {};
-    const waitsInBatch = Object.values(inputs).some((s) => s.from === 'output' && before.has(s.flow));
+    const deps = dependenciesOf(releases[flow.name]);
+    const waitsInBatch = deps.some((dep) => before.has(dep));
     before.add(flow.name);
-    if (waitsInBatch || !Object.values(inputs).some((s) => s.from === 'output')) continue;
+    if (waitsInBatch || deps.length === 0) continue;
     try {
       await resolveInputs(
         {

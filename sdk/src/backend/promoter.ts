@@ -9,6 +9,7 @@ import type { ProjectAware, ProjectContext } from './context.js';
 import { LOG_PREFIX } from './run.js';
 import { withHint } from '../hint.js';
 import type { FlowRelease } from '../config/flow-releases.js';
+import { currentAmong } from './current.js';
 import { checkDependenciesAhead } from './inputs.js';
 
 export interface DefaultPromoterOptions {
@@ -101,8 +102,7 @@ export class DefaultPromoter implements Promoter, PromotePlanner, ProjectAware<D
     const names = this.environmentNames();
     const before = names.slice(0, names.indexOf(from));
     const current = await finder.findDeployments({ flows: [flow.name], envs: [...before, from, to] });
-    const latest = (env: string) =>
-      current.filter((d) => d.flowName === flow.name && d.env === env && d.status === 'succeeded').at(-1);
+    const latest = (env: string) => currentAmong(current, flow.name, env);
     const source = latest(from);
     if (!source) {
       const runsIt = before.findLast((env) => latest(env));

@@ -12,6 +12,7 @@ import { hintOf, withHint, type CommandHint } from '../hint.js';
 import type { DeploymentDetails, DeploymentFinder, FlowDetails, Promoter } from '../model.js';
 import type { Project } from '../project.js';
 import type { PromotePlan, PromotePlanner } from './promoter.js';
+import { currentAmong } from './current.js';
 
 /** What planPromotion reads. */
 export interface PlanSource {
@@ -101,8 +102,7 @@ export async function planPromotion(
   const inTarget = outside.length
     ? await project.deployments.findDeployments({ flows: outside, envs: [route.to] })
     : [];
-  const currentIn = (flow: string) =>
-    inTarget.filter((d) => d.flowName === flow && d.env === route.to && d.status === 'succeeded').at(-1);
+  const currentIn = (flow: string) => currentAmong(inTarget, flow, route.to);
   const planner = project.promoter as Promoter & Partial<PromotePlanner>;
   const steps: PlannedPromotion[] = [];
   for (const { flow, waitsFor } of ordered) {
