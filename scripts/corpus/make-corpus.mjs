@@ -14,7 +14,9 @@
 // others. Its tasks come in the documented shapes (task, schemaTask, schedules.task, aliased,
 // from the package and its /v3 subpath); the decoys are a task from another module, tasks in a
 // package without the dependency, tasks in comments and strings, and the word "task" in about
-// one file in three, as real code says it.
+// one file in three, as real code says it. Where Trigger.dev is off, the other presets are on:
+// BullMQ workers, Inngest functions (v3 and v4), Mastra workflows, CDK stacks and a Temporal
+// worker with its workflows module in each such package; the same units are decoys elsewhere.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +108,108 @@ const TASK_FORMS = [
   }),
 ];
 
+/**
+ * The other presets' units in rotation (BullMQ, Inngest v3 and v4, Mastra, AWS CDK), as their
+ * documentation writes them; `at` is the line of the statement that declares the unit.
+ */
+const OTHER_FORMS = [
+  (name) => ({
+    header: [`import { Worker } from 'bullmq';`],
+    body: [
+      `export const worker = new Worker('${name}', async (job) => job.data, { connection: { host: 'localhost' } });`,
+    ],
+    at: 0,
+  }),
+  (name) => ({
+    header: [`import { Inngest } from 'inngest';`],
+    body: [
+      `const inngest = new Inngest({ id: 'corpus' });`,
+      `export const fn = inngest.createFunction(`,
+      `  { id: '${name}' },`,
+      `  { event: 'app/${name}' },`,
+      `  async ({ event }) => event.data,`,
+      `);`,
+    ],
+    at: 1,
+  }),
+  (name) => ({
+    header: [`import { createWorkflow, createStep } from '@mastra/core/workflows';`, `import { z } from 'zod';`],
+    body: [
+      `const step = createStep({ id: 'step', inputSchema: z.object({}), outputSchema: z.object({}), execute: async () => ({}) });`,
+      `export const workflow = createWorkflow({`,
+      `  id: '${name}',`,
+      `  inputSchema: z.object({}),`,
+      `  outputSchema: z.object({}),`,
+      `})`,
+      `  .then(step)`,
+      `  .commit();`,
+    ],
+    at: 1,
+  }),
+  (name) => ({
+    header: [`import { Inngest } from 'inngest';`],
+    body: [
+      `const inngest = new Inngest({ id: 'corpus' });`,
+      `export const fn = inngest.createFunction({ id: '${name}', triggers: [{ event: 'app/${name}' }] }, async () => 1);`,
+    ],
+    at: 1,
+  }),
+  (name) => ({
+    header: [`import { App, Stack, type StackProps } from 'aws-cdk-lib';`],
+    body: [
+      `class ServiceStack extends Stack {`,
+      `  constructor(scope: App, id: string, props?: StackProps) {`,
+      `    super(scope, id, props);`,
+      `  }`,
+      `}`,
+      `const app = new App();`,
+      `new ServiceStack(app, '${name}');`,
+    ],
+    at: 6,
+  }),
+];
+
+/** Dependencies of the packages where Trigger.dev is off: the other presets are on there. */
+const OTHER_DEPENDENCIES = {
+  bullmq: '^5.34.0',
+  inngest: '^3.27.0',
+  '@mastra/core': '^0.10.0',
+  'aws-cdk-lib': '^2.170.0',
+  '@temporalio/worker': '^1.11.0',
+  '@temporalio/workflow': '^1.11.0',
+};
+
+/** A Temporal worker and the workflows module it names: two workflows, the lines they are on. */
+function temporalFiles(pkg) {
+  const worker = [
+    `import { Worker } from '@temporalio/worker';`,
+    ``,
+    `export async function runWorker(): Promise<void> {`,
+    `  const worker = await Worker.create({ workflowsPath: require.resolve('./workflows'), taskQueue: 'pkg${pkg}' });`,
+    `  await worker.run();`,
+    `}`,
+  ];
+  const workflows = [
+    `import { proxyActivities } from '@temporalio/workflow';`,
+    ``,
+    `const { charge } = proxyActivities<{ charge(id: string): Promise<void> }>({ startToCloseTimeout: '1 minute' });`,
+    ``,
+    `export async function chargeWorkflow${pkg}(id: string): Promise<void> {`,
+    `  await charge(id);`,
+    `}`,
+    ``,
+    `export const refundWorkflow${pkg} = async (id: string): Promise<void> => charge(id);`,
+  ];
+  return {
+    worker: worker.join('\n') + '\n',
+    workflows: workflows.join('\n') + '\n',
+    flows: [
+      { name: `chargeWorkflow${pkg}`, line: 5 },
+      { name: `refundWorkflow${pkg}`, line: 9 },
+    ],
+  };
+}
+
 function camel(name) {
   return name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 }
@@ -125,9 +229,10 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1, framew
     writeFileSync(join(out, rel), text);
   };
   const expected = [];
-  /** Packages with an even number depend on @trigger.dev/sdk: its preset is on there. */
+  /** Packages with an even number depend on @trigger.dev/sdk: its preset is on there, the others' are off. */
   const triggerOn = (pkg) => pkg % 2 === 0;
   let tasks = 0;
+  let others = 0;
   for (let i = 0; i < files; i++) {
     const area = AREAS[Math.floor(i / 7) % AREAS.length];
     const noun = pick(NOUNS);
@@ -178,6 +283,14 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1, framew
       body.push(``, ...form.body, `// task({ id: 'commented-task-${i}' }) is a decoy in a comment`);
       body.push(`export const taskText${i} = "task({ id: 'in-a-string-task-${i}' })";`);
       if (triggerOn(pkg)) expected.push({ name, file: rel, line: markerLine });
+    } else if (frameworks && i % (2 * taskEvery) === 5) {
+      // Another preset's unit: a flow where Trigger.dev is off, a decoy where it is on.
+      const name = `${area}-${pick(VERBS)}-unit-${i}`;
+      const form = OTHER_FORMS[others++ % OTHER_FORMS.length](name);
+      header.push(...form.header);
+      const markerLine = header.length + body.length + 2 + form.at;
+      body.push(``, ...form.body);
+      if (!triggerOn(pkg)) expected.push({ name, file: rel, line: markerLine });
     } else if (frameworks && i % taskEvery === 13) {
       // task from somewhere else is not a Trigger.dev task.
       header.push(`import { task } from './local-queue';`);
@@ -197,8 +310,16 @@ export function makeCorpus({ out, files = 5000, flowEvery = 50, seed = 1, framew
       JSON.stringify({ name: 'corpus', private: true, workspaces: ['packages/*'] }, null, 2) + '\n',
     );
     for (let pkg = 0; pkg * 500 < files; pkg++) {
-      const dependencies = triggerOn(pkg) ? { '@trigger.dev/sdk': '^3.3.17', zod: '^3.23.8' } : { zod: '^3.23.8' };
+      const dependencies = triggerOn(pkg)
+        ? { '@trigger.dev/sdk': '^3.3.17', zod: '^3.23.8' }
+        : { ...OTHER_DEPENDENCIES, zod: '^3.23.8' };
       write(`packages/pkg${pkg}/package.json`, JSON.stringify({ name: `pkg${pkg}`, dependencies }, null, 2) + '\n');
+      const temporal = temporalFiles(pkg);
+      write(`packages/pkg${pkg}/src/temporal/worker.ts`, temporal.worker);
+      write(`packages/pkg${pkg}/src/temporal/workflows.ts`, temporal.workflows);
+      if (!triggerOn(pkg)) {
+        for (const f of temporal.flows) expected.push({ ...f, file: `packages/pkg${pkg}/src/temporal/workflows.ts` });
+      }
     }
   }
   write('.gitignore', 'dist/\n');
