@@ -6,8 +6,9 @@
  */
 import type { CommitDistance } from '../sdk/src/host/protocol';
 import type { DeploymentStatus } from '../sdk/src/model';
+import type { StepStatus } from '../sdk/src/runner/step-progress';
 
-export type { CommitDistance };
+export type { CommitDistance, StepStatus };
 
 /** What a cell's badge shows: the latest attempt's status, or `never` when none exists. */
 export type CellStatus = DeploymentStatus | 'never';
@@ -97,10 +98,26 @@ export interface BoardRow {
   dependents: string[];
 }
 
+/**
+ * A group header's Promote from `from` to `to`: the group's flows that have something to promote
+ * (`from` runs a version `to` does not), promoted together as a plan in dependency order, the same
+ * as selecting them in the tree. `reason` says why it is disabled (none of them has).
+ */
+export interface GroupPromote {
+  from: string;
+  to: string;
+  /** The flows it would send, in the group's order (the host orders them by their inputs). */
+  flowIds: string[];
+  names: string[];
+  reason?: string;
+}
+
 export interface BoardGroup {
   /** Folder path (`src/billing`); '' for flows at the root. Unique within its folder. */
   key: string;
   rows: BoardRow[];
+  /** One per adjacent pair of environments, as a row's `promotes`. */
+  promotes: GroupPromote[];
 }
 
 /** One workspace folder's board. */
@@ -152,6 +169,23 @@ export interface HistoryEntry {
   release?: 'current' | 'rolled back' | 'superseded';
   /** It was a rollback: the release whose commit it restored. */
   rollbackOf?: string;
+  /** A deploy run as steps on target groups: each step and its targets, as its runner last recorded them. */
+  steps?: HistoryStep[];
+}
+
+/** One step of a deployment in the history: its group and each target's status. */
+export interface HistoryStep {
+  name: string;
+  group: string;
+  status: StepStatus;
+  /** `web · running 1/2`: the group, the status, how many targets succeeded while it runs. */
+  summary: string;
+  targets: Array<{
+    target: string;
+    status: StepStatus;
+    /** `failed · exit 3 · 1.2 s`, and why it failed or did not run. */
+    detail: string;
+  }>;
 }
 
 /** Webview → host. */
@@ -159,6 +193,8 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'deploy'; flowId: string; env: string; ref: string }
   | { type: 'promote'; flowId: string; from: string; to: string }
+  /** A group header's Promote: these flows (one folder's) together, as the tree's multi-select does. */
+  | { type: 'promoteGroup'; flowIds: string[]; from: string; to: string }
   | { type: 'history'; requestId: number; flowId: string; env: string }
   | { type: 'openLog'; flowId: string; env: string; deploymentId: string }
   /** Cancel a running deployment of the flow in `env` (the host checks it is one). */

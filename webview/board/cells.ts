@@ -83,10 +83,41 @@ export function groupHeaderHtml(folderKey: string, group: BoardGroup, collapsed:
   const count = `${group.rows.length} flow${group.rows.length === 1 ? '' : 's'}`;
   return (
     `<div class="row ghead" role="row" data-nav-row>` +
-    `<div role="gridcell" class="span"><button class="toggle" data-action="toggle" data-col="0" tabindex="-1" ` +
+    `<div role="gridcell" class="gname"><button class="toggle" data-action="toggle" data-col="0" tabindex="-1" ` +
     `aria-expanded="${!collapsed}" data-group="${esc(groupId(folderKey, group.key))}">` +
     `<span class="twistie" aria-hidden="true"></span>${esc(groupLabel(group.key))} ` +
-    `<span class="count" data-count>${count}</span></button></div></div>`
+    `<span class="count" data-count>${count}</span></button></div>${groupPromotesHtml(group)}</div>`
+  );
+}
+
+/**
+ * A group's Promote per environment step, after its name: the first environment's column stays
+ * empty, and each button spans the arrow's column and its target's, so it sits under the arrows
+ * of the rows it promotes. (Replaced alone on a live update: grid.ts.)
+ */
+export function groupPromotesHtml(group: BoardGroup): string {
+  if (group.promotes.length === 0) return '';
+  const label = groupLabel(group.key);
+  return (
+    `<div role="gridcell" class="gp-cell gp-first"></div>` +
+    group.promotes
+      .map((p, i) => {
+        const what = `Promote group ${label} from ${p.from} to ${p.to}`;
+        const title = p.reason
+          ? `${what}: unavailable. ${p.reason}`
+          : `${what}: ${p.names.join(', ')}, in dependency order. The plan is shown before anything runs`;
+        const n = p.flowIds.length;
+        return (
+          `<div role="gridcell" class="gp-cell"><button class="group-promote" data-action="promoteGroup" ` +
+          `data-from="${esc(p.from)}" data-to="${esc(p.to)}" data-flows="${esc(JSON.stringify(p.flowIds))}" ` +
+          `data-col="${promoteCol(i)}" tabindex="-1" title="${esc(title)}" aria-label="${esc(title)}"` +
+          `${p.reason ? ' aria-disabled="true"' : ''}>` +
+          `Promote group ${esc(p.from)} → ${esc(p.to)}` +
+          (n ? `<span class="gp-count" aria-hidden="true">${n}</span>` : '') +
+          `</button></div>`
+        );
+      })
+      .join('')
   );
 }
 

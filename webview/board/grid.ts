@@ -5,12 +5,23 @@
  * group row ←/→ collapse and expand. Live updates replace only the rows whose HTML changed.
  */
 import type { BoardRow, BoardState } from '../protocol';
-import { groupHeaderHtml, groupId, gridColumns, gridMinWidth, headerHtml, rowHtml, esc, cellCol } from './cells';
+import {
+  groupHeaderHtml,
+  groupId,
+  groupPromotesHtml,
+  gridColumns,
+  gridMinWidth,
+  headerHtml,
+  rowHtml,
+  esc,
+  cellCol,
+} from './cells';
 import { matchesFilter, parseFilter, type ParsedFilter, type SearchableRow } from './filter';
 
 export type GridAction =
   | { action: 'deploy'; flowId: string }
   | { action: 'promote'; flowId: string; from: string; to: string }
+  | { action: 'promoteGroup'; flowIds: string[]; from: string; to: string }
   | { action: 'cell'; flowId: string; env: string }
   | { action: 'cancel'; flowId: string; env: string; deploymentId: string }
   | { action: 'approve' | 'reject'; flowId: string; env: string; deploymentId: string }
@@ -28,9 +39,13 @@ interface RowEntry {
 
 interface GroupEntry {
   el: HTMLElement;
+  /** The group's header row (its name, its Promote buttons). */
+  head: HTMLElement;
   count: HTMLElement;
   total: number;
   toggle: HTMLElement;
+  /** The header's Promote buttons' HTML: unchanged, nothing to do. */
+  promotes: string;
 }
 
 /** Where the roving tab stop is: a flow row (by id) or a group row (by group id), and a column. */
@@ -119,9 +134,11 @@ export class Grid {
         const id = groupId(folder.key, group.key);
         this.groups.set(id, {
           el,
+          head: el.querySelector<HTMLElement>('.ghead')!,
           count: el.querySelector<HTMLElement>('[data-count]')!,
           toggle: el.querySelector<HTMLElement>('.toggle')!,
           total: group.rows.length,
+          promotes: groupPromotesHtml(group),
         });
         const rowEls = el.querySelectorAll<HTMLElement>('.row.flow');
         group.rows.forEach((row, i) => {
@@ -146,6 +163,16 @@ export class Grid {
     const template = document.createElement('template');
     for (const folder of state.folders) {
       for (const group of folder.groups) {
+        // A group's Promote buttons follow its flows (what they run where): only they are redrawn.
+        const head = this.groups.get(groupId(folder.key, group.key))!;
+        const promotes = groupPromotesHtml(group);
+        if (promotes !== head.promotes) {
+          const old = head.head.querySelectorAll('.gp-cell');
+          if ([...old].some((el) => el.contains(focused))) refocus = true;
+          for (const el of old) el.remove();
+          head.head.insertAdjacentHTML('beforeend', promotes);
+          head.promotes = promotes;
+        }
         for (const row of group.rows) {
           const entry = this.rows.get(row.flowId)!;
           const sig = signature(row, now);
@@ -273,6 +300,12 @@ export class Grid {
       return;
     }
     if (button.getAttribute('aria-disabled') === 'true') return;
+    if (action === 'promoteGroup') {
+      const flowIds = JSON.parse(button.dataset['flows'] ?? '[]') as string[];
+      if (flowIds.length)
+        this.onAction({ action, flowIds, from: button.dataset['from']!, to: button.dataset['to']! }, button);
+      return;
+    }
     const flowId = button.closest<HTMLElement>('[data-flow]')?.dataset['flow'];
     if (!flowId) return;
     const data = button.dataset;
@@ -316,7 +349,8 @@ export class Grid {
     const col = target.dataset['col'];
     const row = target.closest<HTMLElement>('[data-nav-row]');
     if (col === undefined || !row) return;
-    const key = row.dataset['flow'] ?? target.dataset['group'];
+    // A group row's buttons: its toggle names the group.
+    const key = row.dataset['flow'] ?? row.querySelector<HTMLElement>('.toggle')?.dataset['group'];
     if (key === undefined) return;
     this.active = { row: key, col: Number(col) };
     this.moveTabStop(target);
@@ -385,7 +419,7 @@ export class Grid {
       return inColumn(entry.el, active.col);
     }
     const group = this.groups.get(active.row);
-    return group && !group.el.hidden ? group.toggle : undefined;
+    return group && !group.el.hidden ? inColumn(group.head, active.col) : undefined;
   }
 
   /** Gives the roving tab stop to the active element (or the first one), focusing it if asked. */

@@ -3,7 +3,7 @@
  * with its status, commit, who, when and how long, a link to its log and "Redeploy this version".
  */
 import { isActiveStatus, relativeAge, shortCommit } from '../../extension/src/model/matrix';
-import type { HistoryEntry } from '../protocol';
+import type { HistoryEntry, HistoryStep, StepStatus } from '../protocol';
 import { esc, fullTime } from './cells';
 import { button } from './components';
 
@@ -41,6 +41,40 @@ export function breakable(text: string): string {
     .split(/(?<=[/\\])/)
     .map((part) => `<span class="seg">${esc(part)}</span>`)
     .join('<wbr>');
+}
+
+const STEP_GLYPHS: Record<StepStatus, string> = {
+  pending: '○',
+  running: '↻',
+  succeeded: '✓',
+  failed: '✗',
+  cancelled: '⊘',
+  skipped: '–',
+};
+
+/**
+ * A deploy's steps, one line each: its status, name and `group · status n/m`, then its targets,
+ * each a glyph and a name (its detail — exit code, how long, why — on hover and for screen readers).
+ */
+export function stepsHtml(steps: readonly HistoryStep[]): string {
+  const items = steps.map((step) => {
+    const targets = step.targets
+      .map(
+        (t) =>
+          `<li class="step-target s-${t.status}" title="${esc(`${t.target}: ${t.detail}`)}">` +
+          `<span class="glyph" aria-hidden="true">${STEP_GLYPHS[t.status] ?? '?'}</span>${esc(t.target)}` +
+          `<span class="visually-hidden">: ${esc(t.detail)}</span></li>`,
+      )
+      .join('');
+    return (
+      // The status class on the line, not the item: its targets' glyphs keep their own colours.
+      `<li class="step"><div class="step-line s-${step.status}">` +
+      `<span class="glyph" aria-hidden="true">${STEP_GLYPHS[step.status] ?? '?'}</span>` +
+      `<span class="step-name">${esc(step.name)}</span><span class="muted">${esc(step.summary)}</span></div>` +
+      `<ul class="step-targets" aria-label="${esc(`Targets of ${step.name}`)}">${targets}</ul></li>`
+    );
+  });
+  return `<ol class="steps" aria-label="Steps">${items.join('')}</ol>`;
 }
 
 export class HistoryPanel {
@@ -125,6 +159,7 @@ export class HistoryPanel {
       `</div><div class="entry-line muted"><span>${esc(entry.initiator)}</span>` +
       `<span title="${esc(fullTime(entry.createdAt))}">${esc(relativeAge(entry.createdAt, now))}</span>` +
       `<span class="full-time">${esc(fullTime(entry.createdAt))}</span></div>` +
+      (entry.steps?.length ? stepsHtml(entry.steps) : '') +
       (facts.length
         ? `<dl class="facts">${facts.map(([k, v]) => `<div class="fact"><dt>${esc(k)}</dt><dd>${breakable(v)}</dd></div>`).join('')}</dl>`
         : '');

@@ -214,6 +214,9 @@ function onGridAction(action: GridAction, from: HTMLElement): void {
     case 'promote':
       post({ type: 'promote', flowId: action.flowId, from: action.from, to: action.to });
       break;
+    case 'promoteGroup':
+      post({ type: 'promoteGroup', flowIds: action.flowIds, from: action.from, to: action.to });
+      break;
     case 'openFlow':
       post({ type: 'openFlow', flowId: action.flowId });
       break;

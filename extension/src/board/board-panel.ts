@@ -195,7 +195,12 @@ class BoardPanel implements vscode.Disposable {
       raw,
       (flowId) => {
         const found = this.store.findFlow(flowId);
-        return found && { envs: (found.state.project?.environments ?? []).map((e) => e.name) };
+        return (
+          found && {
+            envs: (found.state.project?.environments ?? []).map((e) => e.name),
+            folder: found.state.folder.uri.toString(),
+          }
+        );
       },
       (key) => this.store.folders.some((s) => s.folder.uri.toString() === key),
     );
@@ -226,6 +231,11 @@ class BoardPanel implements vscode.Disposable {
       case 'promote':
         // The command promotes to the environment after `from`; `to` was checked to be that one.
         await vscode.commands.executeCommand('flowport.promote', message.flowId, message.from);
+        return;
+      case 'promoteGroup':
+        // The tree's multi-select path: the host's preflight gives the plan (dependency order,
+        // versions, gates), shown before anything runs; then one task promotes them in that order.
+        await vscode.commands.executeCommand('flowport.promote', message.flowIds, message.from);
         return;
       case 'openFlow':
         await vscode.commands.executeCommand('flowport.openFlow', this.store.findFlow(message.flowId)!.flow);

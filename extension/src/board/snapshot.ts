@@ -9,12 +9,16 @@ import type {
   BoardFolder,
   BoardRow,
   CommitDistance,
+  GroupPromote,
   HistoryEntry,
+  HistoryStep,
   PromoteSlot,
 } from '../../../webview/protocol';
 import type { CommitPair } from '../../../sdk/src/host/protocol';
 import { displayOutput, isSecretOutput, maskUrlCredentials } from '../../../sdk/src/secrets';
 import { releasesOf } from '../../../sdk/src/backend/releases';
+import { stepsOf } from '../../../sdk/src/runner/step-progress';
+import { stepSummary, targetDetail } from '../model/steps';
 import {
   buildGroups,
   describeQueueSpot,
@@ -68,6 +72,9 @@ export function buildBoardFolder(
   ).map((g) => ({
     key: g.key,
     rows: g.rows.map((row) => boardRow(row, distance, missing)),
+    promotes: input.environments
+      .slice(1)
+      .map((to, i) => groupPromote(g.key, g.rows, { from: input.environments[i]!.name, to: to.name }, i)),
   }));
   const folder: BoardFolder = {
     key: input.key,
@@ -187,6 +194,49 @@ export function promoteSlot(from: EnvCell, to: EnvCell): PromoteSlot {
 }
 
 /**
+ * A group header's Promote from environment `i` to `i + 1`: the flows whose `from` runs a version
+ * `to` does not (what the tree's multi-select would send). A flow a dependency holds back stays in:
+ * the dependency may be in the group, and the plan promotes it first; the host refuses what cannot go.
+ */
+export function groupPromote(
+  groupKey: string,
+  rows: readonly FlowRow[],
+  { from, to }: { from: string; to: string },
+  i: number,
+): GroupPromote {
+  const going = rows.filter((row) => {
+    const commit = row.cells[i]?.current?.commit;
+    return commit !== undefined && row.cells[i + 1]?.current?.commit !== commit;
+  });
+  const out: GroupPromote = { from, to, flowIds: going.map((r) => r.flow.id), names: going.map((r) => r.flow.name) };
+  if (going.length === 0) {
+    const ran = rows.some((row) => row.cells[i]?.current);
+    out.reason = ran
+      ? `Nothing to promote: every flow of ${groupKey || '(root)'} that runs in ${from} runs the same commit in ${to}`
+      : `Nothing to promote: no flow of ${groupKey || '(root)'} runs in ${from} yet`;
+  }
+  return out;
+}
+
+/** A deployment's steps for the history: each step's summary and each target's detail, as the tree words them. */
+export function historySteps(deployment: DeploymentDetails): HistoryStep[] | undefined {
+  const steps = stepsOf(deployment);
+  if (!steps?.length) return undefined;
+  return steps.map((s) => ({
+    name: s.name,
+    group: s.group,
+    status: s.status,
+    summary: stepSummary(s),
+    targets: s.targets.map((t) => ({
+      target: t.target,
+      status: t.status,
+      // A reason is a command's words: a URL's password in it is masked, as elsewhere.
+      detail: maskUrlCredentials(t.reason ? `${targetDetail(t)} · ${t.reason}` : targetDetail(t)),
+    })),
+  }));
+}
+
+/**
  * Which outputs are secret is the SDK's one policy (sdk/src/secrets.ts): declared in the
  * deployment's `attributes.secretOutputs` (by the deployer or a `::flowport-secret` line), or so
  * named. They reach the webview as `•••` (never their value, nor their ciphertext), and a URL's
@@ -233,6 +283,8 @@ export function historyEntries(
       const release = releases.get(d.id);
       if (release) entry.release = release.state;
       if (release?.rollback) entry.rollbackOf = release.rollback.restores;
+      const steps = historySteps(d);
+      if (steps) entry.steps = steps;
       return entry;
     });
 }

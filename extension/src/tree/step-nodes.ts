@@ -13,6 +13,7 @@ import {
   type StepStatus,
   type TargetProgress,
 } from '../../../sdk/src/runner/step-progress';
+import { stepSummary, targetDetail } from '../model/steps';
 import type { EnvItem } from './nodes';
 
 const STEP_ICONS: Record<StepStatus, [string, string | undefined]> = {
@@ -45,9 +46,7 @@ export class StepItem extends vscode.TreeItem {
   ) {
     super(step.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `${env.id ?? ''}:step:${step.name}`;
-    const done = step.targets.filter((t) => t.status === 'succeeded').length;
-    const progress = step.status === 'running' ? ` ${done}/${step.targets.length}` : '';
-    this.description = `${step.group} · ${step.status}${progress}`;
+    this.description = stepSummary(step);
     this.iconPath = icon(step.status);
     this.tooltip = `Step ${step.name} of deployment ${deployment.id} (${deployment.status}), on ${step.group}: ${step.targets.map((t) => `${t.target} ${t.status}`).join(', ')}`;
     this.contextValue = 'step';
@@ -62,7 +61,7 @@ export class StepTargetItem extends vscode.TreeItem {
   ) {
     super(target.target, vscode.TreeItemCollapsibleState.None);
     this.id = `${parent.id ?? ''}:target:${target.target}`;
-    this.description = targetDescription(target);
+    this.description = targetDetail(target);
     this.iconPath = icon(target.status);
     // Outputs are recorded masked when secret; a URL's password is masked here too, as elsewhere.
     const lines = [`${target.target}: ${target.status}${target.reason ? ` (${target.reason})` : ''}`];
@@ -71,17 +70,6 @@ export class StepTargetItem extends vscode.TreeItem {
     this.tooltip = lines.join('\n');
     this.contextValue = 'stepTarget';
   }
-}
-
-/** `failed · exit 3 · 1.2 s`, `running`, `skipped`. */
-function targetDescription(t: TargetProgress): string {
-  const parts: string[] = [t.status];
-  if (t.status === 'failed' && typeof t.exitCode === 'number') parts.push(`exit ${t.exitCode}`);
-  if (t.startedAt && t.endedAt) {
-    const ms = Date.parse(t.endedAt) - Date.parse(t.startedAt);
-    if (Number.isFinite(ms) && ms >= 0) parts.push(ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
-  }
-  return parts.join(' · ');
 }
 
 export function stepItems(env: EnvItem): StepItem[] {

@@ -187,3 +187,98 @@ test('history: newest first, durations of finished runs, secret outputs only as 
   assert.equal(isSecretOutput('region', deployments[0]!), true, 'declared in attributes.secretOutputs');
   assert.equal(historyEntries(deployments, 'send-invoices', 'dev', 1).length, 1);
 });
+
+test("a group's Promote sends its flows that have something to promote, a dependency-blocked one too", () => {
+  const flows = [
+    flow('db', 'src/platform/db.ts'),
+    flow('api', 'src/platform/api.ts'),
+    flow('cron', 'src/platform/cron.ts'),
+  ];
+  const { folder } = buildBoardFolder(
+    {
+      ...input(
+        [
+          dep('db', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z'),
+          dep('api', 'dev', B, 'succeeded', '2026-01-01T00:01:00Z'),
+          dep('cron', 'dev', A, 'succeeded', '2026-01-01T00:02:00Z'),
+          dep('cron', 'uat', A, 'succeeded', '2026-01-01T00:03:00Z'),
+        ],
+        flows,
+      ),
+      // api reads db's output: its own Promote dev → uat is blocked until db runs in uat.
+      dependencies: { api: ['db'] },
+    },
+    () => undefined,
+  );
+  const [group] = folder.groups;
+  const api = group!.rows.find((r) => r.name === 'api')!;
+  assert.equal(api.promotes[0]!.blockedBy, 'dependency');
+  const [devUat, uatProd] = group!.promotes;
+  // cron already runs A in uat: left out. api goes with db (the plan promotes db first).
+  assert.deepEqual(devUat, {
+    from: 'dev',
+    to: 'uat',
+    flowIds: group!.rows.filter((r) => r.name !== 'cron').map((r) => r.flowId),
+    names: group!.rows.filter((r) => r.name !== 'cron').map((r) => r.name),
+  });
+  assert.deepEqual(uatProd!.flowIds, [group!.rows.find((r) => r.name === 'cron')!.flowId]);
+  const none = buildBoardFolder(input([], flows), () => undefined).folder.groups[0]!.promotes[0]!;
+  assert.deepEqual(none.flowIds, []);
+  assert.equal(none.reason, 'Nothing to promote: no flow of src/platform runs in dev yet');
+});
+
+test('history: a deploy run as steps lists each step and its targets, as the tree words them', () => {
+  const steps = [
+    {
+      name: 'migrate',
+      group: 'db',
+      status: 'succeeded',
+      outputs: {},
+      targets: [
+        {
+          target: 'db-1',
+          status: 'succeeded',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          endedAt: '2026-01-01T00:00:01.500Z',
+          outputs: {},
+        },
+      ],
+    },
+    {
+      name: 'roll out',
+      group: 'web',
+      status: 'running',
+      outputs: {},
+      targets: [
+        { target: 'web-1', status: 'failed', exitCode: 3, reason: 'see https://ci:hunter2@ci.example/1', outputs: {} },
+        { target: 'web-2', status: 'running', outputs: {} },
+      ],
+    },
+  ];
+  const [entry] = historyEntries(
+    [dep('api', 'dev', A, 'running', '2026-01-01T00:00:00Z', { attributes: { steps } })],
+    'api',
+    'dev',
+  );
+  assert.deepEqual(entry!.steps, [
+    {
+      name: 'migrate',
+      group: 'db',
+      status: 'succeeded',
+      summary: 'db · succeeded',
+      targets: [{ target: 'db-1', status: 'succeeded', detail: 'succeeded · 1.5 s' }],
+    },
+    {
+      name: 'roll out',
+      group: 'web',
+      status: 'running',
+      summary: 'web · running 0/2',
+      targets: [
+        { target: 'web-1', status: 'failed', detail: 'failed · exit 3 · see https://ci:•••@ci.example/1' },
+        { target: 'web-2', status: 'running', detail: 'running' },
+      ],
+    },
+  ]);
+  const [plain] = historyEntries([dep('api', 'dev', A, 'succeeded', '2026-01-01T00:00:00Z')], 'api', 'dev');
+  assert.equal(plain!.steps, undefined, 'a deploy of one command has no steps');
+});

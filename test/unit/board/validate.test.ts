@@ -63,3 +63,31 @@ test('a text field over 1024 characters is refused, whatever the field; 1024 is 
   assert.equal(check({ type: 'openFlow', flowId: fits }), undefined);
   assert.match(check({ type: 'openFlow', flowId: over })!, /^openFlow: flowId must be/);
 });
+
+test("a group's Promote: known flows of one folder, on a route of it; a forged one is refused", () => {
+  const flows: Record<string, { envs: string[]; folder: string }> = {
+    'src/platform/db.ts#db': { envs: ['dev', 'uat', 'prod'], folder: 'file:///shop' },
+    'src/platform/api.ts#api': { envs: ['dev', 'uat', 'prod'], folder: 'file:///shop' },
+    'src/other.ts#other': { envs: ['dev', 'uat', 'prod'], folder: 'file:///warehouse' },
+  };
+  const check = (raw: unknown) => {
+    const checked = checkMessage(raw, (id) => flows[id]);
+    return checked.ok ? undefined : checked.error;
+  };
+  const both = ['src/platform/db.ts#db', 'src/platform/api.ts#api'];
+  assert.deepEqual(
+    checkMessage({ type: 'promoteGroup', flowIds: both, from: 'uat', to: 'prod', run: 'rm -rf /' }, (id) => flows[id]),
+    { ok: true, message: { type: 'promoteGroup', flowIds: both, from: 'uat', to: 'prod' } },
+  );
+  const forged = (flowIds: unknown, from = 'uat', to = 'prod') => check({ type: 'promoteGroup', flowIds, from, to });
+  assert.match(forged([...both, 'src/evil.ts#evil'])!, /^promoteGroup: unknown flow "src\/evil.ts#evil"$/);
+  assert.match(forged([both[0], 'src/other.ts#other'])!, /not of one folder/);
+  assert.match(forged(both, 'uat', 'staging')!, /unknown environment "staging"/);
+  assert.match(forged(both, 'qa', 'prod')!, /unknown environment "qa"/);
+  assert.match(forged(both, 'dev', 'prod')!, /prod does not follow dev/);
+  assert.match(forged(both, 'prod', 'uat')!, /uat does not follow prod/);
+  for (const bad of [[], 'src/platform/db.ts#db', [both[0], both[0]], [both[0], 7], ['a\nb'], null, { 0: both[0] }]) {
+    assert.match(forged(bad)!, /^promoteGroup: flowIds must be a list of 1 to 1000 different/, JSON.stringify(bad));
+  }
+  assert.match(forged(Array.from({ length: 1001 }, (_, i) => `f${i}`))!, /flowIds must be a list/);
+});
