@@ -6,7 +6,7 @@
  * of their own in the store. This module is the rule, the same for every store engine.
  */
 import type { ApprovalPolicy } from '../config/define.js';
-import type { DeploymentDetails, JsonValue } from '../model.js';
+import type { DeploymentDetails, JsonValue, RunContext } from '../model.js';
 
 /** What a deployment that needs approval records: the policy as it was when it was asked for. */
 export interface ApprovalRequest {
@@ -16,6 +16,26 @@ export interface ApprovalRequest {
   expiresAt: string | null;
   /** The identity that asked (git's user.email, else user@host). */
   requestedBy: string;
+  /** When the request is a plan's: one approval for all the deploys it sends, in order. */
+  plan?: PlanApproval;
+}
+
+/**
+ * A plan of several promotes into an environment that asks for approval asks once: its first
+ * deploy records the request with the whole plan on it (every flow and commit, in order), the
+ * approvers decide that one, and each later deploy of the plan records the same request with
+ * `heldBy` naming the first. The approval covers exactly those deploys, each once, in that order:
+ * the runner of each checks it (planCoverageRefusal) before it counts the first's decisions.
+ */
+export interface PlanApproval {
+  from: string;
+  to: string;
+  /** Each deploy the plan sends, in the order it runs them. */
+  steps: Array<{ flow: string; commit: string }>;
+  /** This deploy's place in `steps`. */
+  step: number;
+  /** The plan's first deploy, whose request the approvers decide; absent on that one. */
+  heldBy?: string;
 }
 
 /** One decision on a request, as the store keeps it. */
@@ -57,8 +77,10 @@ export function approvalRequest(policy: ApprovalPolicy, requestedBy: string, now
 export function approvalOf(d: Pick<DeploymentDetails, 'attributes'>): ApprovalRequest | undefined {
   const a = d.attributes.approval;
   if (!a || typeof a !== 'object' || Array.isArray(a)) return undefined;
-  const { required, notInitiator, expiresAt, requestedBy } = a as Record<string, JsonValue>;
+  const { required, notInitiator, expiresAt, requestedBy, plan } = a as Record<string, JsonValue>;
+  const planned = plan === undefined ? undefined : planApprovalOf(plan);
   if (
+    (plan !== undefined && !planned) ||
     typeof required !== 'number' ||
     !Number.isInteger(required) ||
     required < 1 ||
@@ -67,7 +89,100 @@ export function approvalOf(d: Pick<DeploymentDetails, 'attributes'>): ApprovalRe
     typeof requestedBy !== 'string'
   )
     return undefined;
-  return { required, notInitiator, expiresAt, requestedBy };
+  return { required, notInitiator, expiresAt, requestedBy, ...(planned ? { plan: planned } : {}) };
+}
+
+function planApprovalOf(p: JsonValue): PlanApproval | undefined {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return undefined;
+  const { from, to, steps, step, heldBy } = p as Record<string, JsonValue>;
+  if (typeof from !== 'string' || typeof to !== 'string' || !Array.isArray(steps)) return undefined;
+  const parsed: PlanApproval['steps'] = [];
+  for (const s of steps) {
+    if (!s || typeof s !== 'object' || Array.isArray(s)) return undefined;
+    const { flow, commit } = s as Record<string, JsonValue>;
+    if (typeof flow !== 'string' || typeof commit !== 'string') return undefined;
+    parsed.push({ flow, commit });
+  }
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step >= parsed.length) return undefined;
+  if (heldBy !== undefined && typeof heldBy !== 'string') return undefined;
+  return { from, to, steps: parsed, step, ...(heldBy === undefined ? {} : { heldBy }) };
+}
+
+/** The deployment whose decisions count for `d`'s request: the plan's first deploy, or `d` itself. */
+export function decidedOn(d: Pick<DeploymentDetails, 'id'>, request: ApprovalRequest): string {
+  return request.plan?.heldBy ?? d.id;
+}
+
+/** `the plan of 3 promotes to prod (db → api → web)`: what a plan's approval covers, for a person. */
+export function describePlanApproval(plan: PlanApproval): string {
+  return `the plan of ${plan.steps.length} promotes to ${plan.to} (${plan.steps.map((s) => s.flow).join(' → ')})`;
+}
+
+/**
+ * Why `d`, a deploy of a plan, is not covered by the plan's approval: it is not the flow and
+ * commit at its place in the plan; or, for a later deploy (`request.plan.heldBy` set), the first
+ * deploy (`holder`) is not that plan's or has not succeeded, or another deploy took its place
+ * already (`earlier`: the deployments of `d`'s flow and environment recorded before it).
+ */
+export function planCoverageRefusal(
+  d: Pick<DeploymentDetails, 'flowName' | 'env' | 'commit'>,
+  request: ApprovalRequest,
+  holder: DeploymentDetails | undefined,
+  earlier: readonly DeploymentDetails[],
+): string | undefined {
+  const plan = request.plan;
+  if (!plan) return undefined;
+  const mine = plan.steps[plan.step]!;
+  if (d.env !== plan.to || d.flowName !== mine.flow || d.commit !== mine.commit)
+    return `the plan covers ${mine.flow} ${mine.commit.slice(0, 12)} in ${plan.to}, not ${d.flowName} ${d.commit.slice(0, 12)} in ${d.env}`;
+  if (!plan.heldBy) return undefined;
+  const first = holder && approvalOf(holder);
+  if (!holder || !first?.plan || first.plan.heldBy !== undefined)
+    return `its plan's approval request ${plan.heldBy} is not a plan's first deploy in the store`;
+  const same = (a: ApprovalRequest, b: ApprovalRequest) =>
+    a.required === b.required &&
+    a.notInitiator === b.notInitiator &&
+    a.expiresAt === b.expiresAt &&
+    a.requestedBy === b.requestedBy &&
+    a.plan!.from === b.plan!.from &&
+    a.plan!.to === b.plan!.to &&
+    JSON.stringify(a.plan!.steps) === JSON.stringify(b.plan!.steps);
+  if (!same(first, request)) return `the plan approved on ${holder.id} is not the plan this deploy belongs to`;
+  if (plan.step <= first.plan.step) return `it comes before ${holder.id} in the plan, which was approved first`;
+  if (holder.status !== 'succeeded')
+    return `the plan's first deploy ${holder.id} is ${holder.status}, not succeeded: the plan stopped there`;
+  const taken = earlier.find((e) => {
+    const r = approvalOf(e);
+    return r?.plan?.heldBy === plan.heldBy && r?.plan?.step === plan.step;
+  });
+  if (taken) return `the plan approved on ${holder.id} covered ${mine.flow} once already, with deployment ${taken.id}`;
+  return undefined;
+}
+
+/** A run of a plan's deploy: what its deployer records as its approval request (see {@link PlanApproval}). */
+export interface PlanApprovalRun extends RunContext {
+  planApproval?: {
+    plan: PlanApproval;
+    /** For a later deploy: the first deploy's request, recorded again (with this plan step). */
+    request?: ApprovalRequest;
+  };
+}
+
+/** The approval request a deploy of `run` records in its environment, under `policy`, asked by `requestedBy`. */
+export function requestFor(
+  run: RunContext,
+  flowName: string,
+  policy: ApprovalPolicy,
+  requestedBy: string,
+): ApprovalRequest {
+  const planned = (run as PlanApprovalRun).planApproval;
+  const mine = planned?.plan.steps[planned.plan.step];
+  if (!planned || mine?.flow !== flowName) return approvalRequest(policy, requestedBy);
+  if (planned.request) {
+    const { plan: _first, ...asked } = planned.request;
+    return { ...asked, plan: planned.plan };
+  }
+  return { ...approvalRequest(policy, requestedBy), plan: planned.plan };
 }
 
 /**
@@ -112,7 +227,8 @@ export function describeApproval(request: ApprovalRequest, state: ApprovalState)
     case 'approved': {
       const by = state.approvedBy.length ? ` (${state.approvedBy.join(', ')})` : '';
       const others = request.notInitiator ? `, not by ${request.requestedBy}` : '';
-      return `${state.approvedBy.length} of ${request.required} approval${request.required === 1 ? '' : 's'}${by}${others}`;
+      const plan = request.plan ? `, for ${describePlanApproval(request.plan)}` : '';
+      return `${state.approvedBy.length} of ${request.required} approval${request.required === 1 ? '' : 's'}${by}${others}${plan}`;
     }
     case 'rejected':
       return `rejected by ${state.by}${state.reason ? `: "${state.reason}"` : ''}`;

@@ -16,7 +16,8 @@ import {
   type RunContext,
 } from '../model.js';
 import type { PromotePlanner } from './promoter.js';
-import { approvalOf } from './approvals.js';
+import { approvalOf, type ApprovalRequest, type PlanApprovalRun } from './approvals.js';
+import type { DetachableRun } from '../runner/start.js';
 import { planRollback } from './releases.js';
 import { LOG_PREFIX } from './run.js';
 import { hintOf, withHint, type CommandHint } from '../hint.js';
@@ -122,6 +123,11 @@ export async function deployFlows(
  * Promotes each flow from `from` to `to` in turn. With a {@link PromotionPlan} (planPromotion), in
  * the plan's order; when its flows read each other's outputs (`plan.ordered`), the first flow that
  * does not get there stops the rest, and the result of each promoted before names the rollback.
+ *
+ * A plan into an environment that asks for approval (`plan.approval`) asks once: its first deploy
+ * records the request for the whole plan and this call follows it until it has run (approved by
+ * `flowport approve <its id>`); each later deploy then records the same request under it and runs
+ * without asking. A refusal (rejected, expired) or a failure stops the rest of the plan.
  */
 export async function promoteFlows(
   promoter: Promoter,
@@ -132,6 +138,25 @@ export async function promoteFlows(
   const planner = promoter as Promoter & Partial<PromotePlanner>;
   const plan = options.plan;
   const order = plan ? plan.steps.map((s) => s.flow) : flows;
+  const approval = plan?.approval;
+  // The plan's first deploy, once it recorded the plan's request; `asked` once one was sent without it.
+  let holder: { id: string; request: ApprovalRequest } | undefined;
+  let asked = false;
+  const covered = (flow: FlowDetails, ctx: RunContext): RunContext => {
+    const step = approval && !(asked && !holder) ? approval.steps.findIndex((s) => s.flow === flow.name) : -1;
+    if (step === -1) return ctx;
+    const planApproval: NonNullable<PlanApprovalRun['planApproval']> = {
+      plan: {
+        from: options.from,
+        to: options.to,
+        steps: approval!.steps,
+        step,
+        ...(holder ? { heldBy: holder.id } : {}),
+      },
+      ...(holder ? { request: holder.request } : {}),
+    };
+    return { ...ctx, planApproval, holdForApproval: true } as PlanApprovalRun & DetachableRun;
+  };
   const results = await each(
     order,
     options.to,
@@ -150,19 +175,39 @@ export async function promoteFlows(
           };
         }
       }
-      return resultOf(flow.name, options.to, await promoter.promote(request, ctx));
+      const runCtx = covered(flow, ctx);
+      const d = await promoter.promote(request, runCtx);
+      if (runCtx !== ctx && !holder) {
+        asked = true;
+        const recorded = approvalOf(d);
+        if (recorded?.plan) holder = { id: d.id, request: recorded };
+      }
+      return resultOf(flow.name, options.to, d);
     },
-    plan?.ordered ? stopAfter(options.to) : undefined,
+    plan?.ordered || approval ? stopAfter(options.to, () => holder?.id) : undefined,
   );
-  return plan?.ordered ? withRollbackOffer(results, options.to) : results;
+  return plan?.ordered || approval ? withRollbackOffer(results, options.to) : results;
 }
 
-/** In an ordered plan, a flow that did not get there stops those after it: they may read its outputs. */
-function stopAfter(env: string): StopRule {
-  return (result) =>
-    result.outcome === 'succeeded' || result.outcome === 'unchanged'
-      ? undefined
-      : `not started: ${result.flow} before it in the plan ${result.outcome === 'awaiting-approval' ? `waits for approval; promote the rest once it has run in ${env}` : `did not get to ${env}`}`;
+/**
+ * In an ordered plan, a flow that did not get there stops those after it: they may read its
+ * outputs. In a plan approved as a whole, too; and when the plan's request was refused
+ * (`holderId`'s deploy ended unrun), the rest says why.
+ */
+function stopAfter(env: string, holderId: () => string | undefined): StopRule {
+  return (result) => {
+    if (result.outcome === 'succeeded' || result.outcome === 'unchanged') return undefined;
+    const reason = result.deployment?.attributes.reason;
+    if (
+      result.deployment?.id !== undefined &&
+      result.deployment.id === holderId() &&
+      result.outcome === 'cancelled' &&
+      typeof reason === 'string' &&
+      reason.startsWith('not run: ')
+    )
+      return `not started: ${reason.slice('not run: '.length)}; nothing of the plan ran`;
+    return `not started: ${result.flow} before it in the plan ${result.outcome === 'awaiting-approval' ? `waits for approval; promote the rest once it has run in ${env}` : `did not get to ${env}`}`;
+  };
 }
 
 /** When an ordered plan stopped, the flows it already promoted can be rolled back together. */

@@ -21,7 +21,7 @@ import { addWorktree, resolveVersion, type ResolvedVersion } from './git.js';
 import { localLedger } from './ledger.js';
 import { settingsDigest } from './releases.js';
 import { overriddenChecksOf } from './checks.js';
-import { approvalRequest } from './approvals.js';
+import { requestFor } from './approvals.js';
 import { actingIdentity } from './identity.js';
 import { isSecretName } from '../secrets.js';
 import type { DeploymentStore } from './store.js';
@@ -140,7 +140,11 @@ export class CommandDeployer implements Deployer, ProjectAware<CommandDeployer> 
     const overridden = overriddenChecksOf(run, flow.name);
     if (overridden) attributes.checksOverridden = overridden;
     const policy = environments?.find((e) => e.name === request.env)?.approval;
-    if (policy) attributes.approval = { ...approvalRequest(policy, await actingIdentity(store, root)) };
+    // A deploy of a plan of promotes records the plan's one request (approvals.ts, PlanApproval).
+    if (policy)
+      attributes.approval = JSON.parse(
+        JSON.stringify(requestFor(run, flow.name, policy, await actingIdentity(store, root))),
+      ) as JsonValue;
 
     return startCommandRun(
       store,

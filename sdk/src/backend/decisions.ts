@@ -8,6 +8,7 @@ import {
   approvalState,
   approveRefusal,
   describeApproval,
+  describePlanApproval,
   type ApprovalDecision,
   type ApprovalRequest,
 } from './approvals.js';
@@ -62,7 +63,10 @@ export async function decideApproval(
 ): Promise<DecisionOutcome> {
   const deciding = decidingStore(store);
   const request = waitingRequest(d);
-  const what = describeDeployment(d);
+  // A plan asks once, on its first deploy: that one is decided, for all of them.
+  const what = request.plan
+    ? `${describeDeployment(d)}, the first deploy of ${describePlanApproval(request.plan)},`
+    : describeDeployment(d);
   const before = approvalState(request, await deciding.decisions(d.id));
   const verb = decision === 'approved' ? 'approve' : 'reject';
   if (before.state === 'approved')
@@ -83,9 +87,11 @@ export async function decideApproval(
   const state = after.state === 'expired' ? 'pending' : after.state;
   const message =
     decision === 'rejected'
-      ? `Rejected by ${me}: ${what} will not run.`
+      ? `Rejected by ${me}: ${request.plan ? `${describePlanApproval(request.plan)} (asked on ${d.id})` : what} will not run.`
       : after.state === 'approved'
-        ? `Approved by ${me}: ${what} runs now, through the queue.`
+        ? request.plan
+          ? `Approved by ${me}: ${describePlanApproval(request.plan)} runs now, in order, without asking again (deployment ${d.id} first).`
+          : `Approved by ${me}: ${what} runs now, through the queue.`
         : `Approved by ${me}: ${what} has ${describeApproval(request, after)}.`;
   return { decision: made, state, deploymentId: d.id, message };
 }
@@ -95,6 +101,10 @@ function waitingRequest(d: DeploymentDetails): ApprovalRequest {
   const request = approvalOf(d);
   if (!request)
     throw new UsageError(`${describeDeployment(d)} does not wait for approval: its environment asks for none.`);
+  if (request.plan?.heldBy)
+    throw new UsageError(
+      `${describeDeployment(d)} runs under the approval of its plan, asked on ${request.plan.heldBy}: decide that one (flowport approve ${request.plan.heldBy}).`,
+    );
   if (FINAL_STATUSES.includes(d.status))
     throw new UsageError(`${describeDeployment(d)} is ${d.status} already: nothing to decide.`);
   return request;

@@ -3,7 +3,9 @@
  * takes an `output()` of (`releases` in the config). The plan is made before anything runs, so the
  * CLI (`--dry-run`) and the editor can show it: the order, the versions, what each waits for and
  * which gates the target environment applies. Run, it promotes in that order and stops at the
- * first flow that does not get there, since what comes after may read its outputs.
+ * first flow that does not get there, since what comes after may read its outputs. Into an
+ * environment that asks for approval, a plan of several deploys asks once for all of them
+ * (`approval`): approved, they run in order without asking again; refused, none runs.
  */
 import type { EnvironmentConfig } from '../config/define.js';
 import { dependenciesOf, type FlowRelease } from '../config/flow-releases.js';
@@ -51,6 +53,11 @@ export interface PromotionPlan {
   ordered: boolean;
   /** What the target asks before or while each deploy runs: confirmation, approvals, checks. */
   gates: string[];
+  /**
+   * Set when the target asks for approval and the plan sends several deploys: one approval,
+   * asked on the first deploy, covers these exactly (flow and commit, in this order), each once.
+   */
+  approval?: { required: number; steps: Array<{ flow: string; commit: string }> };
 }
 
 /**
@@ -131,14 +138,19 @@ export async function planPromotion(
     }
     steps.push({ flow, waitsFor, reads, plan });
   }
+  const target = project.environments.find((e) => e.name === route.to);
+  const sent = steps.flatMap((s) =>
+    s.plan.action === 'deploy' ? [{ flow: s.flow.name, commit: s.plan.source.commit }] : [],
+  );
+  const approval =
+    target?.approval && sent.length > 1 ? { required: target.approval.required ?? 1, steps: sent } : undefined;
   return {
     ...route,
     steps,
     ordered: ordered.some((o) => o.waitsFor.length > 0),
     // A gate only matters when something is sent.
-    gates: steps.some((s) => s.plan.action === 'deploy')
-      ? gatesOf(project.environments.find((e) => e.name === route.to))
-      : [],
+    gates: sent.length > 0 ? gatesOf(target, sent.length) : [],
+    ...(approval ? { approval } : {}),
   };
 }
 
@@ -161,14 +173,18 @@ async function planOne(
   }
 }
 
-function gatesOf(env: EnvironmentConfig | undefined): string[] {
+function gatesOf(env: EnvironmentConfig | undefined, sent: number): string[] {
   if (!env) return [];
   const gates: string[] = [];
   if (env.protected) gates.push(`${env.name} is protected: asked once for the whole plan`);
   if (env.approval) {
     const n = env.approval.required ?? 1;
+    const approvals = `${n} approval${n === 1 ? '' : 's'}`;
+    const by = (env.approval.notInitiator ?? true) ? ', by another identity than the one who asks' : '';
     gates.push(
-      `${env.name} needs ${n} approval${n === 1 ? '' : 's'} for each deploy, given in turn as the plan reaches it`,
+      sent > 1
+        ? `${env.name} needs ${approvals} for the whole plan${by}, asked on its first deploy; once approved, its deploys run in order without asking again`
+        : `${env.name} needs ${approvals} before the deploy runs${by}`,
     );
   }
   if (env.checks?.length) gates.push(`checks before anything runs: ${env.checks.map((c) => c.name).join(', ')}`);
@@ -202,6 +218,6 @@ export function describePlan(plan: PromotionPlan): string[] {
     lines.push(`  ${i + 1}. ${step.flow.name}  ${what}${waits.length ? `  [${waits.join('; ')}]` : ''}`);
   }
   for (const gate of plan.gates) lines.push(`  gate: ${gate}`);
-  if (plan.ordered) lines.push('  a flow that does not get there stops the rest');
+  if (plan.ordered || plan.approval) lines.push('  a flow that does not get there stops the rest');
   return lines;
 }

@@ -88,6 +88,11 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
     throw new UsageError(
       "these flows read each other's outputs, so the plan waits for each before the next: run it without --detach",
     );
+  // One approval for the whole plan: this command waits for it, then runs the deploys in turn.
+  if (plan?.approval && values.detach)
+    throw new UsageError(
+      `${route.to} asks for approval: the plan asks once for all its deploys, waits for it here and then runs them in turn, so run it without --detach (or promote the flows one at a time with --detach, each waiting for its own approval)`,
+    );
   const checked = await preflight(project, { action: 'promote', ...route }, flows, {
     queue: !values['no-queue'],
     onCheck: checkPrinter(io, route.to),
@@ -128,6 +133,8 @@ function planJson(plan: PromotionPlan) {
     to: plan.to,
     ordered: plan.ordered,
     gates: plan.gates,
+    // One approval for the whole plan: what it covers, in order.
+    approval: plan.approval ?? null,
     steps: plan.steps.map((s) => ({
       flow: s.flow.name,
       waitsFor: s.waitsFor,

@@ -4,7 +4,14 @@
  * holding its lease all the while, so a queued deploy starts by itself when its turn comes (the
  * process that asked for it may be long gone) and a queue whose runner died moves on.
  */
-import { approvalOf, approvalState, describeApproval } from '../backend/approvals.js';
+import {
+  approvalOf,
+  approvalState,
+  decidedOn,
+  describeApproval,
+  describePlanApproval,
+  planCoverageRefusal,
+} from '../backend/approvals.js';
 import { FINAL_STATUSES, type DeploymentDetails } from '../model.js';
 import type { DeploymentStore } from '../backend/store.js';
 import type { LeaseTimes } from './spec.js';
@@ -18,6 +25,14 @@ export function aheadOf(deployments: readonly DeploymentDetails[], d: Deployment
   return deployments
     .slice(0, own === -1 ? deployments.length : own)
     .filter((x) => x.flowName === d.flowName && x.env === d.env && !FINAL_STATUSES.includes(x.status));
+}
+
+/** Every deployment of `d`'s flow and environment recorded before it, finished or not. */
+function aheadOfAll(deployments: readonly DeploymentDetails[], d: DeploymentDetails): DeploymentDetails[] {
+  const own = deployments.findIndex((x) => x.id === d.id);
+  return deployments
+    .slice(0, own === -1 ? deployments.length : own)
+    .filter((x) => x.flowName === d.flowName && x.env === d.env);
 }
 
 /** `2nd in line, behind 20261201-… (running)`: where a queued deployment stands. */
@@ -103,7 +118,8 @@ function wakeOnChange(subscribe: (onChange: () => void) => () => void): {
  * Resolves once `d`'s approval request (if it has one) is approved, recording who approved it;
  * or with why it must not run: rejected, expired, or cancelled (`signal`) while it waited. It
  * holds its place in the queue meanwhile: a later deploy of the flow there waits behind it (reject
- * or cancel it to let them go). `onWaiting` hears once that it waits, and why.
+ * or cancel it to let them go). `onWaiting` hears once that it waits, and why. A later deploy of a
+ * plan counts the decisions on the plan's first deploy, once it is sure the plan covers it.
  */
 export async function awaitApproval(
   store: DeploymentStore,
@@ -120,6 +136,16 @@ export async function awaitApproval(
   const renew = leaseRenewer(store, d.id, lease);
   const changes = store.onChanges ? wakeOnChange(store.onChanges.bind(store)) : undefined;
   const decisions = store.decisions.bind(store);
+  const plan = request.plan;
+  if (plan) {
+    const holder = plan.heldBy === undefined ? undefined : await store.getDeployment(plan.heldBy);
+    const earlier = plan.heldBy
+      ? aheadOfAll(await store.findDeployments({ flows: [d.flowName], envs: [d.env], history: true }), d)
+      : [];
+    const refusal = planCoverageRefusal(d, request, holder, earlier);
+    if (refusal) return `not run: ${refusal}; nothing ran`;
+  }
+  const on = decidedOn(d, request);
   try {
     for (;;) {
       if (signal.aborted) return 'cancelled while it waited for approval; nothing ran';
@@ -128,15 +154,20 @@ export async function awaitApproval(
       if (!now) return 'not run: it is no longer in the store';
       if (FINAL_STATUSES.includes(now.status))
         return `not run: it was recorded as ${now.status} while it waited for approval`;
-      const state = approvalState(request, await decisions(d.id));
+      const state = approvalState(request, await decisions(on));
       switch (state.state) {
         case 'approved':
-          await store.update(d.id, { attributes: { awaiting: null, approvedBy: state.approvedBy } });
+          // A plan's deploy says under which approval it ran: who approved, and on which deploy.
+          await store.update(d.id, {
+            attributes: { awaiting: null, approvedBy: state.approvedBy, ...(plan ? { approvedWithPlan: on } : {}) },
+          });
           return undefined;
         case 'rejected':
-          return `not run: rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;
+          return `not run: ${plan ? `${describePlanApproval(plan)} was ` : ''}rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;
         case 'expired':
-          return `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
+          return plan
+            ? `not run: the approval request for ${describePlanApproval(plan)} expired at ${state.at} undecided; promote them again to ask anew`
+            : `not run: its approval request expired at ${state.at} undecided; deploy it again to ask anew`;
       }
       await renew();
       if (!waiting) {

@@ -28,6 +28,12 @@ import {
 /** A run the caller may leave at once (`flowport deploy --detach`): the deployment is returned as soon as its runner started. */
 export interface DetachableRun extends QueueableRun {
   detach?: boolean;
+  /**
+   * Follow a deploy that waits for approval until it ends, instead of returning it as it starts
+   * to wait: a plan of promotes runs its next deploy only once the first, which holds the plan's
+   * one approval request, has run.
+   */
+  holdForApproval?: boolean;
 }
 
 /**
@@ -220,11 +226,12 @@ export async function attach(
         return d;
       }
       // Waiting for someone else's approval, which may take a day: the caller is told, not held.
-      if (d.status === 'queued' && d.attributes.awaiting === 'approval') return d;
+      const awaiting = d.status === 'queued' && d.attributes.awaiting === 'approval';
+      if (awaiting && !(run as DetachableRun).holdForApproval) return d;
       if (ended && d.status === 'pending') return await notClaimed(store, id, ended, onUnclaimed);
       // Quick at first (a short deploy ends in a moment), then at a pace that costs nothing.
       const waited = Date.now() - startedAt;
-      const pause = waited < 1000 ? 15 : waited < 5000 ? 50 : 200;
+      const pause = awaiting ? 250 : waited < 1000 ? 15 : waited < 5000 ? 50 : 200;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
         wake = () => {
