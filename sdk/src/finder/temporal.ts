@@ -6,11 +6,11 @@
  * joins them when the scans are assembled.
  *
  * Which files carry candidates: those that import `@temporalio/workflow` (every workflow file
- * written from Temporal's docs does, for `proxyActivities` and the like) and those named
- * `workflows.ts` or `workflows/index.ts` (a barrel of re-exports may import nothing). From the
- * named module, `export * from './x'` and `export { a, b as c } from './x'` are followed, to any
- * depth, into files that are candidates themselves; a re-export from a package is not followed.
- * A file only reached otherwise (no Temporal import, another name) lists no workflows.
+ * written from Temporal's docs does, for `proxyActivities` and the like), those named
+ * `workflows.ts` or `workflows/index.ts`, and any other file a worker names or a named module
+ * re-exports from (typescript-flows.ts reads those again as workflows modules once the workers'
+ * files have told it). From the named module, `export * from './x'` and `export { a, b as c }
+ * from './x'` are followed to any depth; a re-export from a package is not followed.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { posix } from 'node:path';

@@ -7,7 +7,7 @@
  * → parse the rest with typescript-estree → assemble ids, groupings and project-wide diagnostics.
  */
 import { createHash } from 'node:crypto';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { groupsOf, type Diagnostic, type FlowDetails, type FlowFinder, type FlowQuery } from '../model.js';
 import { SDK_VERSION } from '../version.js';
 import { checkFactoryOptions, unbound } from '../config/bind.js';
@@ -64,6 +64,9 @@ export interface TypeScriptFlowsOptions extends FileSelection {
   /** Persisted scan cache: on by default at `.flowport/cache/flows.json`; `false` neither reads nor writes it. */
   cache?: boolean | { path: string };
 }
+
+/** What a module path without extension may stand for, in the order tried. */
+const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
 /** Counts from the last scan, for benchmarks and the log. */
 export interface ScanStats {
@@ -160,6 +163,8 @@ export class FlowIndex implements FlowFinder {
   private readonly workflowsModuleMarkers: FinderMarker[] | undefined;
   /** Per file, the ids of the Temporal workflows the last assembly found there: an update says which moved. */
   private temporalByFile = new Map<string, string>();
+  /** Files a Temporal worker names (or a named module re-exports from): read as workflows modules. */
+  private namedWorkflowModules = new Set<string>();
   /** `defineFlow` and the config's markers only: a file they do not want is parsed for presets alone. */
   private readonly ownMarkers: CallMarker[];
   private readonly presets: PresetScope;
@@ -248,6 +253,8 @@ export class FlowIndex implements FlowFinder {
       this.listings = undefined;
     }
     const previous = this.entries;
+    // What the last scan (or the cache) knew workers to name is read as such when it changed.
+    if (this.workflowsModuleMarkers) this.namedWorkflowModules = this.workflowModulesNamed().named;
     const next = new Map<string, CacheEntry>();
     const changedFiles: Array<[string, CacheEntry, CacheEntry | undefined]> = [];
     const walk = walkSourceFiles(this.root, filter, this.rules, this.listings, (rel, size, mtimeMs) => {
@@ -283,11 +290,13 @@ export class FlowIndex implements FlowFinder {
     // Nothing re-read or re-listed and the same count means the same state: nothing to save.
     const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
+    const reread = await this.readNamedWorkflowModules(stats);
     this.skippedLinks = walk.skippedLinks;
     this.followedLinks = walk.followedLinks;
     this.listings = this.rules.changedWhileWalking ? undefined : walk.listings;
     this.scanned = true;
-    if (changed && this.cachePath) writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
+    if ((changed || reread.length > 0) && this.cachePath)
+      writeScanCache(this.cachePath, this.cacheKey, this.state(), this.root);
     this.assemble();
     stats.ms = performance.now() - started;
     this.lastScan = stats;
@@ -359,6 +368,8 @@ export class FlowIndex implements FlowFinder {
       if (entry.scan !== old?.scan) rescanned.push(rel);
     }
     if (gone.size > 0) rescanned.push(...this.dropUnder(gone));
+    // A worker may name a module read as an ordinary file so far.
+    if (rescanned.length > 0) rescanned.push(...(await this.readNamedWorkflowModules(scanStats)));
     if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
     // A package.json decides where presets are on: the files with preset findings may change.
     if (rels.some((r) => r === 'package.json' || r.endsWith('/package.json'))) {
@@ -467,7 +478,8 @@ export class FlowIndex implements FlowFinder {
       return;
     }
     const { text } = read;
-    const workflowsModule = this.workflowsModuleMarkers !== undefined && isWorkflowsModulePath(rel);
+    const workflowsModule =
+      this.workflowsModuleMarkers !== undefined && (isWorkflowsModulePath(rel) || this.namedWorkflowModules.has(rel));
     if (!workflowsModule && !mayContainFlow(text, this.markersCalledIn(text, this.markers))) return;
     entry.digest = createHash('sha1').update(text).digest('base64');
     if (old?.digest === entry.digest) {
@@ -491,7 +503,70 @@ export class FlowIndex implements FlowFinder {
         )
         .map((p) => p.name);
     }
+    // Read as a workflows module even with nothing to list: the cache remembers it was.
+    if (workflowsModule) scan.workflows ??= { functions: [], reexports: [] };
     entry.scan = meaningful(scan);
+  }
+
+  /**
+   * Reads again, as workflows modules, the files Temporal workers name that were read as
+   * ordinary files: a workflows module need neither import `@temporalio/workflow` nor be named
+   * `workflows.ts`, and only the workers' files tell which it is. Follows the re-exports of each
+   * module read. Returns the files read again.
+   */
+  private async readNamedWorkflowModules(stats: ScanStats): Promise<string[]> {
+    if (!this.workflowsModuleMarkers) return [];
+    const reread: string[] = [];
+    for (;;) {
+      const { named, unread } = this.workflowModulesNamed();
+      this.namedWorkflowModules = named;
+      if (unread.length === 0) return reread;
+      for (const rel of unread) {
+        const entry = this.entries.get(rel)!;
+        entry.digest = undefined; // read whatever the text: the mode changed, not the text
+        await this.scanFile(rel, entry, undefined, stats);
+        // Gone or unreadable since: nothing to list, and not to be tried again in this loop.
+        if (entry.scan === 0 || !entry.scan.workflows)
+          entry.scan = { flows: [], problems: [], workflows: { functions: [], reexports: [] } };
+        reread.push(rel);
+      }
+    }
+  }
+
+  /**
+   * The files named by workers (in packages where Temporal is on), and through the re-exports of
+   * those already read as workflows modules; `unread` are those read as ordinary files so far.
+   */
+  private workflowModulesNamed(): { named: Set<string>; unread: string[] } {
+    const named = new Set<string>();
+    const unread: string[] = [];
+    const queue: string[] = [];
+    const reach = (from: string, module: string) => {
+      const rel = this.moduleFile(posix.join(posix.dirname(from), module));
+      if (rel === undefined || named.has(rel)) return;
+      named.add(rel);
+      queue.push(rel);
+    };
+    this.entries.forEach((entry, rel) => {
+      const scan = entry.scan;
+      if (scan === 0 || !scan.workers?.length || !this.presets.isOn('temporal', rel)) return;
+      for (const ref of scan.workers) reach(rel, ref.module);
+    });
+    while (queue.length > 0) {
+      const rel = queue.shift()!;
+      const scan = this.entries.get(rel)!.scan;
+      if (scan === 0 || !scan.workflows) unread.push(rel);
+      else for (const r of scan.workflows.reexports) reach(rel, r.module);
+    }
+    return { named, unread };
+  }
+
+  /** The considered file a module path (root-relative, no extension) resolves to, as Node would. */
+  private moduleFile(bare: string): string | undefined {
+    for (const base of [bare, `${bare}/index`]) {
+      for (const ext of SOURCE_EXTENSIONS) if (this.entries.has(base + ext)) return base + ext;
+    }
+    return undefined;
   }
 
   /**

@@ -155,3 +155,38 @@ test('Temporal preset, incremental: a deleted worker or a dependency dropped fro
   assert.deepEqual(dropped.flows, []);
   assert.ok(dropped.rescanned.includes('packages/orders/src/workflows/orders.ts'), dropped.rescanned.join());
 });
+
+test('Temporal preset: a module a worker names is read as workflows even without @temporalio/workflow or the name workflows.ts, from the cache and as it changes', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'package.json': JSON.stringify({ dependencies: { '@temporalio/worker': '^1.11.0' } }),
+    'src/worker.ts':
+      `import { Worker } from '@temporalio/worker';\n` +
+      `export const run = () => Worker.create({ workflowsPath: require.resolve('./flows/main'), taskQueue: 'q' });\n`,
+    // Plain functions, as Temporal's hello-world without activities; a barrel into another one.
+    'src/flows/main.ts': `export async function greet(name: string) {\n  return 'hi ' + name;\n}\nexport * from './more';\n`,
+    'src/flows/more.ts': `export const farewell = async (name: string) => 'bye ' + name;\n`,
+    'src/flows/unnamed.ts': `export async function notAWorkflow() {\n  return 1;\n}\n`,
+  });
+  const expected = ['src/flows/main.ts:1 greet', 'src/flows/more.ts:1 farewell'];
+  const cold = typescriptFlows({ root });
+  assert.deepEqual(summary(await cold.findFlows()), expected);
+  const warm = typescriptFlows({ root });
+  assert.deepEqual(summary(await warm.findFlows()), expected);
+  assert.equal(warm.lastScan.parsed, 0, 'what each file was read as comes from the cache');
+
+  const main = join(root, 'src/flows/main.ts');
+  writeFileSync(main, `export async function greet() {}\nexport async function wave() {}\n`);
+  const edited = await warm.update([main]);
+  assert.deepEqual(summary(edited.flows), ['src/flows/main.ts:1 greet', 'src/flows/main.ts:2 wave']);
+
+  const worker = join(root, 'src/worker.ts');
+  writeFileSync(
+    worker,
+    `import { Worker } from '@temporalio/worker';\n` +
+      `export const run = () => Worker.create({ workflowsPath: require.resolve('./flows/unnamed'), taskQueue: 'q' });\n`,
+  );
+  const repointed = await warm.update([worker]);
+  assert.deepEqual(summary(repointed.flows), ['src/flows/unnamed.ts:1 notAWorkflow']);
+  assert.ok(repointed.rescanned.includes('src/flows/unnamed.ts'), repointed.rescanned.join());
+});
