@@ -263,7 +263,9 @@ function requestItem(
 ): PickItem & { request: PendingApproval } {
   const d = r.deployment;
   const item = {
-    label: `${d.flowName} → ${d.env}`,
+    label: r.request.plan
+      ? `${d.flowName} → ${d.env}, first of a plan: ${r.request.plan.steps.map((s) => s.flow).join(' → ')}`
+      : `${d.flowName} → ${d.env}`,
     description: `${shortCommit(d.commit)} · asked by ${r.request.requestedBy} ${relativeAge(d.createdAt)}`,
     detail: `${r.approvedBy.length} of ${r.request.required} approvals${r.request.expiresAt ? ` · expires ${new Date(r.request.expiresAt).toLocaleString()}` : ''} · ${d.id}`,
     request: r,

@@ -198,7 +198,10 @@ export function envDescription(cell: EnvCell): string {
   if (cell.current) parts.push(shortCommit(cell.current.commit), relativeAge(cell.current.updatedAt));
   const latest = cell.latest;
   if (latest && latest !== cell.current) {
-    if (cell.awaiting) parts.push(`waiting for approval (asked by ${cell.awaiting.request.requestedBy})`);
+    if (cell.awaiting)
+      parts.push(
+        `waiting for approval${cell.awaiting.request.plan ? ` of a plan of ${cell.awaiting.request.plan.steps.length}` : ''} (asked by ${cell.awaiting.request.requestedBy})`,
+      );
     else if (cell.queued) parts.push(describeQueueSpot(cell.queued));
     else parts.push(isActive(latest) ? latest.status : `${latest.status} ${relativeAge(latest.updatedAt)}`);
   }
@@ -236,6 +239,11 @@ function envTooltip(cell: EnvCell, flowId: string, next?: EnvCell): vscode.Markd
     md.appendMarkdown(
       `\n\n$(shield) Waits for approval: asked by ${escape(request.requestedBy)}, needs ${request.required} approval${request.required === 1 ? '' : 's'}${request.notInitiator ? ' by another identity' : ''}${request.expiresAt ? `, expires ${escape(new Date(request.expiresAt).toLocaleString())}` : ''}. Approve or Reject it from this row's menu.`,
     );
+    // A plan of promotes asks once, here on its first deploy: approving it lets them all run in order.
+    if (request.plan)
+      md.appendMarkdown(
+        `\n\n$(list-ordered) For the whole plan ${escape(request.plan.from)} → ${escape(request.plan.to)}: ${request.plan.steps.map((s) => `${escape(s.flow)} \`${shortCommit(s.commit)}\``).join(' → ')}. Once approved they run in this order without asking again.`,
+      );
   }
   if (cell.lock)
     md.appendMarkdown(
