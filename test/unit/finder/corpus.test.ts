@@ -43,7 +43,8 @@ test('1,200-file corpus, cold: parsed in a worker thread, with exactly what pars
   });
   const listed = (flows: FlowDetails[]) => flows.map((f) => ({ name: f.name, file: f.sourceRelative, line: f.line }));
   // The built SDK: its parser thread is a file beside it (sources run through tsx have none).
-  const built = (await import('../../../sdk/dist/index.js')) as typeof import('../../../sdk/src/index.js');
+  const dist = new URL('../../../sdk/dist/index.js', import.meta.url).href;
+  const built = (await import(dist)) as typeof import('../../../sdk/src/index.js');
   const inWorker = built.typescriptFlows({ root, cache: false });
   const found = await inWorker.findFlows();
   assert.equal(inWorker.lastScan.inWorker, true, 'a scan reading 1,200 files parses in a worker');
