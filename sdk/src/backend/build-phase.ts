@@ -56,7 +56,11 @@ export function buildRecordOf(d: Pick<DeploymentDetails, 'attributes'>): BuildRe
 }
 
 /** The latest build of `commit` for `flow`, in any environment, with its outputs opened; undefined when none ran. */
-export async function findBuild(store: DeploymentStore, flow: string, commit: string): Promise<BuildFound | undefined> {
+export async function findBuild(
+  store: Pick<DeploymentStore, 'findDeployments'>,
+  flow: string,
+  commit: string,
+): Promise<BuildFound | undefined> {
   const all = await store.findDeployments({ flows: [flow], history: true });
   const built = all.findLast((d) => {
     const b = buildRecordOf(d);

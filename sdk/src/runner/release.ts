@@ -7,6 +7,7 @@
 import type { JsonValue } from '../model.js';
 import { BUILD_PLACEHOLDERS, buildSealContext, type BuildRecord } from '../backend/build-phase.js';
 import { isSecretName, MASK, maskSecretValues, maskUrlCredentials, SECRET_OUTPUTS, sealValue } from '../secrets.js';
+import { awaitBuildTurn, type BuildTurnStore } from './build-turn.js';
 import { runCommand } from './command.js';
 import { LOG_PREFIX, type ActiveRun, type RunOutcome } from './life.js';
 import type { CommandSpec } from './spec.js';
@@ -28,7 +29,7 @@ export interface ReleaseCommandSpec extends CommandSpec {
 }
 
 /** Runs `spec` as its release says: the build first when it has one, secret inputs masked. */
-export async function runRelease(given: CommandSpec, active: ActiveRun): Promise<RunOutcome> {
+export async function runRelease(given: CommandSpec, active: ActiveRun, store?: BuildTurnStore): Promise<RunOutcome> {
   const spec = given as ReleaseCommandSpec;
   if (!spec.build && !spec.secretEnv?.length) return runCommand(spec, active);
   const secrets: string[] = [];
@@ -54,6 +55,22 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
   const { build, secretEnv: _secretEnv, ...plain } = spec;
   if (!build) return maskOutcome(await runCommand(plain, masked), secrets);
 
+  // A deploy of this commit elsewhere may be building it right now: its build is reused.
+  const reused = store
+    ? await awaitBuildTurn(store, active.deployment, build.commit, active.signal, (line) => masked.log(line))
+    : undefined;
+  if (active.signal.aborted) {
+    masked.log(`${LOG_PREFIX} cancelled: before the build; nothing was deployed`);
+    return { status: 'cancelled', attributes: { reason: 'cancelled while waiting for the build of this commit' } };
+  }
+  if (reused) {
+    masked.log(
+      `${LOG_PREFIX} build: deployment ${reused.deploymentId} built ${build.commit.slice(0, 12)}; reusing its outputs`,
+    );
+    for (const name of reused.secret) secrets.push(reused.values[name]!);
+    const record: BuildRecord = { commit: build.commit, deploymentId: reused.deploymentId, reused: true };
+    return deployWithBuild(spec, plain, masked, secrets, reused.values, record);
+  }
   masked.log(
     `${LOG_PREFIX} build: building ${build.commit.slice(0, 12)} first; every later deploy and promote of this commit reuses its outputs`,
   );
@@ -97,7 +114,20 @@ export async function runRelease(given: CommandSpec, active: ActiveRun): Promise
     );
   });
   masked.log(`${LOG_PREFIX} build: done; outputs ${Object.keys(outputs).join(', ') || '(none)'}`);
+  return deployWithBuild(spec, plain, masked, secrets, outputs, record);
+}
 
+/** The deploy command (or steps) with the build's `outputs` in place of its placeholders. */
+async function deployWithBuild(
+  spec: ReleaseCommandSpec,
+  plain: CommandSpec,
+  masked: ActiveRun,
+  secrets: readonly string[],
+  outputs: Record<string, string>,
+  record: BuildRecord,
+): Promise<RunOutcome> {
+  const build = spec.build!;
+  const buildAttribute = record as unknown as JsonValue;
   let missing: string | undefined;
   const fill = (text: string) =>
     text.replace(BUILD_PLACEHOLDERS, (_, name: string) => {

@@ -29,6 +29,7 @@ import type { JsonValue } from '../model.js';
 import type { DeploymentStore } from '../backend/store.js';
 import { MASK, SecretMasker, SECRET_OUTPUTS } from '../secrets.js';
 import { displayArg, firstLine, formatMs, runProcess } from './command.js';
+import type { BuildTurnStore } from './build-turn.js';
 import { runRelease } from './release.js';
 import { LOG_PREFIX, messageOf, type ActiveRun, type RunOutcome } from './life.js';
 import type { CommandSpec, StepSpec, StepTargetSpec } from './spec.js';
@@ -50,13 +51,9 @@ export function withProgress(active: ActiveRun, store: Pick<DeploymentStore, 'up
 }
 
 /** Runs the deploy `spec` describes (its one command, or its steps) with progress recorded in `store`. */
-export function runDeploy(
-  spec: CommandSpec,
-  active: ActiveRun,
-  store: Pick<DeploymentStore, 'update'>,
-): Promise<RunOutcome> {
+export function runDeploy(spec: CommandSpec, active: ActiveRun, store: BuildTurnStore): Promise<RunOutcome> {
   // A release's build phase and secret inputs (issue 16) wrap the command: release.ts.
-  return runRelease(spec, withProgress(active, store));
+  return runRelease(spec, withProgress(active, store), store);
 }
 
 /** An output as a step's targets reported it: one value, or several (ambiguous). */

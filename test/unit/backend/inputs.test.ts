@@ -4,7 +4,7 @@
 // phase runs once per commit; a deployer of one's own gets the inputs in its request. The secret
 // is searched for as text in every log, --json document and state file.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DeploymentDetails } from '../../../sdk/src/model.js';
@@ -51,6 +51,11 @@ const out = join(process.env.FLOWPORT_ROOT, 'out');
 mkdirSync(out, { recursive: true });
 appendFileSync(join(out, 'builds.txt'), process.argv[2] + ' ' + process.argv[3] + ' ' + process.env.FLOWPORT_PHASE + '\\n');
 console.log('building ' + process.argv[3]);
+if (process.env.TEST_HOLD_BUILD) {
+  // Held until the test lets it go: another first deploy of the commit starts meanwhile.
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(join(out, 'build-go'))) await new Promise((r) => setTimeout(r, 20));
+}
 if (process.env.TEST_FAIL_BUILD) { console.error('the compiler broke'); process.exit(7); }
 console.log('::flowport-output binaryUrl=https://bin.test/' + process.argv[3]);
 console.log('::flowport-output signingKey=' + process.env.TEST_BUILD_SECRET);
@@ -415,4 +420,60 @@ test('the build is recorded once it is done: a deploy of the commit elsewhere wh
       .split('\n'),
     [`web ${commit} build`],
   );
+});
+
+test('two first deploys of a commit at once build it once: the later waits for the earlier build and reuses it; if that build fails, it builds itself', async () => {
+  const { root, commit, cli, seen } = project();
+  const builds = () =>
+    readFileSync(join(root, 'out', 'builds.txt'), 'utf8')
+      .trim()
+      .split('\n');
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!ok()) writeTree(root, { 'out/build-go': '' }); // let the held build end before failing
+    assert.ok(ok(), what);
+  };
+  const logOf = (id: string) => cli(['logs', id]).stdout;
+
+  // 1. dev builds (held); uat starts meanwhile, waits, and reuses dev's build.
+  const dev = cli(['deploy', 'web', '--env', 'dev', '--detach', '--json'], { TEST_HOLD_BUILD: '1' });
+  assert.equal(dev.code, 0, dev.stderr + dev.stdout);
+  const devId = deployed(dev).id;
+  await until('dev builds', () => existsSync(join(root, 'out', 'builds.txt')));
+  const uat = cli(['deploy', 'web', '--env', 'uat', '--detach', '--json']);
+  assert.equal(uat.code, 0, uat.stderr + uat.stdout);
+  const uatId = deployed(uat).id;
+  await until("uat waits for dev's build", () => logOf(uatId).includes(`deployment ${devId} (dev) is building`));
+  writeTree(root, { 'out/build-go': '' });
+  for (const id of [devId, uatId]) assert.equal(cli(['logs', id, '--follow']).code, 0);
+  assert.deepEqual(builds(), [`web ${commit} build`], 'built once');
+  const history = JSON.parse(cli(['history', 'web', '--json']).stdout) as { deployments: DeploymentDetails[] };
+  const uatDone = history.deployments.find((d) => d.id === uatId)!;
+  assert.equal(uatDone.status, 'succeeded');
+  assert.deepEqual(uatDone.attributes.build, { commit, deploymentId: devId, reused: true });
+  assert.equal(seen(uatId).env.BIN, `https://bin.test/${commit}`);
+  assert.equal(seen(uatId).env.SIGN, BUILD_SECRET, 'the secret build output reaches the deploy that reused it');
+  assert.match(logOf(uatId), new RegExp(`deployment ${devId} built ${commit.slice(0, 12)}; reusing its outputs`));
+  assertNoSecret('uat log', logOf(uatId));
+
+  // 2. A new commit: dev's build fails while uat waits for it; uat then builds it itself.
+  writeTree(root, { 'src/web/more.ts': 'export const x = 1;\n' });
+  const next = commitAll(root, 'next');
+  rmSync(join(root, 'out', 'build-go'));
+  const dev2 = cli(['deploy', 'web', '--env', 'dev', '--detach', '--json'], {
+    TEST_HOLD_BUILD: '1',
+    TEST_FAIL_BUILD: '1',
+  });
+  const dev2Id = deployed(dev2).id;
+  await until('dev builds again', () => builds().length === 2);
+  const uat2Id = deployed(cli(['deploy', 'web', '--env', 'uat', '--detach', '--json'])).id;
+  await until('uat waits again', () => logOf(uat2Id).includes(`deployment ${dev2Id} (dev) is building`));
+  writeTree(root, { 'out/build-go': '' });
+  for (const id of [dev2Id, uat2Id]) cli(['logs', id, '--follow']);
+  assert.deepEqual(builds(), [`web ${commit} build`, `web ${next} build`, `web ${next} build`]);
+  const after = JSON.parse(cli(['history', 'web', '--json']).stdout) as { deployments: DeploymentDetails[] };
+  assert.equal(after.deployments.find((d) => d.id === dev2Id)!.status, 'failed');
+  const uat2 = after.deployments.find((d) => d.id === uat2Id)!;
+  assert.equal(uat2.status, 'succeeded');
+  assert.equal((uat2.attributes.build as { deploymentId: string }).deploymentId, uat2Id, 'uat built it');
 });
