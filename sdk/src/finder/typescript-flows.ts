@@ -525,9 +525,9 @@ export class FlowIndex implements FlowFinder {
         const entry = this.entries.get(rel)!;
         entry.digest = undefined; // read whatever the text: the mode changed, not the text
         await this.scanFile(rel, entry, undefined, stats);
-        // Gone or unreadable since: nothing to list, and not to be tried again in this loop.
-        if (entry.scan === 0 || !entry.scan.workflows)
-          entry.scan = { flows: [], problems: [], workflows: { functions: [], reexports: [] } };
+        // Gone, unreadable or too large since: nothing to list, and not to be tried again here.
+        if (entry.scan === 0) entry.scan = { flows: [], problems: [], workflows: { functions: [], reexports: [] } };
+        else entry.scan.workflows ??= { functions: [], reexports: [] };
         reread.push(rel);
       }
     }
