@@ -109,7 +109,7 @@ export function groupPromotesHtml(group: BoardGroup): string {
         const n = p.flowIds.length;
         return (
           `<div role="gridcell" class="gp-cell"><button class="group-promote" data-action="promoteGroup" ` +
-          `data-from="${esc(p.from)}" data-to="${esc(p.to)}" data-flows="${esc(JSON.stringify(p.flowIds))}" ` +
+          `data-from="${esc(p.from)}" data-to="${esc(p.to)}" ` +
           `data-col="${promoteCol(i)}" tabindex="-1" title="${esc(title)}" aria-label="${esc(title)}"` +
           `${p.reason ? ' aria-disabled="true"' : ''}>` +
           `Promote group ${esc(p.from)} → ${esc(p.to)}` +

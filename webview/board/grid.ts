@@ -4,7 +4,7 @@
  * between the buttons of a row and between rows, Home/End, Ctrl+Home/End, PageUp/PageDown; on a
  * group row ←/→ collapse and expand. Live updates replace only the rows whose HTML changed.
  */
-import type { BoardRow, BoardState } from '../protocol';
+import type { BoardRow, BoardState, GroupPromote } from '../protocol';
 import {
   groupHeaderHtml,
   groupId,
@@ -45,7 +45,9 @@ interface GroupEntry {
   total: number;
   toggle: HTMLElement;
   /** The header's Promote buttons' HTML: unchanged, nothing to do. */
-  promotes: string;
+  promotesHtml: string;
+  /** What each of them sends (the flows are not in the DOM: 885 flows × 4 steps of ids slowed the first frame). */
+  promotes: GroupPromote[];
 }
 
 /** Where the roving tab stop is: a flow row (by id) or a group row (by group id), and a column. */
@@ -138,7 +140,8 @@ export class Grid {
           count: el.querySelector<HTMLElement>('[data-count]')!,
           toggle: el.querySelector<HTMLElement>('.toggle')!,
           total: group.rows.length,
-          promotes: groupPromotesHtml(group),
+          promotesHtml: groupPromotesHtml(group),
+          promotes: group.promotes,
         });
         const rowEls = el.querySelectorAll<HTMLElement>('.row.flow');
         group.rows.forEach((row, i) => {
@@ -166,12 +169,13 @@ export class Grid {
         // A group's Promote buttons follow its flows (what they run where): only they are redrawn.
         const head = this.groups.get(groupId(folder.key, group.key))!;
         const promotes = groupPromotesHtml(group);
-        if (promotes !== head.promotes) {
+        head.promotes = group.promotes;
+        if (promotes !== head.promotesHtml) {
           const old = head.head.querySelectorAll('.gp-cell');
           if ([...old].some((el) => el.contains(focused))) refocus = true;
           for (const el of old) el.remove();
           head.head.insertAdjacentHTML('beforeend', promotes);
-          head.promotes = promotes;
+          head.promotesHtml = promotes;
         }
         for (const row of group.rows) {
           const entry = this.rows.get(row.flowId)!;
@@ -301,9 +305,11 @@ export class Grid {
     }
     if (button.getAttribute('aria-disabled') === 'true') return;
     if (action === 'promoteGroup') {
-      const flowIds = JSON.parse(button.dataset['flows'] ?? '[]') as string[];
-      if (flowIds.length)
-        this.onAction({ action, flowIds, from: button.dataset['from']!, to: button.dataset['to']! }, button);
+      const id = button.closest('.ghead')?.querySelector<HTMLElement>('.toggle')?.dataset['group'];
+      const { from, to } = button.dataset;
+      const promote = this.groups.get(id ?? '')?.promotes.find((p) => p.from === from && p.to === to);
+      if (promote?.flowIds.length)
+        this.onAction({ action, flowIds: [...promote.flowIds], from: promote.from, to: promote.to }, button);
       return;
     }
     const flowId = button.closest<HTMLElement>('[data-flow]')?.dataset['flow'];

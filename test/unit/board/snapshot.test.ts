@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBoardFolder, historyEntries, isSecretOutput, pairKey } from '../../../extension/src/board/snapshot.js';
 import type { CommitDistance } from '../../../sdk/src/host/protocol.js';
-import type { DeploymentDetails } from '../../../sdk/src/model.js';
+import type { DeploymentDetails, JsonValue } from '../../../sdk/src/model.js';
 import { deploymentOf as dep, flowAt as flow } from '../../helpers/records.js';
 
 const environments = [{ name: 'dev' }, { name: 'uat' }, { name: 'prod', protected: true }];
@@ -228,7 +228,7 @@ test("a group's Promote sends its flows that have something to promote, a depend
 });
 
 test('history: a deploy run as steps lists each step and its targets, as the tree words them', () => {
-  const steps = [
+  const steps: JsonValue = [
     {
       name: 'migrate',
       group: 'db',
