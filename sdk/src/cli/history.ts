@@ -112,6 +112,16 @@ function note(d: DeploymentDetails): string {
   if (steps) parts.push(stepsBrief(steps));
   const inputs = inputsBrief(d);
   if (inputs) parts.push(inputs);
+  const approvedBy = Array.isArray(d.attributes.approvedBy)
+    ? d.attributes.approvedBy.filter((by): by is string => typeof by === 'string')
+    : [];
+  if (approvedBy.length) {
+    // Under a plan's one approval: the deploy that asked for it, for the audit.
+    const plan = d.attributes.approvedWithPlan;
+    parts.push(
+      `approved by ${approvedBy.join(', ')}${typeof plan === 'string' ? ` for the plan asked on ${plan}` : ''}`,
+    );
+  }
   if (d.status !== 'succeeded' && typeof d.attributes.reason === 'string') parts.push(d.attributes.reason);
   if (d.attributes.dirty === true) parts.push('uncommitted changes');
   return parts.join('; ');

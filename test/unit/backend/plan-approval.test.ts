@@ -129,6 +129,10 @@ test(
     assert.deepEqual([approvalOf(api!)!.plan!.step, approvalOf(api!)!.plan!.heldBy], [1, first.id]);
     assert.ok(Date.parse(api!.createdAt) >= Date.parse(db!.updatedAt), 'api was sent once db had run');
     assert.doesNotMatch(run.stderr, /\[api\].*waiting for approval/, 'api never asked');
+    assert.match(
+      flowport(['history', 'api', '--env', 'prod'], { cwd: root }).stdout,
+      new RegExp(`approved by bob@example\\.test for the plan asked on ${first.id}`),
+    );
     const late = flowport(['approve', api!.id], { cwd: root, env: as('carol@example.test') });
     assert.equal(late.code, 2);
     assert.match(late.stderr, new RegExp(`runs under the approval of its plan, asked on ${first.id}`));
