@@ -52,7 +52,9 @@ export const describeDeployment = (d: DeploymentDetails) =>
 /**
  * Approves or rejects `d` as `me`, once the rules allow it: refused (DeployError) for the asker
  * under `notInitiator`, a second approval by one identity, a request decided or expired; a
- * UsageError for a deployment that waits for no approval or has finished.
+ * UsageError for a deployment that waits for no approval or has finished. A plan of promotes asks
+ * on its first deploy (approvals.ts, PlanApproval): deciding that one decides the whole plan; a
+ * later deploy of the plan is refused with the id to decide instead.
  */
 export async function decideApproval(
   store: DeploymentStore,
