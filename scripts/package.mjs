@@ -18,8 +18,7 @@ execFileSync(process.execPath, [join(root, 'scripts', 'build-extension.mjs'), '-
 rmSync(join(root, 'dist', 'host'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  // The finder's parser thread beside the host: sdk/src/finder/parse-thread.ts looks for it there.
-  entryPoints: { host: 'sdk/src/host/main.ts', 'parse-worker': 'sdk/src/finder/parse-worker.ts' },
+  entryPoints: { host: 'sdk/src/host/main.ts' },
   outdir: 'dist/host',
   // .mjs: the extension's package.json is not "type": "module", and no Node should have to guess.
   outExtension: { '.js': '.mjs' },

@@ -28,8 +28,6 @@ const result = await build({
     cli: 'src/cli/main.ts',
     host: 'src/host/main.ts',
     runner: 'src/runner/main.ts',
-    // The finder's parser thread (finder/parse-thread.ts finds it beside the chunk that starts it).
-    'parse-worker': 'src/finder/parse-worker.ts',
   },
   outdir: 'dist',
   bundle: true,

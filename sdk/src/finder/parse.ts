@@ -33,11 +33,6 @@ export async function loadParser(): Promise<void> {
   parser = await import('./parser-module.js');
 }
 
-/** Whether {@link loadParser} has finished in this thread. */
-export function parserLoaded(): boolean {
-  return parser !== undefined;
-}
-
 /** V8's code cache halves the parser's load time: built in from Node 22.1, a package before. */
 function enableCompileCache(): void {
   const require = createRequire(import.meta.url);

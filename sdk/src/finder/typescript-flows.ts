@@ -38,8 +38,7 @@ import {
 import { PresetScope, type PresetStatus } from './presets.js';
 import { flowNameProblem } from './names.js';
 import { spellsCall } from './hits.js';
-import { loadParser, PARSE_VERSION, parserLoaded, scanSource } from './parse.js';
-import { ParseThread, WORKER_MIN_FILES } from './parse-thread.js';
+import { loadParser, PARSE_VERSION, scanSource } from './parse.js';
 import { readSourceText } from './source-text.js';
 import { isWorkflowsModulePath, temporalFlows, type WorkerRef, type WorkflowCandidates } from './temporal.js';
 import {
@@ -76,8 +75,6 @@ export interface ScanStats {
   foldersListed: number;
   read: number;
   parsed: number;
-  /** Whether the files were parsed in a worker thread (a scan reading many files, see parse-thread.ts). */
-  inWorker?: boolean;
   ms: number;
 }
 
@@ -275,18 +272,7 @@ export class FlowIndex implements FlowFinder {
       parsed: 0,
       ms: 0,
     };
-    // Many files to read (a cold scan): parse on a second core meanwhile.
-    const thread = changedFiles.length >= WORKER_MIN_FILES ? this.parseThread() : undefined;
-    if (thread) {
-      stats.inWorker = true;
-      // Each call reads its file at once and awaits only the worker's parse: the reading goes on
-      // while the worker parses what was found before.
-      try {
-        await Promise.all(changedFiles.map(([rel, entry, old]) => this.scanFile(rel, entry, old, stats, thread)));
-      } finally {
-        await thread.close();
-      }
-    } else for (const [rel, entry, old] of changedFiles) await this.scanFile(rel, entry, old, stats);
+    for (const [rel, entry, old] of changedFiles) await this.scanFile(rel, entry, old, stats);
     // Nothing re-read or re-listed and the same count means the same state: nothing to save.
     const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
@@ -453,22 +439,11 @@ export class FlowIndex implements FlowFinder {
     this.rules.restore(saved.rules);
   }
 
-  private parseThread(): ParseThread | undefined {
-    if (parserLoaded()) return undefined; // in process is quicker than a second load
-    return ParseThread.start({ markers: this.markers, workflowsModuleMarkers: this.workflowsModuleMarkers });
-  }
-
   /**
    * Fills `entry` for a new or changed file: read it, drop it cheaply when its text cannot hold a
    * marker, reuse the old scan when the text is the same, parse it otherwise.
    */
-  private async scanFile(
-    rel: string,
-    entry: CacheEntry,
-    old: CacheEntry | undefined,
-    stats: ScanStats,
-    thread?: ParseThread,
-  ): Promise<void> {
+  private async scanFile(rel: string, entry: CacheEntry, old: CacheEntry | undefined, stats: ScanStats): Promise<void> {
     const read = readSourceText(join(this.root, rel), entry.size);
     if (!read) return; // gone since the walk: no flows
     stats.read++;
@@ -487,12 +462,8 @@ export class FlowIndex implements FlowFinder {
       return;
     }
     stats.parsed++;
-    let scan: FileScan;
-    if (thread) scan = await thread.scan(text, extname(rel), workflowsModule);
-    else {
-      await loadParser();
-      scan = scanSource(text, extname(rel), workflowsModule ? this.workflowsModuleMarkers : this.markers);
-    }
+    await loadParser();
+    const scan = scanSource(text, extname(rel), workflowsModule ? this.workflowsModuleMarkers : this.markers);
     // Wanted by presets only: a syntax error in it counts only where one of them is on.
     if (!mayContainFlow(text, this.markersCalledIn(text, this.ownMarkers))) {
       scan.onlyFor = this.presets.active
