@@ -52,6 +52,11 @@ export interface FileScan extends TemporalScan {
    * of their own (a syntax error) count only where one of them is on.
    */
   onlyFor?: string[];
+  /**
+   * Set instead of parsing: the file was a candidate only for these presets, none of them on for
+   * its package then. It is read again should one of them come on (a package.json changed).
+   */
+  deferredFor?: string[];
 }
 
 type Node = TSESTree.Node;

@@ -250,6 +250,7 @@ export class FlowIndex implements FlowFinder {
       this.listings = undefined;
     }
     const previous = this.entries;
+    this.presets.begin(); // package.json files are looked up afresh: which presets are on decides what is parsed
     // What the last scan (or the cache) knew workers to name is read as such when it changed.
     if (this.workflowsModuleMarkers) this.namedWorkflowModules = this.workflowModulesNamed().named;
     const next = new Map<string, CacheEntry>();
@@ -276,7 +277,7 @@ export class FlowIndex implements FlowFinder {
     // Nothing re-read or re-listed and the same count means the same state: nothing to save.
     const changed = changedFiles.length > 0 || walk.listed > 0 || next.size !== previous.size;
     this.entries = next;
-    const reread = await this.readNamedWorkflowModules(stats);
+    const reread = [...(await this.readNamedWorkflowModules(stats)), ...(await this.readDeferredNowOn(stats))];
     this.skippedLinks = walk.skippedLinks;
     this.followedLinks = walk.followedLinks;
     this.listings = this.rules.changedWhileWalking ? undefined : walk.listings;
@@ -357,8 +358,13 @@ export class FlowIndex implements FlowFinder {
     // A worker may name a module read as an ordinary file so far.
     if (rescanned.length > 0) rescanned.push(...(await this.readNamedWorkflowModules(scanStats)));
     if (rescanned.length > 0 || reread) this.scheduleCacheWrite();
-    // A package.json decides where presets are on: the files with preset findings may change.
+    // A package.json decides where presets are on: the files with preset findings may change, and
+    // those not parsed for a preset that was off may be wanted now.
     if (rels.some((r) => r === 'package.json' || r.endsWith('/package.json'))) {
+      this.presets.begin();
+      const parsed = await this.readDeferredNowOn(scanStats);
+      if (parsed.length > 0) this.scheduleCacheWrite();
+      rescanned.push(...parsed);
       const seen = new Set(rescanned);
       this.entries.forEach((entry, rel) => {
         if (entry.scan !== 0 && hasPresetFindings(entry.scan) && !seen.has(rel)) rescanned.push(rel);
@@ -461,22 +467,47 @@ export class FlowIndex implements FlowFinder {
       entry.scan = old.scan;
       return;
     }
+    // Wanted by presets only: a syntax error in it counts only where one of them is on.
+    const onlyFor = mayContainFlow(text, this.markersCalledIn(text, this.ownMarkers))
+      ? undefined
+      : this.presets.active
+          .filter(
+            (p) =>
+              (workflowsModule && p.markers.some((m) => m.workflows)) ||
+              mayContainFlow(text, this.markersCalledIn(text, p.markers)),
+          )
+          .map((p) => p.name);
+    // None of those presets on for this file's package: nothing it holds would count, so it is
+    // not parsed (a package importing a framework it does not depend on); see readDeferredNowOn.
+    if (onlyFor && !workflowsModule && !onlyFor.some((name) => this.presets.isOn(name, rel))) {
+      entry.scan = { flows: [], problems: [], deferredFor: onlyFor };
+      return;
+    }
     stats.parsed++;
     await loadParser();
     const scan = scanSource(text, extname(rel), workflowsModule ? this.workflowsModuleMarkers : this.markers);
-    // Wanted by presets only: a syntax error in it counts only where one of them is on.
-    if (!mayContainFlow(text, this.markersCalledIn(text, this.ownMarkers))) {
-      scan.onlyFor = this.presets.active
-        .filter(
-          (p) =>
-            (workflowsModule && p.markers.some((m) => m.workflows)) ||
-            mayContainFlow(text, this.markersCalledIn(text, p.markers)),
-        )
-        .map((p) => p.name);
-    }
+    if (onlyFor) scan.onlyFor = onlyFor;
     // Read as a workflows module even with nothing to list: the cache remembers it was.
     if (workflowsModule) scan.workflows ??= { functions: [], reexports: [] };
     entry.scan = meaningful(scan);
+  }
+
+  /**
+   * Parses the files left unparsed for presets that were off for their packages and are on now
+   * (a package.json gained the dependency, or a new one closer to them has it). Returns them.
+   */
+  private async readDeferredNowOn(stats: ScanStats): Promise<string[]> {
+    const due: string[] = [];
+    this.entries.forEach((entry, rel) => {
+      const scan = entry.scan;
+      if (scan !== 0 && scan.deferredFor?.some((name) => this.presets.isOn(name, rel))) due.push(rel);
+    });
+    for (const rel of due) {
+      const entry = this.entries.get(rel)!;
+      entry.digest = undefined; // the same text, to be parsed now
+      await this.scanFile(rel, entry, undefined, stats);
+    }
+    return due;
   }
 
   /**
@@ -622,6 +653,8 @@ export class FlowIndex implements FlowFinder {
         for (let i = 0; i < joined.length; i++) this.presets.counted('temporal');
       }
       const scan = this.entries.get(rel)!.scan as FileScan;
+      // Said in `flowport flows`: the presets off for this package, which is why it was not parsed.
+      if (scan.deferredFor) for (const name of scan.deferredFor) this.presets.isOn(name, rel);
       let found = this.foundIn.get(scan);
       if (!found) {
         found = fileFindings(scan, rel, join(this.root, rel));
@@ -740,6 +773,7 @@ function narrowable(m: FinderMarker): boolean {
 function hasPresetFindings(scan: FileScan): boolean {
   return (
     Boolean(scan.onlyFor?.length) ||
+    Boolean(scan.deferredFor?.length) ||
     scan.problems.some((p) => p.framework) ||
     scan.flows.some((f) => typeof f.attributes.framework === 'string') ||
     Boolean(scan.workers?.length)
@@ -749,7 +783,9 @@ function hasPresetFindings(scan: FileScan): boolean {
 /** Files without flows, problems or Temporal parts are cached as `0`, which keeps the cache small. */
 function meaningful(scan: FileScan): CachedScan {
   // A worker's reference and a workflows module's candidates are what the assembly joins.
-  return scan.flows.length || scan.problems.length || scan.workers?.length || scan.workflows ? scan : 0;
+  return scan.flows.length || scan.problems.length || scan.workers?.length || scan.workflows || scan.deferredFor
+    ? scan
+    : 0;
 }
 
 /** `nth` > 1 for a name repeated in one file: its id gets `~nth`. */

@@ -387,3 +387,27 @@ test('a package.json that gains or loses the dependency turns the preset on or o
   writeTree(root, { 'package.json': depends('jobs', {}) });
   assert.deepEqual(summary((await index.update([`${root}/package.json`])).flows), []);
 });
+
+test('a file written for a preset that is off for its package is not parsed, and is once a package.json turns it on, also from the cache', async () => {
+  const root = tempDir();
+  writeTree(root, {
+    'package.json': depends('jobs', { zod: '^3.0.0' }),
+    'trigger/hello.ts': TRIGGER_FILES['trigger/hello.ts']!,
+  });
+  const cold = typescriptFlows({ root });
+  assert.deepEqual(summary(await cold.findFlows()), []);
+  assert.equal(cold.lastScan.parsed, 0, 'nothing in it could count: not parsed');
+  assert.deepEqual(cold.presetStatus()[0]!.notDepending, ['package.json'], 'still said: off here');
+  const warm = typescriptFlows({ root });
+  assert.deepEqual(summary(await warm.findFlows()), []);
+  assert.equal(warm.lastScan.parsed, 0, 'the cache remembers it, unparsed');
+
+  // Another process, the cache valid for the file, package.json now depending: it is parsed.
+  writeTree(root, { 'package.json': depends('jobs') });
+  const after = typescriptFlows({ root });
+  assert.deepEqual(summary(await after.findFlows()), ['trigger/hello.ts:3 hello-world']);
+  assert.equal(after.lastScan.parsed, 1);
+  const again = typescriptFlows({ root });
+  assert.deepEqual(summary(await again.findFlows()), ['trigger/hello.ts:3 hello-world']);
+  assert.equal(again.lastScan.parsed, 0, 'and cached so');
+});
