@@ -18,6 +18,7 @@ import { MissingDeployer } from './project-backend.js';
 import type { PromotePlanner } from './promoter.js';
 import type { DeploymentStore } from './store.js';
 import { resolveInputs } from './inputs.js';
+import { inDependencyOrder } from './promotion-plan.js';
 
 export type PlannedRun =
   /** `ref`: what the deploy sends (default HEAD), for the checks that look at the commit. */
@@ -68,9 +69,7 @@ export async function preflight(
 ): Promise<Preflight> {
   const promoted = new Map<string, string>();
   const sending =
-    run.action === 'promote'
-      ? await flowsToPromote(project.promoter, flows, { from: run.from, to: run.to }, promoted)
-      : flows;
+    run.action === 'promote' ? await flowsToPromote(project, flows, { from: run.from, to: run.to }, promoted) : flows;
   if (sending.length === 0) return { sending };
   const deploysThroughDeployer = run.action !== 'promote' || !project.config.promote;
   if (deploysThroughDeployer && project.deployer instanceof MissingDeployer) {
@@ -254,18 +253,19 @@ async function lockRefusal(
  * nothing to confirm.
  */
 async function flowsToPromote(
-  promoter: Promoter,
+  project: Project,
   flows: FlowDetails[],
   route: { from: string; to: string },
   /** Filled with each sent flow's commit, as the plan says. */
   commits: Map<string, string>,
 ): Promise<FlowDetails[]> {
-  const planner = promoter as Promoter & Partial<PromotePlanner>;
+  const planner = project.promoter as Promoter & Partial<PromotePlanner>;
   if (typeof planner.plan !== 'function') return flows;
   const sending: FlowDetails[] = [];
-  for (const flow of flows) {
+  // In the plan's order: a dependency sent before a flow counts as in the target, as when it runs.
+  for (const flow of inDependencyOrder(flows, project.config.releases)) {
     try {
-      const plan = await planner.plan({ flow, ...route });
+      const plan = await planner.plan({ flow, ...route }, { promotedBefore: sending.map((f) => f.name) });
       if (plan.action !== 'deploy') continue;
       sending.push(flow);
       commits.set(flow.name, plan.source.commit);

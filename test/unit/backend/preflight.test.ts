@@ -250,3 +250,24 @@ test('a route no flow may take is thrown, not counted as nothing to send', async
     });
   }
 });
+
+test('a promote of a flow with its dependency sends both, the dependency first, though the dependency is not in the target yet', async () => {
+  const releases = `releases: { db: {}, api: { inputs: { DB: output('db', 'url') } } },`;
+  const body = [
+    `import { defineConfig, commandDeployer, output } from 'flowport';`,
+    `export default defineConfig({`,
+    environments,
+    deployer,
+    releases,
+    `});`,
+  ].join('\n');
+  const { project, pick } = await projectOf(['api', 'db'], body);
+  await deploy(project, pick('db'), 'dev');
+  await deploy(project, pick('api'), 'dev');
+  // Asked api first: the plan sends db before it, and api is not held back by db's absence in uat.
+  const { sending, refusal } = await preflight(project, promoting('dev', 'uat'), pick('api', 'db'));
+  assert.equal(refusal, undefined);
+  assert.deepEqual(names(sending), ['db', 'api']);
+  // Alone, api waits for db: nothing of it is sent.
+  assert.deepEqual(names((await preflight(project, promoting('dev', 'uat'), pick('api'))).sending), []);
+});
