@@ -213,7 +213,9 @@ export async function runClaimed(
     // recorded earlier took its turn first. Then this one waits again.
     for (;;) {
       const notRun =
-        (await awaitApproval(store, asked, controller.signal, lease, onWaiting)) ??
+        (await awaitApproval(store, asked, controller.signal, lease, onWaiting, (what) =>
+          emit(`${LOG_PREFIX} ${what}`),
+        )) ??
         (!(await awaitTurn(store, asked, controller.signal, lease, onPlace))
           ? 'cancelled while it was queued; nothing ran'
           : await lockedWhileQueued(store, asked));

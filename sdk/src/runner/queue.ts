@@ -127,6 +127,8 @@ export async function awaitApproval(
   signal: AbortSignal,
   lease: LeaseTimes,
   onWaiting: (what: string) => void,
+  /** Hears who approved it, once it is approved (for the log). */
+  onApproved?: (what: string) => void,
 ): Promise<string | undefined> {
   const request = approvalOf(d);
   if (!request) return undefined;
@@ -161,6 +163,10 @@ export async function awaitApproval(
           await store.update(d.id, {
             attributes: { awaiting: null, approvedBy: state.approvedBy, ...(plan ? { approvedWithPlan: on } : {}) },
           });
+          onApproved?.(
+            `approved by ${state.approvedBy.join(', ')}` +
+              (plan ? ` for ${describePlanApproval(plan)}, asked on ${on}` : ''),
+          );
           return undefined;
         case 'rejected':
           return `not run: ${plan ? `${describePlanApproval(plan)} was ` : ''}rejected by ${state.by} at ${state.at}${state.reason ? `: "${state.reason}"` : ''}`;

@@ -129,6 +129,16 @@ test(
     assert.deepEqual([approvalOf(api!)!.plan!.step, approvalOf(api!)!.plan!.heldBy], [1, first.id]);
     assert.ok(Date.parse(api!.createdAt) >= Date.parse(db!.updatedAt), 'api was sent once db had run');
     assert.doesNotMatch(run.stderr, /\[api\].*waiting for approval/, 'api never asked');
+    // Each deploy's own log says under which approval it ran.
+    for (const d of [db!, api!]) {
+      assert.match(
+        flowport(['logs', d.id], { cwd: root }).stdout,
+        new RegExp(
+          `approved by bob@example\\.test for the plan of 2 promotes to prod \\(db → api\\), asked on ${first.id}`,
+        ),
+        d.flowName,
+      );
+    }
     assert.match(
       flowport(['history', 'api', '--env', 'prod'], { cwd: root }).stdout,
       new RegExp(`approved by bob@example\\.test for the plan asked on ${first.id}`),
