@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
-import { flowportLog, runCommand, showFlowsView, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  flowportLog,
+  hoverUntil,
+  keepFailureEvidence,
+  runCommand,
+  showFlowsView,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'checks');
 const CLI = join(repoRoot, 'sdk', 'bin', 'flowport.js');
@@ -66,9 +74,7 @@ async function boardFrame(page) {
 }
 
 test('a failed check in the tree and on the board, with its output and actions', { timeout: 300_000 }, async () => {
-  for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-  }
+  assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']);
   mkdirSync(shotDir, { recursive: true });
   const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
   const red = RED;
@@ -117,20 +123,7 @@ test('a failed check in the tree and on the board, with its output and actions',
     await page.locator('.part.sidebar').screenshot({ path: join(shotDir, '02-tree-check-failed.png') });
 
     // The tooltip: the check's message and output (the URL's password masked), and the actions.
-    const hover = page.locator('.monaco-hover', { hasText: 'Run Checks Again' });
-    await waitUntil(
-      async () => {
-        if (await hover.isVisible()) return true;
-        await page.mouse.move(900, 450);
-        await marked.hover();
-        return hover.waitFor({ timeout: 3_000 }).then(
-          () => true,
-          () => false,
-        );
-      },
-      30_000,
-      'the uat row’s tooltip',
-    );
+    const hover = await hoverUntil(page, marked, 'Run Checks Again', 30_000, 'the uat row’s tooltip');
     const tip = await hover.innerText();
     await page.screenshot({ path: join(shotDir, '03-tree-check-failed-tooltip.png') });
     assert.match(tip, /check failed: ci status/);
@@ -171,11 +164,8 @@ test('a failed check in the tree and on the board, with its output and actions',
       .first()
       .waitFor({ timeout: 30_000 });
   } catch (err) {
-    if (wb) {
-      await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-      writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-      writeFileSync(join(shotDir, 'Flowport.log'), flowportLog(wb.server));
-    }
+    await keepFailureEvidence(wb, shotDir);
+    if (wb) writeFileSync(join(shotDir, 'Flowport.log'), flowportLog(wb.server));
     throw err;
   } finally {
     await wb?.close();

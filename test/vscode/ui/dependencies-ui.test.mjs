@@ -12,12 +12,20 @@
 // Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
 // Screenshots go to test-output/dependencies/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { runCommand, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  freshShotDir,
+  hoverUntil,
+  keepFailureEvidence,
+  runCommand,
+  stepLogger,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'dependencies');
 const VIEW_TIMEOUT = 60_000;
@@ -46,17 +54,9 @@ test(
   'the board: "needs" markers, readers on hover, a Promote blocked by a dependency until it runs there',
   { timeout: 300_000 },
   async (t) => {
-    for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-      assert.ok(
-        existsSync(join(repoRoot, built)),
-        `${built} is missing: build first (node scripts/build-extension.mjs)`,
-      );
-    }
-    rmSync(shotDir, { recursive: true, force: true });
-    mkdirSync(shotDir, { recursive: true });
-    const started = Date.now();
-    const step = (/** @type {string} */ what) =>
-      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js'], 'node scripts/build-extension.mjs');
+    freshShotDir(shotDir);
+    const step = stepLogger(t);
     const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
     /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
     let wb;
@@ -240,10 +240,7 @@ test(
       }
       step('light and high-contrast screenshots');
     } catch (err) {
-      if (wb) {
-        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-      }
+      await keepFailureEvidence(wb, shotDir);
       throw err;
     } finally {
       await wb?.close();
@@ -274,20 +271,7 @@ async function treeTooltip(page, flow, env, text) {
   // Only this flow is expanded: one row per environment.
   const envRow = tree.getByRole('treeitem', { name: new RegExp(`^${env}\\b`) });
   await envRow.waitFor({ timeout: 10_000 });
-  const tooltip = page.locator('.monaco-hover', { hasText: text });
-  await waitUntil(
-    async () => {
-      if (await tooltip.isVisible()) return true;
-      await page.mouse.move(900, 450);
-      await envRow.hover();
-      return tooltip.waitFor({ timeout: 3_000 }).then(
-        () => true,
-        () => false,
-      );
-    },
-    45_000,
-    `the tooltip of ${flow} › ${env} to say "${text}"`,
-  );
+  await hoverUntil(page, envRow, text, 45_000, `the tooltip of ${flow} › ${env} to say "${text}"`);
 }
 
 /** The board webview's document (a frame inside the webview's iframe). @param {Page} page @returns {Promise<Frame>} */

@@ -9,12 +9,12 @@
 // Screenshots go to test-output/plan-approval/ (on failure also failure.png and code-server.log).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
-import { showFlowsView, waitUntil } from './workbench.mjs';
+import { assertBuilt, hoverUntil, keepFailureEvidence, showFlowsView, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'plan-approval');
 const CLI = join(repoRoot, 'sdk', 'bin', 'flowport.js');
@@ -34,9 +34,7 @@ test(
   'the tree shows a plan’s one approval on its first flow, with the plan in its tooltip',
   { timeout: 300_000 },
   async () => {
-    for (const built of ['dist/extension.js', 'sdk/dist/host.js']) {
-      assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-    }
+    assertBuilt(['dist/extension.js', 'sdk/dist/host.js']);
     mkdirSync(shotDir, { recursive: true });
     const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
     execFileSync('git', ['config', 'user.email', 'asker@flowport.invalid'], { cwd: folder });
@@ -74,30 +72,14 @@ test(
         })
         .first();
       await uat.waitFor({ timeout: 30_000 });
-      const hover = page.locator('.monaco-hover', { hasText: 'For the whole plan' });
-      await waitUntil(
-        async () => {
-          if (await hover.isVisible()) return true;
-          await page.mouse.move(900, 450);
-          await uat.hover();
-          return hover.waitFor({ timeout: 3_000 }).then(
-            () => true,
-            () => false,
-          );
-        },
-        45_000,
-        'the uat row’s tooltip to show the plan',
-      );
+      const hover = await hoverUntil(page, uat, 'For the whole plan', 45_000, 'the uat row’s tooltip to show the plan');
       assert.match(
         await hover.innerText(),
         /For the whole plan dev → uat: send-invoices \S+ → ingest-events \S+\. Once approved/,
       );
       await page.screenshot({ path: join(shotDir, '01-tree-plan-approval.png') });
     } catch (err) {
-      if (wb) {
-        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-      }
+      await keepFailureEvidence(wb, shotDir);
       throw err;
     } finally {
       await wb?.close();

@@ -9,12 +9,12 @@
 //
 // Packages the extension first (scripts/package.mjs). Screenshots go to test-output/ui-walkthrough/.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench } from '../../../scripts/vscode-host/installed.mjs';
-import { runCommand } from './workbench.mjs';
+import { freshShotDir, keepFailureEvidence, runCommand, stepLogger } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui-walkthrough');
 const TIMEOUT = 90_000; // cold start on 2 cores
@@ -25,11 +25,8 @@ test(
   'the Flowport walkthrough opens from the palette and checks its steps off as they happen',
   { timeout: 300_000 },
   async (t) => {
-    rmSync(shotDir, { recursive: true, force: true });
-    mkdirSync(shotDir, { recursive: true });
-    const started = Date.now();
-    const step = (/** @type {string} */ what) =>
-      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    freshShotDir(shotDir);
+    const step = stepLogger(t);
     const folder = demoWorkspace();
     /** @type {Awaited<ReturnType<typeof openInstalledWorkbench>> | undefined} */
     let wb;
@@ -92,8 +89,7 @@ test(
       await page.screenshot({ path: join(shotDir, '02-board-checked.png') });
       step('board and mark-a-flow steps checked off');
     } catch (err) {
-      await wb?.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-      if (wb) writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
+      await keepFailureEvidence(wb, shotDir);
       throw err;
     } finally {
       await wb?.close();

@@ -1,7 +1,11 @@
 // What the Playwright UI tests do in the rendered workbench, written once: wait for a condition,
-// run a palette command or a task, open the Flows view, read the task terminal.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// run a palette command or a task, open the Flows view, read the task terminal; and the set-up and
+// tear-down each test file shares (built files present, a fresh screenshot folder, timed steps,
+// the evidence a failure leaves).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -122,4 +126,69 @@ export function flowportLog(server) {
   } catch {
     return '';
   }
+}
+
+/**
+ * Fails the test at once, saying to build first, when one of `files` (relative to the repository)
+ * is missing: the workbench would otherwise start and time out on an extension that is not there.
+ * @param {string[]} files @param {string} [how] how to build them, added to the message in parentheses
+ */
+export function assertBuilt(files, how) {
+  for (const built of files) {
+    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first${how ? ` (${how})` : ''}`);
+  }
+}
+
+/** Empties `dir` (the test's screenshot folder), creating it if needed: only this run's pictures are in it. @param {string} dir */
+export function freshShotDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * A `step(what)` that logs `what` as a test diagnostic with the seconds since this call
+ * ("12.3 s: board open"): a slow or stuck test shows where its time went.
+ * @param {{ diagnostic(message: string): void }} t the test's context
+ */
+export function stepLogger(t) {
+  const started = Date.now();
+  return (/** @type {string} */ what) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+}
+
+/**
+ * For a test's catch: keeps what the failed workbench showed (`failure.png`) and the code-server
+ * output (`code-server.log`) in `shotDir`. Nothing when the workbench never opened; a screenshot
+ * that fails (the page gone) is skipped.
+ * @param {{ page: Page, server: { output(): string } } | undefined} wb @param {string} shotDir
+ */
+export async function keepFailureEvidence(wb, shotDir) {
+  if (!wb) return;
+  await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
+  writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
+}
+
+/**
+ * Hovers `target` until a tooltip (`.monaco-hover`) with `text` shows, and returns that tooltip.
+ * A hover can be dismissed before it shows (the row drawn again, the workbench busy): each try
+ * leaves the row (the mouse to the editor) and hovers it again.
+ * @param {Page} page @param {import('playwright-core').Locator} target @param {string} text
+ * @param {number} timeoutMs @param {string} what what is awaited, for the timeout's message
+ * @returns {Promise<import('playwright-core').Locator>}
+ */
+export async function hoverUntil(page, target, text, timeoutMs, what) {
+  const hover = page.locator('.monaco-hover', { hasText: text });
+  await waitUntil(
+    async () => {
+      if (await hover.isVisible()) return true;
+      await page.mouse.move(900, 450);
+      await target.hover();
+      return hover.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    timeoutMs,
+    what,
+  );
+  return hover;
 }
