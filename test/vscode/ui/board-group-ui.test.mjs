@@ -14,12 +14,20 @@
 // Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
 // Screenshots go to test-output/board-group/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { runCommand, terminalText, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  freshShotDir,
+  keepFailureEvidence,
+  runCommand,
+  stepLogger,
+  terminalText,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'board-group');
 const VIEW_TIMEOUT = 60_000;
@@ -32,17 +40,9 @@ test(
   "the board: a group's Promote shows the plan and promotes its flows in order; step rows in the history",
   { timeout: 420_000 },
   async (t) => {
-    for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-      assert.ok(
-        existsSync(join(repoRoot, built)),
-        `${built} is missing: build first (node scripts/build-extension.mjs)`,
-      );
-    }
-    rmSync(shotDir, { recursive: true, force: true });
-    mkdirSync(shotDir, { recursive: true });
-    const started = Date.now();
-    const step = (/** @type {string} */ what) =>
-      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js'], 'node scripts/build-extension.mjs');
+    freshShotDir(shotDir);
+    const step = stepLogger(t);
     const folder = demoWorkspace();
     /** @type {Awaited<ReturnType<typeof openWorkbench>> | undefined} */
     let wb;
@@ -199,10 +199,7 @@ test(
       await screenshot(page, '05-group-promoted.png');
       step('group promoted to prod after the plan was confirmed, db first');
     } catch (err) {
-      if (wb) {
-        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-      }
+      await keepFailureEvidence(wb, shotDir);
       throw err;
     } finally {
       await wb?.close();
