@@ -11,13 +11,22 @@
 // Screenshots go to test-output/safe-ops/ (on failure also failure.png and code-server.log).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { flowportLog, runCommand, runCommandUntil, showFlowsView, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  flowportLog,
+  hoverUntil,
+  keepFailureEvidence,
+  runCommand,
+  runCommandUntil,
+  showFlowsView,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'safe-ops');
 const CLI = join(repoRoot, 'sdk', 'bin', 'flowport.js');
@@ -88,9 +97,7 @@ async function shot(/** @type {Page} */ page, /** @type {string} */ file) {
 }
 
 test('lock, queue, approval and rollback in the tree and on the board', { timeout: 420_000 }, async (t) => {
-  for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-  }
+  assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']);
   mkdirSync(shotDir, { recursive: true });
   const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
   const git = (/** @type {string[]} */ ...args) => execFileSync('git', args, { cwd: folder, stdio: 'ignore' });
@@ -137,17 +144,10 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
 
     // The lock's tooltip: who, why, since. A hover can be dismissed before it shows (the row is
     // drawn again, the workbench is busy): leave the row and hover it again.
-    const hover = page.locator('.monaco-hover', { hasText: 'release freeze until Monday' });
-    await waitUntil(
-      async () => {
-        if (await hover.isVisible()) return true;
-        await page.mouse.move(900, 450);
-        await uat.hover();
-        return hover.waitFor({ timeout: 3_000 }).then(
-          () => true,
-          () => false,
-        );
-      },
+    const hover = await hoverUntil(
+      page,
+      uat,
+      'release freeze until Monday',
       45_000,
       'the uat row’s tooltip to show its lock',
     );
@@ -240,10 +240,7 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
     await shot(page, '08-board-after-rollback.png');
     t.diagnostic(`rolled back to ${first.commit.slice(0, 7)} (${restored.id})`);
   } catch (err) {
-    if (wb) {
-      await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-      writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-    }
+    await keepFailureEvidence(wb, shotDir);
     throw err;
   } finally {
     await wb?.close();
@@ -265,9 +262,7 @@ test('lock, queue, approval and rollback in the tree and on the board', { timeou
 // Reject with their pickers, as an approver other than the asker (the editor's git identity comes
 // from GIT_CONFIG_*), and Show Queue listing a deploy queued behind a running one.
 test('board Lock…, keyboard Unlock, palette Approve / Reject and Show Queue', { timeout: 300_000 }, async (t) => {
-  for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-  }
+  assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']);
   mkdirSync(shotDir, { recursive: true });
   const folder = demoWorkspace({ 'flowport.config.ts': CONFIG });
   const git = (/** @type {string[]} */ ...args) => execFileSync('git', args, { cwd: folder, stdio: 'ignore' });
