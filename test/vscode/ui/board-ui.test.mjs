@@ -19,12 +19,12 @@
 // this file, empties that folder first); on failure also failure*.png and code-server*.log.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { runCommand, waitUntil } from './workbench.mjs';
+import { assertBuilt, freshShotDir, keepFailureEvidence, runCommand, stepLogger, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'board');
 const FLOW = 'send-invoices';
@@ -41,17 +41,9 @@ test(
   'the board: filter, Deploy to dev, Promote dev → uat, commits behind, history, three themes',
   { timeout: 300_000 },
   async (t) => {
-    for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-      assert.ok(
-        existsSync(join(repoRoot, built)),
-        `${built} is missing: build first (node scripts/build-extension.mjs)`,
-      );
-    }
-    rmSync(shotDir, { recursive: true, force: true });
-    mkdirSync(shotDir, { recursive: true });
-    const started = Date.now();
-    const step = (/** @type {string} */ what) =>
-      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js'], 'node scripts/build-extension.mjs');
+    freshShotDir(shotDir);
+    const step = stepLogger(t);
 
     const folder = demoWorkspace();
     const git = (/** @type {string[]} */ ...args) =>
@@ -295,11 +287,8 @@ test(
         step(`screenshot in ${theme[1]}`);
       }
     } catch (err) {
-      if (wb) {
-        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
-        t.diagnostic(`failure evidence in ${shotDir}`);
-      }
+      await keepFailureEvidence(wb, shotDir);
+      if (wb) t.diagnostic(`failure evidence in ${shotDir}`);
       throw err;
     } finally {
       await wb?.close();

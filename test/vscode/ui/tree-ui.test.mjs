@@ -12,12 +12,20 @@
 // Screenshots go to test-output/ui/ (on failure also failure.png and code-server.log).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { flowportLog, terminalText, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  flowportLog,
+  freshShotDir,
+  hoverUntil,
+  keepFailureEvidence,
+  terminalText,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 const FLOW = 'send-invoices';
@@ -33,14 +41,11 @@ test(
   `clicking ${FLOW}'s inline Deploy in the rendered Flows tree deploys it to dev and the row shows it`,
   { timeout: 240_000 },
   async (t) => {
-    for (const built of ['dist/extension.js', 'sdk/dist/host.js']) {
-      assert.ok(
-        existsSync(join(repoRoot, built)),
-        `${built} is missing: build first (node sdk/build.mjs --no-types && node scripts/build-extension.mjs)`,
-      );
-    }
-    rmSync(shotDir, { recursive: true, force: true });
-    mkdirSync(shotDir, { recursive: true });
+    assertBuilt(
+      ['dist/extension.js', 'sdk/dist/host.js'],
+      'node sdk/build.mjs --no-types && node scripts/build-extension.mjs',
+    );
+    freshShotDir(shotDir);
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     const step = (/** @type {string} */ what) => t.diagnostic(`${elapsed()}: ${what}`);
@@ -166,20 +171,7 @@ test(
       assert.equal(await dev.getByRole('button', { name: /…$/ }).count(), 0, 'no inline action promises a question');
       // A hover can be dismissed before it shows (the row is rendered again as its time ticks,
       // or the workbench is busy): leave the row and hover it again until the tooltip is up.
-      const tooltip = page.locator('.monaco-hover', { hasText: 'Promote dev → uat' });
-      await waitUntil(
-        async () => {
-          if (await tooltip.isVisible()) return true;
-          await page.mouse.move(900, 450);
-          await dev.hover();
-          return tooltip.waitFor({ timeout: 3_000 }).then(
-            () => true,
-            () => false,
-          );
-        },
-        45_000,
-        'the dev row’s tooltip to name the promote',
-      );
+      await hoverUntil(page, dev, 'Promote dev → uat', 45_000, 'the dev row’s tooltip to name the promote');
       await page.screenshot({ path: join(shotDir, '04b-env-actions.png') });
       await page.keyboard.press('Escape');
 
@@ -282,9 +274,8 @@ test(
       await shot('08-terminal.png');
       step('terminal: the log ends with "succeeded" and "is now in dev"');
     } catch (err) {
+      await keepFailureEvidence(wb, shotDir);
       if (wb) {
-        await wb.page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
-        writeFileSync(join(shotDir, 'code-server.log'), wb.server.output());
         writeFileSync(join(shotDir, 'Flowport.log'), flowportLog(wb.server));
         const rows = await wb.page
           .getByRole('treeitem')
