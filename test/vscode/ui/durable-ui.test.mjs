@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
-import { runCommand, showFlowsView, terminalText, waitUntil } from './workbench.mjs';
+import { assertBuilt, runCommand, showFlowsView, terminalText, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'durable');
 const FLOW = 'send-invoices';
@@ -148,9 +148,7 @@ async function keepEvidence(/** @type {any} */ wb, /** @type {string} */ label) 
 }
 
 function checkBuilt() {
-  for (const built of ['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']) {
-    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-  }
+  assertBuilt(['dist/extension.js', 'dist/webview/board.js', 'sdk/dist/host.js']);
   mkdirSync(shotDir, { recursive: true });
 }
 

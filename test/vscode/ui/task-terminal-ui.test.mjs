@@ -11,12 +11,12 @@
 //
 // Needs the built extension and SDK: node sdk/build.mjs --no-types && node scripts/build-extension.mjs
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { runTask, showFlowsView, terminalText, waitUntil, writeTasks } from './workbench.mjs';
+import { assertBuilt, runTask, showFlowsView, terminalText, waitUntil, writeTasks } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'ui');
 
@@ -26,9 +26,7 @@ const shotDir = join(repoRoot, 'test-output', 'ui');
  * @param {{ files?: Record<string, string>, task: Record<string, unknown>, label: string, done: RegExp, shot: string }} o
  */
 async function taskTerminal({ files = {}, task, label, done, shot }) {
-  for (const built of ['dist/extension.js', 'sdk/dist/host.js']) {
-    assert.ok(existsSync(join(repoRoot, built)), `${built} is missing: build first`);
-  }
+  assertBuilt(['dist/extension.js', 'sdk/dist/host.js']);
   mkdirSync(shotDir, { recursive: true });
   const folder = demoWorkspace(files);
   writeTasks(folder, [{ ...task, label, problemMatcher: [] }]);
