@@ -21,6 +21,7 @@ import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-works
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
 import {
   assertBuilt,
+  boardFrame,
   freshShotDir,
   keepFailureEvidence,
   runCommand,
@@ -239,22 +240,4 @@ async function screenshot(page, name) {
   await page.mouse.move(2, 890); // no hover tooltip in the picture
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(shotDir, name) });
-}
-
-/** The board webview's document (a frame inside the webview's iframe). @param {Page} page @returns {Promise<Frame>} */
-async function boardFrame(page) {
-  const end = Date.now() + VIEW_TIMEOUT;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (
-        await frame
-          .locator('body > header.toolbar')
-          .count()
-          .catch(() => 0)
-      )
-        return frame;
-    }
-    if (Date.now() > end) throw new Error('timed out waiting for the board webview');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

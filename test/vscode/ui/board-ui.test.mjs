@@ -24,7 +24,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
-import { assertBuilt, freshShotDir, keepFailureEvidence, runCommand, stepLogger, waitUntil } from './workbench.mjs';
+import {
+  assertBuilt,
+  boardFrame,
+  freshShotDir,
+  keepFailureEvidence,
+  runCommand,
+  stepLogger,
+  waitUntil,
+} from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'board');
 const FLOW = 'send-invoices';
@@ -710,23 +718,5 @@ async function hidePart(page, part) {
       if (await shown.isVisible()) throw err;
     });
     await waitUntil(async () => !(await shown.isVisible()), 5_000, `the ${part} to hide`).catch(() => {});
-  }
-}
-
-/** The board webview's document (a frame inside the webview's iframe). @param {Page} page @returns {Promise<Frame>} */
-async function boardFrame(page) {
-  const end = Date.now() + VIEW_TIMEOUT;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (
-        await frame
-          .locator('body > header.toolbar')
-          .count()
-          .catch(() => 0)
-      )
-        return frame;
-    }
-    if (Date.now() > end) throw new Error('timed out waiting for the board webview');
-    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -18,6 +18,7 @@ import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-works
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
 import {
   assertBuilt,
+  boardFrame,
   flowportLog,
   hoverUntil,
   keepFailureEvidence,
@@ -51,26 +52,6 @@ async function expand(row) {
   if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) === 'true') return;
   await row.locator('.monaco-tl-twistie').click();
   await waitUntil(async () => (await row.getAttribute('aria-expanded')) === 'true', 10_000, 'a row to expand');
-}
-
-/** The board's webview frame (the one with the board's toolbar). @param {Page} page */
-async function boardFrame(page) {
-  return waitUntil(
-    async () => {
-      for (const frame of page.frames()) {
-        if (
-          await frame
-            .locator('body > header.toolbar')
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    60_000,
-    'the board webview',
-  );
 }
 
 test('a failed check in the tree and on the board, with its output and actions', { timeout: 300_000 }, async () => {

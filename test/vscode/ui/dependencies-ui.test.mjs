@@ -19,6 +19,7 @@ import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-works
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
 import {
   assertBuilt,
+  boardFrame,
   freshShotDir,
   hoverUntil,
   keepFailureEvidence,
@@ -272,22 +273,4 @@ async function treeTooltip(page, flow, env, text) {
   const envRow = tree.getByRole('treeitem', { name: new RegExp(`^${env}\\b`) });
   await envRow.waitFor({ timeout: 10_000 });
   await hoverUntil(page, envRow, text, 45_000, `the tooltip of ${flow} › ${env} to say "${text}"`);
-}
-
-/** The board webview's document (a frame inside the webview's iframe). @param {Page} page @returns {Promise<Frame>} */
-async function boardFrame(page) {
-  const end = Date.now() + VIEW_TIMEOUT;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (
-        await frame
-          .locator('body > header.toolbar')
-          .count()
-          .catch(() => 0)
-      )
-        return frame;
-    }
-    if (Date.now() > end) throw new Error('timed out waiting for the board webview');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

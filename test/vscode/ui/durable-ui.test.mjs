@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { demoWorkspace, repoRoot } from '../../../scripts/vscode-host/demo-workspace.mjs';
 import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscode-host/installed.mjs';
-import { assertBuilt, runCommand, showFlowsView, terminalText, waitUntil } from './workbench.mjs';
+import { assertBuilt, boardFrame, runCommand, showFlowsView, terminalText, waitUntil } from './workbench.mjs';
 
 const shotDir = join(repoRoot, 'test-output', 'durable');
 const FLOW = 'send-invoices';
@@ -87,26 +87,6 @@ async function deployFromRow(dev, folder) {
     console.error(`[durable-ui] Deploy HEAD click ${attempt} started nothing: clicking again`);
   }
   await waitUntil(running, 40_000, 'the dev row to show "running"');
-}
-
-/** The board's webview frame (the one with the board's toolbar). @param {Page} page */
-async function boardFrame(page) {
-  return waitUntil(
-    async () => {
-      for (const frame of page.frames()) {
-        if (
-          await frame
-            .locator('body > header.toolbar')
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    60_000,
-    'the board webview',
-  );
 }
 
 /** Processes of the code-server whose temp folder is `tmp` (each carries it in FLOWPORT_VSCODE_HOST). */

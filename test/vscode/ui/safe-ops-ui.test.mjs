@@ -19,6 +19,7 @@ import { openInstalledWorkbench, packageExtension } from '../../../scripts/vscod
 import { openWorkbench } from '../../../scripts/vscode-host/run-tests.mjs';
 import {
   assertBuilt,
+  boardFrame,
   flowportLog,
   hoverUntil,
   keepFailureEvidence,
@@ -69,26 +70,6 @@ async function expand(row) {
   if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) === 'true') return;
   await row.locator('.monaco-tl-twistie').click();
   await waitUntil(async () => (await row.getAttribute('aria-expanded')) === 'true', 10_000, 'a row to expand');
-}
-
-/** The board's webview frame (the one with the board's toolbar). @param {Page} page */
-async function boardFrame(page) {
-  return waitUntil(
-    async () => {
-      for (const frame of page.frames()) {
-        if (
-          await frame
-            .locator('body > header.toolbar')
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    60_000,
-    'the board webview',
-  );
 }
 
 async function shot(/** @type {Page} */ page, /** @type {string} */ file) {

@@ -192,3 +192,25 @@ export async function hoverUntil(page, target, text, timeoutMs, what) {
   );
   return hover;
 }
+
+/**
+ * The board webview's document: the frame (inside the webview's iframe) that holds the board's
+ * toolbar, once the board has rendered. @param {import('playwright-core').Page} page
+ * @returns {Promise<import('playwright-core').Frame>}
+ */
+export async function boardFrame(page, timeoutMs = 60_000) {
+  return waitUntil(
+    async () => {
+      for (const frame of page.frames()) {
+        const count = await frame
+          .locator('body > header.toolbar')
+          .count()
+          .catch(() => 0);
+        if (count) return frame;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    'the board webview',
+  );
+}
