@@ -61,7 +61,11 @@ export async function findBuild(
   flow: string,
   commit: string,
 ): Promise<BuildFound | undefined> {
-  const all = await store.findDeployments({ flows: [flow], history: true });
+  return buildAmong(await store.findDeployments({ flows: [flow], history: true }), flow, commit);
+}
+
+/** {@link findBuild} among deployments already read (the flow's history, in the order recorded). */
+export function buildAmong(all: readonly DeploymentDetails[], flow: string, commit: string): BuildFound | undefined {
   const built = all.findLast((d) => {
     const b = buildRecordOf(d);
     return d.flowName === flow && b?.commit === commit && b.deploymentId === d.id && !b.reused && b.outputs;

@@ -11,9 +11,10 @@
  * that nobody runs.
  */
 import type { DeploymentDetails, JsonValue } from '../model.js';
-import { findBuild, type BuildFound } from '../backend/build-phase.js';
+import { buildAmong, type BuildFound } from '../backend/build-phase.js';
 import type { DeploymentStore } from '../backend/store.js';
 import { LOG_PREFIX } from './life.js';
+import { pause, wakeOnChange } from './queue.js';
 
 /** What a runner needs of the store to take its turn at building. */
 export type BuildTurnStore = Pick<DeploymentStore, 'findDeployments' | 'update'> &
@@ -33,6 +34,7 @@ function buildingOf(d: DeploymentDetails): Building | undefined {
     : undefined;
 }
 
+/** How often a waiting runner looks again, at the latest (at once when the store tells of a change). */
 const POLL_MS = 250;
 
 /**
@@ -50,37 +52,31 @@ export async function awaitBuildTurn(
   const mine: Building = { commit, since: Date.now() };
   await store.update(me.id, { attributes: { building: mine as unknown as JsonValue } });
   let waitingFor: string | undefined;
-  for (;;) {
-    if (signal.aborted) return undefined;
-    const found = await findBuild(store, me.flowName, commit);
-    if (found) return found;
-    const ahead = (await store.findDeployments({ flows: [me.flowName], history: true })).find((d) => {
-      if (d.id === me.id || d.flowName !== me.flowName || d.status !== 'running') return false;
-      const theirs = buildingOf(d);
-      return theirs?.commit === commit && (theirs.since < mine.since || (theirs.since === mine.since && d.id < me.id));
-    });
-    if (!ahead) return undefined;
-    if (ahead.id !== waitingFor) {
-      waitingFor = ahead.id;
-      log(
-        `${LOG_PREFIX} build: deployment ${ahead.id} (${ahead.env}) is building ${commit.slice(0, 12)}; waiting to reuse its outputs`,
-      );
+  // Listening before the first look, as a queued runner does: a change between a look and the wait still wakes it.
+  const changes = store.onChanges ? wakeOnChange(store.onChanges.bind(store)) : undefined;
+  try {
+    for (;;) {
+      if (signal.aborted) return undefined;
+      const history = await store.findDeployments({ flows: [me.flowName], history: true });
+      const found = buildAmong(history, me.flowName, commit);
+      if (found) return found;
+      const ahead = history.find((d) => {
+        if (d.id === me.id || d.flowName !== me.flowName || d.status !== 'running') return false;
+        const theirs = buildingOf(d);
+        return (
+          theirs?.commit === commit && (theirs.since < mine.since || (theirs.since === mine.since && d.id < me.id))
+        );
+      });
+      if (!ahead) return undefined;
+      if (ahead.id !== waitingFor) {
+        waitingFor = ahead.id;
+        log(
+          `${LOG_PREFIX} build: deployment ${ahead.id} (${ahead.env}) is building ${commit.slice(0, 12)}; waiting to reuse its outputs`,
+        );
+      }
+      await (changes ? changes.next(signal, POLL_MS) : pause(signal, POLL_MS));
     }
-    await changeOrTimeout(store, signal);
+  } finally {
+    changes?.stop();
   }
-}
-
-/** Until the store says something changed, {@link POLL_MS} pass, or `signal` aborts. */
-function changeOrTimeout(store: BuildTurnStore, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop?.();
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, POLL_MS);
-    const stop = store.onChanges?.(done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -89,7 +89,7 @@ export async function awaitTurn(
 }
 
 /** Waits for the next change `subscribe` hears (or one heard since the last wait), `ms` at most, cut short by a signal. */
-function wakeOnChange(subscribe: (onChange: () => void) => () => void): {
+export function wakeOnChange(subscribe: (onChange: () => void) => () => void): {
   next(signal: AbortSignal, ms: number): Promise<void>;
   stop(): void;
 } {
@@ -200,7 +200,7 @@ function leaseRenewer(store: DeploymentStore, id: string, lease: LeaseTimes): ()
 }
 
 /** A poll's wait of `ms`, cut short by `signal` (or by whoever `onDone` gives the ending to). */
-function pause(signal: AbortSignal, ms: number, onDone?: (done: () => void) => void): Promise<void> {
+export function pause(signal: AbortSignal, ms: number, onDone?: (done: () => void) => void): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
