@@ -215,7 +215,7 @@ function relativeModule(spec: string): string {
 
 const EXTENSIONS = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
-export function stripExtension(path: string): string {
+function stripExtension(path: string): string {
   return path.replace(EXTENSIONS, '');
 }
 
@@ -326,23 +326,19 @@ export interface JoinedWorkflow {
 
 /**
  * The workflows of the modules the workers name: `workers` are the worker files (root-relative)
- * with their references, `modules` the files that carry candidates, by root-relative path.
- * Each module is listed once however many workers name it.
+ * with their references, `modules` the files that carry candidates, by root-relative path, and
+ * `resolve` the file a module path written in a file stands for (the finder's own resolution, the
+ * one it reads named modules by). Each module is listed once however many workers name it.
  */
 export function temporalFlows(
   workers: ReadonlyArray<{ rel: string; refs: readonly WorkerRef[] }>,
   modules: ReadonlyMap<string, WorkflowCandidates>,
+  resolve: (from: string, module: string) => string | undefined,
 ): JoinedWorkflow[] {
-  // Module path without extension → file; `x/index` answers for `x` too.
-  const byModule = new Map<string, string>();
-  for (const rel of modules.keys()) {
-    const bare = stripExtension(rel);
-    if (!byModule.has(bare)) byModule.set(bare, rel);
-    if (bare.endsWith('/index')) {
-      const folder = bare.slice(0, -'/index'.length);
-      if (!byModule.has(folder)) byModule.set(folder, rel);
-    }
-  }
+  const moduleOf = (from: string, module: string) => {
+    const rel = resolve(from, module);
+    return rel !== undefined && modules.has(rel) ? rel : undefined;
+  };
   const out: JoinedWorkflow[] = [];
   const seen = new Set<string>();
   // A file read for all its exports once; by names otherwise (rare): the key says which.
@@ -359,7 +355,7 @@ export function temporalFlows(
       }
     }
     for (const r of c.reexports) {
-      const target = byModule.get(posix.join(posix.dirname(rel), r.module));
+      const target = moduleOf(rel, r.module);
       if (!target) continue;
       if (!r.names) visit(target, names);
       else {
@@ -374,7 +370,7 @@ export function temporalFlows(
   };
   for (const { rel, refs } of workers) {
     for (const ref of refs) {
-      const target = byModule.get(posix.join(posix.dirname(rel), ref.module));
+      const target = moduleOf(rel, ref.module);
       if (target) visit(target, undefined);
     }
   }

@@ -502,12 +502,16 @@ export class FlowIndex implements FlowFinder {
       const scan = entry.scan;
       if (scan !== 0 && scan.deferredFor?.some((name) => this.presets.isOn(name, rel))) due.push(rel);
     });
-    for (const rel of due) {
-      const entry = this.entries.get(rel)!;
-      entry.digest = undefined; // the same text, to be parsed now
-      await this.scanFile(rel, entry, undefined, stats);
-    }
+    for (const rel of due) await this.readAgain(rel, stats);
     return due;
+  }
+
+  /** Reads `rel` again whatever its text: what it is read for changed (a preset came on, a worker names it), not the text. */
+  private async readAgain(rel: string, stats: ScanStats): Promise<CacheEntry> {
+    const entry = this.entries.get(rel)!;
+    entry.digest = undefined; // set anew when it is parsed; a file gone or too large keeps none
+    await this.scanFile(rel, entry, undefined, stats);
+    return entry;
   }
 
   /**
@@ -524,9 +528,7 @@ export class FlowIndex implements FlowFinder {
       this.namedWorkflowModules = named;
       if (unread.length === 0) return reread;
       for (const rel of unread) {
-        const entry = this.entries.get(rel)!;
-        entry.digest = undefined; // read whatever the text: the mode changed, not the text
-        await this.scanFile(rel, entry, undefined, stats);
+        const entry = await this.readAgain(rel, stats);
         // Gone, unreadable or too large since: nothing to list, and not to be tried again here.
         if (entry.scan === 0) entry.scan = { flows: [], problems: [], workflows: { functions: [], reexports: [] } };
         else entry.scan.workflows ??= { functions: [], reexports: [] };
@@ -544,7 +546,7 @@ export class FlowIndex implements FlowFinder {
     const unread: string[] = [];
     const queue: string[] = [];
     const reach = (from: string, module: string) => {
-      const rel = this.moduleFile(posix.join(posix.dirname(from), module));
+      const rel = this.moduleFile(from, module);
       if (rel === undefined || named.has(rel)) return;
       named.add(rel);
       queue.push(rel);
@@ -563,8 +565,12 @@ export class FlowIndex implements FlowFinder {
     return { named, unread };
   }
 
-  /** The considered file a module path (root-relative, no extension) resolves to, as Node would. */
-  private moduleFile(bare: string): string | undefined {
+  /**
+   * The considered file that `module` (a relative module path without extension, as temporal.ts
+   * records it) written in `from` resolves to: the file with a source extension, else the folder's index.
+   */
+  private moduleFile(from: string, module: string): string | undefined {
+    const bare = posix.join(posix.dirname(from), module);
     for (const base of [bare, `${bare}/index`]) {
       for (const ext of SOURCE_EXTENSIONS) if (this.entries.has(base + ext)) return base + ext;
     }
@@ -619,7 +625,7 @@ export class FlowIndex implements FlowFinder {
     }
     const byFile = new Map<string, FlowDetails[]>();
     if (workers.length > 0 && modules.size > 0) {
-      for (const { rel, flow } of temporalFlows(workers, modules)) {
+      for (const { rel, flow } of temporalFlows(workers, modules, (from, module) => this.moduleFile(from, module))) {
         const inFile = byFile.get(rel) ?? [];
         if (inFile.some((f) => f.name === flow.name)) continue;
         const problem = flowNameProblem(flow.name);
