@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { DeploymentDetails } from '../../../sdk/src/model.js';
 import { flowport } from '../../helpers/cli.js';
 import { linkSdk, tempDir, writeTree } from '../../helpers/tmp.js';
-import { commitAll, git } from './fixture.js';
+import { commitAll, git, waitFor } from './fixture.js';
 
 const DB_SECRET = 'db-secret-7f3a9c21e4';
 const BUILD_SECRET = 'build-signing-9d8e7f6a5b';
@@ -428,11 +428,11 @@ test('two first deploys of a commit at once build it once: the later waits for t
     readFileSync(join(root, 'out', 'builds.txt'), 'utf8')
       .trim()
       .split('\n');
-  const until = async (what: string, ok: () => boolean) => {
-    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
-    if (!ok()) writeTree(root, { 'out/build-go': '' }); // let the held build end before failing
-    assert.ok(ok(), what);
-  };
+  const until = (what: string, ok: () => boolean) =>
+    waitFor(ok, what, 10_000).catch((err: unknown) => {
+      writeTree(root, { 'out/build-go': '' }); // let the held build end before failing
+      throw err;
+    });
   const logOf = (id: string) => cli(['logs', id]).stdout;
 
   // 1. dev builds (held); uat starts meanwhile, waits, and reuses dev's build.
