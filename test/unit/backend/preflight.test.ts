@@ -26,9 +26,12 @@ const NO_QUEUE = { queue: false };
 const environments = `environments: ['dev', 'uat', { name: 'prod', protected: true }],`;
 const deployer = `deploy: commandDeployer({ command: ['node', 'deploy.mjs', '{flow}', '{env}'] }),`;
 const config = (...lines: string[]) =>
-  [`import { defineConfig, commandDeployer } from 'flowport';`, `export default defineConfig({`, ...lines, `});`].join(
-    '\n',
-  );
+  [
+    `import { defineConfig, commandDeployer, output } from 'flowport';`,
+    `export default defineConfig({`,
+    ...lines,
+    `});`,
+  ].join('\n');
 
 async function projectOf(flows: string[], body = config(environments, deployer)) {
   const root = cliProject(Object.fromEntries(flows.map((f) => [f, 'jobs'])), body);
@@ -253,15 +256,7 @@ test('a route no flow may take is thrown, not counted as nothing to send', async
 
 test('a promote of a flow with its dependency sends both, the dependency first, though the dependency is not in the target yet', async () => {
   const releases = `releases: { db: {}, api: { inputs: { DB: output('db', 'url') } } },`;
-  const body = [
-    `import { defineConfig, commandDeployer, output } from 'flowport';`,
-    `export default defineConfig({`,
-    environments,
-    deployer,
-    releases,
-    `});`,
-  ].join('\n');
-  const { project, pick } = await projectOf(['api', 'db'], body);
+  const { project, pick } = await projectOf(['api', 'db'], config(environments, deployer, releases));
   await deploy(project, pick('db'), 'dev');
   await deploy(project, pick('api'), 'dev');
   // Asked api first: the plan sends db before it, and api is not held back by db's absence in uat.
