@@ -248,6 +248,8 @@ export async function runClaimed(
   // Each beat renews the lease, unless the deployment was recorded as finished by someone else
   // meanwhile (cancel --force, once this runner's lease had run out: it was stopped, say, and is
   // running again): then its command must not run on, so it is cancelled.
+  const lapsed = () =>
+    cancel('flowport', `its lease ran out at ${new Date(leaseUntil).toISOString()} while this runner was stopped`);
   const beat = async () => {
     const now = await store.getDeployment(id);
     if (now && FINAL_STATUSES.includes(now.status) && now.status !== 'interrupted') {
@@ -257,7 +259,7 @@ export async function runClaimed(
     // Checked right before renewing: a stop anywhere before here (the read above included) shows.
     const renewing = Date.now();
     if (renewing > leaseUntil) {
-      cancel('flowport', `its lease ran out at ${new Date(leaseUntil).toISOString()} while this runner was stopped`);
+      lapsed();
       return;
     }
     try {
@@ -266,6 +268,12 @@ export async function runClaimed(
       // Recorded finished meanwhile (interrupted by the next deploy's claim, its lease having run out): stop.
       if (isLeaseLost(err)) cancel('flowport', messageOf(err));
       throw err;
+    }
+    // A stop between that check and the renewal being written shows only now: the old lease ran
+    // out before the new one was durable, so a reader may have judged the run gone meanwhile.
+    if (Date.now() > leaseUntil) {
+      lapsed();
+      return;
     }
     leaseUntil = renewing + lease.leaseMs;
   };
